@@ -1,0 +1,207 @@
+package plugin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	goplugin "github.com/hashicorp/go-plugin"
+	"golang.org/x/oauth2"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	pb "github.com/tokenplug/tokenplug/plugin/proto"
+)
+
+// GRPCPlugin is the go-plugin glue for the provider contract. Plugins get it
+// through Serve; hosts use it, with Impl nil, in their plugin set.
+type GRPCPlugin struct {
+	goplugin.NetRPCUnsupportedPlugin
+	Impl Provider
+}
+
+// GRPCServer registers the provider service.
+func (p *GRPCPlugin) GRPCServer(_ *goplugin.GRPCBroker, s *grpc.Server) error {
+	if p.Impl == nil {
+		return errors.New("tokenplug/plugin: GRPCPlugin.Impl is nil")
+	}
+	pb.RegisterProviderServer(s, newServer(p.Impl))
+	return nil
+}
+
+// GRPCClient returns a *Client.
+func (p *GRPCPlugin) GRPCClient(_ context.Context, _ *goplugin.GRPCBroker, c *grpc.ClientConn) (any, error) {
+	return &Client{rpc: pb.NewProviderClient(c)}, nil
+}
+
+// server adapts a Provider to the generated service.
+type server struct {
+	pb.UnimplementedProviderServer
+	impl Provider
+	desc Description
+
+	mu sync.RWMutex       // guards ts
+	ts oauth2.TokenSource // nil until Configure succeeds
+}
+
+func newServer(p Provider) *server { return &server{impl: p, desc: p.Describe()} }
+
+func (s *server) Describe(context.Context, *pb.DescribeRequest) (*pb.DescribeResponse, error) {
+	return describeToProto(s.desc), nil
+}
+
+func (s *server) Configure(ctx context.Context, req *pb.ConfigureRequest) (resp *pb.ConfigureResponse, err error) {
+	defer recoverStatus(&err)
+	settings, err := ApplySchema(s.desc, req.GetSettings())
+	if err == nil {
+		var ts oauth2.TokenSource
+		ts, err = s.impl.Configure(ctx, settings)
+		if err == nil && ts == nil {
+			err = fmt.Errorf("tokenplug/%s: Configure returned no token source", s.desc.Name)
+		}
+		if err == nil {
+			s.mu.Lock()
+			s.ts = ts
+			s.mu.Unlock()
+			return &pb.ConfigureResponse{}, nil
+		}
+	}
+	var se SettingErrors
+	if errors.As(err, &se) {
+		return &pb.ConfigureResponse{Errors: settingErrorsToProto(se)}, nil
+	}
+	var one SettingError
+	if errors.As(err, &one) {
+		return &pb.ConfigureResponse{Errors: settingErrorsToProto(SettingErrors{one})}, nil
+	}
+	return nil, toStatus(err)
+}
+
+func (s *server) Token(ctx context.Context, _ *pb.TokenRequest) (resp *pb.TokenResponse, err error) {
+	defer recoverStatus(&err)
+	s.mu.RLock()
+	ts := s.ts
+	s.mu.RUnlock()
+	if ts == nil {
+		return nil, status.Errorf(codes.FailedPrecondition, "tokenplug/%s: not configured", s.desc.Name)
+	}
+	var tok *oauth2.Token
+	if cts, ok := ts.(ContextTokenSource); ok {
+		tok, err = cts.TokenContext(ctx)
+	} else {
+		tok, err = ts.Token()
+	}
+	if err != nil {
+		return nil, toStatus(err)
+	}
+	if tok == nil || tok.AccessToken == "" {
+		return nil, status.Errorf(codes.Internal, "tokenplug/%s: token source returned no token", s.desc.Name)
+	}
+	return tokenToProto(tok), nil
+}
+
+// recoverStatus turns a provider panic into an Internal status, so one bad
+// request does not take the plugin process down with it.
+func recoverStatus(err *error) {
+	if r := recover(); r != nil {
+		logger.Error("provider panicked", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+		*err = status.Errorf(codes.Internal, "provider panicked: %v", r)
+	}
+}
+
+// Client is the host's view of a running plugin. Its methods return the same
+// types and classified errors a provider returns in-process.
+type Client struct {
+	rpc pb.ProviderClient
+}
+
+// Describe asks the plugin for its description.
+func (c *Client) Describe(ctx context.Context) (Description, error) {
+	resp, err := c.rpc.Describe(ctx, &pb.DescribeRequest{})
+	if err != nil {
+		return Description{}, fromStatus(err)
+	}
+	return describeFromProto(resp), nil
+}
+
+// Configure sends settings; field problems come back as SettingErrors.
+func (c *Client) Configure(ctx context.Context, settings map[string]string) error {
+	resp, err := c.rpc.Configure(ctx, &pb.ConfigureRequest{Settings: settings})
+	if err != nil {
+		return fromStatus(err)
+	}
+	if len(resp.GetErrors()) > 0 {
+		se := make(SettingErrors, 0, len(resp.GetErrors()))
+		for _, e := range resp.GetErrors() {
+			se = append(se, SettingError{Key: e.GetKey(), Message: e.GetMessage()})
+		}
+		return se
+	}
+	return nil
+}
+
+// Token fetches a new token from the plugin.
+func (c *Client) Token(ctx context.Context, forceRefresh bool) (*oauth2.Token, error) {
+	resp, err := c.rpc.Token(ctx, &pb.TokenRequest{ForceRefresh: forceRefresh})
+	if err != nil {
+		return nil, fromStatus(err)
+	}
+	return tokenFromProto(resp), nil
+}
+
+func describeToProto(d Description) *pb.DescribeResponse {
+	out := &pb.DescribeResponse{Name: d.Name, Version: d.Version}
+	for _, s := range d.Settings {
+		out.Settings = append(out.Settings, &pb.Setting{Key: s.Key, Description: s.Description, Required: s.Required, Secret: s.Secret, Default: s.Default})
+	}
+	return out
+}
+
+func describeFromProto(r *pb.DescribeResponse) Description {
+	d := Description{Name: r.GetName(), Version: r.GetVersion()}
+	for _, s := range r.GetSettings() {
+		d.Settings = append(d.Settings, Setting{Key: s.GetKey(), Description: s.GetDescription(), Required: s.GetRequired(), Secret: s.GetSecret(), Default: s.GetDefault()})
+	}
+	return d
+}
+
+func settingErrorsToProto(se SettingErrors) []*pb.SettingError {
+	out := make([]*pb.SettingError, len(se))
+	for i, e := range se {
+		out[i] = &pb.SettingError{Key: e.Key, Message: e.Message}
+	}
+	return out
+}
+
+func tokenToProto(t *oauth2.Token) *pb.TokenResponse {
+	r := &pb.TokenResponse{AccessToken: t.AccessToken, TokenType: t.TokenType, Header: HeaderOf(t)}
+	if !t.Expiry.IsZero() {
+		r.Expiry = t.Expiry.UnixMilli()
+	}
+	if at := RefreshAtOf(t); !at.IsZero() {
+		r.RefreshAt = at.UnixMilli()
+	}
+	return r
+}
+
+func tokenFromProto(r *pb.TokenResponse) *oauth2.Token {
+	t := &oauth2.Token{AccessToken: r.GetAccessToken(), TokenType: r.GetTokenType()}
+	if r.GetExpiry() > 0 {
+		t.Expiry = time.UnixMilli(r.GetExpiry())
+	}
+	extra := map[string]any{}
+	if h := r.GetHeader(); h != "" {
+		extra[ExtraHeader] = h
+	}
+	if r.GetRefreshAt() > 0 {
+		extra[ExtraRefreshAt] = time.UnixMilli(r.GetRefreshAt())
+	}
+	if len(extra) > 0 {
+		t = t.WithExtra(extra)
+	}
+	return t
+}

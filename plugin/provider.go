@@ -1,0 +1,121 @@
+package plugin
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"golang.org/x/oauth2"
+)
+
+// Provider is implemented by a plugin. Describe is called once at start;
+// Configure is called again whenever the host (re)starts the plugin, and its
+// token source replaces the previous one. Implementations must be safe for
+// concurrent use.
+type Provider interface {
+	// Describe returns the provider's name, version and settings schema.
+	Describe() Description
+	// Configure validates settings and returns a token source. Settings
+	// arrive with declared defaults applied, required keys present and
+	// undeclared keys rejected, so Configure checks only meaning. A problem
+	// with a setting is returned as SettingErrors naming the key.
+	Configure(ctx context.Context, settings map[string]string) (oauth2.TokenSource, error)
+}
+
+// ContextTokenSource is an oauth2.TokenSource that can also honour a
+// context. The SDK calls TokenContext when a token source implements it, so a
+// host's deadline or cancellation reaches the provider's upstream request.
+type ContextTokenSource interface {
+	oauth2.TokenSource
+	TokenContext(ctx context.Context) (*oauth2.Token, error)
+}
+
+// Description is what a provider says about itself.
+type Description struct {
+	Name     string    // plugin name, e.g. "iam"; the binary is tokenplug-<Name>
+	Version  string    // provider version, free-form (semver advised)
+	Settings []Setting // every key Configure accepts
+}
+
+// Setting declares one configuration key. Keys are user-facing API.
+type Setting struct {
+	Key         string
+	Description string
+	Required    bool
+	Secret      bool   // never logged, echoed or put in an error
+	Default     string // applied when the key is absent or empty
+}
+
+// SettingError is a problem with one setting. Message must not contain the
+// setting's value when the setting is secret.
+type SettingError struct {
+	Key     string
+	Message string
+}
+
+func (e SettingError) Error() string { return fmt.Sprintf("setting %q: %s", e.Key, e.Message) }
+
+// SettingErrors collects field-level problems found by Configure.
+type SettingErrors []SettingError
+
+func (e SettingErrors) Error() string {
+	msgs := make([]string, len(e))
+	for i, se := range e {
+		msgs[i] = se.Error()
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// Errorf returns a SettingErrors with one entry for key.
+func Errorf(key, format string, args ...any) SettingErrors {
+	return SettingErrors{{Key: key, Message: fmt.Sprintf(format, args...)}}
+}
+
+// ApplySchema checks settings against the declared schema: it rejects keys
+// the schema does not declare and required keys that are missing or empty,
+// and returns a copy with defaults filled in. Serve calls it before
+// Configure; providers tested in-process may call it too.
+func ApplySchema(d Description, settings map[string]string) (map[string]string, error) {
+	declared := make(map[string]Setting, len(d.Settings))
+	for _, s := range d.Settings {
+		declared[s.Key] = s
+	}
+	var errs SettingErrors
+	out := make(map[string]string, len(d.Settings))
+	for k, v := range settings {
+		if _, ok := declared[k]; !ok {
+			errs = append(errs, SettingError{Key: k, Message: "unknown setting for plugin " + d.Name})
+			continue
+		}
+		out[k] = v
+	}
+	for _, s := range d.Settings {
+		if out[s.Key] != "" {
+			continue
+		}
+		switch {
+		case s.Default != "":
+			out[s.Key] = s.Default
+		case s.Required:
+			errs = append(errs, SettingError{Key: s.Key, Message: "required"})
+		}
+	}
+	if len(errs) > 0 {
+		sort.Slice(errs, func(i, j int) bool { return errs[i].Key < errs[j].Key })
+		return nil, errs
+	}
+	return out, nil
+}
+
+// SecretValues returns the values of settings the schema marks secret, for
+// scrubbing them out of logs and errors.
+func SecretValues(d Description, settings map[string]string) []string {
+	var out []string
+	for _, s := range d.Settings {
+		if v := settings[s.Key]; s.Secret && v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
