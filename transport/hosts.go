@@ -84,12 +84,20 @@ func splitPattern(s string) (host, port string, err error) {
 		if strings.HasSuffix(s, "]") {
 			return s[1 : len(s)-1], "", nil
 		}
-		return net.SplitHostPort(s)
+		return splitHostPort(s)
 	}
 	if strings.Count(s, ":") == 1 {
-		return net.SplitHostPort(s)
+		return splitHostPort(s)
 	}
 	return s, "", nil
+}
+
+func splitHostPort(s string) (host, port string, err error) {
+	host, port, err = net.SplitHostPort(s)
+	if err == nil && port == "" {
+		err = errors.New("empty port")
+	}
+	return host, port, err
 }
 
 func isIP(s string) bool {
