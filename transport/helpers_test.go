@@ -71,7 +71,8 @@ type seen struct {
 }
 
 // recorder is a real HTTP server that records what it receives and answers
-// with status(request) (200 if status is nil).
+// with status(request) (200 if status is nil), or with a redirect to the
+// URL in the query parameter "to".
 type recorder struct {
 	*httptest.Server
 	mu     sync.Mutex // guards reqs
@@ -87,6 +88,10 @@ func newRecorder(t *testing.T, tls bool, status func(*http.Request) int) *record
 		rec.mu.Lock()
 		rec.reqs = append(rec.reqs, seen{path: r.URL.Path, header: r.Header.Clone(), body: string(b)})
 		rec.mu.Unlock()
+		if to := r.URL.Query().Get("to"); to != "" {
+			http.Redirect(w, r, to, http.StatusFound)
+			return
+		}
 		code := http.StatusOK
 		if rec.status != nil {
 			code = rec.status(r)
