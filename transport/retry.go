@@ -12,13 +12,15 @@ import (
 // redirect's body before following it. Larger bodies close the connection.
 const maxDrain = 2 << 10
 
-// retry handles a 401 that rejected used: once, and only when the body can
-// be replayed and the source has a different token to offer.
+// retry handles a 401 that rejected used. The token is invalidated in any
+// case, so the next request gets a fresh one; the request is sent again once,
+// and only when its body can be replayed and the source has a different token
+// to offer.
 func (t *Transport) retry(req *http.Request, resp *http.Response, used *oauth2.Token) (*http.Response, error) {
+	t.inv.Invalidate(used)
 	if !replayable(req) {
 		return resp, nil
 	}
-	t.inv.Invalidate(used)
 	fresh, err := t.token(req)
 	if err != nil || fresh.AccessToken == used.AccessToken {
 		// Nothing better to send: the server's answer is the most useful

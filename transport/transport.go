@@ -61,11 +61,12 @@ func New(base http.RoundTripper, src TokenSource, opts ...Option) *Transport {
 // returned Response's Request is req itself, so the token does not reach the
 // caller through it.
 //
-// On a 401 response, if the source is an [Invalidator] and req's body can be
-// sent again (no body, or GetBody set, as http.NewRequest does for common
-// body types), RoundTrip invalidates the rejected token, fetches another and
-// retries once. If that is not possible, or the source returns the same or no
-// token, the 401 is returned as it came.
+// On a 401 response to a request that carried a token, if the source is an
+// [Invalidator], RoundTrip invalidates the rejected token. Then, if req's body
+// can be sent again (no body, or GetBody set, as http.NewRequest does for
+// common body types), it fetches another token and retries once. If it cannot
+// replay the body, or the source returns the same token or an error, the 401
+// is returned as it came, body unread.
 //
 // If the source fails, RoundTrip returns a *TokenError and sends nothing.
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
