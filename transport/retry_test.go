@@ -62,7 +62,7 @@ func TestUnauthorizedIsNotRetried(t *testing.T) {
 			name:   "body cannot be replayed",
 			status: rejectFirstToken, src: rotating,
 			body:      struct{ io.Reader }{strings.NewReader("once")}, // NewRequest sets no GetBody for it
-			wantCalls: 1, wantInv: []string{"tok-1"}, // so the next request gets a fresh one
+			wantCalls: 1, wantInv: []string{"tok-1"},                  // so the next request gets a fresh one
 		},
 		{
 			name:   "second 401 after the retry",
