@@ -16,7 +16,9 @@
 //     modified, and the returned Response's Request is the caller's request,
 //     not the clone that carried the token.
 //   - Sends requests to other hosts unchanged and without asking the source.
-//     Without [WithHosts] every request gets the token; scope it.
+//     The hosts come from [WithHosts], or else from the source (a host.Source
+//     knows those configured for its provider). With neither, every request
+//     gets the token: scope it.
 //   - Decides per redirect hop, since it sets the header inside RoundTrip
 //     where http.Client's own stripping cannot see it: a hop gets the token
 //     only if it and every hop before it have the original request's scheme,

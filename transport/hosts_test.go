@@ -131,3 +131,34 @@ func TestInvalidPatternFailsClosed(t *testing.T) {
 			len(rec.seen()), src.calls.Load(), body.closed)
 	}
 }
+
+// scopedSource reports where its tokens may go, as *host.Source does.
+type scopedSource struct {
+	plainSource
+	hosts []string
+}
+
+func (s scopedSource) Hosts() []string { return s.hosts }
+
+func TestSourceHostsApplyUnlessWithHostsIsGiven(t *testing.T) {
+	rec := newRecorder(t, false, nil)
+	src := scopedSource{plainSource{staticToken}, []string{"127.0.0.1:1"}} // not rec's port
+	tests := []struct {
+		name string
+		opts []transport.Option
+		want bool
+	}{
+		{"source's hosts", nil, false},
+		{"empty WithHosts keeps the source's", []transport.Option{transport.WithHosts()}, false},
+		{"WithHosts replaces them", []transport.Option{transport.WithHosts(rec.host())}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := len(rec.seen())
+			do(t, transport.New(rec.base(t), src, tt.opts...), newRequest(t, "GET", rec.URL, nil))
+			if sent := rec.seen()[before].header.Get("Authorization") != ""; sent != tt.want {
+				t.Errorf("token sent = %v, want %v", sent, tt.want)
+			}
+		})
+	}
+}

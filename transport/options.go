@@ -25,8 +25,9 @@ type options struct {
 // is only allowed as the whole first label, and not above a top-level domain
 // or over an IP address. Patterns are checked in New; see [CheckHosts] for
 // what happens with an invalid one. WithHosts may be given more than once;
-// the patterns add up. Called with no patterns it leaves the Transport
-// unscoped.
+// the patterns add up. They replace the hosts the source reports through a
+// Hosts() []string method (as *host.Source does), which apply when WithHosts
+// gives none.
 func WithHosts(patterns ...string) Option {
 	return func(o *options) { o.hosts = append(o.hosts, patterns...) }
 }

@@ -29,6 +29,10 @@ type Transport struct {
 // New returns a Transport that adds tokens from src to requests and sends
 // them with base, or http.DefaultTransport if base is nil.
 //
+// The hosts are those given WithHosts or, without any, those of src's
+// Hosts() []string method if it has one (a *host.Source returns the hosts
+// configured for its provider); with neither, every host is in scope.
+//
 // New does not fail: if src is nil or a host pattern is invalid, the
 // Transport fails closed, returning that error from every RoundTrip without
 // sending anything (see [CheckHosts]).
@@ -47,6 +51,9 @@ func New(base http.RoundTripper, src TokenSource, opts ...Option) *Transport {
 	}
 	if t.name == "" {
 		t.name = "token source"
+	}
+	if h, ok := src.(hoster); ok && len(o.hosts) == 0 {
+		o.hosts = h.Hosts()
 	}
 	t.hosts, t.err = parseHosts(o.hosts)
 	if src == nil {
@@ -131,6 +138,10 @@ func (t *Transport) send(req *http.Request, body io.ReadCloser, tok *oauth2.Toke
 	}
 	return resp, err
 }
+
+// hoster is implemented by sources that know where their tokens may go
+// (*host.Source does).
+type hoster interface{ Hosts() []string }
 
 func closeBody(req *http.Request) {
 	if req.Body != nil {
