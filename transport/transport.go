@@ -2,6 +2,7 @@ package transport
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -55,7 +56,9 @@ func New(base http.RoundTripper, src TokenSource, opts ...Option) *Transport {
 	if h, ok := src.(hoster); ok && len(o.hosts) == 0 {
 		o.hosts = h.Hosts()
 	}
-	t.hosts, t.err = parseHosts(o.hosts)
+	if t.hosts, t.err = parseHosts(o.hosts); t.err != nil {
+		t.err = fmt.Errorf("%w (provider %q)", t.err, t.name)
+	}
 	if src == nil {
 		t.err = errors.New("tokenplug/transport: New called with a nil TokenSource for " + strconv.Quote(t.name))
 	}
