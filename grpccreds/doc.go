@@ -19,7 +19,10 @@
 //     cancellation bound the fetch.
 //   - Its errors are gRPC statuses with code Unauthenticated that name the
 //     provider and say whether the failure is permanent or temporary, never
-//     the token.
+//     the token; they still unwrap to the source's error, so
+//     errors.Is(err, plugin.ErrPermanent) works on the RPC's error. When the
+//     RPC's own context ends during the fetch, the code is Canceled or
+//     DeadlineExceeded instead: the caller gave up, the credentials are fine.
 //
 // The interceptors add what a PerRPCCredentials cannot do alone: when the
 // server answers Unauthenticated, they invalidate exactly the token that call

@@ -109,7 +109,10 @@ func (c *PerRPC) RequireTransportSecurity() bool { return !c.insecure }
 // privacy and integrity (unless AllowInsecure), it returns an Unauthenticated
 // error without calling the source. Every error is a gRPC status naming the
 // provider; see the package doc.
-func (c *PerRPC) GetRequestMetadata(ctx context.Context, _ ...string) (map[string]string, error) {
+//
+// uri, the service's address, is ignored: a provider's token is the same for
+// every service it is sent to.
+func (c *PerRPC) GetRequestMetadata(ctx context.Context, uri ...string) (map[string]string, error) {
 	name, src := c.name, c.src
 	if !c.insecure {
 		ri, _ := credentials.RequestInfoFromContext(ctx)
@@ -122,6 +125,9 @@ func (c *PerRPC) GetRequestMetadata(ctx context.Context, _ ...string) (map[strin
 		if name, src, err = c.resolve(p); err != nil {
 			return nil, err
 		}
+	}
+	if src == nil {
+		return nil, tokenError(ctx, name, &plugin.Error{Kind: plugin.KindConfig, Err: errNoSource})
 	}
 	tok, err := src.Token(ctx)
 	if err != nil {

@@ -218,3 +218,10 @@ func TestDefaultName(t *testing.T) {
 		t.Errorf("error %q: want provider \"unnamed\" for a source without Name", err)
 	}
 }
+
+func TestNilSourceIsAnErrorNotAPanic(t *testing.T) {
+	_, err := grpccreds.New(nil, grpccreds.WithName("watson"), grpccreds.AllowInsecure()).GetRequestMetadata(t.Context())
+	if status.Code(err) != codes.Unauthenticated || !strings.Contains(err.Error(), `provider "watson"`) {
+		t.Errorf("GetRequestMetadata with a nil source = %v; want Unauthenticated naming the provider", err)
+	}
+}

@@ -49,10 +49,11 @@ func providerFrom(ctx context.Context) (string, bool) {
 	return name, ok
 }
 
-// errNoLookup and errNoSource are causes of a failed WithProvider choice.
+// errNoLookup and errNoSource are configuration mistakes: a WithProvider
+// call without WithLookup, or a nil source from New or a Lookup.
 var (
 	errNoLookup = errors.New("no Lookup configured (use WithLookup)")
-	errNoSource = errors.New("lookup returned no source")
+	errNoSource = errors.New("no token source")
 )
 
 // resolve finds the source for provider name. Failures are configuration
