@@ -1,6 +1,7 @@
 package emulator_test
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
@@ -16,6 +17,8 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/tokenplug/tokenplug/internal/emulator"
+	"github.com/tokenplug/tokenplug/plugin"
+	"github.com/tokenplug/tokenplug/plugins/symphony"
 )
 
 // testRSAKey is generated once: 2048-bit keys take a while to make.
@@ -169,5 +172,38 @@ func TestSymphonyHandlerRequiresAValidBearerToken(t *testing.T) {
 	s.Faults.Set(emulator.Fault{Status: 500, Times: 1})
 	if code, _ := vgCall(t, srv, "GET", "/", validToken(now).sign(t), ""); code != 500 {
 		t.Errorf("with fault: %d, want 500", code)
+	}
+}
+
+func TestSymphonyAcceptsTokensFromTheSymphonyProvider(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	der := x509.MarshalPKCS1PrivateKey(testRSAKey)
+	settings, err := plugin.ApplySchema(symphony.Provider{}.Describe(), map[string]string{
+		"private_key":     string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: der})),
+		"public_key_name": "acme-prod",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts, err := symphony.Provider{}.Configure(context.Background(), settings)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := emulator.NewSymphony()
+	s.Register("acme-prod", &testRSAKey.PublicKey)
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+
+	for i := range 3 { // each token carries a fresh jti, so none is a replay
+		tok, err := ts.Token()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if code, body := vgCall(t, srv, "GET", "/pod/v1/sessioninfo", tok.AccessToken, ""); code != http.StatusOK {
+			t.Fatalf("token %d from the symphony provider: %d %s", i, code, body)
+		}
+	}
+	if s.Accepted() != 3 {
+		t.Errorf("Accepted() = %d, want 3", s.Accepted())
 	}
 }
