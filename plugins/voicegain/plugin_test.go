@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,10 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashicorp/go-hclog"
-	goplugin "github.com/hashicorp/go-plugin"
 	"go.uber.org/goleak"
 
+	"github.com/tokenplug/tokenplug/host"
 	"github.com/tokenplug/tokenplug/internal/emulator"
 	"github.com/tokenplug/tokenplug/plugin"
 )
@@ -37,27 +37,20 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m, goleak.Cleanup(func(int) { _ = os.RemoveAll(dir) }))
 }
 
-// launch starts the plugin binary as a host would and returns its client.
-func launch(t *testing.T) *plugin.Client {
+// register starts a registry with the plugin binary registered as name
+// "vg", as an application would, and closes it when the test ends.
+func register(t *testing.T, settings map[string]string) *host.Source {
 	t.Helper()
-	c := goplugin.NewClient(&goplugin.ClientConfig{
-		HandshakeConfig:  plugin.Handshake,
-		VersionedPlugins: plugin.PluginSets(nil),
-		Cmd:              exec.Command(pluginBin),
-		AllowedProtocols: []goplugin.Protocol{goplugin.ProtocolGRPC},
-		AutoMTLS:         true,
-		Logger:           hclog.NewNullLogger(),
-	})
-	t.Cleanup(c.Kill)
-	rpc, err := c.Client()
-	if err != nil {
-		t.Fatalf("start plugin: %v", err)
+	reg := host.NewRegistry(host.WithLogger(slog.New(slog.DiscardHandler)))
+	t.Cleanup(func() { _ = reg.Close() })
+	if err := reg.Register("vg", host.ProviderConfig{Path: pluginBin, Hosts: []string{"127.0.0.1"}, Settings: settings}); err != nil {
+		t.Fatal(err)
 	}
-	raw, err := rpc.Dispense(plugin.PluginKey)
+	src, err := reg.Source("vg")
 	if err != nil {
-		t.Fatalf("dispense: %v", err)
+		t.Fatal(err)
 	}
-	return raw.(*plugin.Client)
+	return src
 }
 
 func TestPluginBinaryServesShortLivedJWTsThatTheAPIAccepts(t *testing.T) {
@@ -66,19 +59,12 @@ func TestPluginBinaryServesShortLivedJWTsThatTheAPIAccepts(t *testing.T) {
 	defer srv.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	c := launch(t)
-
-	d, err := c.Describe(ctx)
-	if err != nil || d.Name != "voicegain" {
-		t.Fatalf("Describe = %+v, %v", d, err)
-	}
 	console := vg.ConsoleJWT()
-	if err := c.Configure(ctx, map[string]string{
+	src := register(t, map[string]string{
 		"jwt": console, "mode": "short_lived", "api_url": srv.URL + "/v1", "audience": "*.example.com", "lifetime": "2m",
-	}); err != nil {
-		t.Fatalf("Configure: %v", err)
-	}
-	tok, err := c.Token(ctx, false)
+	})
+
+	tok, err := src.Token(ctx)
 	if err != nil {
 		t.Fatalf("Token: %v", err)
 	}
@@ -88,24 +74,51 @@ func TestPluginBinaryServesShortLivedJWTsThatTheAPIAccepts(t *testing.T) {
 	if tok.Expiry.IsZero() || tok.AccessToken == console {
 		t.Errorf("token expiry %v; want a short-lived jwt with an expiry", tok.Expiry)
 	}
+	if again, err := src.Token(ctx); err != nil || again.AccessToken != tok.AccessToken || vg.Issued() != 1 {
+		t.Errorf("second Token: %v, issued %d; want the cached token and one issued", err, vg.Issued())
+	}
 
+	// The console JWT is regenerated and the API starts refusing: the
+	// caller sees a permanent error once the cached token is dropped.
 	vg.RegenerateConsoleJWT()
-	_, err = c.Token(ctx, true)
+	src.Invalidate(tok)
+	_, err = src.Token(ctx)
 	if !errors.Is(err, plugin.ErrPermanent) || !strings.Contains(err.Error(), "tokenplug/voicegain") {
 		t.Fatalf("after regenerating: err = %v, want permanent from tokenplug/voicegain", err)
 	}
 	if strings.Contains(err.Error(), console) {
 		t.Error("error crossing the plugin boundary contains the console jwt")
 	}
+	t.Logf("the caller sees: %v", err)
+}
+
+func TestPluginBinaryStaticModeThroughTheHost(t *testing.T) {
+	vg := emulator.NewVoicegain()
+	srv := newServer(vg)
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	src := register(t, map[string]string{"jwt": vg.ConsoleJWT()})
+
+	tok, err := src.Token(ctx)
+	if err != nil {
+		t.Fatalf("Token: %v", err)
+	}
+	if tok.AccessToken != vg.ConsoleJWT() || !tok.Expiry.IsZero() {
+		t.Errorf("got a token expiring %v; want the console jwt, never expiring", tok.Expiry)
+	}
+	if code := callASR(t, srv.Server, tok, ""); code != 200 {
+		t.Errorf("protected endpoint with the console jwt: %d, want 200", code)
+	}
 }
 
 func TestPluginBinaryReportsBadSettingsByKey(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	c := launch(t)
 	console := emulator.NewVoicegain().ConsoleJWT()
+	src := register(t, map[string]string{"jwt": console, "mode": "short_lived", "lifetime": "forever"})
 
-	err := c.Configure(ctx, map[string]string{"jwt": console, "mode": "short_lived", "lifetime": "forever"})
+	_, err := src.Token(ctx)
 	var se plugin.SettingErrors
 	if !errors.As(err, &se) || len(se) != 2 || se[0].Key != "audience" || se[1].Key != "lifetime" {
 		t.Fatalf("err = %v, want setting errors for audience and lifetime", err)
