@@ -21,10 +21,10 @@ import (
 	"github.com/tokenplug/tokenplug/plugins/symphony"
 )
 
-// testRSAKey is generated once: 2048-bit keys take a while to make.
-var testRSAKey, otherRSAKey = mustRSAKey(), mustRSAKey()
+// symKey is generated once: 2048-bit keys take a while to make.
+var symKey, symOtherKey = symNewKey(), symNewKey()
 
-func mustRSAKey() *rsa.PrivateKey {
+func symNewKey() *rsa.PrivateKey {
 	k, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		panic(err)
@@ -32,8 +32,8 @@ func mustRSAKey() *rsa.PrivateKey {
 	return k
 }
 
-// customerToken is a Symphony Connect token as a customer would sign it.
-type customerToken struct {
+// symToken is a Symphony Connect token as a customer would sign it.
+type symToken struct {
 	method   jwt.SigningMethod
 	key      any
 	name     string
@@ -41,14 +41,14 @@ type customerToken struct {
 	jti      string
 }
 
-func validToken(now time.Time) customerToken {
-	return customerToken{
-		method: jwt.SigningMethodRS512, key: testRSAKey, name: "acme-prod",
+func symValidToken(now time.Time) symToken {
+	return symToken{
+		method: jwt.SigningMethodRS512, key: symKey, name: "acme-prod",
 		iat: now, exp: now.Add(30 * time.Minute), jti: "2b1f7e0c-6a4e-4d3b-9a57-1c0de5f1e001",
 	}
 }
 
-func (c customerToken) sign(t *testing.T) string {
+func (c symToken) sign(t *testing.T) string {
 	t.Helper()
 	claims := jwt.MapClaims{"sub": emulator.SymphonySubjectPrefix + c.name}
 	if !c.iat.IsZero() {
@@ -67,27 +67,27 @@ func (c customerToken) sign(t *testing.T) string {
 	return s
 }
 
-// publicKeyPEM is the registered public key as a PEM: the HMAC secret of the
+// symPublicKeyPEM is the registered public key as a PEM: the HMAC secret of the
 // classic alg-confusion attack.
-func publicKeyPEM(t *testing.T) []byte {
-	der, err := x509.MarshalPKIXPublicKey(&testRSAKey.PublicKey)
+func symPublicKeyPEM(t *testing.T) []byte {
+	der, err := x509.MarshalPKIXPublicKey(&symKey.PublicKey)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
 }
 
-func newVerifier(now *time.Time) *emulator.Symphony {
+func symVerifier(now *time.Time) *emulator.Symphony {
 	s := emulator.NewSymphony()
 	s.Now = func() time.Time { return *now }
-	s.Register("acme-prod", &testRSAKey.PublicKey)
+	s.Register("acme-prod", &symKey.PublicKey)
 	return s
 }
 
 func TestSymphonyVerifyAcceptsAValidTokenOnce(t *testing.T) {
 	now := time.Now()
-	s := newVerifier(&now)
-	tok := validToken(now).sign(t)
+	s := symVerifier(&now)
+	tok := symValidToken(now).sign(t)
 	if err := s.Verify(tok); err != nil {
 		t.Fatalf("valid token: %v", err)
 	}
@@ -100,28 +100,28 @@ func TestSymphonyVerifyRejectsTokensThatBreakARule(t *testing.T) {
 	now := time.Now()
 	for _, tc := range []struct {
 		name   string
-		modify func(*customerToken)
+		modify func(*symToken)
 		want   string
 	}{
-		{"unregistered key name", func(c *customerToken) { c.name = "someone-else" }, "unknown public key name"},
-		{"RS256 instead of RS512", func(c *customerToken) { c.method = jwt.SigningMethodRS256 }, "signing method RS256 is invalid"},
-		{"HS512 with the public key as secret", func(c *customerToken) {
-			c.method, c.key = jwt.SigningMethodHS512, publicKeyPEM(t)
+		{"unregistered key name", func(c *symToken) { c.name = "someone-else" }, "unknown public key name"},
+		{"RS256 instead of RS512", func(c *symToken) { c.method = jwt.SigningMethodRS256 }, "signing method RS256 is invalid"},
+		{"HS512 with the public key as secret", func(c *symToken) {
+			c.method, c.key = jwt.SigningMethodHS512, symPublicKeyPEM(t)
 		}, "signing method HS512 is invalid"},
-		{"alg none", func(c *customerToken) {
+		{"alg none", func(c *symToken) {
 			c.method, c.key = jwt.SigningMethodNone, jwt.UnsafeAllowNoneSignatureType
 		}, "signing method none is invalid"},
-		{"signed with another key", func(c *customerToken) { c.key = otherRSAKey }, "verification error"},
-		{"lifetime over 30 minutes", func(c *customerToken) { c.exp = c.iat.Add(31 * time.Minute) }, "more than 30 minutes"},
-		{"expired", func(c *customerToken) { c.iat, c.exp = now.Add(-20*time.Minute), now.Add(-5*time.Minute) }, "expired"},
-		{"issued in the future", func(c *customerToken) { c.iat, c.exp = now.Add(10*time.Minute), now.Add(20*time.Minute) }, "used before issued"},
-		{"no exp", func(c *customerToken) { c.exp = time.Time{} }, "exp claim is required"},
-		{"no iat", func(c *customerToken) { c.iat = time.Time{} }, "no iat"},
-		{"no jti", func(c *customerToken) { c.jti = "" }, "no jti"},
+		{"signed with another key", func(c *symToken) { c.key = symOtherKey }, "verification error"},
+		{"lifetime over 30 minutes", func(c *symToken) { c.exp = c.iat.Add(31 * time.Minute) }, "more than 30 minutes"},
+		{"expired", func(c *symToken) { c.iat, c.exp = now.Add(-20*time.Minute), now.Add(-5*time.Minute) }, "expired"},
+		{"issued in the future", func(c *symToken) { c.iat, c.exp = now.Add(10*time.Minute), now.Add(20*time.Minute) }, "used before issued"},
+		{"no exp", func(c *symToken) { c.exp = time.Time{} }, "exp claim is required"},
+		{"no iat", func(c *symToken) { c.iat = time.Time{} }, "no iat"},
+		{"no jti", func(c *symToken) { c.jti = "" }, "no jti"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s := newVerifier(&now)
-			c := validToken(now)
+			s := symVerifier(&now)
+			c := symValidToken(now)
 			tc.modify(&c)
 			err := s.Verify(c.sign(t))
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -133,8 +133,8 @@ func TestSymphonyVerifyRejectsTokensThatBreakARule(t *testing.T) {
 
 func TestSymphonyForgetsJTIsOnceTheirTokensExpire(t *testing.T) {
 	now := time.Now()
-	s := newVerifier(&now)
-	first := validToken(now)
+	s := symVerifier(&now)
+	first := symValidToken(now)
 	first.exp = now.Add(time.Minute)
 	if err := s.Verify(first.sign(t)); err != nil {
 		t.Fatal(err)
@@ -142,7 +142,7 @@ func TestSymphonyForgetsJTIsOnceTheirTokensExpire(t *testing.T) {
 	// Once the first token can no longer be used, its jti may come again:
 	// remembering it for ever is what would make memory grow without bound.
 	now = now.Add(2 * time.Minute)
-	second := validToken(now)
+	second := symValidToken(now)
 	second.jti = first.jti
 	if err := s.Verify(second.sign(t)); err != nil {
 		t.Fatalf("jti reused after the first token expired: %v", err)
@@ -152,11 +152,11 @@ func TestSymphonyForgetsJTIsOnceTheirTokensExpire(t *testing.T) {
 func TestSymphonyHandlerRequiresAValidBearerToken(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	now := time.Now()
-	s := newVerifier(&now)
+	s := symVerifier(&now)
 	srv := httptest.NewServer(s)
 	defer srv.Close()
 
-	tok := validToken(now).sign(t)
+	tok := symValidToken(now).sign(t)
 	if code, body := vgCall(t, srv, "GET", "/any/path", tok, ""); code != http.StatusOK {
 		t.Fatalf("valid token: %d %s", code, body)
 	}
@@ -170,14 +170,14 @@ func TestSymphonyHandlerRequiresAValidBearerToken(t *testing.T) {
 		t.Errorf("Accepted() = %d, want 1", s.Accepted())
 	}
 	s.Faults.Set(emulator.Fault{Status: 500, Times: 1})
-	if code, _ := vgCall(t, srv, "GET", "/", validToken(now).sign(t), ""); code != 500 {
+	if code, _ := vgCall(t, srv, "GET", "/", symValidToken(now).sign(t), ""); code != 500 {
 		t.Errorf("with fault: %d, want 500", code)
 	}
 }
 
 func TestSymphonyAcceptsTokensFromTheSymphonyProvider(t *testing.T) {
 	defer goleak.VerifyNone(t)
-	der := x509.MarshalPKCS1PrivateKey(testRSAKey)
+	der := x509.MarshalPKCS1PrivateKey(symKey)
 	settings, err := plugin.ApplySchema(symphony.Provider{}.Describe(), map[string]string{
 		"private_key":     string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: der})),
 		"public_key_name": "acme-prod",
@@ -190,7 +190,7 @@ func TestSymphonyAcceptsTokensFromTheSymphonyProvider(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := emulator.NewSymphony()
-	s.Register("acme-prod", &testRSAKey.PublicKey)
+	s.Register("acme-prod", &symKey.PublicKey)
 	srv := httptest.NewServer(s)
 	defer srv.Close()
 

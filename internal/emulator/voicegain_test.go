@@ -43,9 +43,9 @@ func vgCall(t *testing.T, srv *httptest.Server, method, path, token, origin stri
 	return resp.StatusCode, string(b)
 }
 
-// shortLived asks the emulator for a short-lived JWT and decodes the JSON
+// vgShortLived asks the emulator for a short-lived JWT and decodes the JSON
 // string it answers.
-func shortLived(t *testing.T, srv *httptest.Server, console, aud string, secs int) string {
+func vgShortLived(t *testing.T, srv *httptest.Server, console, aud string, secs int) string {
 	t.Helper()
 	q := url.Values{"aud": {aud}, "expInSec": {strconv.Itoa(secs)}}
 	code, body := vgCall(t, srv, "GET", "/v1/security/jwt?"+q.Encode(), console, "")
@@ -65,7 +65,7 @@ func TestVoicegainIssuesShortLivedJWTWithRequestedAudienceAndLifetime(t *testing
 	srv := httptest.NewServer(vg)
 	defer srv.Close()
 
-	tok := shortLived(t, srv, vg.ConsoleJWT(), "*.example.com", 600)
+	tok := vgShortLived(t, srv, vg.ConsoleJWT(), "*.example.com", 600)
 	var c struct {
 		AccountID string `json:"accountId"`
 		ContextID string `json:"contextId"`
@@ -183,7 +183,7 @@ func TestVoicegainProtectedEndpointChecksOriginAgainstAudience(t *testing.T) {
 		{"*", "", 200},
 	} {
 		t.Run(tc.aud+" from "+tc.origin, func(t *testing.T) {
-			tok := shortLived(t, srv, vg.ConsoleJWT(), tc.aud, 60)
+			tok := vgShortLived(t, srv, vg.ConsoleJWT(), tc.aud, 60)
 			if code, body := vgCall(t, srv, "POST", "/v1/asr/transcribe", tok, tc.origin); code != tc.want {
 				t.Errorf("got %d %s, want %d", code, body, tc.want)
 			}
@@ -199,7 +199,7 @@ func TestVoicegainProtectedEndpointRejectsExpiredAndForeignTokens(t *testing.T) 
 	srv := httptest.NewServer(vg)
 	defer srv.Close()
 
-	tok := shortLived(t, srv, vg.ConsoleJWT(), "*", 60)
+	tok := vgShortLived(t, srv, vg.ConsoleJWT(), "*", 60)
 	if code, body := vgCall(t, srv, "GET", "/v1/asr/anything", tok, ""); code != 200 || !strings.Contains(body, `"auth":"short_lived"`) {
 		t.Fatalf("fresh short-lived jwt: %d %s", code, body)
 	}

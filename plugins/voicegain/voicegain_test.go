@@ -239,3 +239,19 @@ func TestShortLivedModeWithoutExpUsesTheRequestedLifetime(t *testing.T) {
 		t.Errorf("expiry %v, want 5m after the request", tok.Expiry)
 	}
 }
+
+func TestShortLivedModeReadsTheEmulatorsPlainTextForm(t *testing.T) {
+	vg := emulator.NewVoicegain()
+	vg.PlainText = true
+	srv := newServer(vg)
+	defer srv.Close()
+
+	ts := mustConfigure(t, map[string]string{"jwt": vg.ConsoleJWT(), "mode": "short_lived", "api_url": srv.URL + "/v1", "audience": "app.example.com"})
+	tok, err := ts.Token()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code := callASR(t, srv.Server, tok, "https://app.example.com"); code != http.StatusOK {
+		t.Errorf("protected endpoint: %d, want 200", code)
+	}
+}
