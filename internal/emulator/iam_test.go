@@ -171,7 +171,9 @@ func TestIAMChecksBasicAuthOnceClientsAreRegistered(t *testing.T) {
 	if status != 200 {
 		t.Fatalf("status %d %s", status, body)
 	}
-	var got struct{ AccessToken string `json:"access_token"` }
+	var got struct {
+		AccessToken string `json:"access_token"`
+	}
 	_ = json.Unmarshal(body, &got)
 	claims := jwt.MapClaims{}
 	if _, _, err := jwt.NewParser().ParseUnverified(got.AccessToken, claims); err != nil || claims["client_id"] != "bx" {
@@ -192,7 +194,9 @@ func TestIAMVerifyRejectsForeignExpiredAndTamperedTokens(t *testing.T) {
 	defer ots.Close()
 	token := func(ts *httptest.Server) string {
 		_, body := iamPost(t, ts, iamForm(iamTestKey), nil)
-		var got struct{ AccessToken string `json:"access_token"` }
+		var got struct {
+			AccessToken string `json:"access_token"`
+		}
 		if err := json.Unmarshal(body, &got); err != nil {
 			t.Fatal(err)
 		}
