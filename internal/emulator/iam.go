@@ -201,29 +201,39 @@ func (e *IAM) issue(w http.ResponseWriter, r *http.Request, iamID, clientID stri
 	})
 }
 
+// iamErrorBody is IBM IAM's error JSON, fields in IBM's order so the code
+// and message lead any truncated snippet of it.
+type iamErrorBody struct {
+	ErrorCode    string          `json:"errorCode"`
+	ErrorMessage string          `json:"errorMessage"`
+	ErrorDetails string          `json:"errorDetails,omitempty"`
+	Context      iamErrorContext `json:"context"`
+}
+
+type iamErrorContext struct {
+	RequestID   string `json:"requestId"`
+	RequestType string `json:"requestType"`
+	UserAgent   string `json:"userAgent"`
+	URL         string `json:"url"`
+	Host        string `json:"host"`
+	StartTime   string `json:"startTime"`
+	EndTime     string `json:"endTime"`
+	ElapsedTime string `json:"elapsedTime"`
+	Locale      string `json:"locale"`
+	ClusterName string `json:"clusterName"`
+}
+
 // iamError writes IBM IAM's error JSON. It never echoes request values.
 func iamError(w http.ResponseWriter, r *http.Request, status int, code, msg, details string) {
-	now := time.Now().UTC()
-	body := map[string]any{
-		"errorCode":    code,
-		"errorMessage": msg,
-		"context": map[string]any{
-			"requestId":   randomID(16),
-			"requestType": "incoming.Identity_Token",
-			"userAgent":   r.UserAgent(),
-			"url":         "https://iam.cloud.ibm.com",
-			"host":        "emulator",
-			"startTime":   now.Format("02.01.2006 15:04:05:000 MST"),
-			"endTime":     now.Format("02.01.2006 15:04:05:000 MST"),
-			"elapsedTime": "0",
-			"locale":      "en_US",
-			"clusterName": "emulator",
-		},
-	}
-	if details != "" {
-		body["errorDetails"] = details
-	}
+	now := time.Now().UTC().Format("02.01.2006 15:04:05:000 MST")
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(body)
+	_ = json.NewEncoder(w).Encode(iamErrorBody{
+		ErrorCode: code, ErrorMessage: msg, ErrorDetails: details,
+		Context: iamErrorContext{
+			RequestID: randomID(16), RequestType: "incoming.Identity_Token", UserAgent: r.UserAgent(),
+			URL: "https://iam.cloud.ibm.com", Host: "emulator", StartTime: now, EndTime: now,
+			ElapsedTime: "0", Locale: "en_US", ClusterName: "emulator",
+		},
+	})
 }
