@@ -12,6 +12,7 @@ import (
 	"golang.org/x/oauth2"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/status"
 
 	pb "github.com/tokenplug/tokenplug/plugin/proto"
@@ -35,7 +36,7 @@ func (p *GRPCPlugin) GRPCServer(_ *goplugin.GRPCBroker, s *grpc.Server) error {
 
 // GRPCClient returns a *Client.
 func (p *GRPCPlugin) GRPCClient(_ context.Context, _ *goplugin.GRPCBroker, c *grpc.ClientConn) (any, error) {
-	return &Client{rpc: pb.NewProviderClient(c)}, nil
+	return &Client{rpc: pb.NewProviderClient(c), health: healthpb.NewHealthClient(c)}, nil
 }
 
 // server adapts a Provider to the generated service.
@@ -116,7 +117,22 @@ func recoverStatus(err *error) {
 // Client is the host's view of a running plugin. Its methods return the same
 // types and classified errors a provider returns in-process.
 type Client struct {
-	rpc pb.ProviderClient
+	rpc    pb.ProviderClient
+	health healthpb.HealthClient
+}
+
+// Ping asks the plugin's gRPC health service whether it is serving. Unlike
+// go-plugin's Ping it honours ctx, so a plugin that stopped answering (hung,
+// or stopped by a signal) is detected within the caller's deadline.
+func (c *Client) Ping(ctx context.Context) error {
+	resp, err := c.health.Check(ctx, &healthpb.HealthCheckRequest{Service: goplugin.GRPCServiceName})
+	if err != nil {
+		return err
+	}
+	if resp.GetStatus() != healthpb.HealthCheckResponse_SERVING {
+		return fmt.Errorf("plugin health: %v", resp.GetStatus())
+	}
+	return nil
 }
 
 // Describe asks the plugin for its description.

@@ -56,6 +56,9 @@ type SettingError struct {
 
 func (e SettingError) Error() string { return fmt.Sprintf("setting %q: %s", e.Key, e.Message) }
 
+// Is makes errors.Is(err, ErrConfig) true for setting errors.
+func (e SettingError) Is(target error) bool { return target == ErrConfig }
+
 // SettingErrors collects field-level problems found by Configure.
 type SettingErrors []SettingError
 
@@ -66,6 +69,9 @@ func (e SettingErrors) Error() string {
 	}
 	return strings.Join(msgs, "; ")
 }
+
+// Is makes errors.Is(err, ErrConfig) true for setting errors.
+func (e SettingErrors) Is(target error) bool { return target == ErrConfig }
 
 // Errorf returns a SettingErrors with one entry for key.
 func Errorf(key, format string, args ...any) SettingErrors {

@@ -1,0 +1,29 @@
+// Command hostproc is a host process for tests: it starts the plugin at the
+// path in argv[1] through a Registry, prints the plugin's pid (the fault
+// plugin's "pid" token) and then waits to be killed.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/tokenplug/tokenplug/host"
+)
+
+func main() {
+	reg := host.NewRegistry()
+	defer reg.Close()
+	if err := reg.Register("p", host.ProviderConfig{Path: os.Args[1], Settings: map[string]string{"behavior": "pid"}}); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	tok, err := reg.Token(context.Background(), "p")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	fmt.Println(tok.AccessToken)
+	time.Sleep(time.Hour)
+}

@@ -1,0 +1,170 @@
+package host
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log"
+	"log/slog"
+	"strings"
+	"sync/atomic"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/tokenplug/tokenplug/plugin"
+)
+
+// redactor scrubs a provider's secret setting values out of text that
+// crossed the plugin boundary (log lines, error messages). The secrets are
+// known once the plugin has described its settings. Safe for concurrent use.
+type redactor struct {
+	secrets atomic.Pointer[[]string]
+}
+
+func (r *redactor) set(secrets []string) { r.secrets.Store(&secrets) }
+
+func (r *redactor) redact(s string) string {
+	if p := r.secrets.Load(); p != nil {
+		return plugin.Redact(s, (*p)...)
+	}
+	return s
+}
+
+// redactErr returns err with secrets scrubbed from its text, keeping its
+// classification (plugin.Kind, retry-after) reachable through errors.Is/As.
+func (r *redactor) redactErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	if clean := r.redact(err.Error()); clean != err.Error() {
+		return &messageError{msg: clean, err: err}
+	}
+	return err
+}
+
+// messageError replaces an error's text and keeps its chain.
+type messageError struct {
+	msg string
+	err error
+}
+
+func (e *messageError) Error() string { return e.msg }
+func (e *messageError) Unwrap() error { return e.err }
+
+// hclogBridge is the hclog.Logger go-plugin writes plugin output to; it
+// forwards every line into log/slog, tagged with the provider, with secrets
+// scrubbed from the message and every value.
+type hclogBridge struct {
+	l     *slog.Logger
+	red   *redactor
+	name  string
+	level hclog.Level
+	args  []any
+}
+
+func newHCLogBridge(l *slog.Logger, red *redactor) *hclogBridge {
+	return &hclogBridge{l: l, red: red, level: hclog.Trace}
+}
+
+var hclogToSlog = map[hclog.Level]slog.Level{
+	hclog.Trace: slog.LevelDebug - 4,
+	hclog.Debug: slog.LevelDebug,
+	hclog.Info:  slog.LevelInfo,
+	hclog.Warn:  slog.LevelWarn,
+	hclog.Error: slog.LevelError,
+}
+
+func (b *hclogBridge) Log(level hclog.Level, msg string, args ...any) {
+	sl, ok := hclogToSlog[level]
+	if !ok {
+		sl = slog.LevelInfo
+	}
+	ctx := context.Background()
+	if !b.l.Enabled(ctx, sl) {
+		return
+	}
+	all := make([]any, 0, len(b.args)+len(args)+2)
+	if b.name != "" {
+		all = append(all, "plugin_logger", b.name)
+	}
+	for _, a := range append(append([]any{}, b.args...), args...) {
+		all = append(all, b.redactValue(a))
+	}
+	b.l.Log(ctx, sl, b.red.redact(msg), all...)
+}
+
+// redactValue keeps a value's type unless its text holds a secret.
+func (b *hclogBridge) redactValue(a any) any {
+	text := fmt.Sprint(a)
+	if clean := b.red.redact(text); clean != text {
+		return clean
+	}
+	return a
+}
+
+func (b *hclogBridge) Trace(msg string, args ...any) { b.Log(hclog.Trace, msg, args...) }
+func (b *hclogBridge) Debug(msg string, args ...any) { b.Log(hclog.Debug, msg, args...) }
+func (b *hclogBridge) Info(msg string, args ...any)  { b.Log(hclog.Info, msg, args...) }
+func (b *hclogBridge) Warn(msg string, args ...any)  { b.Log(hclog.Warn, msg, args...) }
+func (b *hclogBridge) Error(msg string, args ...any) { b.Log(hclog.Error, msg, args...) }
+
+func (b *hclogBridge) enabled(l hclog.Level) bool {
+	return b.l.Enabled(context.Background(), hclogToSlog[l])
+}
+func (b *hclogBridge) IsTrace() bool { return b.enabled(hclog.Trace) }
+func (b *hclogBridge) IsDebug() bool { return b.enabled(hclog.Debug) }
+func (b *hclogBridge) IsInfo() bool  { return b.enabled(hclog.Info) }
+func (b *hclogBridge) IsWarn() bool  { return b.enabled(hclog.Warn) }
+func (b *hclogBridge) IsError() bool { return b.enabled(hclog.Error) }
+
+func (b *hclogBridge) ImpliedArgs() []any { return b.args }
+
+func (b *hclogBridge) With(args ...any) hclog.Logger {
+	c := *b
+	c.args = append(append([]any{}, b.args...), args...)
+	return &c
+}
+
+func (b *hclogBridge) Name() string { return b.name }
+
+func (b *hclogBridge) Named(name string) hclog.Logger {
+	c := *b
+	if c.name != "" {
+		name = c.name + "." + name
+	}
+	c.name = name
+	return &c
+}
+
+func (b *hclogBridge) ResetNamed(name string) hclog.Logger {
+	c := *b
+	c.name = name
+	return &c
+}
+
+// SetLevel is ignored: the slog handler decides what is logged.
+func (b *hclogBridge) SetLevel(hclog.Level) {}
+
+func (b *hclogBridge) GetLevel() hclog.Level {
+	for _, l := range []hclog.Level{hclog.Trace, hclog.Debug, hclog.Info, hclog.Warn} {
+		if b.enabled(l) {
+			return l
+		}
+	}
+	return hclog.Error
+}
+
+func (b *hclogBridge) StandardLogger(opts *hclog.StandardLoggerOptions) *log.Logger {
+	return log.New(b.StandardWriter(opts), "", 0)
+}
+
+func (b *hclogBridge) StandardWriter(*hclog.StandardLoggerOptions) io.Writer {
+	return writerFunc(func(p []byte) (int, error) {
+		b.Info(strings.TrimRight(string(p), "\n"))
+		return len(p), nil
+	})
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }

@@ -1,0 +1,99 @@
+package host_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/tokenplug/tokenplug/host"
+)
+
+// bins holds plugin binaries built once for the package's tests.
+var bins = map[string]string{}
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "tokenplug-host-test")
+	if err != nil {
+		panic(err)
+	}
+	code := func() int {
+		defer os.RemoveAll(dir)
+		for name, pkg := range map[string]string{
+			"symphony": "../plugins/symphony/cmd/tokenplug-symphony",
+			"fault":    "../internal/faultplugin",
+			"hostproc": "./internal/hostproc",
+		} {
+			out := filepath.Join(dir, "tokenplug-"+name)
+			if b, err := exec.Command("go", "build", "-o", out, pkg).CombinedOutput(); err != nil {
+				fmt.Fprintf(os.Stderr, "build %s: %v\n%s", pkg, err, b)
+				return 1
+			}
+			bins[name] = out
+		}
+		return m.Run()
+	}()
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintln(os.Stderr, "goleak:", err)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+// logBuffer collects every log line at every level, for secret checks.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+// newRegistry returns a registry closed at the end of the test, logging at
+// the lowest level into the returned buffer.
+func newRegistry(t *testing.T, opts ...host.Option) (*host.Registry, *logBuffer) {
+	t.Helper()
+	logs := &logBuffer{}
+	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug - 8}))
+	opts = append([]host.Option{host.WithLogger(logger), host.WithBackoff(host.Backoff{Base: time.Millisecond, Max: 5 * time.Millisecond})}, opts...)
+	reg := host.NewRegistry(opts...)
+	t.Cleanup(func() { reg.Close() })
+	return reg, logs
+}
+
+func mustSource(t *testing.T, reg *host.Registry, name string, cfg host.ProviderConfig) *host.Source {
+	t.Helper()
+	if err := reg.Register(name, cfg); err != nil {
+		t.Fatalf("Register(%s): %v", name, err)
+	}
+	src, err := reg.Source(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return src
+}
+
+func ctxT(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}

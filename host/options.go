@@ -1,0 +1,80 @@
+package host
+
+import (
+	"log/slog"
+	"time"
+)
+
+// Option configures a Registry.
+type Option func(*options)
+
+type options struct {
+	logger       *slog.Logger
+	pluginDir    string
+	env          []string
+	builtins     map[string][]string
+	now          func() time.Time
+	backoff      Backoff
+	fetchTimeout time.Duration
+	startTimeout time.Duration
+	pingTimeout  time.Duration
+	expiryDelta  time.Duration
+	refreshRatio float64
+}
+
+func defaultOptions() options {
+	return options{
+		logger:       slog.Default(),
+		env:          append([]string(nil), DefaultEnv...),
+		builtins:     map[string][]string{},
+		now:          time.Now,
+		backoff:      Backoff{}.withDefaults(),
+		fetchTimeout: 30 * time.Second, // generous for a vendor token endpoint; callers' contexts bound their own waits
+		startTimeout: 10 * time.Second, // a plugin that has not handshaken by then is broken
+		pingTimeout:  2 * time.Second,  // a healthy plugin answers in well under a millisecond
+		expiryDelta:  10 * time.Second, // as x/oauth2: do not hand out a token about to expire in flight
+		refreshRatio: 0.8,              // refresh at 80% of the lifetime, as IBM and Google advise
+	}
+}
+
+// WithLogger sets the logger for the registry and for plugin output
+// (bridged from go-plugin's hclog). Default slog.Default().
+func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
+
+// WithPluginDir adds a directory searched for tokenplug-<plugin> binaries
+// before $PATH.
+func WithPluginDir(dir string) Option { return func(o *options) { o.pluginDir = dir } }
+
+// WithEnv allows more environment variables through to plugins, in addition
+// to DefaultEnv. Never list a variable that holds a secret.
+func WithEnv(names ...string) Option {
+	return func(o *options) { o.env = append(o.env, names...) }
+}
+
+// WithBuiltin makes plugin name run as argv (argv[0] the executable) instead
+// of a tokenplug-<name> binary. The tokenplug CLI uses it to serve its
+// built-in providers by re-executing itself.
+func WithBuiltin(name string, argv ...string) Option {
+	return func(o *options) { o.builtins[name] = argv }
+}
+
+// WithBackoff sets the retry schedule for failed fetches and plugin starts.
+func WithBackoff(b Backoff) Option { return func(o *options) { o.backoff = b.withDefaults() } }
+
+// WithFetchTimeout bounds one token fetch through a plugin (default 30s).
+// It is independent of callers' contexts: a caller that gives up does not
+// cancel the fetch others are waiting for.
+func WithFetchTimeout(d time.Duration) Option { return func(o *options) { o.fetchTimeout = d } }
+
+// WithStartTimeout bounds a plugin's start and handshake (default 10s).
+func WithStartTimeout(d time.Duration) Option { return func(o *options) { o.startTimeout = d } }
+
+// WithClock replaces time.Now for expiry and refresh decisions; for tests.
+func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
+
+// WithRefresh sets when a token is renewed: at ratio of its lifetime (default
+// 0.8) unless the provider hints otherwise, and treated as expired delta
+// before its expiry (default 10s).
+func WithRefresh(ratio float64, delta time.Duration) Option {
+	return func(o *options) { o.refreshRatio, o.expiryDelta = ratio, delta }
+}

@@ -1,0 +1,264 @@
+package host
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	goplugin "github.com/hashicorp/go-plugin"
+	"golang.org/x/oauth2"
+
+	"github.com/tokenplug/tokenplug/plugin"
+)
+
+// process runs one provider's plugin binary. It starts it on first use,
+// configures it, notices when it has exited or stopped answering, and
+// starts a new one, with backoff between failed starts. Safe for
+// concurrent use.
+type process struct {
+	name string
+	cfg  ProviderConfig
+	o    *options
+	log  *slog.Logger
+	red  *redactor
+
+	mu        sync.Mutex // guards the fields below; held across a start
+	inst      *instance  // the running plugin, or nil
+	closed    bool
+	failures  int       // consecutive failed starts
+	notBefore time.Time // no start before this (backoff)
+	lastErr   error     // why the last start failed
+	starts    int       // plugins started so far, for logs and tests
+}
+
+// instance is one running plugin process.
+type instance struct {
+	client *goplugin.Client
+	rpc    *plugin.Client
+	desc   plugin.Description
+}
+
+func newProcess(name string, cfg ProviderConfig, o *options) *process {
+	red := &redactor{}
+	log := o.logger.With("provider", name)
+	return &process{name: name, cfg: cfg, o: o, log: log, red: red}
+}
+
+// token fetches a token from the plugin. If the call fails and the plugin
+// turns out to be dead or hung, it is killed, restarted and asked once more.
+func (p *process) token(ctx context.Context, force bool) (*oauth2.Token, error) {
+	inst, err := p.get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	tok, err := inst.rpc.Token(ctx, force)
+	if err == nil || plugin.KindOf(err) != plugin.KindTemporary || p.alive(inst) {
+		// A classified error came from a live plugin: the upstream's word.
+		return tok, p.red.redactErr(err)
+	}
+	p.log.Warn("plugin stopped answering; restarting it", "error", p.red.redact(err.Error()))
+	p.discard(inst)
+	if inst, err = p.get(ctx); err != nil {
+		return nil, err
+	}
+	tok, err = inst.rpc.Token(ctx, force)
+	return tok, p.red.redactErr(err)
+}
+
+// describe returns the running plugin's description, starting it if needed.
+func (p *process) describe(ctx context.Context) (plugin.Description, error) {
+	inst, err := p.get(ctx)
+	if err != nil {
+		return plugin.Description{}, err
+	}
+	return inst.desc, nil
+}
+
+// alive reports whether inst's process runs and answers a health check
+// within the ping timeout.
+func (p *process) alive(inst *instance) bool {
+	if inst.client.Exited() {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), p.o.pingTimeout)
+	defer cancel()
+	return inst.rpc.Ping(ctx) == nil
+}
+
+// get returns the running plugin, starting one if there is none or the last
+// one exited.
+func (p *process) get(ctx context.Context) (*instance, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return nil, ErrClosed
+	}
+	if p.inst != nil && !p.inst.client.Exited() {
+		return p.inst, nil
+	}
+	if p.inst != nil {
+		p.log.Warn("plugin exited; restarting it")
+		p.inst.client.Kill()
+		p.inst = nil
+	}
+	if p.lastErr != nil && p.o.now().Before(p.notBefore) {
+		return nil, p.lastErr
+	}
+	inst, err := p.start(ctx)
+	if err != nil {
+		p.failures++
+		p.notBefore = p.o.now().Add(p.o.backoff.delay(p.failures))
+		p.lastErr = err
+		return nil, err
+	}
+	p.failures, p.lastErr, p.inst = 0, nil, inst
+	p.starts++
+	return inst, nil
+}
+
+// discard kills inst if it is still the current plugin.
+func (p *process) discard(inst *instance) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.inst == inst {
+		p.inst = nil
+	}
+	inst.client.Kill()
+}
+
+func (p *process) close() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.closed = true
+	if p.inst != nil {
+		p.inst.client.Kill()
+		p.inst = nil
+	}
+}
+
+// start launches, describes and configures a new plugin process.
+func (p *process) start(ctx context.Context) (*instance, error) {
+	argv, err := p.resolve()
+	if err != nil {
+		return nil, err
+	}
+	client, err := p.newClient(argv)
+	if err != nil {
+		return nil, err
+	}
+	inst, err := p.handshake(ctx, client, argv[0])
+	if err != nil {
+		client.Kill()
+		return nil, err
+	}
+	p.log.Debug("plugin started", "path", argv[0], "plugin", inst.desc.Name, "version", inst.desc.Version)
+	return inst, nil
+}
+
+func (p *process) newClient(argv []string) (*goplugin.Client, error) {
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Env = cleanEnv(p.o.env)
+	var secure *goplugin.SecureConfig
+	if p.cfg.SHA256 != "" {
+		sum, err := hex.DecodeString(p.cfg.SHA256)
+		if err != nil || len(sum) != sha256.Size {
+			return nil, configErr("sha256: not a hex SHA-256 digest")
+		}
+		secure = &goplugin.SecureConfig{Checksum: sum, Hash: sha256.New()}
+	}
+	return goplugin.NewClient(&goplugin.ClientConfig{
+		HandshakeConfig:  plugin.Handshake,
+		VersionedPlugins: plugin.PluginSets(nil),
+		Cmd:              cmd,
+		SkipHostEnv:      true, // secrets reach plugins only through Configure
+		SecureConfig:     secure,
+		AllowedProtocols: []goplugin.Protocol{goplugin.ProtocolGRPC},
+		AutoMTLS:         true,
+		StartTimeout:     p.o.startTimeout,
+		Logger:           newHCLogBridge(p.log, p.red),
+	}), nil
+}
+
+func (p *process) handshake(ctx context.Context, client *goplugin.Client, path string) (*instance, error) {
+	rpcClient, err := client.Client()
+	if err != nil {
+		return nil, p.startErr(path, err)
+	}
+	raw, err := rpcClient.Dispense(plugin.PluginKey)
+	if err != nil {
+		return nil, p.startErr(path, err)
+	}
+	rpc, ok := raw.(*plugin.Client)
+	if !ok {
+		return nil, configErr(fmt.Sprintf("plugin %s: unexpected client type %T", path, raw))
+	}
+	desc, err := rpc.Describe(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("plugin %s: describe: %w", path, err)
+	}
+	p.red.set(plugin.SecretValues(desc, p.cfg.Settings))
+	if _, err := plugin.ApplySchema(desc, p.cfg.Settings); err != nil {
+		return nil, p.red.redactErr(err)
+	}
+	if err := rpc.Configure(ctx, p.cfg.Settings); err != nil {
+		return nil, p.red.redactErr(err)
+	}
+	return &instance{client: client, rpc: rpc, desc: desc}, nil
+}
+
+func (p *process) startErr(path string, err error) error {
+	switch {
+	case errors.Is(err, goplugin.ErrChecksumsDoNotMatch):
+		return configErr(fmt.Sprintf("plugin %s does not match its sha256 pin: refusing to run it", path))
+	case errors.Is(err, goplugin.ErrSecureConfigNoChecksum), errors.Is(err, goplugin.ErrSecureConfigNoHash):
+		return configErr(fmt.Sprintf("plugin %s: sha256 pin: %v", path, err))
+	}
+	// go-plugin's handshake errors span many lines; keep the part that
+	// says what went wrong, on one line.
+	msg := err.Error()
+	if i := strings.Index(msg, "Additional notes about plugin"); i > 0 {
+		msg = msg[:i]
+	}
+	msg = strings.Join(strings.Fields(msg), " ")
+	return &messageError{
+		msg: fmt.Sprintf("start plugin %s: %s (this host speaks tokenplug plugin protocol %d)", path, msg, plugin.ProtocolVersion),
+		err: err,
+	}
+}
+
+// resolve finds the command for the provider: an explicit path, a built-in,
+// tokenplug-<plugin> in the plugin directory, then on $PATH.
+func (p *process) resolve() ([]string, error) {
+	if p.cfg.Path != "" {
+		return append([]string{p.cfg.Path}, p.cfg.Args...), nil
+	}
+	if argv, ok := p.o.builtins[p.cfg.Plugin]; ok {
+		return append(append([]string(nil), argv...), p.cfg.Args...), nil
+	}
+	bin := "tokenplug-" + p.cfg.Plugin
+	if p.o.pluginDir != "" {
+		path := filepath.Join(p.o.pluginDir, bin)
+		if fi, err := os.Stat(path); err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0 {
+			return append([]string{path}, p.cfg.Args...), nil
+		}
+	}
+	if path, err := exec.LookPath(bin); err == nil {
+		return append([]string{path}, p.cfg.Args...), nil
+	}
+	where := "$PATH"
+	if p.o.pluginDir != "" {
+		where = p.o.pluginDir + " or $PATH"
+	}
+	return nil, configErr(fmt.Sprintf("plugin %q not found: no built-in and no %s in %s", p.cfg.Plugin, bin, where))
+}
+
+func configErr(msg string) error { return &plugin.Error{Kind: plugin.KindConfig, Err: errors.New(msg)} }

@@ -1,0 +1,288 @@
+package host
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/oauth2"
+	"golang.org/x/sync/singleflight"
+
+	"github.com/tokenplug/tokenplug/plugin"
+)
+
+// fetchFunc gets a new token from upstream (through the plugin, or through
+// the shared cache tier in front of it).
+type fetchFunc func(ctx context.Context, force bool) (*oauth2.Token, error)
+
+// Source hands out one provider's token. It is safe for concurrent use.
+//
+// A valid cached token is returned by an atomic load: no lock, no RPC. When
+// the token reaches its refresh point (80% of its lifetime, or the
+// provider's hint) the next caller starts one background refresh and keeps
+// getting the current token. When there is no valid token, callers wait for
+// a single fetch shared by all of them, each bounded by its own context; a
+// caller that gives up does not cancel the fetch for the others.
+//
+// A failed fetch is retried with exponential backoff and jitter (longer if
+// the provider passed on a 429's retry-after). Until the current token
+// expires, callers never see the failure; after it, they get an *Error
+// naming the provider and the kind of failure.
+//
+// Callers must not modify the returned token.
+type Source struct {
+	name  string
+	hosts []string
+	proc  *process
+	fetch fetchFunc
+	o     *options
+	log   *slog.Logger
+
+	cur        atomic.Pointer[entry] // the cached token, or nil
+	force      atomic.Bool           // the next fetch asks for force_refresh
+	refreshing atomic.Bool           // a background refresh is running
+	fetches    atomic.Int64          // upstream fetches attempted
+	sf         singleflight.Group
+
+	ctx    context.Context // bounds fetches; cancelled by close
+	cancel context.CancelFunc
+
+	mu        sync.Mutex     // guards the fields below, and wg.Add against close
+	closed    bool           //
+	wg        sync.WaitGroup // background refreshes and fetches in flight
+	failures  int            // consecutive failed fetches
+	notBefore time.Time      // no fetch before this (backoff, retry-after)
+	lastErr   error          // why the last fetch failed
+}
+
+// entry is an immutable cached token with its deadlines precomputed, so the
+// hot path is a load and a time comparison.
+type entry struct {
+	tok       *oauth2.Token
+	refreshAt time.Time // start a background refresh from here; zero: never
+	expireAt  time.Time // stop handing it out from here; zero: never
+}
+
+func (e *entry) fresh(now time.Time) bool { return e.refreshAt.IsZero() || now.Before(e.refreshAt) }
+func (e *entry) valid(now time.Time) bool { return e.expireAt.IsZero() || now.Before(e.expireAt) }
+
+func newEntry(tok *oauth2.Token, now time.Time, o *options) *entry {
+	if tok.Expiry.IsZero() {
+		return &entry{tok: tok}
+	}
+	life := tok.Expiry.Sub(now)
+	// A token that lives less than 4 deltas would spend most of its life
+	// "expired"; shrink the margin for short-lived tokens.
+	delta := min(o.expiryDelta, max(life/4, 0))
+	e := &entry{
+		tok:       tok,
+		expireAt:  tok.Expiry.Add(-delta),
+		refreshAt: now.Add(time.Duration(float64(life) * o.refreshRatio)),
+	}
+	if hint := plugin.RefreshAtOf(tok); !hint.IsZero() && hint.Before(tok.Expiry) {
+		e.refreshAt = hint
+	}
+	if e.refreshAt.After(e.expireAt) {
+		e.refreshAt = e.expireAt
+	}
+	return e
+}
+
+func newSource(name string, hosts []string, fetch fetchFunc, o *options) *Source {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Source{name: name, hosts: hosts, fetch: fetch, o: o, log: o.logger.With("provider", name), ctx: ctx, cancel: cancel}
+}
+
+// Name returns the provider's registered name.
+func (s *Source) Name() string { return s.name }
+
+// Hosts returns the host patterns the provider's tokens may be sent to, as
+// configured (nil: not restricted).
+func (s *Source) Hosts() []string { return s.hosts }
+
+// Token returns a valid token, fetching one if needed. ctx bounds only this
+// caller's wait.
+func (s *Source) Token(ctx context.Context) (*oauth2.Token, error) {
+	if e := s.cur.Load(); e != nil {
+		now := s.o.now()
+		if e.fresh(now) {
+			return e.tok, nil
+		}
+		if e.valid(now) {
+			s.refreshAsync()
+			return e.tok, nil
+		}
+	}
+	return s.wait(ctx)
+}
+
+// TokenSource returns s as an oauth2.TokenSource, for APIs that take one.
+// Its Token calls wait without a deadline of their own: prefer Token(ctx).
+func (s *Source) TokenSource() oauth2.TokenSource { return tokenSource{s} }
+
+type tokenSource struct{ s *Source }
+
+func (t tokenSource) Token() (*oauth2.Token, error) { return t.s.Token(context.Background()) }
+
+// Invalidate drops the cached token if it is still rejected (compared by
+// access token; nil drops whatever is cached), so the next Token call
+// fetches a new one with force_refresh. transport and grpccreds call it when
+// a server answers 401 / Unauthenticated.
+func (s *Source) Invalidate(rejected *oauth2.Token) {
+	e := s.cur.Load()
+	if e == nil || (rejected != nil && rejected.AccessToken != e.tok.AccessToken) {
+		return
+	}
+	if s.cur.CompareAndSwap(e, nil) {
+		s.force.Store(true)
+		s.log.Debug("token invalidated")
+	}
+}
+
+// Describe returns the plugin's description, starting it if needed.
+func (s *Source) Describe(ctx context.Context) (plugin.Description, error) {
+	if s.proc == nil {
+		return plugin.Description{}, nil
+	}
+	d, err := s.proc.describe(ctx)
+	return d, wrapErr(s.name, err)
+}
+
+// wait joins (or starts) the one fetch in flight.
+func (s *Source) wait(ctx context.Context) (*oauth2.Token, error) {
+	ch := s.sf.DoChan("token", s.flight)
+	select {
+	case r := <-ch:
+		if r.Err != nil {
+			return nil, r.Err
+		}
+		return r.Val.(*oauth2.Token), nil
+	case <-ctx.Done():
+		return nil, &Error{Provider: s.name, Kind: plugin.KindTemporary, Err: ctx.Err()}
+	}
+}
+
+// flight is the body of the single shared fetch.
+func (s *Source) flight() (any, error) {
+	if !s.enter() {
+		return nil, &Error{Provider: s.name, Kind: plugin.KindTemporary, Err: ErrClosed}
+	}
+	defer s.wg.Done()
+	now := s.o.now()
+	if e := s.cur.Load(); e != nil && e.fresh(now) {
+		return e.tok, nil // filled by the flight that just ended
+	}
+	s.mu.Lock()
+	gated, lastErr := s.lastErr != nil && now.Before(s.notBefore), s.lastErr
+	s.mu.Unlock()
+	if gated {
+		return nil, lastErr // backing off: do not hammer a failing upstream
+	}
+	force := s.force.Swap(false)
+	ctx, cancel := context.WithTimeout(s.ctx, s.o.fetchTimeout)
+	defer cancel()
+	s.fetches.Add(1)
+	tok, err := s.fetch(ctx, force)
+	if err == nil && (tok == nil || tok.AccessToken == "") {
+		err = plugin.Temporary(errEmptyToken)
+	}
+	if err != nil {
+		if force {
+			s.force.Store(true)
+		}
+		return nil, s.failed(err)
+	}
+	s.cur.Store(newEntry(tok, s.o.now(), s.o))
+	s.mu.Lock()
+	s.failures, s.lastErr = 0, nil
+	s.mu.Unlock()
+	return tok, nil
+}
+
+var errEmptyToken = errorString("provider returned an empty token")
+
+type errorString string
+
+func (e errorString) Error() string { return string(e) }
+
+// failed records a failed fetch and schedules the next attempt.
+func (s *Source) failed(err error) error {
+	err = wrapErr(s.name, err)
+	s.mu.Lock()
+	s.failures++
+	n := s.failures
+	d := s.o.backoff.delay(n)
+	if ra := plugin.RetryAfterOf(err); ra > d {
+		d = ra
+	}
+	s.notBefore, s.lastErr = s.o.now().Add(d), err
+	s.mu.Unlock()
+	s.log.Warn("token fetch failed", "attempt", n, "retry_in", d.Round(time.Millisecond), "error", err.Error())
+	return err
+}
+
+// refreshAsync starts one background refresh unless one is running. The
+// flag is set before the goroutine starts, so two callers cannot both start
+// one.
+func (s *Source) refreshAsync() {
+	if !s.refreshing.CompareAndSwap(false, true) {
+		return
+	}
+	if !s.enter() {
+		s.refreshing.Store(false)
+		return
+	}
+	go func() {
+		defer s.wg.Done()
+		defer s.refreshing.Store(false)
+		s.refreshLoop()
+	}()
+}
+
+// refreshLoop fetches until it succeeds, the token expires (callers then
+// drive fetches themselves), or the source closes.
+func (s *Source) refreshLoop() {
+	for {
+		if _, err, _ := s.sf.Do("token", s.flight); err == nil {
+			return
+		}
+		if e := s.cur.Load(); e == nil || !e.valid(s.o.now()) {
+			return
+		}
+		s.mu.Lock()
+		wait := s.notBefore.Sub(s.o.now())
+		s.mu.Unlock()
+		t := time.NewTimer(max(wait, time.Millisecond))
+		select {
+		case <-t.C:
+		case <-s.ctx.Done():
+			t.Stop()
+			return
+		}
+	}
+}
+
+// enter registers background work unless the source is closed.
+func (s *Source) enter() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return false
+	}
+	s.wg.Add(1)
+	return true
+}
+
+// close stops background work, waits for it, and stops the plugin.
+func (s *Source) close() {
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
+	s.cancel()
+	s.wg.Wait()
+	if s.proc != nil {
+		s.proc.close()
+	}
+}

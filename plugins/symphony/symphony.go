@@ -1,0 +1,158 @@
+// Package symphony is the tokenplug provider for Symphony Connect, which
+// authenticates a customer by a JWT the customer signs itself: RS512, with
+// sub "ces:customer:<public key name>", iat, exp no more than 30 minutes
+// after iat, and a random jti. It needs no network.
+package symphony
+
+import (
+	"context"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/google/uuid"
+	"golang.org/x/oauth2"
+
+	"github.com/tokenplug/tokenplug/plugin"
+)
+
+// MaxLifetime is the longest token Symphony Connect accepts (exp - iat).
+const MaxLifetime = 30 * time.Minute
+
+// minKeyBits rejects keys too weak to sign with; Symphony asks for 4096-bit
+// keys, and nothing below 2048 bits is safe today.
+const minKeyBits = 2048
+
+// Version is the provider's version.
+const Version = "1.0.0"
+
+// Provider signs Symphony Connect JWTs. The zero value is ready to use.
+type Provider struct {
+	// Now returns the current time; nil means time.Now. Tests set it.
+	Now func() time.Time
+}
+
+// Describe declares the provider's settings.
+func (Provider) Describe() plugin.Description {
+	return plugin.Description{
+		Name:    "symphony",
+		Version: Version,
+		Settings: []plugin.Setting{
+			{Key: "private_key_file", Description: "path to the customer's RSA private key (PEM, PKCS#1 or PKCS#8); or use private_key"},
+			{Key: "private_key", Description: "the customer's RSA private key itself (PEM, PKCS#1 or PKCS#8)", Secret: true},
+			{Key: "public_key_name", Description: "name the public key is registered under; the token's sub is ces:customer:<name>", Required: true},
+			{Key: "lifetime", Description: "token lifetime, at most 30m", Default: "30m"},
+		},
+	}
+}
+
+// Configure loads the private key and checks the lifetime.
+func (p Provider) Configure(_ context.Context, s map[string]string) (oauth2.TokenSource, error) {
+	var errs plugin.SettingErrors
+	key, keyErr := loadKey(s["private_key_file"], s["private_key"])
+	if keyErr != nil {
+		errs = append(errs, *keyErr)
+	}
+	lifetime, err := time.ParseDuration(s["lifetime"])
+	switch {
+	case err != nil:
+		errs = append(errs, plugin.SettingError{Key: "lifetime", Message: "not a duration (e.g. 30m)"})
+	case lifetime <= 0 || lifetime > MaxLifetime:
+		errs = append(errs, plugin.SettingError{Key: "lifetime", Message: fmt.Sprintf("must be more than 0 and at most %v, got %v", MaxLifetime, lifetime)})
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	now := p.Now
+	if now == nil {
+		now = time.Now
+	}
+	return &source{key: key, sub: "ces:customer:" + s["public_key_name"], lifetime: lifetime, now: now}, nil
+}
+
+// loadKey reads the key from exactly one of file and pem, naming the
+// setting at fault. It never echoes key material.
+func loadKey(file, inline string) (*rsa.PrivateKey, *plugin.SettingError) {
+	key, data := "private_key", []byte(inline)
+	switch {
+	case file != "" && inline != "":
+		return nil, &plugin.SettingError{Key: "private_key", Message: "set private_key or private_key_file, not both"}
+	case file == "" && inline == "":
+		return nil, &plugin.SettingError{Key: "private_key_file", Message: "required (or private_key)"}
+	case file != "":
+		key = "private_key_file"
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return nil, &plugin.SettingError{Key: key, Message: "cannot read: " + errors.Unwrap(err).Error()}
+		}
+		data = b
+	}
+	rsaKey, err := parseRSAKey(data)
+	if err != nil {
+		return nil, &plugin.SettingError{Key: key, Message: err.Error()}
+	}
+	return rsaKey, nil
+}
+
+func parseRSAKey(data []byte) (*rsa.PrivateKey, error) {
+	block, _ := pem.Decode(data)
+	if block == nil {
+		return nil, errors.New("no PEM block found")
+	}
+	var key *rsa.PrivateKey
+	switch block.Type {
+	case "RSA PRIVATE KEY":
+		k, err := x509.ParsePKCS1PrivateKey(block.Bytes)
+		if err != nil {
+			return nil, errors.New("malformed PKCS#1 RSA private key")
+		}
+		key = k
+	case "PRIVATE KEY":
+		k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+		if err != nil {
+			return nil, errors.New("malformed PKCS#8 private key")
+		}
+		rk, ok := k.(*rsa.PrivateKey)
+		if !ok {
+			return nil, fmt.Errorf("not an RSA key (%T); Symphony Connect needs RS512", k)
+		}
+		key = rk
+	default:
+		return nil, fmt.Errorf("PEM block %q is not an unencrypted PKCS#1 or PKCS#8 private key", block.Type)
+	}
+	if bits := key.N.BitLen(); bits < minKeyBits {
+		return nil, fmt.Errorf("RSA key has %d bits; at least %d are required", bits, minKeyBits)
+	}
+	return key, nil
+}
+
+// source signs a new token on every call; the host caches.
+type source struct {
+	key      *rsa.PrivateKey
+	sub      string
+	lifetime time.Duration
+	now      func() time.Time
+}
+
+func (s *source) Token() (*oauth2.Token, error) { return s.TokenContext(context.Background()) }
+
+func (s *source) TokenContext(context.Context) (*oauth2.Token, error) {
+	iat := s.now().Truncate(time.Second) // JWT times are whole seconds
+	exp := iat.Add(s.lifetime)
+	claims := jwt.RegisteredClaims{
+		Subject:   s.sub,
+		IssuedAt:  jwt.NewNumericDate(iat),
+		ExpiresAt: jwt.NewNumericDate(exp),
+		ID:        uuid.NewString(),
+	}
+	signed, err := jwt.NewWithClaims(jwt.SigningMethodRS512, claims).SignedString(s.key)
+	if err != nil {
+		return nil, plugin.Permanent(fmt.Errorf("tokenplug/symphony: sign: %w", err))
+	}
+	return &oauth2.Token{AccessToken: signed, TokenType: "Bearer", Expiry: exp}, nil
+}

@@ -1,0 +1,174 @@
+package symphony_test
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/tokenplug/tokenplug/plugin"
+	"github.com/tokenplug/tokenplug/plugins/symphony"
+)
+
+var testKey = mustKey(2048)
+
+func mustKey(bits int) *rsa.PrivateKey {
+	k, err := rsa.GenerateKey(rand.Reader, bits)
+	if err != nil {
+		panic(err)
+	}
+	return k
+}
+
+func pkcs1PEM(k *rsa.PrivateKey) string {
+	return string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(k)}))
+}
+
+func pkcs8PEM(t *testing.T, k any) string {
+	t.Helper()
+	der, err := x509.MarshalPKCS8PrivateKey(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
+}
+
+func configure(t *testing.T, p symphony.Provider, settings map[string]string) (*jwt.Token, jwt.RegisteredClaims, error) {
+	t.Helper()
+	s, err := plugin.ApplySchema(p.Describe(), settings)
+	if err != nil {
+		return nil, jwt.RegisteredClaims{}, err
+	}
+	ts, err := p.Configure(context.Background(), s)
+	if err != nil {
+		return nil, jwt.RegisteredClaims{}, err
+	}
+	tok, err := ts.Token()
+	if err != nil {
+		t.Fatalf("Token: %v", err)
+	}
+	var claims jwt.RegisteredClaims
+	parsed, err := jwt.ParseWithClaims(tok.AccessToken, &claims, func(*jwt.Token) (any, error) { return &testKey.PublicKey, nil },
+		jwt.WithValidMethods([]string{"RS512"}), jwt.WithTimeFunc(func() time.Time { return time.Unix(1_800_000_100, 0) }))
+	if err != nil {
+		t.Fatalf("token does not verify with the public key: %v", err)
+	}
+	if !tok.Expiry.Equal(claims.ExpiresAt.Time) {
+		t.Errorf("oauth2 expiry %v != exp claim %v", tok.Expiry, claims.ExpiresAt.Time)
+	}
+	return parsed, claims, nil
+}
+
+func fixedNow() time.Time { return time.Unix(1_800_000_000, 0) }
+
+func TestTokenIsAnRS512JWTWithTheClaimsSymphonyRequires(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "key.pem")
+	if err := os.WriteFile(file, []byte(pkcs1PEM(testKey)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cases := map[string]map[string]string{
+		"PKCS#1 from file": {"private_key_file": file, "public_key_name": "acme"},
+		"PKCS#8 inline":    {"private_key": pkcs8PEM(t, testKey), "public_key_name": "acme"},
+	}
+	for name, settings := range cases {
+		t.Run(name, func(t *testing.T) {
+			parsed, c, err := configure(t, symphony.Provider{Now: fixedNow}, settings)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if parsed.Method.Alg() != "RS512" {
+				t.Errorf("alg = %s", parsed.Method.Alg())
+			}
+			if c.Subject != "ces:customer:acme" {
+				t.Errorf("sub = %q", c.Subject)
+			}
+			if got := c.ExpiresAt.Sub(c.IssuedAt.Time); got != 30*time.Minute {
+				t.Errorf("exp - iat = %v, want the default 30m", got)
+			}
+			if !c.IssuedAt.Equal(fixedNow()) {
+				t.Errorf("iat = %v", c.IssuedAt)
+			}
+			if len(c.ID) != 36 {
+				t.Errorf("jti %q is not a UUID", c.ID)
+			}
+		})
+	}
+}
+
+func TestEveryTokenHasAFreshJTIAndTheConfiguredLifetime(t *testing.T) {
+	p := symphony.Provider{Now: fixedNow}
+	s, _ := plugin.ApplySchema(p.Describe(), map[string]string{"private_key": pkcs1PEM(testKey), "public_key_name": "acme", "lifetime": "5m"})
+	ts, err := p.Configure(context.Background(), s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for range 20 {
+		tok, _ := ts.Token()
+		var c jwt.RegisteredClaims
+		if _, _, err := jwt.NewParser().ParseUnverified(tok.AccessToken, &c); err != nil {
+			t.Fatal(err)
+		}
+		if seen[c.ID] {
+			t.Fatalf("jti %s repeated", c.ID)
+		}
+		seen[c.ID] = true
+		if d := c.ExpiresAt.Sub(c.IssuedAt.Time); d != 5*time.Minute {
+			t.Fatalf("exp - iat = %v, want 5m", d)
+		}
+	}
+}
+
+func TestConfigureNamesTheSettingAtFault(t *testing.T) {
+	ecKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	dir := t.TempDir()
+	good := pkcs1PEM(testKey)
+	tests := []struct {
+		name     string
+		settings map[string]string
+		key      string
+		msg      string
+	}{
+		{"no key at all", map[string]string{"public_key_name": "a"}, "private_key_file", "required"},
+		{"both key settings", map[string]string{"public_key_name": "a", "private_key": good, "private_key_file": "x"}, "private_key", "not both"},
+		{"unreadable file", map[string]string{"public_key_name": "a", "private_key_file": filepath.Join(dir, "missing.pem")}, "private_key_file", "cannot read"},
+		{"not PEM", map[string]string{"public_key_name": "a", "private_key": "hello"}, "private_key", "no PEM block"},
+		{"EC key", map[string]string{"public_key_name": "a", "private_key": pkcs8PEM(t, ecKey)}, "private_key", "not an RSA key"},
+		{"weak key", map[string]string{"public_key_name": "a", "private_key": pkcs1PEM(mustKey(1024))}, "private_key", "1024 bits"},
+		{"lifetime over 30m", map[string]string{"public_key_name": "a", "private_key": good, "lifetime": "31m"}, "lifetime", "at most 30m"},
+		{"lifetime not a duration", map[string]string{"public_key_name": "a", "private_key": good, "lifetime": "soon"}, "lifetime", "not a duration"},
+		{"missing public_key_name", map[string]string{"private_key": good}, "public_key_name", "required"},
+		{"undeclared setting", map[string]string{"public_key_name": "a", "private_key": good, "pubkey": "x"}, "pubkey", "unknown setting"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, err := configure(t, symphony.Provider{Now: fixedNow}, tt.settings)
+			var se plugin.SettingErrors
+			if !errors.As(err, &se) {
+				t.Fatalf("err = %v, want SettingErrors", err)
+			}
+			found := false
+			for _, e := range se {
+				found = found || (e.Key == tt.key && strings.Contains(e.Message, tt.msg))
+			}
+			if !found {
+				t.Fatalf("err = %v, want key %q with %q", err, tt.key, tt.msg)
+			}
+			if strings.Contains(err.Error(), "PRIVATE KEY") || strings.Contains(err.Error(), good[40:80]) {
+				t.Fatalf("error leaks key material: %v", err)
+			}
+		})
+	}
+}
