@@ -43,8 +43,42 @@ type process struct {
 // instance is one running plugin process.
 type instance struct {
 	client *goplugin.Client
+	cmd    *exec.Cmd // go-plugin starts this very Cmd; its Process is the plugin
 	rpc    *plugin.Client
 	desc   plugin.Description
+}
+
+// stopGrace is how long a plugin gets to exit after a graceful shutdown
+// request before it is killed.
+const stopGrace = 2 * time.Second
+
+// stop ends the plugin process. go-plugin's Kill first asks the plugin to
+// shut down and waits for the answer with no deadline, so a hung plugin
+// would block it forever: with hard set (the plugin is dead or hung) the
+// process is killed first; otherwise it gets stopGrace to comply.
+func (i *instance) stop(hard bool) {
+	if hard {
+		i.killProcess()
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		i.client.Kill()
+	}()
+	t := time.NewTimer(stopGrace)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+		i.killProcess()
+		<-done
+	}
+}
+
+func (i *instance) killProcess() {
+	if i.cmd.Process != nil {
+		_ = i.cmd.Process.Kill() // already exited is fine
+	}
 }
 
 func newProcess(name string, cfg ProviderConfig, o *options) *process {
@@ -53,25 +87,40 @@ func newProcess(name string, cfg ProviderConfig, o *options) *process {
 	return &process{name: name, cfg: cfg, o: o, log: log, red: red}
 }
 
-// token fetches a token from the plugin. If the call fails and the plugin
-// turns out to be dead or hung, it is killed, restarted and asked once more.
+// token fetches a token from the plugin. Fetches are rare (once per token
+// lifetime), so each first checks the plugin answers its health check: a
+// hung plugin is found within the ping timeout, not the fetch timeout, and
+// replaced. If the call itself fails because the plugin died during it, the
+// plugin is restarted and asked once more.
 func (p *process) token(ctx context.Context, force bool) (*oauth2.Token, error) {
-	inst, err := p.get(ctx)
+	inst, err := p.live(ctx)
 	if err != nil {
 		return nil, err
 	}
 	tok, err := inst.rpc.Token(ctx, force)
-	if err == nil || plugin.KindOf(err) != plugin.KindTemporary || p.alive(inst) {
+	if err == nil || plugin.KindOf(err) != plugin.KindTemporary || ctx.Err() != nil || p.alive(inst) {
 		// A classified error came from a live plugin: the upstream's word.
 		return tok, p.red.redactErr(err)
 	}
-	p.log.Warn("plugin stopped answering; restarting it", "error", p.red.redact(err.Error()))
+	p.log.Warn("plugin died during a fetch; restarting it", "error", p.red.redact(err.Error()))
 	p.discard(inst)
 	if inst, err = p.get(ctx); err != nil {
 		return nil, err
 	}
 	tok, err = inst.rpc.Token(ctx, force)
 	return tok, p.red.redactErr(err)
+}
+
+// live returns a running plugin that answers its health check, replacing
+// one that does not.
+func (p *process) live(ctx context.Context) (*instance, error) {
+	inst, err := p.get(ctx)
+	if err != nil || p.alive(inst) {
+		return inst, err
+	}
+	p.log.Warn("plugin stopped answering; restarting it")
+	p.discard(inst)
+	return p.get(ctx)
 }
 
 // describe returns the running plugin's description, starting it if needed.
@@ -107,7 +156,7 @@ func (p *process) get(ctx context.Context) (*instance, error) {
 	}
 	if p.inst != nil {
 		p.log.Warn("plugin exited; restarting it")
-		p.inst.client.Kill()
+		p.inst.stop(true)
 		p.inst = nil
 	}
 	if p.lastErr != nil && p.o.now().Before(p.notBefore) {
@@ -132,7 +181,7 @@ func (p *process) discard(inst *instance) {
 	if p.inst == inst {
 		p.inst = nil
 	}
-	inst.client.Kill()
+	inst.stop(true)
 }
 
 func (p *process) close() {
@@ -140,7 +189,7 @@ func (p *process) close() {
 	defer p.mu.Unlock()
 	p.closed = true
 	if p.inst != nil {
-		p.inst.client.Kill()
+		p.inst.stop(false)
 		p.inst = nil
 	}
 }
@@ -151,22 +200,26 @@ func (p *process) start(ctx context.Context) (*instance, error) {
 	if err != nil {
 		return nil, err
 	}
-	client, err := p.newClient(argv)
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Env = cleanEnv(p.o.env)
+	client, err := p.newClient(cmd)
 	if err != nil {
 		return nil, err
 	}
-	inst, err := p.handshake(ctx, client, argv[0])
-	if err != nil {
-		client.Kill()
+	inst := &instance{client: client, cmd: cmd}
+	// A start is shared by every caller waiting on it: bound it by the
+	// start timeout, not by the context of the fetch that triggered it.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), p.o.startTimeout)
+	defer cancel()
+	if err := p.handshake(ctx, inst, argv[0]); err != nil {
+		inst.stop(true)
 		return nil, err
 	}
 	p.log.Debug("plugin started", "path", argv[0], "plugin", inst.desc.Name, "version", inst.desc.Version)
 	return inst, nil
 }
 
-func (p *process) newClient(argv []string) (*goplugin.Client, error) {
-	cmd := exec.Command(argv[0], argv[1:]...)
-	cmd.Env = cleanEnv(p.o.env)
+func (p *process) newClient(cmd *exec.Cmd) (*goplugin.Client, error) {
 	var secure *goplugin.SecureConfig
 	if p.cfg.SHA256 != "" {
 		sum, err := hex.DecodeString(p.cfg.SHA256)
@@ -188,31 +241,33 @@ func (p *process) newClient(argv []string) (*goplugin.Client, error) {
 	}), nil
 }
 
-func (p *process) handshake(ctx context.Context, client *goplugin.Client, path string) (*instance, error) {
-	rpcClient, err := client.Client()
+// handshake connects to a started plugin, describes and configures it.
+func (p *process) handshake(ctx context.Context, inst *instance, path string) error {
+	rpcClient, err := inst.client.Client()
 	if err != nil {
-		return nil, p.startErr(path, err)
+		return p.startErr(path, err)
 	}
 	raw, err := rpcClient.Dispense(plugin.PluginKey)
 	if err != nil {
-		return nil, p.startErr(path, err)
+		return p.startErr(path, err)
 	}
 	rpc, ok := raw.(*plugin.Client)
 	if !ok {
-		return nil, configErr(fmt.Sprintf("plugin %s: unexpected client type %T", path, raw))
+		return configErr(fmt.Sprintf("plugin %s: unexpected client type %T", path, raw))
 	}
 	desc, err := rpc.Describe(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("plugin %s: describe: %w", path, err)
+		return fmt.Errorf("plugin %s: describe: %w", path, err)
 	}
 	p.red.set(plugin.SecretValues(desc, p.cfg.Settings))
 	if _, err := plugin.ApplySchema(desc, p.cfg.Settings); err != nil {
-		return nil, p.red.redactErr(err)
+		return p.red.redactErr(err)
 	}
 	if err := rpc.Configure(ctx, p.cfg.Settings); err != nil {
-		return nil, p.red.redactErr(err)
+		return p.red.redactErr(err)
 	}
-	return &instance{client: client, rpc: rpc, desc: desc}, nil
+	inst.rpc, inst.desc = rpc, desc
+	return nil
 }
 
 func (p *process) startErr(path string, err error) error {

@@ -1,0 +1,45 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+func TestRunShowsRetryStreamRefusalAndUnknownProvider(t *testing.T) {
+	var out strings.Builder
+	if err := run(t.Context(), &out); err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	got := out.String()
+	// In this order: the revoked token is rejected, dropped, replaced, and
+	// the retry succeeds; the stream reuses the good token; plaintext is
+	// refused with nothing fetched; an unknown provider is named.
+	want := []string{
+		"server: rejected token #1",
+		"source: dropped rejected token #1",
+		"source: fetched token #2",
+		"server: accepted token #2",
+		"client: Check -> SERVING",
+		"client: Watch -> SERVING",
+		"(tokens fetched: 0)",
+		`client: -> Unauthenticated: tokenplug/grpccreds: provider "nope"`,
+	}
+	rest := got
+	for _, w := range want {
+		i := strings.Index(rest, w)
+		if i < 0 {
+			t.Fatalf("output lacks %q after the earlier lines:\n%s", w, got)
+		}
+		rest = rest[i+len(w):]
+	}
+	if strings.Contains(got, "demo-token-") {
+		t.Errorf("output contains a token:\n%s", got)
+	}
+	if n := strings.Count(got, "source: fetched token"); n != 2 {
+		t.Errorf("%d fetches, want 2:\n%s", n, got)
+	}
+}

@@ -1,0 +1,37 @@
+// Package grpccreds puts tokenplug tokens on outgoing gRPC calls.
+//
+// New turns a token source into credentials.PerRPCCredentials:
+//
+//	conn, err := grpc.NewClient(addr,
+//		grpc.WithTransportCredentials(credentials.NewTLS(tlsConfig)),
+//		grpc.WithPerRPCCredentials(grpccreds.New(src)),
+//		grpc.WithChainUnaryInterceptor(grpccreds.UnaryClientInterceptor()),
+//		grpc.WithChainStreamInterceptor(grpccreds.StreamClientInterceptor()))
+//
+// It differs from google.golang.org/grpc/credentials/oauth in three ways that
+// matter in production:
+//
+//   - It checks that the connection has privacy and integrity before it asks
+//     for a token, so a misconfigured plaintext channel never causes a token
+//     fetch, and never a token on the wire. AllowInsecure turns this off, for
+//     loopback tests only.
+//   - It passes the RPC's context to the source, so the RPC's deadline and
+//     cancellation bound the fetch.
+//   - Its errors are gRPC statuses with code Unauthenticated that name the
+//     provider and say whether the failure is permanent or temporary, never
+//     the token; they still unwrap to the source's error, so
+//     errors.Is(err, plugin.ErrPermanent) works on the RPC's error. When the
+//     RPC's own context ends during the fetch, the code is Canceled or
+//     DeadlineExceeded instead: the caller gave up, the credentials are fine.
+//
+// The interceptors add what a PerRPCCredentials cannot do alone: when the
+// server answers Unauthenticated, they invalidate exactly the token that call
+// sent, and retry a unary call once with a fresh one.
+//
+// WithProvider picks another provider, by name, for a single call.
+//
+// The header comes from the token: Authorization ("authorization: Bearer
+// <token>") unless the provider names another header, such as Azure's
+// Ocp-Apim-Subscription-Key, which then carries the raw token. gRPC metadata
+// keys are lower case.
+package grpccreds

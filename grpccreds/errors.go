@@ -1,0 +1,56 @@
+package grpccreds
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/tokenplug/tokenplug/plugin"
+)
+
+// ErrInsecure is the cause of the error returned when the credentials refuse
+// a connection without privacy and integrity.
+var ErrInsecure = errors.New("connection lacks privacy and integrity")
+
+// statusError is a gRPC status that still unwraps to its cause. gRPC reads
+// the status through GRPCStatus and passes the error itself up to the
+// caller, so errors.Is(err, plugin.ErrPermanent) works on the RPC's error.
+type statusError struct {
+	st    *status.Status
+	cause error
+}
+
+func (e *statusError) Error() string              { return e.st.Err().Error() }
+func (e *statusError) GRPCStatus() *status.Status { return e.st }
+func (e *statusError) Unwrap() error              { return e.cause }
+
+func newStatusError(code codes.Code, cause error, format string, args ...any) error {
+	return &statusError{st: status.Newf(code, format, args...), cause: cause}
+}
+
+// insecureError refuses a plaintext connection. It is Unauthenticated, the
+// code gRPC itself uses for this refusal.
+func insecureError(name string, why error) error {
+	return newStatusError(codes.Unauthenticated, fmt.Errorf("%w: %w", ErrInsecure, why),
+		"tokenplug/grpccreds: provider %q: refusing to send a token on a connection without privacy and integrity (%v); "+
+			"dial with TLS, or use AllowInsecure for loopback tests", name, why)
+}
+
+// tokenError reports that provider name could not supply a token. When the
+// RPC's own context ended, the code says so (Canceled, DeadlineExceeded):
+// the caller gave up, the credentials are not at fault. Otherwise it is
+// Unauthenticated, and the message says whether the failure is permanent
+// (fix the configuration) or temporary (retry later). The source's error is
+// included: sources keep secrets out of their errors, and the token was
+// never obtained, so it cannot leak here.
+func tokenError(ctx context.Context, name string, err error) error {
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return newStatusError(status.FromContextError(ctxErr).Code(), err,
+			"tokenplug/grpccreds: provider %q: token: %v", name, err)
+	}
+	return newStatusError(codes.Unauthenticated, err,
+		"tokenplug/grpccreds: provider %q: %s error: %v", name, plugin.KindOf(err), err)
+}

@@ -1,0 +1,174 @@
+package grpccreds
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"golang.org/x/oauth2"
+	"google.golang.org/grpc/credentials"
+
+	"github.com/tokenplug/tokenplug/internal/authheader"
+	"github.com/tokenplug/tokenplug/plugin"
+)
+
+// TokenSource supplies tokens for RPCs. *host.Source implements it.
+//
+// Token is called once per RPC with the RPC's context, concurrently from many
+// goroutines; it should return a cached token quickly and must not block past
+// ctx. Callers do not modify the returned token.
+type TokenSource interface {
+	Token(ctx context.Context) (*oauth2.Token, error)
+}
+
+// Invalidator is implemented by sources that can drop a token the server
+// rejected, so that the next Token call fetches a fresh one. *host.Source
+// implements it.
+//
+// Invalidate must be safe for concurrent use, must not block on the network,
+// and should do nothing when the source no longer holds rejected (another
+// caller already replaced it): many RPCs may report the same token.
+type Invalidator interface {
+	Invalidate(rejected *oauth2.Token)
+}
+
+// FromOAuth2 adapts an oauth2.TokenSource. oauth2.TokenSource takes no
+// context, so the RPC's deadline cannot reach the fetch; FromOAuth2 only
+// refuses to start one for an RPC that is already cancelled. Wrap ts in
+// oauth2.ReuseTokenSource if it does not cache.
+func FromOAuth2(ts oauth2.TokenSource) TokenSource { return oauth2Source{ts} }
+
+type oauth2Source struct{ ts oauth2.TokenSource }
+
+func (s oauth2Source) Token(ctx context.Context) (*oauth2.Token, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return s.ts.Token()
+}
+
+// PerRPC is a credentials.PerRPCCredentials that attaches a token from a
+// TokenSource to every RPC. It is safe for concurrent use. Create it with New.
+type PerRPC struct {
+	src      TokenSource
+	name     string
+	insecure bool
+	lookup   Lookup
+}
+
+var _ credentials.PerRPCCredentials = (*PerRPC)(nil)
+
+// Option configures New.
+type Option func(*PerRPC)
+
+// AllowInsecure lets the credentials be used on connections without privacy
+// and integrity. Use it only for loopback connections and tests: on any
+// other plaintext connection the token travels readable by anyone on the
+// path, and can be replayed until it expires.
+func AllowInsecure() Option { return func(c *PerRPC) { c.insecure = true } }
+
+// WithName sets the provider name used in errors. The default is the
+// source's Name() if it has such a method (as *host.Source does), else
+// "unnamed".
+func WithName(name string) Option { return func(c *PerRPC) { c.name = name } }
+
+// New returns credentials that fetch a token from src for each RPC. By
+// default they require a connection with privacy and integrity (TLS or
+// ALTS): gRPC refuses to dial an insecure channel with them, and
+// GetRequestMetadata refuses, before fetching anything, if it finds itself on
+// one.
+func New(src TokenSource, opts ...Option) *PerRPC {
+	c := &PerRPC{src: src}
+	for _, o := range opts {
+		o(c)
+	}
+	if c.name == "" {
+		c.name = nameOf(src)
+	}
+	return c
+}
+
+// nameOf returns src's Name() if it has one.
+func nameOf(src any) string {
+	if n, ok := src.(interface{ Name() string }); ok && n.Name() != "" {
+		return n.Name()
+	}
+	return "unnamed"
+}
+
+// RequireTransportSecurity reports whether the credentials need a secure
+// connection: true unless AllowInsecure was given.
+func (c *PerRPC) RequireTransportSecurity() bool { return !c.insecure }
+
+// GetRequestMetadata returns the header carrying a token for one RPC. gRPC
+// calls it with the RPC's context; the source gets that context, so the RPC's
+// deadline bounds the fetch.
+//
+// The connection's security is checked first: on a connection without
+// privacy and integrity (unless AllowInsecure), it returns an Unauthenticated
+// error without calling the source. Every error is a gRPC status naming the
+// provider; see the package doc.
+//
+// uri, the service's address, is ignored: a provider's token is the same for
+// every service it is sent to.
+func (c *PerRPC) GetRequestMetadata(ctx context.Context, uri ...string) (map[string]string, error) {
+	name, src := c.name, c.src
+	if !c.insecure {
+		ri, _ := credentials.RequestInfoFromContext(ctx)
+		if err := credentials.CheckSecurityLevel(ri.AuthInfo, credentials.PrivacyAndIntegrity); err != nil {
+			return nil, insecureError(name, err)
+		}
+	}
+	if p, ok := providerFrom(ctx); ok {
+		var err error
+		if name, src, err = c.resolve(p); err != nil {
+			return nil, err
+		}
+	}
+	if src == nil {
+		return nil, tokenError(ctx, name, &plugin.Error{Kind: plugin.KindConfig, Err: errNoSource})
+	}
+	tok, err := src.Token(ctx)
+	if err != nil {
+		return nil, tokenError(ctx, name, err)
+	}
+	key, value, err := header(tok)
+	if err != nil {
+		return nil, tokenError(ctx, name, err)
+	}
+	recordUse(ctx, src, tok)
+	return map[string]string{key: value}, nil
+}
+
+// errBadToken marks a token the source returned but that cannot be sent. It
+// is permanent: the source will return the same kind of token again.
+var errBadToken = errors.New("unusable token")
+
+// header returns the metadata key and value for tok.
+func header(tok *oauth2.Token) (key, value string, err error) {
+	if tok == nil || tok.AccessToken == "" {
+		return "", "", plugin.Permanent(fmt.Errorf("%w: source returned an empty token", errBadToken))
+	}
+	name, value := authheader.For(tok)
+	key = strings.ToLower(name)
+	if !validKey(key) {
+		return "", "", plugin.Permanent(fmt.Errorf("%w: header %q cannot be gRPC metadata", errBadToken, name))
+	}
+	return key, value, nil
+}
+
+// validKey reports whether key is an ordinary ASCII metadata key that gRPC
+// passes through unchanged: not reserved ("grpc-"), not a pseudo-header
+// (":authority"), not binary ("-bin" values are base64-decoded).
+func validKey(key string) bool {
+	if key == "" || strings.HasPrefix(key, "grpc-") || strings.HasSuffix(key, "-bin") {
+		return false
+	}
+	for _, r := range key {
+		if !('a' <= r && r <= 'z' || '0' <= r && r <= '9' || r == '-' || r == '_' || r == '.') {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,133 @@
+package grpccreds
+
+import (
+	"context"
+	"sync"
+
+	"golang.org/x/oauth2"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+)
+
+// A call's tokens are tracked in a usage placed in the call's context by an
+// interceptor, and filled in by GetRequestMetadata. Keeping it per call, not
+// in the PerRPC, means concurrent calls never see each other's tokens, and an
+// Unauthenticated answer invalidates exactly the token that call sent, even
+// if another goroutine has refreshed the source meanwhile.
+type usage struct {
+	mu   sync.Mutex // guards used
+	used []used
+}
+
+type used struct {
+	src TokenSource
+	tok *oauth2.Token
+}
+
+type usageKey struct{}
+
+// recordUse notes that tok from src went out on the call whose context is
+// ctx, if an interceptor is tracking it. gRPC may call GetRequestMetadata
+// again for a transparent retry, from another goroutine; hence the lock.
+func recordUse(ctx context.Context, src TokenSource, tok *oauth2.Token) {
+	u, ok := ctx.Value(usageKey{}).(*usage)
+	if !ok {
+		return
+	}
+	u.mu.Lock()
+	u.used = append(u.used, used{src, tok})
+	u.mu.Unlock()
+}
+
+// invalidate tells each source that supports it that its token was
+// rejected. It reports whether any did, i.e. whether a retry can carry a
+// different token.
+func (u *usage) invalidate() bool {
+	u.mu.Lock()
+	list := u.used
+	u.used = nil // a second report for this attempt invalidates nothing
+	u.mu.Unlock()
+	did := false
+	for _, x := range list {
+		if inv, ok := x.src.(Invalidator); ok {
+			inv.Invalidate(x.tok)
+			did = true
+		}
+	}
+	return did
+}
+
+func track(ctx context.Context) (context.Context, *usage) {
+	u := &usage{}
+	return context.WithValue(ctx, usageKey{}, u), u
+}
+
+func unauthenticated(err error) bool { return status.Code(err) == codes.Unauthenticated }
+
+// UnaryClientInterceptor returns an interceptor that, when the server
+// answers a unary call with Unauthenticated, invalidates the token the call
+// sent and retries the call once, which fetches a fresh token. It retries
+// only when a token was actually sent (so not when the credentials
+// themselves failed) and its source is an Invalidator (otherwise the retry
+// would send the same token). If the retry is rejected too, its error is
+// returned: a token fetched a moment ago being refused means the credentials
+// are wrong, not stale, and asking again would only loop.
+//
+// Retrying assumes the server rejects unauthenticated calls before acting
+// on them, as gRPC auth interceptors do.
+func UnaryClientInterceptor() grpc.UnaryClientInterceptor {
+	return func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+		tctx, u := track(ctx)
+		err := invoker(tctx, method, req, reply, cc, opts...)
+		if !unauthenticated(err) || !u.invalidate() || ctx.Err() != nil {
+			return err
+		}
+		return invoker(ctx, method, req, reply, cc, opts...)
+	}
+}
+
+// StreamClientInterceptor returns an interceptor that, when the server
+// answers a stream with Unauthenticated, invalidates the token the stream
+// sent, so that the next stream fetches a fresh one. It does not retry: by
+// the time the rejection arrives the application may have sent messages
+// through the stream, which the interceptor would have to buffer to replay,
+// and it cannot know whether replaying them is safe. The caller sees the
+// Unauthenticated error and may open a new stream.
+func StreamClientInterceptor() grpc.StreamClientInterceptor {
+	return func(ctx context.Context, desc *grpc.StreamDesc, cc *grpc.ClientConn, method string, streamer grpc.Streamer, opts ...grpc.CallOption) (grpc.ClientStream, error) {
+		tctx, u := track(ctx)
+		cs, err := streamer(tctx, desc, cc, method, opts...)
+		if err != nil {
+			if unauthenticated(err) {
+				u.invalidate()
+			}
+			return nil, err
+		}
+		return &stream{ClientStream: cs, usage: u}, nil
+	}
+}
+
+// stream watches a client stream's results for the server's rejection.
+// RecvMsg and Header may run concurrently with SendMsg; usage is locked.
+type stream struct {
+	grpc.ClientStream
+	usage *usage
+}
+
+func (s *stream) RecvMsg(m any) error {
+	err := s.ClientStream.RecvMsg(m)
+	if unauthenticated(err) {
+		s.usage.invalidate()
+	}
+	return err
+}
+
+func (s *stream) Header() (md metadata.MD, err error) {
+	md, err = s.ClientStream.Header()
+	if unauthenticated(err) {
+		s.usage.invalidate()
+	}
+	return md, err
+}

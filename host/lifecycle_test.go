@@ -1,0 +1,201 @@
+package host_test
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/tokenplug/tokenplug/host"
+	"github.com/tokenplug/tokenplug/plugin"
+)
+
+func faultSource(t *testing.T, reg *host.Registry, name, behavior string, extra ...string) *host.Source {
+	t.Helper()
+	settings := map[string]string{"behavior": behavior}
+	for i := 0; i+1 < len(extra); i += 2 {
+		settings[extra[i]] = extra[i+1]
+	}
+	return mustSource(t, reg, name, host.ProviderConfig{Path: bins["fault"], Settings: settings})
+}
+
+func TestKilledPluginIsRestartedAndNoCallerFailsMeanwhile(t *testing.T) {
+	reg, logs := newRegistry(t)
+	pidSrc := faultSource(t, reg, "pid", "pid", "lifetime", "1h")
+	tok, err := pidSrc.Token(ctxT(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid := mustAtoi(t, tok.AccessToken)
+
+	// Callers hammer the source while the plugin is SIGKILLed: the cached
+	// token is valid, so none of them may fail.
+	var wg sync.WaitGroup
+	errs := make(chan error, 1000)
+	stop := make(chan struct{})
+	for range 8 {
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if _, err := pidSrc.Token(ctxT(t)); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	waitGone(t, pid)
+	pidSrc.Invalidate(tok) // as a 401 would: now the next call needs the plugin
+	newTok, err := pidSrc.Token(ctxT(t))
+	close(stop)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Errorf("a caller failed while the plugin restarted: %v", err)
+	}
+	if err != nil {
+		t.Fatalf("Token after the plugin was killed: %v", err)
+	}
+	if newTok.AccessToken == tok.AccessToken {
+		t.Fatal("got the old plugin's pid; no restart happened")
+	}
+	if !strings.Contains(logs.String(), "restarting") {
+		t.Errorf("restart not logged:\n%s", logs)
+	}
+}
+
+func TestHungPluginIsDetectedKilledAndRestarted(t *testing.T) {
+	reg, _ := newRegistry(t)
+	src := faultSource(t, reg, "pid", "pid")
+	tok, err := src.Token(ctxT(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid := mustAtoi(t, tok.AccessToken)
+	// SIGSTOP: the process exists but answers nothing, not even health checks.
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	src.Invalidate(tok)
+	newTok, err := src.Token(ctxT(t))
+	if err != nil {
+		t.Fatalf("Token with a hung plugin: %v", err)
+	}
+	if newTok.AccessToken == tok.AccessToken {
+		t.Fatal("no new plugin was started")
+	}
+	waitGone(t, pid)
+}
+
+func TestCallerContextBoundsTheWaitButNotTheSharedFetch(t *testing.T) {
+	reg, _ := newRegistry(t, host.WithFetchTimeout(300*time.Millisecond))
+	src := faultSource(t, reg, "hang", "hang")
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	_, err := src.Token(ctx)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v, want the caller's deadline", err)
+	}
+	var he *host.Error
+	if !errors.As(err, &he) || he.Provider != "hang" {
+		t.Fatalf("err = %v, want *host.Error naming the provider", err)
+	}
+	// The fetch itself runs on, to its own timeout, and its error reaches
+	// a caller willing to wait.
+	_, err = src.Token(ctxT(t))
+	if !errors.Is(err, plugin.ErrTemporary) || !strings.Contains(err.Error(), "hang") {
+		t.Fatalf("err = %v, want a temporary error from the fetch timeout", err)
+	}
+}
+
+func TestPanicInTokenIsAnErrorNotACrash(t *testing.T) {
+	reg, _ := newRegistry(t)
+	src := faultSource(t, reg, "panic", "panic")
+	for range 2 {
+		_, err := src.Token(ctxT(t))
+		if err == nil || !strings.Contains(err.Error(), "provider panicked") {
+			t.Fatalf("err = %v, want the recovered panic", err)
+		}
+		time.Sleep(10 * time.Millisecond) // let the backoff (1-5ms in tests) pass
+	}
+}
+
+func TestPluginThatExitsInTokenIsRestarted(t *testing.T) {
+	reg, _ := newRegistry(t)
+	src := faultSource(t, reg, "exit", "exit")
+	_, err := src.Token(ctxT(t))
+	if !errors.Is(err, plugin.ErrTemporary) {
+		t.Fatalf("err = %v, want a temporary error", err)
+	}
+}
+
+func TestStdoutGarbage(t *testing.T) {
+	reg, _ := newRegistry(t)
+	t.Run("after the handshake it is discarded", func(t *testing.T) {
+		src := faultSource(t, reg, "stdout", "stdout")
+		if _, err := src.Token(ctxT(t)); err != nil {
+			t.Fatalf("plugin printing to stdout: %v", err)
+		}
+	})
+	t.Run("before the handshake it is a clear start error", func(t *testing.T) {
+		src := mustSource(t, reg, "stdout-first", host.ProviderConfig{Path: bins["fault"], Args: []string{"stdout-first"}})
+		_, err := src.Token(ctxT(t))
+		if err == nil || !strings.Contains(err.Error(), "start plugin") {
+			t.Fatalf("err = %v, want a start error", err)
+		}
+	})
+}
+
+func TestPluginSeesACleanEnvironment(t *testing.T) {
+	t.Setenv("TOKENPLUG_TEST_SECRET", "do-not-pass")
+	t.Setenv("TOKENPLUG_TEST_ALLOWED", "ok")
+	reg, _ := newRegistry(t, host.WithEnv("TOKENPLUG_TEST_ALLOWED"))
+	tok, err := faultSource(t, reg, "env", "env").Token(ctxT(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := "," + tok.AccessToken + ","
+	if strings.Contains(keys, ",TOKENPLUG_TEST_SECRET,") {
+		t.Errorf("plugin inherited a variable not on the allowlist: %s", keys)
+	}
+	if !strings.Contains(keys, ",TOKENPLUG_TEST_ALLOWED,") || !strings.Contains(keys, ",PATH,") {
+		t.Errorf("plugin lacks allowed variables: %s", keys)
+	}
+}
+
+func TestPluginExitsWhenItsHostIsKilled(t *testing.T) {
+	cmd := exec.Command(bins["hostproc"], bins["fault"])
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatalf("host did not print the plugin pid: %v", err)
+	}
+	pluginPID := mustAtoi(t, strings.TrimSpace(line))
+	if !processAlive(pluginPID) {
+		t.Fatal("plugin not running while its host is")
+	}
+	cmd.Process.Signal(os.Kill) // SIGKILL: the host cannot clean up
+	cmd.Wait()
+	waitGone(t, pluginPID)
+}

@@ -1,0 +1,337 @@
+package emulator
+
+import (
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/subtle"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// The default account every Voicegain emulator serves. Voicegain's JWTs
+// reference an account and a context so that API calls need neither in the
+// request; the emulator puts these in every JWT it issues and echoes them
+// from the protected endpoint.
+const (
+	VoicegainAccountID = "emu-account-0001"
+	VoicegainContextID = "emu-context-0001"
+)
+
+// VoicegainMaxLifetime is the longest short-lived JWT the emulator issues
+// (expInSec above it is a 400). Short-lived JWTs exist to be handed to
+// browsers; a day is already generous.
+const VoicegainMaxLifetime = 24 * time.Hour
+
+// Kinds of JWT the emulator issues, in the vgKind claim.
+const (
+	vgKindConsole = "console"
+	vgKindShort   = "short_lived"
+)
+
+// vgSigningKeyBits: 2048-bit RSA is what vendors sign with today and is quick
+// enough to generate once per emulator.
+const vgSigningKeyBits = 2048
+
+// Voicegain emulates the Voicegain web API's JWT scheme, mounted so that a
+// client's api_url is the server's URL + "/v1":
+//
+//   - GET /v1/security/jwt?aud=<domain>&expInSec=<n>, authorised by the
+//     current console JWT, issues a short-lived JWT for browsers whose Origin
+//     matches aud. It answers the JWT as a JSON string (application/json),
+//     or as plain text when PlainText is set.
+//   - /v1/asr/... (e.g. POST /v1/asr/transcribe) is a protected endpoint. It
+//     accepts the current console JWT, or an unexpired short-lived JWT when
+//     the request's Origin host matches the token's aud, and answers a small
+//     JSON object.
+//
+// As on the real service, a console JWT does not expire and only the most
+// recent one is accepted: RegenerateConsoleJWT revokes the previous one.
+// Short-lived JWTs already issued stay valid until their exp.
+//
+// Set the exported fields before serving. Safe for concurrent use.
+type Voicegain struct {
+	// Faults is applied first to every request.
+	Faults Faults
+	// PlainText makes /security/jwt answer text/plain instead of JSON.
+	PlainText bool
+	// Now is the emulator's clock; nil means time.Now.
+	Now func() time.Time
+
+	key    *rsa.PrivateKey
+	mux    *http.ServeMux
+	issued atomic.Int64
+
+	mu      sync.Mutex // guards console
+	console string     // the only console JWT accepted
+}
+
+// NewVoicegain returns an emulator with a fresh signing key and a console
+// JWT for the default account.
+func NewVoicegain() *Voicegain {
+	v := &Voicegain{key: vgNewSigningKey()}
+	v.console = v.signConsole()
+	v.mux = http.NewServeMux()
+	v.mux.HandleFunc("GET /v1/security/jwt", v.serveJWT)
+	v.mux.HandleFunc("/v1/asr/", v.serveASR)
+	return v
+}
+
+// vgNewSigningKey generates the emulator's RSA key. A failure of the system's
+// random source leaves nothing sensible to do, in a test helper, but stop.
+func vgNewSigningKey() *rsa.PrivateKey {
+	k, err := rsa.GenerateKey(rand.Reader, vgSigningKeyBits)
+	if err != nil {
+		panic("emulator: generate rsa key: " + err.Error())
+	}
+	return k
+}
+
+// ServeHTTP applies any fault, then routes the request.
+func (v *Voicegain) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if v.Faults.Apply(w, r) {
+		return
+	}
+	v.mux.ServeHTTP(w, r)
+}
+
+// PublicKey returns the key that verifies every JWT the emulator issues.
+func (v *Voicegain) PublicKey() *rsa.PublicKey { return &v.key.PublicKey }
+
+// Issued returns how many short-lived JWTs the emulator has issued.
+func (v *Voicegain) Issued() int64 { return v.issued.Load() }
+
+// ConsoleJWT returns the current console JWT: the secret a user copies from
+// the Voicegain console. It has no exp.
+func (v *Voicegain) ConsoleJWT() string {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.console
+}
+
+// RegenerateConsoleJWT issues a new console JWT and returns it. The previous
+// one is rejected with 401 from then on, as when a user presses Regenerate
+// in the console.
+func (v *Voicegain) RegenerateConsoleJWT() string {
+	tok := v.signConsole()
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.console = tok
+	return tok
+}
+
+// voicegainClaims are the claims of both kinds of JWT.
+type voicegainClaims struct {
+	AccountID string `json:"accountId"`
+	ContextID string `json:"contextId"`
+	Kind      string `json:"vgKind"`
+	jwt.RegisteredClaims
+}
+
+func (v *Voicegain) now() time.Time {
+	if v.Now != nil {
+		return v.Now()
+	}
+	return time.Now()
+}
+
+func (v *Voicegain) signConsole() string {
+	return v.sign(voicegainClaims{
+		Kind: vgKindConsole,
+		RegisteredClaims: jwt.RegisteredClaims{
+			Subject:  "webconfig-" + vgRandomHex(8),
+			ID:       vgRandomHex(16), // makes every regenerated JWT differ
+			IssuedAt: jwt.NewNumericDate(v.now()),
+		},
+	})
+}
+
+func (v *Voicegain) sign(c voicegainClaims) string {
+	c.AccountID, c.ContextID, c.Issuer = VoicegainAccountID, VoicegainContextID, "voicegain-emulator"
+	s, err := jwt.NewWithClaims(jwt.SigningMethodRS256, c).SignedString(v.key)
+	if err != nil {
+		panic("emulator: sign jwt: " + err.Error()) // only a broken key fails
+	}
+	return s
+}
+
+func vgRandomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
+	return hex.EncodeToString(b)
+}
+
+// serveJWT issues a short-lived JWT.
+func (v *Voicegain) serveJWT(w http.ResponseWriter, r *http.Request) {
+	if !v.isConsole(vgBearer(r)) {
+		vgWriteError(w, http.StatusUnauthorized, "invalid or revoked console jwt")
+		return
+	}
+	q := r.URL.Query()
+	aud := strings.ToLower(q.Get("aud"))
+	if !vgValidAudience(aud) {
+		vgWriteError(w, http.StatusBadRequest, "aud must be a domain, *.domain or *")
+		return
+	}
+	secs, err := strconv.ParseInt(q.Get("expInSec"), 10, 64)
+	if err != nil || secs <= 0 || secs > int64(VoicegainMaxLifetime/time.Second) {
+		vgWriteError(w, http.StatusBadRequest, fmt.Sprintf("expInSec must be an integer in [1, %d]", int64(VoicegainMaxLifetime/time.Second)))
+		return
+	}
+	now := v.now()
+	tok := v.sign(voicegainClaims{
+		Kind: vgKindShort,
+		RegisteredClaims: jwt.RegisteredClaims{
+			Audience:  jwt.ClaimStrings{aud},
+			IssuedAt:  jwt.NewNumericDate(now),
+			ExpiresAt: jwt.NewNumericDate(now.Add(time.Duration(secs) * time.Second)),
+			ID:        vgRandomHex(16),
+		},
+	})
+	v.issued.Add(1)
+	if v.PlainText {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write([]byte(tok))
+		return
+	}
+	vgWriteJSON(w, http.StatusOK, tok)
+}
+
+// serveASR is the protected endpoint.
+func (v *Voicegain) serveASR(w http.ResponseWriter, r *http.Request) {
+	tok := vgBearer(r)
+	if v.isConsole(tok) {
+		vgWriteJSON(w, http.StatusOK, vgASRReply(vgKindConsole, ""))
+		return
+	}
+	c, err := v.parseShortLived(tok)
+	if err != nil {
+		vgWriteError(w, http.StatusUnauthorized, err.Error())
+		return
+	}
+	aud := c.Audience[0]
+	origin := r.Header.Get("Origin")
+	if !vgOriginAllowed(aud, origin) {
+		vgWriteError(w, http.StatusForbidden, fmt.Sprintf("origin %q is not allowed by the token's audience %q", origin, aud))
+		return
+	}
+	vgWriteJSON(w, http.StatusOK, vgASRReply(vgKindShort, aud))
+}
+
+func vgASRReply(kind, aud string) map[string]string {
+	m := map[string]string{"status": "ok", "accountId": VoicegainAccountID, "contextId": VoicegainContextID, "auth": kind}
+	if aud != "" {
+		m["aud"] = aud
+	}
+	return m
+}
+
+// isConsole reports whether tok is the current console JWT. Comparing the
+// whole string (in constant time) is how revocation works: an old console
+// JWT is validly signed but no longer current.
+func (v *Voicegain) isConsole(tok string) bool {
+	cur := v.ConsoleJWT()
+	return tok != "" && subtle.ConstantTimeCompare([]byte(tok), []byte(cur)) == 1
+}
+
+func (v *Voicegain) parseShortLived(tok string) (*voicegainClaims, error) {
+	if tok == "" {
+		return nil, errors.New("missing bearer token")
+	}
+	var c voicegainClaims
+	_, err := jwt.NewParser(
+		jwt.WithValidMethods([]string{jwt.SigningMethodRS256.Alg()}),
+		jwt.WithExpirationRequired(),
+		jwt.WithTimeFunc(v.now),
+	).ParseWithClaims(tok, &c, func(*jwt.Token) (any, error) { return &v.key.PublicKey, nil })
+	switch {
+	case errors.Is(err, jwt.ErrTokenExpired):
+		return nil, errors.New("short-lived jwt expired")
+	case err != nil:
+		return nil, errors.New("invalid or revoked jwt")
+	case c.Kind != vgKindShort || len(c.Audience) != 1:
+		return nil, errors.New("invalid or revoked jwt")
+	}
+	return &c, nil
+}
+
+// vgOriginAllowed reports whether a browser Origin header value (e.g.
+// "https://app.example.com:8443") is allowed by a short-lived JWT's
+// audience: "*" allows any origin, even none; "*.example.com" allows any
+// subdomain of example.com at any depth, but not example.com itself; any
+// other audience must equal the origin's host (ports are ignored). Matching
+// ignores case.
+func vgOriginAllowed(aud, origin string) bool {
+	if aud == "*" {
+		return true
+	}
+	u, err := url.Parse(origin)
+	if origin == "" || err != nil || u.Hostname() == "" {
+		return false
+	}
+	host := strings.ToLower(u.Hostname())
+	aud = strings.ToLower(aud)
+	if suffix, ok := strings.CutPrefix(aud, "*"); ok {
+		return strings.HasPrefix(suffix, ".") && strings.HasSuffix(host, suffix) && len(host) > len(suffix)
+	}
+	return host == aud
+}
+
+// vgValidAudience accepts "*", "*.<domain>" and "<domain>", where a domain is
+// dot-separated labels of letters, digits and inner hyphens.
+func vgValidAudience(aud string) bool {
+	if aud == "*" {
+		return true
+	}
+	domain := strings.TrimPrefix(aud, "*.")
+	if domain == "" || len(domain) > 253 { // 253: the longest DNS name
+		return false
+	}
+	for _, label := range strings.Split(domain, ".") {
+		if !vgValidLabel(label) {
+			return false
+		}
+	}
+	return true
+}
+
+func vgValidLabel(l string) bool {
+	if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' { // 63: DNS label limit
+		return false
+	}
+	for _, c := range l {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// bearer returns the token of an "Authorization: Bearer <token>" header.
+func vgBearer(r *http.Request) string {
+	scheme, tok, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return ""
+	}
+	return strings.TrimSpace(tok)
+}
+
+func vgWriteJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func vgWriteError(w http.ResponseWriter, status int, msg string) {
+	vgWriteJSON(w, status, map[string]string{"error": msg})
+}

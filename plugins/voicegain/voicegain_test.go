@@ -1,0 +1,257 @@
+package voicegain_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"golang.org/x/oauth2"
+
+	"github.com/tokenplug/tokenplug/internal/emulator"
+	"github.com/tokenplug/tokenplug/plugin"
+	"github.com/tokenplug/tokenplug/plugins/voicegain"
+)
+
+// configure runs settings through the schema and Configure, as Serve does.
+func configure(t *testing.T, settings map[string]string) (oauth2.TokenSource, error) {
+	t.Helper()
+	p := voicegain.Provider{}
+	s, err := plugin.ApplySchema(p.Describe(), settings)
+	if err != nil {
+		return nil, err
+	}
+	return p.Configure(context.Background(), s)
+}
+
+func mustConfigure(t *testing.T, settings map[string]string) oauth2.TokenSource {
+	t.Helper()
+	ts, err := configure(t, settings)
+	if err != nil {
+		t.Fatalf("Configure: %v", err)
+	}
+	return ts
+}
+
+// recordingServer serves vg and remembers the last request to it.
+type recordingServer struct {
+	*httptest.Server
+	mu   sync.Mutex // guards last
+	last *http.Request
+}
+
+func newServer(vg *emulator.Voicegain) *recordingServer {
+	rs := &recordingServer{}
+	rs.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rs.mu.Lock()
+		rs.last = r.Clone(context.Background())
+		rs.mu.Unlock()
+		vg.ServeHTTP(w, r)
+	}))
+	return rs
+}
+
+func (rs *recordingServer) lastRequest() *http.Request {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	return rs.last
+}
+
+// callASR calls the emulator's protected endpoint as a browser at origin.
+func callASR(t *testing.T, srv *httptest.Server, tok *oauth2.Token, origin string) int {
+	t.Helper()
+	req, err := http.NewRequest("POST", srv.URL+"/v1/asr/transcribe", strings.NewReader("{}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok.SetAuthHeader(req)
+	if origin != "" {
+		req.Header.Set("Origin", origin)
+	}
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, resp.Body)
+	return resp.StatusCode
+}
+
+// signedJWT makes a JWT with the given claims, signed by a throwaway key:
+// the provider never checks signatures.
+func signedJWT(t *testing.T, claims jwt.MapClaims) string {
+	t.Helper()
+	s, err := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString([]byte("not-voicegains-key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestStaticModeSendsTheConsoleJWTWithoutExpiry(t *testing.T) {
+	vg := emulator.NewVoicegain()
+	srv := newServer(vg)
+	defer srv.Close()
+
+	ts := mustConfigure(t, map[string]string{"jwt": vg.ConsoleJWT() + "\n"})
+	tok, err := ts.Token()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok.AccessToken != vg.ConsoleJWT() || tok.Type() != "Bearer" || !tok.Expiry.IsZero() {
+		t.Fatalf("token = %q %s expiry %v; want the console jwt, Bearer, no expiry", tok.AccessToken, tok.Type(), tok.Expiry)
+	}
+	if code := callASR(t, srv.Server, tok, ""); code != http.StatusOK {
+		t.Errorf("protected endpoint with the static token: %d, want 200", code)
+	}
+	if vg.Issued() != 0 {
+		t.Errorf("static mode asked for %d short-lived jwts, want 0", vg.Issued())
+	}
+}
+
+func TestStaticModeHonoursTheConsoleJWTsExp(t *testing.T) {
+	exp := time.Now().Add(time.Hour).Truncate(time.Second)
+	ts := mustConfigure(t, map[string]string{"jwt": signedJWT(t, jwt.MapClaims{"exp": exp.Unix()})})
+	tok, err := ts.Token()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !tok.Expiry.Equal(exp) {
+		t.Errorf("expiry = %v, want the exp claim %v", tok.Expiry, exp)
+	}
+}
+
+func TestShortLivedModeAsksForTheConfiguredAudienceAndLifetime(t *testing.T) {
+	vg := emulator.NewVoicegain()
+	srv := newServer(vg)
+	defer srv.Close()
+	console := vg.ConsoleJWT()
+
+	ts := mustConfigure(t, map[string]string{
+		"jwt": console, "mode": "short_lived", "api_url": srv.URL + "/v1/",
+		"audience": "*.Example.com", "lifetime": "1m30s",
+	})
+	tok, err := ts.(plugin.ContextTokenSource).TokenContext(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	r := srv.lastRequest()
+	if r.Method != "GET" || r.URL.Path != "/v1/security/jwt" {
+		t.Errorf("request %s %s, want GET /v1/security/jwt", r.Method, r.URL.Path)
+	}
+	if q := r.URL.Query(); len(q) != 2 || q.Get("aud") != "*.example.com" || q.Get("expInSec") != "90" {
+		t.Errorf("query %v, want exactly aud=*.example.com expInSec=90", q)
+	}
+	if got := r.Header.Get("Authorization"); got != "Bearer "+console {
+		t.Errorf("Authorization header does not carry the console jwt as bearer")
+	}
+
+	var c jwt.RegisteredClaims
+	if _, err := jwt.ParseWithClaims(tok.AccessToken, &c, func(*jwt.Token) (any, error) { return vg.PublicKey(), nil }); err != nil {
+		t.Fatalf("token is not a jwt issued by Voicegain: %v", err)
+	}
+	if got := c.ExpiresAt.Sub(c.IssuedAt.Time); got != 90*time.Second {
+		t.Errorf("exp - iat = %v, want the requested 1m30s", got)
+	}
+	if !tok.Expiry.Equal(c.ExpiresAt.Time) || tok.AccessToken == console {
+		t.Errorf("expiry %v, want the short-lived jwt's exp %v", tok.Expiry, c.ExpiresAt.Time)
+	}
+	if code := callASR(t, srv.Server, tok, "https://b.app.example.com"); code != http.StatusOK {
+		t.Errorf("from a matching origin: %d, want 200", code)
+	}
+	if code := callASR(t, srv.Server, tok, "https://example.org"); code != http.StatusForbidden {
+		t.Errorf("from another origin: %d, want 403", code)
+	}
+	if vg.Issued() != 1 {
+		t.Errorf("Issued() = %d, want 1", vg.Issued())
+	}
+}
+
+func TestShortLivedModeAcceptsEveryResponseForm(t *testing.T) {
+	exp := time.Now().Add(5 * time.Minute).Truncate(time.Second)
+	good := signedJWT(t, jwt.MapClaims{"exp": exp.Unix(), "aud": "*"})
+	for _, tc := range []struct{ name, contentType, body string }{
+		{"JSON string", "application/json", `"` + good + `"`},
+		{"JSON object with jwt", "application/json", `{"jwt":"` + good + `"}`},
+		{"JSON object with token", "application/json;charset=utf-8", `{"token":"` + good + `"}`},
+		{"JSON object with access_token", "application/json", `{"access_token":"` + good + `","expires_in":300}`},
+		{"plain text", "text/plain", good},
+		{"plain text with a newline", "text/plain; charset=utf-8", good + "\r\n"},
+		{"JSON labelled as text", "text/plain", ` "` + good + `"`},
+		{"bare JWT labelled as JSON", "application/json", good},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", tc.contentType)
+				_, _ = io.WriteString(w, tc.body)
+			}))
+			defer srv.Close()
+			ts := mustConfigure(t, map[string]string{"jwt": good, "mode": "short_lived", "api_url": srv.URL, "audience": "*"})
+			tok, err := ts.Token()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tok.AccessToken != good || !tok.Expiry.Equal(exp) {
+				t.Errorf("got %q expiring %v, want the jwt expiring %v", tok.AccessToken, tok.Expiry, exp)
+			}
+		})
+	}
+}
+
+func TestShortLivedModeRefusesAResponseWithoutAJWT(t *testing.T) {
+	console := signedJWT(t, jwt.MapClaims{"sub": "console"})
+	for _, body := range []string{"", "<html>oops</html>", `{"jwt":""}`, `{"other":"x"}`, `42`, `"not.a.jwt"`, `{"jwt": 7}`} {
+		t.Run(body, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				_, _ = io.WriteString(w, body)
+			}))
+			defer srv.Close()
+			ts := mustConfigure(t, map[string]string{"jwt": console, "mode": "short_lived", "api_url": srv.URL, "audience": "*"})
+			_, err := ts.Token()
+			if !errors.Is(err, plugin.ErrTemporary) || !strings.HasPrefix(err.Error(), "tokenplug/voicegain: ") {
+				t.Fatalf("err = %v, want a temporary tokenplug/voicegain error", err)
+			}
+		})
+	}
+}
+
+func TestShortLivedModeWithoutExpUsesTheRequestedLifetime(t *testing.T) {
+	noExp := signedJWT(t, jwt.MapClaims{"aud": "*"})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, noExp)
+	}))
+	defer srv.Close()
+	ts := mustConfigure(t, map[string]string{"jwt": noExp, "mode": "short_lived", "api_url": srv.URL, "audience": "*", "lifetime": "5m"})
+	before := time.Now()
+	tok, err := ts.Token()
+	after := time.Now()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok.Expiry.Before(before.Add(5*time.Minute)) || tok.Expiry.After(after.Add(5*time.Minute)) {
+		t.Errorf("expiry %v, want 5m after the request", tok.Expiry)
+	}
+}
+
+func TestShortLivedModeReadsTheEmulatorsPlainTextForm(t *testing.T) {
+	vg := emulator.NewVoicegain()
+	vg.PlainText = true
+	srv := newServer(vg)
+	defer srv.Close()
+
+	ts := mustConfigure(t, map[string]string{"jwt": vg.ConsoleJWT(), "mode": "short_lived", "api_url": srv.URL + "/v1", "audience": "app.example.com"})
+	tok, err := ts.Token()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code := callASR(t, srv.Server, tok, "https://app.example.com"); code != http.StatusOK {
+		t.Errorf("protected endpoint: %d, want 200", code)
+	}
+}

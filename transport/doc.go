@@ -1,0 +1,49 @@
+// Package transport provides an http.RoundTripper that puts access tokens on
+// outgoing requests:
+//
+//	tr := transport.New(client.Transport, src, transport.WithHosts("api.example.com"))
+//	client.Transport = tr
+//
+// where src is a *host.Source from a tokenplug registry, or any
+// oauth2.TokenSource through [FromOAuth2].
+//
+// # What it does
+//
+//   - Asks the source for a token on every request bound for one of its hosts
+//     and sets it on a clone of the request: "Authorization: Bearer <token>",
+//     or the token's raw value in the header the provider names (for example
+//     Azure's Ocp-Apim-Subscription-Key). The caller's request is never
+//     modified, and the returned Response's Request is the caller's request,
+//     not the clone that carried the token.
+//   - Sends requests to other hosts unchanged and without asking the source.
+//     The hosts come from [WithHosts], or else from the source (a host.Source
+//     knows those configured for its provider). With neither, every request
+//     gets the token: scope it.
+//   - Decides per redirect hop, since it sets the header inside RoundTrip
+//     where http.Client's own stripping cannot see it: a hop gets the token
+//     only if it and every hop before it have the original request's scheme,
+//     host and port, and it is in scope.
+//   - On a 401 from a source that is an [Invalidator], drops the rejected
+//     token and retries once with a fresh one, when the body can be replayed.
+//   - Returns a [*TokenError] naming the provider when the source fails, and
+//     sends nothing. It adds no token, secret or URL of its own to errors.
+//   - Works under any client built on http.Client, including websocket dials
+//     such as github.com/coder/websocket's DialOptions.HTTPClient.
+//
+// # What it does not do
+//
+// It does not cache, refresh or retry token fetches: the source does (a
+// host.Source caches, refreshes ahead of expiry and collapses concurrent
+// fetches). It does not retry anything but one 401, and never on network
+// errors. It does not require TLS: a token sent to an http:// URL in scope
+// travels in clear text, so scope tokens to https hosts in production. It
+// touches no header but the token's, which it sets even if the caller already
+// did.
+//
+// # Concurrency
+//
+// A Transport is safe for concurrent use by multiple goroutines and should be
+// reused, like the base RoundTripper it wraps. It takes no lock: its
+// configuration is fixed in New, and the hot path costs the request clone and
+// the header value on top of the source's Token call.
+package transport

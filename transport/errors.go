@@ -1,0 +1,41 @@
+package transport
+
+import (
+	"context"
+	"errors"
+	"strconv"
+)
+
+// TokenError is returned by RoundTrip when the token source failed, so the
+// request was not sent. http.Client wraps it in a *url.Error; errors.As finds
+// it through that, and errors.Is sees through it to the source's error (for
+// example plugin.ErrPermanent or context.DeadlineExceeded).
+//
+// Its message names the provider and never contains a token: the Transport
+// adds only the provider name to the source's error, whose text the source
+// must keep free of secrets.
+type TokenError struct {
+	Provider string // the Transport's name for its source (see WithName)
+	Err      error  // what the source returned
+}
+
+func (e *TokenError) Error() string {
+	return "tokenplug/transport: no token from " + strconv.Quote(e.Provider) + ": " + e.Err.Error()
+}
+
+// Unwrap returns the source's error.
+func (e *TokenError) Unwrap() error { return e.Err }
+
+// Timeout reports whether the source gave up because a deadline passed, so
+// that url.Error.Timeout and net.Error checks work as they do for network
+// errors.
+func (e *TokenError) Timeout() bool {
+	var t interface{ Timeout() bool }
+	if errors.As(e.Err, &t) && t.Timeout() {
+		return true
+	}
+	return errors.Is(e.Err, context.DeadlineExceeded)
+}
+
+// errNoToken is the cause when a source returns neither a token nor an error.
+var errNoToken = errors.New("token source returned an empty token")

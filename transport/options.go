@@ -1,0 +1,40 @@
+package transport
+
+// Option configures a Transport in New.
+type Option func(*options)
+
+type options struct {
+	hosts []string
+	name  string
+}
+
+// WithHosts restricts the Transport to requests whose host matches one of
+// patterns; requests to any other host are sent without a token, and without
+// asking the source for one. Scoping is strongly advised: without it, every
+// request made with the client carries the token, wherever it goes.
+//
+// A pattern is a host name or IP address, optionally with a port:
+//
+//	api.example.com        api.example.com on any port
+//	api.example.com:8443   api.example.com on port 8443 only (https://x is port 443, http://x port 80)
+//	*.example.com          any name under example.com, at any depth (a.example.com, a.b.example.com),
+//	                       but not example.com itself: list it too if it should match
+//	127.0.0.1:8080, [::1]:8080
+//
+// Names match case-insensitively, and a trailing dot is ignored. A wildcard
+// is only allowed as the whole first label, and not above a top-level domain
+// or over an IP address. Patterns are checked in New; see [CheckHosts] for
+// what happens with an invalid one. WithHosts may be given more than once;
+// the patterns add up. They replace the hosts the source reports through a
+// Hosts() []string method (as *host.Source does), which apply when WithHosts
+// gives none.
+func WithHosts(patterns ...string) Option {
+	return func(o *options) { o.hosts = append(o.hosts, patterns...) }
+}
+
+// WithName sets the provider name used in errors. By default it is the
+// source's Name() if it has such a method (as *host.Source does) and returns
+// a non-empty string, else "token source".
+func WithName(name string) Option {
+	return func(o *options) { o.name = name }
+}
