@@ -1,0 +1,163 @@
+// Command watson-audio opens a session on a Watson audio gateway, a
+// websocket endpoint that wants an IBM Cloud IAM bearer token, with the token
+// put on the upgrade request by tokenplug: a host.Registry runs the iam
+// provider plugin, and transport.New puts its token on the websocket
+// client's requests.
+//
+// By default it needs no network and no credentials: it starts an IBM IAM
+// emulator and an audio gateway emulator on 127.0.0.1, and runs the iam
+// provider by re-executing itself as the plugin.
+//
+//	go run ./examples/watson-audio -skillset banking -user u-42 -language en-US
+//
+// Against real endpoints, pass the gateway's URL and put the API key in
+// IBM_APIKEY (never on the command line, where ps shows it):
+//
+//	IBM_APIKEY=... go run ./examples/watson-audio -gateway wss://gateway.example/v1/audio
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/signal"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/coder/websocket/wsjson"
+
+	"github.com/tokenplug/tokenplug/host"
+	"github.com/tokenplug/tokenplug/internal/emulator"
+	"github.com/tokenplug/tokenplug/plugin"
+	"github.com/tokenplug/tokenplug/plugins/iam"
+	"github.com/tokenplug/tokenplug/transport"
+)
+
+// servePluginArg, as the only argument, makes this program serve the iam
+// provider: the registry re-executes the program that way (host.WithBuiltin),
+// so the example needs no separately built tokenplug-iam binary.
+const servePluginArg = "serve-iam-plugin"
+
+// chunk is 100 ms of 16 kHz 16-bit mono silence, a typical audio frame.
+var chunk = make([]byte, 16000*2/10)
+
+type config struct {
+	skillset, user, language string
+	gateway, tokenURL        string
+	apikey                   string
+}
+
+func main() {
+	if len(os.Args) == 2 && os.Args[1] == servePluginArg {
+		plugin.Serve(iam.New())
+		return
+	}
+	var cfg config
+	flag.StringVar(&cfg.skillset, "skillset", "demo", "skill set to stream to")
+	flag.StringVar(&cfg.user, "user", "demo-user", "user id")
+	flag.StringVar(&cfg.language, "language", "en-US", "audio language")
+	flag.StringVar(&cfg.gateway, "gateway", "", "ws:// or wss:// URL of an audio gateway; empty starts local emulators")
+	flag.StringVar(&cfg.tokenURL, "token-url", iam.DefaultTokenURL, "IAM token endpoint (with -gateway)")
+	flag.Parse()
+	cfg.apikey = os.Getenv("IBM_APIKEY")
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	if err := run(ctx, cfg, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "watson-audio:", err)
+		os.Exit(1)
+	}
+}
+
+// run opens one session, prints the gateway's hello, streams a chunk of
+// audio, reads the echo and closes the session cleanly.
+func run(ctx context.Context, cfg config, out io.Writer) error {
+	if cfg.gateway == "" {
+		stop := startEmulators(&cfg)
+		defer stop()
+		fmt.Fprintln(out, "started IAM emulator and audio gateway on 127.0.0.1")
+	}
+	if cfg.apikey == "" {
+		return errors.New("set IBM_APIKEY to an IBM Cloud API key")
+	}
+	gw, err := url.Parse(cfg.gateway)
+	if err != nil || (gw.Scheme != "ws" && gw.Scheme != "wss") {
+		return fmt.Errorf("-gateway must be a ws:// or wss:// URL")
+	}
+
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	reg := host.NewRegistry(host.WithBuiltin("iam", exe, servePluginArg), host.WithLogger(logger))
+	defer reg.Close()
+	err = reg.Register("watson", host.ProviderConfig{
+		Plugin:   "iam",
+		Hosts:    []string{gw.Host}, // the token goes to the gateway and nowhere else
+		Settings: map[string]string{"apikey": cfg.apikey, "token_url": cfg.tokenURL},
+	})
+	if err != nil {
+		return err
+	}
+	src, err := reg.Source("watson")
+	if err != nil {
+		return err
+	}
+	client := &http.Client{Transport: transport.New(nil, src)}
+	return session(ctx, client, cfg, out)
+}
+
+// session dials the gateway with client, whose transport adds the token.
+func session(ctx context.Context, client *http.Client, cfg config, out io.Writer) error {
+	q := url.Values{"skillset": {cfg.skillset}, "userID": {cfg.user}, "language": {cfg.language}}
+	c, _, err := websocket.Dial(ctx, cfg.gateway+"?"+q.Encode(), &websocket.DialOptions{HTTPClient: client})
+	if err != nil {
+		return fmt.Errorf("dial audio gateway: %w", err)
+	}
+	defer c.CloseNow()
+
+	var hello map[string]any
+	if err := wsjson.Read(ctx, c, &hello); err != nil {
+		return fmt.Errorf("read hello: %w", err)
+	}
+	fmt.Fprintf(out, "hello: skillset=%v userID=%v language=%v\n", hello["skillset"], hello["userID"], hello["language"])
+
+	if err := c.Write(ctx, websocket.MessageBinary, chunk); err != nil {
+		return fmt.Errorf("send audio: %w", err)
+	}
+	_, echo, err := c.Read(ctx)
+	if err != nil {
+		return fmt.Errorf("read echo: %w", err)
+	}
+	fmt.Fprintf(out, "sent %d bytes of audio, gateway echoed %d\n", len(chunk), len(echo))
+	return c.Close(websocket.StatusNormalClosure, "done")
+}
+
+// startEmulators runs an IAM emulator and an audio gateway that trusts it on
+// 127.0.0.1, points cfg at them with a fresh demo API key, and returns a
+// function that stops both.
+func startEmulators(cfg *config) (stop func()) {
+	idp := emulator.NewIAM()
+	cfg.apikey = "demo-" + fmt.Sprint(time.Now().UnixNano()) // a throwaway key only the emulator knows
+	idp.AddAPIKey(cfg.apikey)
+	gw := emulator.NewAudioGateway(idp)
+	iamSrv := httptest.NewServer(idp)
+	gwSrv := httptest.NewServer(gw)
+	cfg.tokenURL = iamSrv.URL + "/identity/token"
+	cfg.gateway = "ws" + gwSrv.URL[len("http"):] + "/v1/audio"
+	return func() {
+		gw.Close() // ends open sessions: httptest does not wait for websockets
+		gwSrv.Close()
+		iamSrv.Close()
+	}
+}

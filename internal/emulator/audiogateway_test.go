@@ -1,0 +1,177 @@
+package emulator_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/coder/websocket/wsjson"
+	"go.uber.org/goleak"
+
+	"github.com/tokenplug/tokenplug/internal/emulator"
+)
+
+// gatewayFixture starts an IAM emulator and an audio gateway that trusts it,
+// and returns a valid IAM token.
+type gatewayFixture struct {
+	iam   *emulator.IAM
+	gw    *emulator.AudioGateway
+	ts    *httptest.Server
+	token string
+}
+
+func newGatewayFixture(t *testing.T) *gatewayFixture {
+	t.Helper()
+	f := &gatewayFixture{iam: emulator.NewIAM()}
+	f.iam.AddAPIKey(iamTestKey)
+	f.gw = emulator.NewAudioGateway(f.iam)
+	mux := http.NewServeMux()
+	mux.Handle("/identity/token", f.iam)
+	mux.Handle("/v1/audio", f.gw)
+	f.ts = httptest.NewServer(mux)
+	t.Cleanup(func() { f.gw.Close(); f.ts.Close() })
+	_, body := iamPost(t, f.ts, iamForm(iamTestKey), nil)
+	var got struct {
+		AccessToken string `json:"access_token"`
+	}
+	if err := json.Unmarshal(body, &got); err != nil {
+		t.Fatal(err)
+	}
+	f.token = got.AccessToken
+	return f
+}
+
+func (f *gatewayFixture) dial(ctx context.Context, query, auth string) (*websocket.Conn, *http.Response, error) {
+	h := http.Header{}
+	if auth != "" {
+		h.Set("Authorization", auth)
+	}
+	u := "ws" + strings.TrimPrefix(f.ts.URL, "http") + "/v1/audio?" + query
+	return websocket.Dial(ctx, u, &websocket.DialOptions{HTTPClient: f.ts.Client(), HTTPHeader: h})
+}
+
+func TestAudioGatewaySaysHelloAndEchoes(t *testing.T) {
+	// Cleanups run last-in first-out: this runs after the fixture's.
+	t.Cleanup(func() { goleak.VerifyNone(t) })
+	f := newGatewayFixture(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+
+	c, _, err := f.dial(ctx, "skillset=banking&userID=u-42&language=fr-FR", "Bearer "+f.token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseNow()
+	var hello emulator.Hello
+	if err := wsjson.Read(ctx, c, &hello); err != nil {
+		t.Fatal(err)
+	}
+	want := emulator.Hello{Type: "hello", Skillset: "banking", UserID: "u-42", Language: "fr-FR"}
+	if hello != want {
+		t.Errorf("hello = %+v, want %+v", hello, want)
+	}
+	audio := []byte{0, 1, 2, 0xff}
+	if err := c.Write(ctx, websocket.MessageBinary, audio); err != nil {
+		t.Fatal(err)
+	}
+	typ, got, err := c.Read(ctx)
+	if err != nil || typ != websocket.MessageBinary || string(got) != string(audio) {
+		t.Errorf("echo = %v %v %v", typ, got, err)
+	}
+	if err := c.Close(websocket.StatusNormalClosure, "done"); err != nil {
+		t.Errorf("clean close: %v", err)
+	}
+	if f.gw.Sessions() != 1 {
+		t.Errorf("Sessions() = %d", f.gw.Sessions())
+	}
+}
+
+func TestAudioGatewayDefaultsLanguage(t *testing.T) {
+	// Cleanups run last-in first-out: this runs after the fixture's.
+	t.Cleanup(func() { goleak.VerifyNone(t) })
+	f := newGatewayFixture(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, _, err := f.dial(ctx, "skillset=s&userID=u", "Bearer "+f.token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseNow()
+	var hello emulator.Hello
+	if err := wsjson.Read(ctx, c, &hello); err != nil || hello.Language != "en-US" {
+		t.Errorf("hello %+v %v", hello, err)
+	}
+	_ = c.Close(websocket.StatusNormalClosure, "")
+}
+
+func TestAudioGatewayRefusesTheUpgrade(t *testing.T) {
+	// Cleanups run last-in first-out: this runs after the fixture's.
+	t.Cleanup(func() { goleak.VerifyNone(t) })
+	f := newGatewayFixture(t)
+	ok := url.Values{"skillset": {"s"}, "userID": {"u"}}
+	tests := []struct {
+		name, query, auth string
+		status            int
+		mention           string
+	}{
+		{"without a token", ok.Encode(), "", 401, "bearer"},
+		{"with a token IAM did not issue", ok.Encode(), "Bearer abc.def.ghi", 401, "bearer"},
+		{"with the API key instead of a token", ok.Encode(), "Bearer " + iamTestKey, 401, "bearer"},
+		{"with basic auth", ok.Encode(), "Basic " + f.token, 401, "bearer"},
+		{"without skillset", "userID=u", "Bearer " + f.token, 400, "skillset"},
+		{"without userID", "skillset=s", "Bearer " + f.token, 400, "userID"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			c, resp, err := f.dial(ctx, tt.query, tt.auth)
+			if err == nil {
+				c.CloseNow()
+				t.Fatal("upgrade succeeded")
+			}
+			if resp == nil || resp.StatusCode != tt.status {
+				t.Fatalf("resp %v err %v, want status %d", resp, err, tt.status)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			if !strings.Contains(strings.ToLower(string(body)), strings.ToLower(tt.mention)) {
+				t.Errorf("body %q does not mention %q", body, tt.mention)
+			}
+		})
+	}
+	if f.gw.Sessions() != 0 {
+		t.Errorf("Sessions() = %d", f.gw.Sessions())
+	}
+}
+
+func TestAudioGatewayCloseEndsOpenSessions(t *testing.T) {
+	// Cleanups run last-in first-out: this runs after the fixture's.
+	t.Cleanup(func() { goleak.VerifyNone(t) })
+	f := newGatewayFixture(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, _, err := f.dial(ctx, "skillset=s&userID=u", "Bearer "+f.token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseNow()
+	var hello emulator.Hello
+	if err := wsjson.Read(ctx, c, &hello); err != nil {
+		t.Fatal(err)
+	}
+	f.gw.Close() // must return although the client never closes
+	if _, _, err := c.Read(ctx); err == nil {
+		t.Error("session still open after Close")
+	}
+	_, resp, err := f.dial(ctx, "skillset=s&userID=u", "Bearer "+f.token)
+	if err == nil || resp == nil || resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("dial after Close: %v %v, want 503", resp, err)
+	}
+}

@@ -1,0 +1,159 @@
+package emulator_test
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"go.uber.org/goleak"
+
+	"github.com/tokenplug/tokenplug/internal/emulator"
+)
+
+const azureTestKey = "0123456789abcdef0123456789abcdef"
+
+// azureDo sends a request with the given headers and returns status and body.
+func azureDo(t *testing.T, ts *httptest.Server, method, path string, headers map[string]string) (int, http.Header, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(method, ts.URL+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	resp, err := ts.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, resp.Header, body
+}
+
+// azureServer serves issueToken and a protected /speech resource.
+func azureServer(az *emulator.Azure) *httptest.Server {
+	mux := http.NewServeMux()
+	mux.Handle("/sts/v1.0/issueToken", az)
+	mux.Handle("/speech", az.RequireAuth(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = io.WriteString(w, "recognized")
+	})))
+	return httptest.NewServer(mux)
+}
+
+func TestAzureIssuesAPlainTextJWTValidTenMinutes(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	now := time.Unix(1_700_000_000, 0)
+	az := emulator.NewAzure()
+	az.Now = func() time.Time { return now }
+	az.AddKey(azureTestKey)
+	ts := azureServer(az)
+	defer ts.Close()
+
+	status, h, body := azureDo(t, ts, http.MethodPost, "/sts/v1.0/issueToken", map[string]string{emulator.AzureKeyHeader: azureTestKey})
+	if status != 200 || !strings.HasPrefix(h.Get("Content-Type"), "text/plain") {
+		t.Fatalf("status %d type %q body %s", status, h.Get("Content-Type"), body)
+	}
+	claims := jwt.MapClaims{}
+	tok, _, err := jwt.NewParser().ParseUnverified(string(body), claims)
+	if err != nil {
+		t.Fatalf("body is not a JWT: %v", err)
+	}
+	if tok.Method.Alg() != "RS256" || claims["exp"] != float64(now.Unix()+600) || claims["region"] != "westus" ||
+		claims["aud"] != "urn:ms.speechservices.westus" {
+		t.Errorf("alg %s claims %v", tok.Method.Alg(), claims)
+	}
+	if err := az.Verify(string(body)); err != nil {
+		t.Errorf("Verify(issued) = %v", err)
+	}
+	if az.Issued() != 1 {
+		t.Errorf("Issued() = %d", az.Issued())
+	}
+	now = now.Add(601 * time.Second)
+	if err := az.Verify(string(body)); err == nil {
+		t.Error("Verify accepted an expired token")
+	}
+}
+
+func TestAzureRejectsMissingAndUnknownKeysWithItsJSONError(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	az := emulator.NewAzure()
+	az.AddKey(azureTestKey)
+	ts := azureServer(az)
+	defer ts.Close()
+
+	tests := []struct {
+		name, method string
+		headers      map[string]string
+		status       int
+		message      string
+	}{
+		{"no key", http.MethodPost, nil, 401, "missing subscription key"},
+		{"an unknown key", http.MethodPost, map[string]string{emulator.AzureKeyHeader: "wrong"}, 401, "invalid subscription key"},
+		{"a GET", http.MethodGet, map[string]string{emulator.AzureKeyHeader: azureTestKey}, 405, "POST"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			status, _, body := azureDo(t, ts, tt.method, "/sts/v1.0/issueToken", tt.headers)
+			var e struct {
+				Error struct{ Code, Message string } `json:"error"`
+			}
+			if err := json.Unmarshal(body, &e); err != nil {
+				t.Fatalf("body %q: %v", body, err)
+			}
+			if status != tt.status || e.Error.Code != strconv.Itoa(tt.status) || !strings.Contains(e.Error.Message, tt.message) {
+				t.Errorf("got %d %s, want %d mentioning %q", status, body, tt.status, tt.message)
+			}
+		})
+	}
+	if az.Issued() != 0 {
+		t.Errorf("Issued() = %d after only rejections", az.Issued())
+	}
+}
+
+func TestAzureResourceAcceptsABearerTokenOrTheKey(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	az := emulator.NewAzure()
+	az.AddKey(azureTestKey)
+	ts := azureServer(az)
+	defer ts.Close()
+	_, _, jwtBody := azureDo(t, ts, http.MethodPost, "/sts/v1.0/issueToken", map[string]string{emulator.AzureKeyHeader: azureTestKey})
+	other := emulator.NewAzure()
+	other.AddKey(azureTestKey)
+	ots := azureServer(other)
+	defer ots.Close()
+	_, _, foreign := azureDo(t, ots, http.MethodPost, "/sts/v1.0/issueToken", map[string]string{emulator.AzureKeyHeader: azureTestKey})
+
+	tests := []struct {
+		name    string
+		headers map[string]string
+		status  int
+	}{
+		{"a bearer token it issued", map[string]string{"Authorization": "Bearer " + string(jwtBody)}, 200},
+		{"the subscription key", map[string]string{emulator.AzureKeyHeader: azureTestKey}, 200},
+		{"nothing", nil, 401},
+		{"another issuer's token", map[string]string{"Authorization": "Bearer " + string(foreign)}, 401},
+		{"a wrong key", map[string]string{emulator.AzureKeyHeader: "wrong"}, 401},
+		{"the key as a bearer token", map[string]string{"Authorization": "Bearer " + azureTestKey}, 401},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			status, _, body := azureDo(t, ts, http.MethodGet, "/speech", tt.headers)
+			if status != tt.status {
+				t.Errorf("status %d %s, want %d", status, body, tt.status)
+			}
+			if status == 200 && string(body) != "recognized" {
+				t.Errorf("body %q", body)
+			}
+		})
+	}
+}

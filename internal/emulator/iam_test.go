@@ -1,0 +1,223 @@
+package emulator_test
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"go.uber.org/goleak"
+
+	"github.com/tokenplug/tokenplug/internal/emulator"
+)
+
+const iamTestKey = "test-apikey-0123456789"
+
+// iamForm is a well-formed IAM API key grant for key.
+func iamForm(key string) url.Values {
+	return url.Values{"grant_type": {emulator.IAMGrantType}, "apikey": {key}, "response_type": {"cloud_iam"}}
+}
+
+// iamPost sends form to the emulator and returns the status and body.
+func iamPost(t *testing.T, ts *httptest.Server, form url.Values, edit func(*http.Request)) (int, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, ts.URL+"/identity/token", strings.NewReader(form.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept", "application/json")
+	if edit != nil {
+		edit(req)
+	}
+	resp, err := ts.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, body
+}
+
+func TestIAMIssuesATokenLikeIBM(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	now := time.Unix(1_700_000_000, 0)
+	iam := emulator.NewIAM()
+	iam.Now = func() time.Time { return now }
+	iam.AddAPIKey(iamTestKey)
+	ts := httptest.NewServer(iam)
+	defer ts.Close()
+
+	status, body := iamPost(t, ts, iamForm(iamTestKey), nil)
+	if status != http.StatusOK {
+		t.Fatalf("status %d: %s", status, body)
+	}
+	var got struct {
+		AccessToken  string `json:"access_token"`
+		RefreshToken string `json:"refresh_token"`
+		TokenType    string `json:"token_type"`
+		ExpiresIn    int64  `json:"expires_in"`
+		Expiration   int64  `json:"expiration"`
+		Scope        string `json:"scope"`
+	}
+	if err := json.Unmarshal(body, &got); err != nil {
+		t.Fatalf("body %s: %v", body, err)
+	}
+	if got.RefreshToken != "not_supported" || got.TokenType != "Bearer" || got.ExpiresIn != 3600 ||
+		got.Expiration != now.Unix()+3600 || got.Scope != "ibm openid" {
+		t.Errorf("response = %+v, want IBM's fields", got)
+	}
+	if err := iam.Verify(got.AccessToken); err != nil {
+		t.Errorf("Verify(issued token) = %v", err)
+	}
+	claims := jwt.MapClaims{}
+	tok, _, err := jwt.NewParser().ParseUnverified(got.AccessToken, claims)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok.Method.Alg() != "RS256" || claims["exp"] != float64(now.Unix()+3600) || claims["client_id"] != "default" {
+		t.Errorf("token alg %s claims %v", tok.Method.Alg(), claims)
+	}
+	if strings.Contains(string(body), iamTestKey) {
+		t.Error("response contains the API key")
+	}
+	if iam.Issued() != 1 {
+		t.Errorf("Issued() = %d, want 1", iam.Issued())
+	}
+}
+
+func TestIAMRejectsWhatIBMRejects(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	iam := emulator.NewIAM()
+	iam.AddAPIKey(iamTestKey)
+	ts := httptest.NewServer(iam)
+	defer ts.Close()
+	with := func(k, v string) url.Values { f := iamForm(iamTestKey); f.Set(k, v); return f }
+
+	tests := []struct {
+		name   string
+		form   url.Values
+		edit   func(*http.Request)
+		status int
+		code   string
+	}{
+		{"an unknown API key", iamForm("wrong-key"), nil, 400, "BXNIM0415E"},
+		{"a missing API key", with("apikey", ""), nil, 400, "BXNIM0109E"},
+		{"another grant type", with("grant_type", "password"), nil, 400, "BXNIM0103E"},
+		{"another response type", with("response_type", "uaa"), nil, 400, "BXNIM0109E"},
+		{"a JSON body", iamForm(iamTestKey), func(r *http.Request) { r.Header.Set("Content-Type", "application/json") }, 400, "BXNIM0109E"},
+		{"a GET", iamForm(iamTestKey), func(r *http.Request) { r.Method = http.MethodGet }, 405, "BXNIM0001E"},
+		{"unknown client credentials", iamForm(iamTestKey), func(r *http.Request) { r.SetBasicAuth("bx", "bx") }, 400, "BXNIM0436E"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			status, body := iamPost(t, ts, tt.form, tt.edit)
+			var e struct {
+				ErrorCode    string         `json:"errorCode"`
+				ErrorMessage string         `json:"errorMessage"`
+				Context      map[string]any `json:"context"`
+			}
+			if err := json.Unmarshal(body, &e); err != nil {
+				t.Fatalf("body %q: %v", body, err)
+			}
+			if status != tt.status || e.ErrorCode != tt.code || e.ErrorMessage == "" || e.Context["requestId"] == "" {
+				t.Errorf("got %d %s, want %d with errorCode %s", status, body, tt.status, tt.code)
+			}
+			if strings.Contains(string(body), iamTestKey) {
+				t.Error("error body echoes the API key")
+			}
+		})
+	}
+	if iam.Issued() != 0 {
+		t.Errorf("Issued() = %d after only rejections", iam.Issued())
+	}
+}
+
+func TestIAMUnknownKeyAnswersIBMsMessage(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	ts := httptest.NewServer(emulator.NewIAM())
+	defer ts.Close()
+	_, body := iamPost(t, ts, iamForm("nope"), nil)
+	if !strings.Contains(string(body), `"errorMessage":"Provided API key could not be found."`) {
+		t.Errorf("body = %s", body)
+	}
+}
+
+func TestIAMChecksBasicAuthOnceClientsAreRegistered(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	iam := emulator.NewIAM()
+	iam.AddAPIKey(iamTestKey)
+	iam.AddClient("bx", "bx-secret")
+	ts := httptest.NewServer(iam)
+	defer ts.Close()
+
+	for name, edit := range map[string]func(*http.Request){
+		"none":         nil,
+		"wrong secret": func(r *http.Request) { r.SetBasicAuth("bx", "nope") },
+	} {
+		if status, body := iamPost(t, ts, iamForm(iamTestKey), edit); status != 400 {
+			t.Errorf("%s: status %d %s, want 400", name, status, body)
+		}
+	}
+	status, body := iamPost(t, ts, iamForm(iamTestKey), func(r *http.Request) { r.SetBasicAuth("bx", "bx-secret") })
+	if status != 200 {
+		t.Fatalf("status %d %s", status, body)
+	}
+	var got struct {
+		AccessToken string `json:"access_token"`
+	}
+	_ = json.Unmarshal(body, &got)
+	claims := jwt.MapClaims{}
+	if _, _, err := jwt.NewParser().ParseUnverified(got.AccessToken, claims); err != nil || claims["client_id"] != "bx" {
+		t.Errorf("claims %v (%v), want client_id bx", claims, err)
+	}
+}
+
+func TestIAMVerifyRejectsForeignExpiredAndTamperedTokens(t *testing.T) {
+	now := time.Now()
+	iam := emulator.NewIAM()
+	iam.Now = func() time.Time { return now }
+	iam.AddAPIKey(iamTestKey)
+	other := emulator.NewIAM()
+	other.AddAPIKey(iamTestKey)
+	ts := httptest.NewServer(iam)
+	defer ts.Close()
+	ots := httptest.NewServer(other)
+	defer ots.Close()
+	token := func(ts *httptest.Server) string {
+		_, body := iamPost(t, ts, iamForm(iamTestKey), nil)
+		var got struct {
+			AccessToken string `json:"access_token"`
+		}
+		if err := json.Unmarshal(body, &got); err != nil {
+			t.Fatal(err)
+		}
+		return got.AccessToken
+	}
+	mine, foreign := token(ts), token(ots)
+
+	if err := iam.Verify(foreign); err == nil {
+		t.Error("Verify accepted another emulator's token")
+	}
+	if err := iam.Verify(mine[:len(mine)-4] + "AAAA"); err == nil {
+		t.Error("Verify accepted a tampered signature")
+	}
+	if err := iam.Verify("not.a.jwt"); err == nil {
+		t.Error("Verify accepted garbage")
+	}
+	if err := iam.Verify(mine); err != nil {
+		t.Errorf("Verify(fresh token) = %v", err)
+	}
+	now = now.Add(3601 * time.Second)
+	if err := iam.Verify(mine); err == nil {
+		t.Error("Verify accepted an expired token")
+	}
+}

@@ -1,0 +1,154 @@
+// Package azure is the tokenplug provider for Azure Cognitive Services
+// (Speech and the other Azure AI services that accept issueToken tokens).
+//
+// In mode "token" (the default) it trades the subscription key for an access
+// token at https://<region>.api.cognitive.microsoft.com/sts/v1.0/issueToken,
+// as Azure documents: POST, the key in Ocp-Apim-Subscription-Key, an empty
+// body; the answer is the JWT as plain text, valid 10 minutes, sent as
+// Authorization: Bearer. In mode "key" it makes no request and sends the key
+// itself in Ocp-Apim-Subscription-Key on every call, with no expiry.
+//
+// Settings:
+//
+//	subscription_key  required, secret: the resource's key
+//	region            the resource's region, e.g. westus (token mode)
+//	token_url         the issueToken URL; overrides region (for sovereign
+//	                  clouds and custom domains)
+//	mode              token (default) or key
+//
+// The binary lives in cmd/tokenplug-azure.
+package azure
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"regexp"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/tokenplug/tokenplug/plugin"
+)
+
+// Name is the provider's name; its binary is tokenplug-azure.
+const Name = "azure"
+
+// Version is the provider's version.
+const Version = "0.1.0"
+
+// Setting keys (user-facing API).
+const (
+	SettingSubscriptionKey = "subscription_key"
+	SettingRegion          = "region"
+	SettingTokenURL        = "token_url"
+	SettingMode            = "mode"
+)
+
+// Modes.
+const (
+	ModeToken = "token" // exchange the key for a 10-minute bearer token
+	ModeKey   = "key"   // send the key itself
+)
+
+// KeyHeader is the header Azure reads a subscription key from.
+const KeyHeader = "Ocp-Apim-Subscription-Key"
+
+// defaultTimeout bounds a token request whose caller gave no deadline:
+// issueToken answers in well under a second, and a hung connection must not
+// hold a refresh forever. A host's context deadline, when shorter, wins.
+const defaultTimeout = 30 * time.Second
+
+// regionRE is an Azure region name ("westus", "eastus2"): it becomes a DNS
+// label of the token URL, so nothing else may get in (no dots, slashes, at
+// signs or ports that would point the key at another host). 63 is the DNS
+// label limit.
+var regionRE = regexp.MustCompile(`^[a-z0-9]{1,63}$`)
+
+// Provider implements plugin.Provider for Azure Cognitive Services. The zero
+// value is ready to use and safe for concurrent use.
+type Provider struct {
+	// HTTPClient sends token requests. Nil means a client over
+	// http.DefaultTransport with a 30 s timeout.
+	HTTPClient *http.Client
+
+	now func() time.Time // nil means time.Now; tests fix it
+}
+
+// New returns a Provider with default settings.
+func New() Provider { return Provider{} }
+
+// Describe returns the provider's name, version and settings.
+func (Provider) Describe() plugin.Description {
+	return plugin.Description{
+		Name:    Name,
+		Version: Version,
+		Settings: []plugin.Setting{
+			{Key: SettingSubscriptionKey, Description: "Cognitive Services resource key", Required: true, Secret: true},
+			{Key: SettingRegion, Description: "resource region, e.g. westus; gives https://<region>.api.cognitive.microsoft.com/sts/v1.0/issueToken"},
+			{Key: SettingTokenURL, Description: "issueToken URL; overrides region"},
+			{Key: SettingMode, Description: "token: exchange the key for a bearer token; key: send the key itself", Default: ModeToken},
+		},
+	}
+}
+
+// Configure validates settings and returns a token source. In token mode it
+// requests a new token on every call (the host caches); the source also
+// implements plugin.ContextTokenSource.
+func (p Provider) Configure(_ context.Context, settings map[string]string) (oauth2.TokenSource, error) {
+	key := settings[SettingSubscriptionKey]
+	var errs plugin.SettingErrors
+	if key == "" {
+		errs = append(errs, plugin.SettingError{Key: SettingSubscriptionKey, Message: "required"})
+	}
+	mode := settings[SettingMode]
+	if mode == "" {
+		mode = ModeToken
+	}
+	var tokenURL string
+	switch mode {
+	case ModeKey:
+		// No request is made, so region and token_url are not needed.
+	case ModeToken:
+		var err *plugin.SettingError
+		tokenURL, err = issueTokenURL(settings[SettingRegion], settings[SettingTokenURL])
+		if err != nil {
+			errs = append(errs, *err)
+		}
+	default:
+		errs = append(errs, plugin.SettingError{Key: SettingMode, Message: `must be "token" or "key"`})
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	if mode == ModeKey {
+		return keySource{key: key}, nil
+	}
+	client := p.HTTPClient
+	if client == nil {
+		client = &http.Client{Timeout: defaultTimeout}
+	}
+	now := p.now
+	if now == nil {
+		now = time.Now
+	}
+	return &tokenSource{client: client, url: tokenURL, key: key, now: now}, nil
+}
+
+// issueTokenURL returns token_url when set, else the region's endpoint.
+func issueTokenURL(region, tokenURL string) (string, *plugin.SettingError) {
+	if tokenURL != "" {
+		u, err := url.Parse(tokenURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return "", &plugin.SettingError{Key: SettingTokenURL, Message: "must be an absolute http or https URL"}
+		}
+		return tokenURL, nil
+	}
+	switch {
+	case region == "":
+		return "", &plugin.SettingError{Key: SettingRegion, Message: "required in token mode unless token_url is set"}
+	case !regionRE.MatchString(region):
+		return "", &plugin.SettingError{Key: SettingRegion, Message: "must be an Azure region name: lowercase letters and digits, e.g. westus"}
+	}
+	return "https://" + region + ".api.cognitive.microsoft.com/sts/v1.0/issueToken", nil
+}

@@ -1,0 +1,249 @@
+package azure
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/tokenplug/tokenplug/internal/authheader"
+	"github.com/tokenplug/tokenplug/internal/emulator"
+	"github.com/tokenplug/tokenplug/plugin"
+)
+
+const testKey = "azure-5ubscription-key-0123456789abcdef"
+
+// recorded is what the endpoint saw of the last request.
+type recorded struct {
+	mu     sync.Mutex
+	method string
+	header http.Header
+	length int64
+	body   string
+}
+
+func (rec *recorded) record(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		rec.mu.Lock()
+		rec.method, rec.header, rec.length, rec.body = r.Method, r.Header.Clone(), r.ContentLength, string(b)
+		rec.mu.Unlock()
+		h.ServeHTTP(w, r)
+	})
+}
+
+// fixture is an Azure emulator on loopback serving issueToken and a
+// protected /speech resource, with testKey registered.
+type fixture struct {
+	az  *emulator.Azure
+	ts  *httptest.Server
+	rec *recorded
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	f := &fixture{az: emulator.NewAzure(), rec: &recorded{}}
+	f.az.AddKey(testKey)
+	mux := http.NewServeMux()
+	mux.Handle("/sts/v1.0/issueToken", f.rec.record(f.az))
+	mux.Handle("/speech", f.az.RequireAuth(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = io.WriteString(w, "recognized")
+	})))
+	f.ts = httptest.NewServer(mux)
+	t.Cleanup(f.ts.Close)
+	return f
+}
+
+func (f *fixture) tokenURL() string { return f.ts.URL + "/sts/v1.0/issueToken" }
+
+func (f *fixture) source(t *testing.T, p Provider, extra map[string]string) oauth2.TokenSource {
+	t.Helper()
+	settings := map[string]string{SettingSubscriptionKey: testKey, SettingTokenURL: f.tokenURL()}
+	for k, v := range extra {
+		settings[k] = v
+	}
+	if p.HTTPClient == nil {
+		p.HTTPClient = f.ts.Client()
+	}
+	ts, err := configure(p, settings)
+	if err != nil {
+		t.Fatalf("Configure: %v", err)
+	}
+	return ts
+}
+
+func configure(p Provider, settings map[string]string) (oauth2.TokenSource, error) {
+	s, err := plugin.ApplySchema(p.Describe(), settings)
+	if err != nil {
+		return nil, err
+	}
+	return p.Configure(context.Background(), s)
+}
+
+// callSpeech calls the protected resource with tok in the header tokenplug
+// would use, and returns the status.
+func (f *fixture) callSpeech(t *testing.T, tok *oauth2.Token) int {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, f.ts.URL+"/speech", nil)
+	name, value := authheader.For(tok)
+	req.Header.Set(name, value)
+	resp, err := f.ts.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+func TestTokenModeExchangesTheKeyAsDocumented(t *testing.T) {
+	f := newFixture(t)
+	now := time.Unix(1_700_000_000, 0)
+	f.az.Now = func() time.Time { return now }
+	tok, err := f.source(t, Provider{now: func() time.Time { return now }}, nil).Token()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok.Type() != "Bearer" || plugin.HeaderOf(tok) != "" || !tok.Expiry.Equal(now.Add(10*time.Minute)) ||
+		!plugin.RefreshAtOf(tok).Equal(now.Add(9*time.Minute)) {
+		t.Errorf("type %q header %q expiry %v refresh_at %v", tok.Type(), plugin.HeaderOf(tok), tok.Expiry, plugin.RefreshAtOf(tok))
+	}
+	if status := f.callSpeech(t, tok); status != 200 {
+		t.Errorf("speech resource answered %d to the bearer token", status)
+	}
+	f.rec.mu.Lock()
+	defer f.rec.mu.Unlock()
+	if f.rec.method != http.MethodPost || f.rec.header.Get(KeyHeader) != testKey || f.rec.length != 0 ||
+		f.rec.header.Get("Content-Length") != "0" || f.rec.body != "" || f.rec.header.Get("Authorization") != "" {
+		t.Errorf("request %s length %d body %q headers %v", f.rec.method, f.rec.length, f.rec.body, f.rec.header)
+	}
+}
+
+func TestRegionGivesTheCognitiveServicesURL(t *testing.T) {
+	ts, err := configure(Provider{}, map[string]string{SettingSubscriptionKey: testKey, SettingRegion: "westeurope"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ts.(*tokenSource).url; got != "https://westeurope.api.cognitive.microsoft.com/sts/v1.0/issueToken" {
+		t.Errorf("url = %s", got)
+	}
+	ts, err = configure(Provider{}, map[string]string{SettingSubscriptionKey: testKey, SettingRegion: "westeurope", SettingTokenURL: "https://chinaeast2.api.cognitive.azure.cn/sts/v1.0/issueToken"})
+	if err != nil || ts.(*tokenSource).url != "https://chinaeast2.api.cognitive.azure.cn/sts/v1.0/issueToken" {
+		t.Errorf("token_url does not override region: %v", err)
+	}
+}
+
+func TestKeyModeSendsTheKeyItselfWithoutARequest(t *testing.T) {
+	f := newFixture(t)
+	ts, err := configure(Provider{}, map[string]string{SettingSubscriptionKey: testKey, SettingMode: "key"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := ts.Token()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok.AccessToken != testKey || plugin.HeaderOf(tok) != "Ocp-Apim-Subscription-Key" || !tok.Expiry.IsZero() {
+		t.Errorf("token header %q expiry %v", plugin.HeaderOf(tok), tok.Expiry)
+	}
+	if status := f.callSpeech(t, tok); status != 200 {
+		t.Errorf("speech resource answered %d to the key", status)
+	}
+	if f.az.Issued() != 0 {
+		t.Errorf("key mode called issueToken %d times", f.az.Issued())
+	}
+}
+
+// jwtWith returns an unsigned JWT-shaped string with the given claims JSON.
+func jwtWith(claims string) string {
+	enc := base64.RawURLEncoding.EncodeToString
+	return enc([]byte(`{"alg":"none"}`)) + "." + enc([]byte(claims)) + "."
+}
+
+func TestExpiryComesFromExpElseTenMinutes(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	tests := []struct {
+		name, body        string
+		expiry, refreshAt time.Time
+	}{
+		{"exp claim", jwtWith(`{"exp":1700000600}`), now.Add(10 * time.Minute), now.Add(9 * time.Minute)},
+		{"no exp", jwtWith(`{"region":"westus"}`), now.Add(10 * time.Minute), now.Add(9 * time.Minute)},
+		{"a short exp keeps the 9:10 ratio", jwtWith(`{"exp":1700000100}`), now.Add(100 * time.Second), now.Add(90 * time.Second)},
+		{"trailing newline", jwtWith(`{"exp":1700000600}`) + "\r\n", now.Add(10 * time.Minute), now.Add(9 * time.Minute)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+				_, _ = io.WriteString(w, tt.body)
+			}))
+			defer srv.Close()
+			ts, err := configure(Provider{HTTPClient: srv.Client(), now: func() time.Time { return now }},
+				map[string]string{SettingSubscriptionKey: testKey, SettingTokenURL: srv.URL})
+			if err != nil {
+				t.Fatal(err)
+			}
+			tok, err := ts.Token()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tok.Expiry.Equal(tt.expiry) || !plugin.RefreshAtOf(tok).Equal(tt.refreshAt) || strings.ContainsAny(tok.AccessToken, "\r\n") {
+				t.Errorf("expiry %v refresh_at %v, want %v %v", tok.Expiry, plugin.RefreshAtOf(tok), tt.expiry, tt.refreshAt)
+			}
+		})
+	}
+}
+
+func TestConfigureNamesTheBadSetting(t *testing.T) {
+	k := map[string]string{SettingSubscriptionKey: testKey}
+	with := func(kv ...string) map[string]string {
+		m := map[string]string{}
+		for key, v := range k {
+			m[key] = v
+		}
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return m
+	}
+	tests := []struct {
+		name     string
+		settings map[string]string
+		key      string
+	}{
+		{"no subscription_key", map[string]string{SettingRegion: "westus"}, SettingSubscriptionKey},
+		{"token mode without region or token_url", with(), SettingRegion},
+		{"an unknown mode", with(SettingMode, "bearer", SettingRegion, "westus"), SettingMode},
+		{"a region with a dot", with(SettingRegion, "evil.com#"), SettingRegion},
+		{"a region with a host", with(SettingRegion, "attacker.example/x?"), SettingRegion},
+		{"an upper-case region", with(SettingRegion, "WestUS"), SettingRegion},
+		{"a region with a hyphen", with(SettingRegion, "west-us"), SettingRegion},
+		{"a relative token_url", with(SettingTokenURL, "/sts/v1.0/issueToken"), SettingTokenURL},
+		{"a token_url without scheme", with(SettingTokenURL, "westus.api.cognitive.microsoft.com/sts"), SettingTokenURL},
+		{"an unknown key", with(SettingRegion, "westus", "apikey", "x"), "apikey"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := configure(Provider{}, tt.settings)
+			var se plugin.SettingErrors
+			if !errors.As(err, &se) || len(se) != 1 || se[0].Key != tt.key {
+				t.Fatalf("err = %v, want one error naming %q", err, tt.key)
+			}
+			if strings.Contains(err.Error(), testKey) {
+				t.Error("error contains the subscription key")
+			}
+		})
+	}
+	if _, err := (Provider{}).Configure(context.Background(), nil); err == nil || !strings.Contains(err.Error(), SettingSubscriptionKey) {
+		t.Errorf("Configure(nil) = %v", err)
+	}
+	if _, err := configure(Provider{}, with(SettingMode, "key")); err != nil {
+		t.Errorf("key mode needs no region: %v", err)
+	}
+}

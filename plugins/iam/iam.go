@@ -1,0 +1,122 @@
+// Package iam is the tokenplug provider for IBM Cloud IAM, the token service
+// in front of Watson and the other IBM Cloud APIs. It trades an API key for
+// an IAM access token (a JWT, valid one hour) at the IAM token endpoint, as
+// IBM documents for the grant type urn:ibm:params:oauth:grant-type:apikey,
+// and sends it as Authorization: Bearer.
+//
+// Settings:
+//
+//	apikey         required, secret: an IBM Cloud API key
+//	token_url      default https://iam.cloud.ibm.com/identity/token
+//	client_id      optional; with client_secret, sent as HTTP Basic auth
+//	client_secret  optional, secret
+//
+// IBM advises renewing at 80% of a token's lifetime; the tokenplug host does
+// that by default, so tokens carry no refresh hint. The binary lives in
+// cmd/tokenplug-iam.
+package iam
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/tokenplug/tokenplug/plugin"
+)
+
+// Name is the provider's name; its binary is tokenplug-iam.
+const Name = "iam"
+
+// Version is the provider's version.
+const Version = "0.1.0"
+
+// DefaultTokenURL is IBM Cloud's public IAM token endpoint.
+const DefaultTokenURL = "https://iam.cloud.ibm.com/identity/token"
+
+// Setting keys (user-facing API).
+const (
+	SettingAPIKey       = "apikey"
+	SettingTokenURL     = "token_url"
+	SettingClientID     = "client_id"
+	SettingClientSecret = "client_secret"
+)
+
+// defaultTimeout bounds a token request whose caller gave no deadline: IAM
+// answers in well under a second, and a hung connection must not hold a
+// refresh forever. A host's context deadline, when shorter, wins.
+const defaultTimeout = 30 * time.Second
+
+// Provider implements plugin.Provider for IBM Cloud IAM. The zero value is
+// ready to use and safe for concurrent use.
+type Provider struct {
+	// HTTPClient sends token requests. Nil means a client over
+	// http.DefaultTransport with a 30 s timeout.
+	HTTPClient *http.Client
+
+	now func() time.Time // nil means time.Now; tests fix it
+}
+
+// New returns a Provider with default settings.
+func New() Provider { return Provider{} }
+
+// Describe returns the provider's name, version and settings.
+func (Provider) Describe() plugin.Description {
+	return plugin.Description{
+		Name:    Name,
+		Version: Version,
+		Settings: []plugin.Setting{
+			{Key: SettingAPIKey, Description: "IBM Cloud API key", Required: true, Secret: true},
+			{Key: SettingTokenURL, Description: "IAM token endpoint", Default: DefaultTokenURL},
+			{Key: SettingClientID, Description: "client id for HTTP Basic auth (needs client_secret)"},
+			{Key: SettingClientSecret, Description: "client secret for HTTP Basic auth (needs client_id)", Secret: true},
+		},
+	}
+}
+
+// Configure validates settings and returns a token source that requests a
+// new IAM token on every call (the host caches). The source also implements
+// plugin.ContextTokenSource.
+func (p Provider) Configure(_ context.Context, settings map[string]string) (oauth2.TokenSource, error) {
+	var errs plugin.SettingErrors
+	if settings[SettingAPIKey] == "" {
+		errs = append(errs, plugin.SettingError{Key: SettingAPIKey, Message: "required"})
+	}
+	tokenURL := settings[SettingTokenURL]
+	if tokenURL == "" {
+		tokenURL = DefaultTokenURL
+	}
+	if !isHTTPURL(tokenURL) {
+		errs = append(errs, plugin.SettingError{Key: SettingTokenURL, Message: "must be an absolute http or https URL"})
+	}
+	id, secret := settings[SettingClientID], settings[SettingClientSecret]
+	switch {
+	case id != "" && secret == "":
+		errs = append(errs, plugin.SettingError{Key: SettingClientSecret, Message: "required when client_id is set"})
+	case id == "" && secret != "":
+		errs = append(errs, plugin.SettingError{Key: SettingClientID, Message: "required when client_secret is set"})
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	client := p.HTTPClient
+	if client == nil {
+		client = &http.Client{Timeout: defaultTimeout}
+	}
+	now := p.now
+	if now == nil {
+		now = time.Now
+	}
+	return &tokenSource{
+		client: client, url: tokenURL, now: now,
+		apikey: settings[SettingAPIKey], clientID: id, clientSecret: secret,
+	}, nil
+}
+
+// isHTTPURL reports whether s is an absolute http or https URL with a host.
+func isHTTPURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}

@@ -1,0 +1,231 @@
+package iam
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/tokenplug/tokenplug/internal/emulator"
+	"github.com/tokenplug/tokenplug/plugin"
+)
+
+const (
+	testKey    = "ibm-apikey-5ecret-0123456789"
+	testSecret = "client-5ecret-9876543210"
+)
+
+// recorded is what the endpoint saw of the last request.
+type recorded struct {
+	mu     sync.Mutex
+	method string
+	header http.Header
+	body   string
+}
+
+// record wraps h so a test can assert on the request the provider sent.
+func (rec *recorded) record(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		rec.mu.Lock()
+		rec.method, rec.header, rec.body = r.Method, r.Header.Clone(), string(b)
+		rec.mu.Unlock()
+		r.Body = io.NopCloser(strings.NewReader(string(b)))
+		h.ServeHTTP(w, r)
+	})
+}
+
+// fixture is an IAM emulator on loopback with testKey registered.
+type fixture struct {
+	iam *emulator.IAM
+	ts  *httptest.Server
+	rec *recorded
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	f := &fixture{iam: emulator.NewIAM(), rec: &recorded{}}
+	f.iam.AddAPIKey(testKey)
+	f.ts = httptest.NewServer(f.rec.record(f.iam))
+	t.Cleanup(f.ts.Close)
+	return f
+}
+
+// source configures the provider (through the schema, as Serve does).
+func (f *fixture) source(t *testing.T, p Provider, extra map[string]string) oauth2.TokenSource {
+	t.Helper()
+	settings := map[string]string{SettingAPIKey: testKey, SettingTokenURL: f.ts.URL + "/identity/token"}
+	for k, v := range extra {
+		settings[k] = v
+	}
+	if p.HTTPClient == nil {
+		p.HTTPClient = f.ts.Client()
+	}
+	ts, err := configure(p, settings)
+	if err != nil {
+		t.Fatalf("Configure: %v", err)
+	}
+	return ts
+}
+
+func configure(p Provider, settings map[string]string) (oauth2.TokenSource, error) {
+	s, err := plugin.ApplySchema(p.Describe(), settings)
+	if err != nil {
+		return nil, err
+	}
+	return p.Configure(context.Background(), s)
+}
+
+func TestTokenComesFromIAMAsDocumented(t *testing.T) {
+	f := newFixture(t)
+	now := time.Unix(1_700_000_000, 0)
+	f.iam.Now = func() time.Time { return now }
+	tok, err := f.source(t, Provider{}, nil).Token()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.iam.Verify(tok.AccessToken); err != nil {
+		t.Errorf("emulator does not accept the token: %v", err)
+	}
+	if tok.Type() != "Bearer" || !tok.Expiry.Equal(now.Add(time.Hour)) || plugin.HeaderOf(tok) != "" || !plugin.RefreshAtOf(tok).IsZero() {
+		t.Errorf("token type %q expiry %v header %q refresh_at %v", tok.Type(), tok.Expiry, plugin.HeaderOf(tok), plugin.RefreshAtOf(tok))
+	}
+	f.rec.mu.Lock()
+	defer f.rec.mu.Unlock()
+	if f.rec.method != http.MethodPost || f.rec.header.Get("Content-Type") != "application/x-www-form-urlencoded" ||
+		f.rec.header.Get("Accept") != "application/json" || f.rec.header.Get("Authorization") != "" {
+		t.Errorf("request %s %v", f.rec.method, f.rec.header)
+	}
+	form, err := url.ParseQuery(f.rec.body)
+	want := url.Values{"grant_type": {"urn:ibm:params:oauth:grant-type:apikey"}, "apikey": {testKey}, "response_type": {"cloud_iam"}}
+	if err != nil || fmt.Sprint(form) != fmt.Sprint(want) {
+		t.Errorf("form = %v, want %v", form, want)
+	}
+	if f.iam.Issued() != 1 {
+		t.Errorf("Issued() = %d", f.iam.Issued())
+	}
+}
+
+func TestEachCallFetchesAFreshToken(t *testing.T) {
+	f := newFixture(t)
+	ts := f.source(t, Provider{}, nil)
+	for range 2 {
+		if _, err := ts.Token(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if f.iam.Issued() != 2 {
+		t.Errorf("Issued() = %d, want 2 (the host caches, not the provider)", f.iam.Issued())
+	}
+}
+
+func TestClientCredentialsGoInBasicAuth(t *testing.T) {
+	f := newFixture(t)
+	f.iam.AddClient("bx", testSecret)
+	if _, err := f.source(t, Provider{}, nil).Token(); !errors.Is(err, plugin.ErrPermanent) {
+		t.Errorf("without client credentials: %v, want permanent", err)
+	}
+	if _, err := f.source(t, Provider{}, map[string]string{SettingClientID: "bx", SettingClientSecret: testSecret}).Token(); err != nil {
+		t.Fatal(err)
+	}
+	f.rec.mu.Lock()
+	defer f.rec.mu.Unlock()
+	want := "Basic " + base64.StdEncoding.EncodeToString([]byte("bx:"+testSecret))
+	if got := f.rec.header.Get("Authorization"); got != want {
+		t.Errorf("Authorization = %q, want %q", got, want)
+	}
+}
+
+// jwtWithExp returns an unsigned JWT-shaped string whose exp is exp.
+func jwtWithExp(exp int64) string {
+	enc := base64.RawURLEncoding.EncodeToString
+	return enc([]byte(`{"alg":"none"}`)) + "." + enc([]byte(fmt.Sprintf(`{"exp":%d}`, exp))) + "."
+}
+
+func TestExpiryIsReadFromTheBestFieldPresent(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	tests := []struct {
+		name, body string
+		want       time.Time
+	}{
+		{"expiration wins", `{"access_token":"a","token_type":"Bearer","expires_in":3600,"expiration":1700000100}`, time.Unix(1_700_000_100, 0)},
+		{"then expires_in", `{"access_token":"a","token_type":"Bearer","expires_in":120}`, now.Add(2 * time.Minute)},
+		{"then the JWT's exp", fmt.Sprintf(`{"access_token":%q}`, jwtWithExp(1_700_000_500)), time.Unix(1_700_000_500, 0)},
+		{"else one hour", `{"access_token":"opaque"}`, now.Add(time.Hour)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				_, _ = io.WriteString(w, tt.body)
+			}))
+			defer srv.Close()
+			p := Provider{HTTPClient: srv.Client(), now: func() time.Time { return now }}
+			ts, err := configure(p, map[string]string{SettingAPIKey: testKey, SettingTokenURL: srv.URL})
+			if err != nil {
+				t.Fatal(err)
+			}
+			tok, err := ts.Token()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tok.Expiry.Equal(tt.want) || tok.Type() != "Bearer" {
+				t.Errorf("expiry %v type %q, want %v Bearer", tok.Expiry, tok.Type(), tt.want)
+			}
+		})
+	}
+}
+
+func TestConfigureNamesTheBadSetting(t *testing.T) {
+	tests := []struct {
+		name     string
+		settings map[string]string
+		key      string
+	}{
+		{"no apikey", map[string]string{}, SettingAPIKey},
+		{"a relative token_url", map[string]string{SettingAPIKey: "k", SettingTokenURL: "/identity/token"}, SettingTokenURL},
+		{"an ftp token_url", map[string]string{SettingAPIKey: "k", SettingTokenURL: "ftp://iam.example/token"}, SettingTokenURL},
+		{"a token_url without host", map[string]string{SettingAPIKey: "k", SettingTokenURL: "https:///token"}, SettingTokenURL},
+		{"an unparsable token_url", map[string]string{SettingAPIKey: "k", SettingTokenURL: "http://[::1"}, SettingTokenURL},
+		{"client_id alone", map[string]string{SettingAPIKey: "k", SettingClientID: "bx"}, SettingClientSecret},
+		{"client_secret alone", map[string]string{SettingAPIKey: "k", SettingClientSecret: testSecret}, SettingClientID},
+		{"an unknown key", map[string]string{SettingAPIKey: "k", "region": "us-south"}, "region"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := configure(Provider{}, tt.settings)
+			var se plugin.SettingErrors
+			if !errors.As(err, &se) || len(se) != 1 || se[0].Key != tt.key {
+				t.Fatalf("err = %v, want one error naming %q", err, tt.key)
+			}
+			if strings.Contains(err.Error(), testSecret) {
+				t.Error("error contains the client secret")
+			}
+		})
+	}
+	// Configure called directly, without the schema, still refuses.
+	if _, err := (Provider{}).Configure(context.Background(), nil); err == nil || !strings.Contains(err.Error(), SettingAPIKey) {
+		t.Errorf("Configure(nil) = %v", err)
+	}
+}
+
+func TestDefaultTokenURLIsIBMs(t *testing.T) {
+	s, err := plugin.ApplySchema(Provider{}.Describe(), map[string]string{SettingAPIKey: "k"})
+	if err != nil || s[SettingTokenURL] != "https://iam.cloud.ibm.com/identity/token" {
+		t.Errorf("settings %v %v", s, err)
+	}
+	ts, err := Provider{}.Configure(context.Background(), map[string]string{SettingAPIKey: "k"})
+	if err != nil || ts.(*tokenSource).url != DefaultTokenURL {
+		t.Errorf("Configure without token_url: %v", err)
+	}
+}
