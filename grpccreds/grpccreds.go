@@ -55,6 +55,7 @@ type PerRPC struct {
 	name     string
 	insecure bool
 	lookup   Lookup
+	hdr      authheader.Cache[tokenMD] // the last token's metadata, built once per token
 }
 
 var _ credentials.PerRPCCredentials = (*PerRPC)(nil)
@@ -133,29 +134,43 @@ func (c *PerRPC) GetRequestMetadata(ctx context.Context, uri ...string) (map[str
 	if err != nil {
 		return nil, tokenError(ctx, name, err)
 	}
-	key, value, err := header(tok)
-	if err != nil {
-		return nil, tokenError(ctx, name, err)
+	if tok == nil {
+		return nil, tokenError(ctx, name, errEmptyToken())
+	}
+	md := c.hdr.Get(tok, header)
+	if md.err != nil {
+		return nil, tokenError(ctx, name, md.err)
 	}
 	recordUse(ctx, src, tok)
-	return map[string]string{key: value}, nil
+	return map[string]string{md.key: md.value}, nil
 }
 
 // errBadToken marks a token the source returned but that cannot be sent. It
 // is permanent: the source will return the same kind of token again.
 var errBadToken = errors.New("unusable token")
 
-// header returns the metadata key and value for tok.
-func header(tok *oauth2.Token) (key, value string, err error) {
-	if tok == nil || tok.AccessToken == "" {
-		return "", "", plugin.Permanent(fmt.Errorf("%w: source returned an empty token", errBadToken))
+// tokenMD is the metadata key and value that carry a token, or why the
+// token cannot be sent.
+type tokenMD struct {
+	key, value string
+	err        error
+}
+
+func errEmptyToken() error {
+	return plugin.Permanent(fmt.Errorf("%w: source returned an empty token", errBadToken))
+}
+
+// header returns the metadata for tok (not nil).
+func header(tok *oauth2.Token) tokenMD {
+	if tok.AccessToken == "" {
+		return tokenMD{err: errEmptyToken()}
 	}
 	name, value := authheader.For(tok)
-	key = strings.ToLower(name)
+	key := strings.ToLower(name)
 	if !validKey(key) {
-		return "", "", plugin.Permanent(fmt.Errorf("%w: header %q cannot be gRPC metadata", errBadToken, name))
+		return tokenMD{err: plugin.Permanent(fmt.Errorf("%w: header %q cannot be gRPC metadata", errBadToken, name))}
 	}
-	return key, value, nil
+	return tokenMD{key: key, value: value}
 }
 
 // validKey reports whether key is an ordinary ASCII metadata key that gRPC

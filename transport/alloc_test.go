@@ -15,10 +15,12 @@ var nopBase = roundTripFunc(func(r *http.Request) (*http.Response, error) {
 
 // The hot path costs the request clone and the header value, nothing else.
 // The bound counts what req.Clone allocates (request, URL, header map and
-// its value slices) plus the header value and its slice; it catches a lock,
-// a closure or a cache creeping in.
+// its value slices) plus the token header's value slice: the header value
+// itself is built once per token, not per request. It catches a lock, a
+// closure or a per-request string creeping in. The side-by-side benchmarks
+// against oauth2.Transport are in internal/benchmarks.
 func TestHotPathAllocations(t *testing.T) {
-	const maxAllocs = 8 // measured 7 with Go 1.26 for a request with one header of its own
+	const maxAllocs = 6 // measured 6 with Go 1.26 for a request with one header of its own
 	tr := transport.New(nopBase, plainSource{staticToken}, transport.WithHosts("api.example.com", "*.example.org"))
 	req := newRequest(t, "GET", "https://api.example.com/v1/things", nil)
 	req.Header.Set("Accept", "application/json")
@@ -32,16 +34,4 @@ func TestHotPathAllocations(t *testing.T) {
 	if n := testing.AllocsPerRun(100, func() { tr.RoundTrip(out) }) - bare; n != 0 {
 		t.Errorf("a request out of scope costs %v allocations, want 0", n)
 	}
-}
-
-func BenchmarkRoundTrip(b *testing.B) {
-	tr := transport.New(nopBase, plainSource{staticToken}, transport.WithHosts("api.example.com"))
-	req, _ := http.NewRequest("GET", "https://api.example.com/v1/things", nil)
-	req.Header.Set("Accept", "application/json")
-	b.ReportAllocs()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			tr.RoundTrip(req)
-		}
-	})
 }

@@ -17,14 +17,24 @@ import (
 //
 // A Transport is safe for concurrent use by multiple goroutines. It is
 // immutable after New, takes no lock, and keeps no token: each request asks
-// the source, which caches.
+// the source, which caches. It only remembers the header it built for the
+// last token, so that a cached token's header is not rebuilt per request.
 type Transport struct {
 	base  http.RoundTripper
 	src   TokenSource
 	inv   Invalidator // src, if it can invalidate; else nil (no 401 retry)
 	name  string      // provider name for errors
 	hosts []hostPattern
-	err   error // invalid configuration: every RoundTrip returns it
+	err   error                         // invalid configuration: every RoundTrip returns it
+	hdr   authheader.Cache[tokenHeader] // the last token's header, built once per token
+}
+
+// tokenHeader is the header that carries a token.
+type tokenHeader struct{ name, value string }
+
+func headerFor(tok *oauth2.Token) tokenHeader {
+	name, value := authheader.For(tok)
+	return tokenHeader{http.CanonicalHeaderKey(name), value}
 }
 
 // New returns a Transport that adds tokens from src to requests and sends
@@ -133,8 +143,8 @@ func (t *Transport) send(req *http.Request, body io.ReadCloser, tok *oauth2.Toke
 	if r2.Header == nil {
 		r2.Header = make(http.Header, 1)
 	}
-	name, value := authheader.For(tok)
-	r2.Header.Set(name, value)
+	h := t.hdr.Get(tok, headerFor)
+	r2.Header[h.name] = []string{h.value} // h.name is canonical: as Header.Set, without rechecking it
 	resp, err := t.base.RoundTrip(r2)
 	if resp != nil {
 		resp.Request = req
