@@ -1,0 +1,97 @@
+package benchmarks_test
+
+import (
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"go.uber.org/goleak"
+
+	"github.com/tokenplug/tokenplug/host"
+)
+
+// bins holds the plugin binaries, built once for the package.
+var bins = map[string]string{}
+
+// symphonyKey is a PEM RSA key for the symphony provider. 2048 bits is the
+// provider's minimum: the smallest signing cost a user can have.
+var symphonyKey string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "tokenplug-bench")
+	if err != nil {
+		panic(err)
+	}
+	code := func() int {
+		defer os.RemoveAll(dir)
+		for name, pkg := range map[string]string{
+			"symphony": "../../plugins/symphony/cmd/tokenplug-symphony",
+			"fault":    "../faultplugin",
+		} {
+			out := filepath.Join(dir, "tokenplug-"+name)
+			if b, err := exec.Command("go", "build", "-o", out, pkg).CombinedOutput(); err != nil {
+				fmt.Fprintf(os.Stderr, "build %s: %v\n%s", pkg, err, b)
+				return 1
+			}
+			bins[name] = out
+		}
+		key, err := rsa.GenerateKey(rand.Reader, 2048)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		symphonyKey = string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}))
+		return m.Run()
+	}()
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintln(os.Stderr, "goleak:", err)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+// providers are the configurations the plugin benchmarks run: the fault
+// plugin, whose Token does nearly nothing (so what is measured is the
+// plugin machinery), and symphony, which signs an RS512 JWT per token (a
+// realistic provider that needs no network).
+func providerConfig(name string, hosts ...string) host.ProviderConfig {
+	switch name {
+	case "fault":
+		return host.ProviderConfig{Path: bins["fault"], Hosts: hosts, Settings: map[string]string{"behavior": "ok", "lifetime": "1h"}}
+	case "symphony":
+		return host.ProviderConfig{Path: bins["symphony"], Hosts: hosts, Settings: symphonySettings()}
+	}
+	panic("unknown provider " + name)
+}
+
+func symphonySettings() map[string]string {
+	return map[string]string{"private_key": symphonyKey, "public_key_name": "bench"}
+}
+
+// warmSource returns a host.Source for provider, its plugin started and its
+// token cached, and its registry, closed when b ends.
+func warmSource(b *testing.B, provider string, hosts ...string) (*host.Registry, *host.Source) {
+	b.Helper()
+	reg := host.NewRegistry(host.WithLogger(slog.New(slog.DiscardHandler)))
+	if err := reg.Register(provider, providerConfig(provider, hosts...)); err != nil {
+		b.Fatal(err)
+	}
+	src, err := reg.Source(provider)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { reg.Close() })
+	if _, err := src.Token(b.Context()); err != nil {
+		b.Fatal(err)
+	}
+	return reg, src
+}
