@@ -28,13 +28,22 @@ fi
 echo "# $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), $(go version)" >&2
 echo "# raw results: $OUT" >&2
 
-# Per-request and per-fetch costs, at GOMAXPROCS 1 and 2.
-go test -run '^$' -bench 'RoundTrip|GetRequestMetadata|CachedToken|Fetch' -benchmem \
-	-cpu 1,2 -count "$COUNT" -benchtime "$BENCHTIME" ./internal/benchmarks >"$OUT"
-# One-off events: each iteration is a whole plugin start or herd. The host's
-# GOMAXPROCS hardly matters to them (the plugin is its own process).
-go test -run '^$' -bench 'ColdStart|Herd|PluginRSS' \
-	-cpu 2 -count "$COUNT" -benchtime "${EVENTS}x" ./internal/benchmarks >>"$OUT"
+# Each round runs every benchmark once, and the rounds repeat COUNT times,
+# so that a change in the machine's load during the run falls on tokenplug
+# and its anchor alike instead of on whichever ran last.
+: >"$OUT"
+i=0
+while [ "$i" -lt "$COUNT" ]; do
+	i=$((i + 1))
+	echo "# round $i of $COUNT" >&2
+	# Per-request and per-fetch costs, at GOMAXPROCS 1 and 2.
+	go test -run '^$' -bench 'RoundTrip|GetRequestMetadata|CachedToken|Fetch' -benchmem \
+		-cpu 1,2 -benchtime "$BENCHTIME" ./internal/benchmarks >>"$OUT"
+	# One-off events: each iteration is a whole plugin start or herd. The
+	# host's GOMAXPROCS hardly matters to them (the plugin is its own process).
+	go test -run '^$' -bench 'ColdStart|Herd|PluginRSS' \
+		-cpu 2 -benchtime "${EVENTS}x" ./internal/benchmarks >>"$OUT"
+done
 
 for name in RoundTrip GetRequestMetadata CachedToken Fetch ColdStart; do
 	$BENCHSTAT -col /impl -filter ".name:$name" "$OUT"
