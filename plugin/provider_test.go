@@ -3,6 +3,7 @@ package plugin
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"maps"
 	"slices"
 	"strings"
@@ -172,6 +173,17 @@ func TestURL(t *testing.T) {
 			t.Errorf("%q: err = %v, want a SettingError naming token_url", tt.value, err)
 		} else if strings.Contains(err.Error(), "hunter2") {
 			t.Errorf("%q: error quotes the password: %v", tt.value, err)
+		}
+	}
+}
+
+func TestLogLevelReadsSlogAndHCLogNames(t *testing.T) {
+	for in, want := range map[string]slog.Level{
+		"": slog.LevelInfo, "debug": slog.LevelDebug, "WARN": slog.LevelWarn, "trace": slog.LevelDebug - 4,
+		" Trace ": slog.LevelDebug - 4, "DEBUG-4": slog.LevelDebug - 4, "loud": slog.LevelInfo,
+	} {
+		if got := logLevel(in); got != want {
+			t.Errorf("logLevel(%q) = %v, want %v", in, got, want)
 		}
 	}
 }

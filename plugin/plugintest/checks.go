@@ -123,13 +123,13 @@ func checkToken(r reporter, tok *oauth2.Token, now time.Time) {
 	}
 }
 
-// checkNoSecrets reports every secret found in text, naming where and which
-// setting (never the value).
+// checkNoSecrets reports every secret found in text, naming where and what
+// it is (never the value); secrets maps that name to the value.
 func checkNoSecrets(r reporter, where, text string, secrets map[string]string) {
 	r.Helper()
 	for name, v := range secrets {
 		if v != "" && strings.Contains(text, v) {
-			r.Errorf("%s contains the value of %s", where, name)
+			r.Errorf("%s contains %s", where, name)
 		}
 	}
 }
@@ -140,7 +140,7 @@ func secretsOf(d plugin.Description, settings map[string]string) map[string]stri
 	out := map[string]string{}
 	for _, s := range d.Settings {
 		if v := settings[s.Key]; s.Secret && v != "" {
-			out[fmt.Sprintf("secret setting %q", s.Key)] = v
+			out[fmt.Sprintf("the value of secret setting %q", s.Key)] = v
 		}
 	}
 	return out
@@ -162,7 +162,7 @@ func wrongSecrets(d plugin.Description, settings map[string]string) (map[string]
 		if s.Secret && settings[s.Key] != "" {
 			m := "plugintest-wrong-" + s.Key + "-Zq7XbW"
 			out[s.Key] = m
-			markers[fmt.Sprintf("the wrong value given for secret setting %q", s.Key)] = m
+			markers[fmt.Sprintf("the wrong value given to secret setting %q", s.Key)] = m
 		}
 	}
 	return out, markers
