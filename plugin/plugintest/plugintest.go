@@ -296,13 +296,14 @@ func RunProvider(t *testing.T, p plugin.Provider, settings map[string]string) {
 
 func configure(t *testing.T, p plugin.Provider, desc plugin.Description, settings map[string]string) oauth2.TokenSource {
 	t.Helper()
+	secrets := plugin.SecretValues(desc, settings) // kept out of test output too
 	applied, err := plugin.ApplySchema(desc, settings)
 	if err != nil {
-		t.Fatalf("settings do not fit the schema: %v", err)
+		t.Fatalf("settings do not fit the schema: %s", plugin.Redact(err.Error(), secrets...))
 	}
 	ts, err := p.Configure(context.Background(), applied)
 	if err != nil {
-		t.Fatalf("Configure: %v", err)
+		t.Fatalf("Configure: %s", plugin.Redact(err.Error(), secrets...))
 	}
 	if ts == nil {
 		t.Fatal("Configure returned no token source and no error")
