@@ -2,6 +2,7 @@ package rediscache_test
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"sync"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"golang.org/x/oauth2"
 
 	"github.com/tokenplug/tokenplug/host/internal/redistest"
 	"github.com/tokenplug/tokenplug/host/rediscache"
@@ -202,5 +204,39 @@ func TestLeaseOfAHolderThatDiedExpires(t *testing.T) {
 	}
 	if n := emu.Issued(); n != 1 {
 		t.Fatalf("IAM issued %d, want 1", n)
+	}
+}
+
+func TestWaiterThatGivesUpReturnsWithoutFetching(t *testing.T) {
+	srv := redistest.Start(t)
+	c, err := rediscache.New(rediscache.Config{URL: srv.URL(), EncryptionKey: newKey(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	key := c.Key("iam", map[string]string{"apikey": "k"})
+	rdb := newClient(t, srv)
+	// Another process holds the lease and is still fetching.
+	if err := rdb.Set(context.Background(), key+":lease", "other", time.Minute).Err(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.Token(ctx, key, "", func(context.Context) (*oauth2.Token, error) {
+			t.Error("a waiter fetched while another process held the lease")
+			return nil, errors.New("unexpected fetch")
+		})
+		done <- err
+	}()
+	// Give up once the waiter listens for the holder's notification.
+	waitFor(t, func() bool {
+		n, _ := rdb.PubSubNumSub(context.Background(), key+":ready").Result()
+		return n[key+":ready"] == 1
+	})
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("Token = %v, want context.Canceled", err)
 	}
 }

@@ -43,6 +43,18 @@ type Config struct {
 	Now func() time.Time
 }
 
+// SettingError is New's error for a bad setting. Setting is its config
+// path (cache.redis.url, cache.redis.encryption_key), so a config loader
+// can point at the line; Message never holds a password or key.
+type SettingError struct {
+	Setting string
+	Message string
+}
+
+func (e *SettingError) Error() string {
+	return "tokenplug/rediscache: " + e.Setting + ": " + e.Message
+}
+
 // DefaultKeyPrefix is the key prefix when Config.KeyPrefix is empty.
 const DefaultKeyPrefix = "tokenplug/"
 
@@ -61,17 +73,17 @@ const (
 )
 
 // New returns a Cache for cfg. It does not connect: the first token fetch
-// does, and an unreachable Redis then only means fetching locally. Errors
-// name the setting (cache.redis.url, cache.redis.encryption_key) and never
-// contain the password or the key.
+// does, and an unreachable Redis then only means fetching locally. A bad
+// URL or key is a *SettingError naming it; no error contains the password
+// or the key.
 func New(cfg Config) (*Cache, error) {
 	secret, err := decodeKey(cfg.EncryptionKey)
 	if err != nil {
-		return nil, fmt.Errorf("tokenplug/rediscache: cache.redis.encryption_key: %w", err)
+		return nil, &SettingError{Setting: "cache.redis.encryption_key", Message: err.Error()}
 	}
 	opt, err := parseURL(cfg.URL)
 	if err != nil {
-		return nil, fmt.Errorf("tokenplug/rediscache: cache.redis.url: %w", err)
+		return nil, &SettingError{Setting: "cache.redis.url", Message: err.Error()}
 	}
 	c := &Cache{prefix: cfg.KeyPrefix, log: cfg.Logger, timeout: cfg.Timeout, now: cfg.Now}
 	if c.prefix == "" {

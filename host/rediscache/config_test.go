@@ -2,6 +2,7 @@ package rediscache_test
 
 import (
 	"encoding/base64"
+	"errors"
 	"strings"
 	"testing"
 
@@ -34,6 +35,10 @@ func TestNewNamesTheBadSettingWithoutEchoingIt(t *testing.T) {
 			}
 			if !strings.Contains(err.Error(), tt.want) || !strings.HasPrefix(err.Error(), "tokenplug/rediscache: ") {
 				t.Errorf("err = %q, want it to contain %q", err, tt.want)
+			}
+			var se *rediscache.SettingError
+			if !errors.As(err, &se) || !strings.HasPrefix(tt.want, se.Setting) {
+				t.Errorf("err = %#v, want a *SettingError for %q", err, tt.want)
 			}
 			if tt.forbidden != "" && strings.Contains(err.Error(), tt.forbidden) {
 				t.Errorf("err = %q echoes the secret", err)
