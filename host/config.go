@@ -164,21 +164,24 @@ func (c *Config) Errorf(path, format string, args ...any) error {
 	return fmt.Errorf("%s: %s: %s", c.where(path), path, fmt.Sprintf(format, args...))
 }
 
-// where is "tokenplug: config FILE:LINE", the line of path or of its
-// nearest ancestor the file has.
-func (c *Config) where(path string) string {
+// Position returns "FILE:LINE" for the value at path, or for its nearest
+// ancestor the file has (a setting left out is placed at its provider), or
+// just "FILE".
+func (c *Config) Position(path string) string {
 	for p := path; p != ""; {
 		if line := c.lines[p]; line > 0 {
-			return fmt.Sprintf("tokenplug: config %s:%d", c.File, line)
+			return fmt.Sprintf("%s:%d", c.File, line)
 		}
-		i := strings.LastIndexByte(p, '.')
+		i := strings.LastIndexAny(p, ".[")
 		if i < 0 {
 			break
 		}
 		p = p[:i]
 	}
-	return "tokenplug: config " + c.File
+	return c.File
 }
+
+func (c *Config) where(path string) string { return "tokenplug: config " + c.Position(path) }
 
 // The raw* types mirror the file; the decoder rejects keys they lack.
 type rawConfig struct {
