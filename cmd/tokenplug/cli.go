@@ -89,20 +89,29 @@ Shows the list of commands, or a command's flags and an example.
 Example:
   tokenplug help get
 `,
-	run: func(ctx context.Context, c *cli, _ *command, args []string) error {
-		switch {
-		case len(args) == 0:
-			fmt.Fprint(c.stdout, usage())
-			return nil
-		case len(args) > 1:
-			return usageErrorf("help: want one command, got %d arguments", len(args))
-		}
-		cmd := lookup(args[0])
-		if cmd == nil {
-			return usageErrorf("help: unknown command %q", args[0])
-		}
-		return cmd.run(ctx, c, cmd, []string{"--help"})
-	},
+	run: runHelp,
+}
+
+func runHelp(ctx context.Context, c *cli, cmd *command, args []string) error {
+	fs := c.flagSet(cmd)
+	pos, err := parseInterspersed(fs, args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		fmt.Fprint(c.stdout, helpText(fs, cmd))
+		return nil
+	case err != nil:
+		return usageErrorf("help: %v", err)
+	case len(pos) == 0:
+		fmt.Fprint(c.stdout, usage())
+		return nil
+	case len(pos) > 1:
+		return usageErrorf("help: want one command, got %d arguments", len(pos))
+	}
+	sub := lookup(pos[0])
+	if sub == nil {
+		return usageErrorf("help: unknown command %q", pos[0])
+	}
+	return sub.run(ctx, c, sub, []string{"--help"})
 }
 
 // configPath returns the configuration file to read, and whether the user
