@@ -30,6 +30,7 @@ func TestMain(m *testing.M) {
 		for name, pkg := range map[string]string{
 			"symphony": "../plugins/symphony/cmd/tokenplug-symphony",
 			"fault":    "../internal/faultplugin",
+			"iam":      "../plugins/iam/cmd/tokenplug-iam",
 			"hostproc": "./internal/hostproc",
 		} {
 			out := filepath.Join(dir, "tokenplug-"+name)

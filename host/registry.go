@@ -10,6 +10,8 @@ import (
 	"sync"
 
 	"golang.org/x/oauth2"
+
+	"github.com/tokenplug/tokenplug/transport"
 )
 
 // ProviderConfig is one provider: which plugin serves it and its settings.
@@ -68,6 +70,9 @@ func (r *Registry) Register(name string, cfg ProviderConfig) error {
 		if b, err := hex.DecodeString(cfg.SHA256); err != nil || len(b) != 32 {
 			return fmt.Errorf("tokenplug: provider %q: sha256: not a hex SHA-256 digest (64 hex digits)", name)
 		}
+	}
+	if err := transport.CheckHosts(cfg.Hosts...); err != nil {
+		return fmt.Errorf("tokenplug: provider %q: hosts: %w", name, err)
 	}
 	cfg.Settings = maps.Clone(cfg.Settings)
 	cfg.Hosts = slices.Clone(cfg.Hosts)

@@ -63,6 +63,7 @@ func TestRegisterRejectsBadConfig(t *testing.T) {
 		{"no plugin", "a", host.ProviderConfig{}, `provider "a": plugin: required`},
 		{"bad name", "a b", host.ProviderConfig{Plugin: "x"}, `provider name "a b"`},
 		{"bad sha256", "b", host.ProviderConfig{Plugin: "x", SHA256: "abc"}, `provider "b": sha256`},
+		{"bad host pattern", "c", host.ProviderConfig{Plugin: "x", Hosts: []string{"*.com"}}, `provider "c": hosts`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -3,6 +3,7 @@ package host
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -100,7 +101,7 @@ func (s *Source) Name() string { return s.name }
 
 // Hosts returns the host patterns the provider's tokens may be sent to, as
 // configured (nil: not restricted).
-func (s *Source) Hosts() []string { return s.hosts }
+func (s *Source) Hosts() []string { return slices.Clone(s.hosts) }
 
 // Token returns a valid token, fetching one if needed. ctx bounds only this
 // caller's wait.

@@ -18,7 +18,7 @@
 // prints its settings schema as JSON.
 //
 // Errors a token source returns should be classified with [Permanent],
-// [Temporary] or [RateLimited] (see [CheckResponse] for HTTP responses), so
+// [Temporary] or [RateLimited] (see [CheckStatus] and [Do] for HTTP responses), so
 // the host knows whether to retry. Setting problems are [SettingErrors].
 //
 // This package imports nothing from the host side.

@@ -87,7 +87,9 @@ func CheckStatus(resp *http.Response, body []byte, secrets ...string) error {
 // Snippet returns at most a couple of hundred bytes of body as one line of
 // valid UTF-8, with every secret replaced by "[REDACTED]".
 func Snippet(body []byte, secrets ...string) string {
-	s := Redact(string(body), secrets...)
+	// Invalid UTF-8 would not survive the gRPC status message (and would
+	// take the status details, such as a 429's retry-after, with it).
+	s := strings.ToValidUTF8(Redact(string(body), secrets...), "\uFFFD")
 	if len(s) > snippetSize {
 		s = s[:snippetSize]
 		for !utf8.ValidString(s) {

@@ -1,0 +1,223 @@
+package host_test
+
+import (
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/tokenplug/tokenplug/host"
+	"github.com/tokenplug/tokenplug/internal/emulator"
+	"github.com/tokenplug/tokenplug/plugin"
+)
+
+// fakeClock is shared by the host and the emulator, so token lifetimes pass
+// without sleeping.
+type fakeClock struct{ ns atomic.Int64 }
+
+func newFakeClock() *fakeClock {
+	c := &fakeClock{}
+	c.ns.Store(time.Now().Truncate(time.Second).UnixNano())
+	return c
+}
+func (c *fakeClock) Now() time.Time          { return time.Unix(0, c.ns.Load()) }
+func (c *fakeClock) Advance(d time.Duration) { c.ns.Add(int64(d)) }
+
+// iamFixture is the real iam plugin binary against the IAM emulator, which
+// counts every request that reaches it.
+type iamFixture struct {
+	clock    *fakeClock
+	iam      *emulator.IAM
+	requests atomic.Int64
+	src      *host.Source
+	logs     *logBuffer
+}
+
+const testAPIKey = "apikey-0123456789-SECRET"
+
+func newIAMFixture(t *testing.T) *iamFixture {
+	t.Helper()
+	f := &iamFixture{clock: newFakeClock(), iam: emulator.NewIAM()}
+	f.iam.Now = f.clock.Now
+	f.iam.AddAPIKey(testAPIKey)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f.requests.Add(1)
+		f.iam.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	var reg *host.Registry
+	reg, f.logs = newRegistry(t, host.WithClock(f.clock.Now))
+	f.src = mustSource(t, reg, "watson", host.ProviderConfig{Path: bins["iam"], Settings: map[string]string{
+		"apikey": testAPIKey, "token_url": srv.URL + "/identity/token",
+	}})
+	return f
+}
+
+func (f *iamFixture) token(t *testing.T) *oauth2.Token {
+	t.Helper()
+	tok, err := f.src.Token(ctxT(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+// eventually polls cond; background refreshes run on real goroutines.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestThousandCallersAtExpiryCauseExactlyOneUpstreamFetch(t *testing.T) {
+	f := newIAMFixture(t)
+	first := f.token(t)
+	f.clock.Advance(2 * time.Hour) // IAM tokens last an hour
+
+	const callers = 1000
+	var wg sync.WaitGroup
+	got := make([]*oauth2.Token, callers)
+	errs := make([]error, callers)
+	start := make(chan struct{})
+	for i := range callers {
+		wg.Go(func() {
+			<-start
+			got[i], errs[i] = f.src.Token(ctxT(t))
+		})
+	}
+	close(start)
+	wg.Wait()
+	for i := range callers {
+		if errs[i] != nil {
+			t.Fatalf("caller %d: %v", i, errs[i])
+		}
+		if got[i].AccessToken != got[0].AccessToken || got[i].AccessToken == first.AccessToken {
+			t.Fatalf("caller %d got another token", i)
+		}
+	}
+	if n := f.iam.Issued(); n != 2 {
+		t.Fatalf("IAM issued %d tokens, want 2 (one at start, one for all %d callers)", n, callers)
+	}
+}
+
+func TestTokenIsRefreshedInTheBackgroundAtEightyPercent(t *testing.T) {
+	f := newIAMFixture(t)
+	first := f.token(t)
+	f.clock.Advance(47 * time.Minute) // before 80% of an hour: no refresh
+	if tok := f.token(t); tok != first || f.requests.Load() != 1 {
+		t.Fatalf("refreshed before 80%% of the lifetime (%d requests)", f.requests.Load())
+	}
+	f.clock.Advance(2 * time.Minute) // 49 min: past 80%
+	if tok := f.token(t); tok != first {
+		t.Fatal("the caller at the refresh point waited for the refresh instead of getting the valid token")
+	}
+	eventually(t, "the background refresh", func() bool { return f.token(t).AccessToken != first.AccessToken })
+	if n := f.iam.Issued(); n != 2 {
+		t.Fatalf("IAM issued %d tokens, want 2", n)
+	}
+}
+
+func TestFailingVendorValidTokenIsServedUntilExpiryThenTheRealError(t *testing.T) {
+	f := newIAMFixture(t)
+	first := f.token(t)
+	f.iam.Faults.Set(emulator.Fault{Status: http.StatusServiceUnavailable})
+	f.clock.Advance(50 * time.Minute)
+	for range 5 {
+		if tok := f.token(t); tok != first {
+			t.Fatal("a failing refresh replaced or dropped the valid token")
+		}
+		f.clock.Advance(time.Minute) // lets the backoff pass: the refresh retries
+	}
+	eventually(t, "refresh retries", func() bool {
+		f.clock.Advance(time.Second) // time passes: the backoff elapses
+		return f.requests.Load() >= 3
+	})
+	if tok := f.token(t); tok != first {
+		t.Fatal("the valid token was dropped while refreshes failed")
+	}
+
+	f.clock.Advance(10 * time.Minute) // past expiry
+	_, err := f.src.Token(ctxT(t))
+	var he *host.Error
+	if !errors.As(err, &he) || he.Provider != "watson" || !errors.Is(err, plugin.ErrTemporary) {
+		t.Fatalf("err = %v, want a temporary *host.Error naming watson", err)
+	}
+	if !strings.Contains(err.Error(), "503") {
+		t.Errorf("err = %v, want the upstream's status in it", err)
+	}
+
+	f.iam.Faults.Clear()
+	f.clock.Advance(time.Minute)
+	if tok := f.token(t); tok.AccessToken == first.AccessToken {
+		t.Fatal("still the old token after the vendor recovered")
+	}
+}
+
+func TestRetryAfterIsHonouredAndPermanentErrorsAreClassified(t *testing.T) {
+	f := newIAMFixture(t)
+	f.iam.Faults.Set(emulator.Fault{Status: http.StatusTooManyRequests, RetryAfter: 30 * time.Second})
+	_, err := f.src.Token(ctxT(t))
+	if !errors.Is(err, plugin.ErrRateLimited) {
+		t.Fatalf("err = %v, want rate limited", err)
+	}
+	f.iam.Faults.Clear()
+	f.clock.Advance(20 * time.Second)
+	if _, err := f.src.Token(ctxT(t)); !errors.Is(err, plugin.ErrRateLimited) || f.requests.Load() != 1 {
+		t.Fatalf("asked the vendor again %v after a 30s Retry-After (%d requests, err %v)", 20*time.Second, f.requests.Load(), err)
+	}
+	f.clock.Advance(15 * time.Second)
+	f.token(t)
+
+	f.iam.Faults.Set(emulator.Fault{Status: http.StatusBadRequest})
+	f.src.Invalidate(nil)
+	_, err = f.src.Token(ctxT(t))
+	if !errors.Is(err, plugin.ErrPermanent) {
+		t.Fatalf("err = %v, want permanent for a 400 from IAM", err)
+	}
+}
+
+func TestNoSecretInAnyLogLineOrError(t *testing.T) {
+	const password = "hunter2-very-SECRET-value"
+	reg, logs := newRegistry(t)
+	var errs []error
+	for _, behavior := range []string{"logsecret", "permanent"} {
+		src := faultSource(t, reg, behavior, behavior, "password", password)
+		_, err := src.Token(ctxT(t))
+		errs = append(errs, err)
+	}
+	careless := faultSource(t, reg, "careless", "ok", "password", password, "fail_configure", "rejected")
+	_, err := careless.Token(ctxT(t))
+	errs = append(errs, err)
+
+	f := newIAMFixture(t)
+	f.iam.Faults.Set(emulator.Fault{Status: http.StatusBadRequest})
+	_, err = f.src.Token(ctxT(t))
+	errs = append(errs, err)
+
+	if errs[1] == nil || errs[2] == nil || errs[3] == nil {
+		t.Fatalf("expected errors, got %v", errs)
+	}
+	for _, err := range errs {
+		if err != nil && (strings.Contains(err.Error(), password) || strings.Contains(err.Error(), testAPIKey)) {
+			t.Errorf("secret in error: %v", err)
+		}
+	}
+	all := logs.String() + f.logs.String()
+	if !strings.Contains(all, "[REDACTED]") {
+		t.Errorf("the plugin's secret-bearing log lines did not reach the host log:\n%s", all)
+	}
+	if strings.Contains(all, password) || strings.Contains(all, testAPIKey) {
+		t.Errorf("secret in logs:\n%s", all)
+	}
+}
