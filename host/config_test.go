@@ -2,6 +2,7 @@ package host_test
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -214,3 +215,36 @@ func TestConfigUnknownSettingIsNamedWhenThePluginStarts(t *testing.T) {
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+func ExampleParseConfig() {
+	os.Setenv("EXAMPLE_IBM_APIKEY", "not-a-real-key")
+	defer os.Unsetenv("EXAMPLE_IBM_APIKEY")
+	yaml := `
+providers:
+  watson:
+    plugin: iam
+    hosts: ["*.watson.cloud.ibm.com"]
+    settings:
+      apikey: ${EXAMPLE_IBM_APIKEY}
+      token_url: ${IAM_TOKEN_URL:-https://iam.cloud.ibm.com/identity/token}
+`
+	cfg, err := host.ParseConfig(strings.NewReader(yaml), "tokenplug.yaml")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	reg, err := cfg.NewRegistry() // plugins start on first use
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer reg.Close()
+	src, _ := reg.Source("watson")
+	fmt.Println(reg.Names(), src.Hosts(), cfg.Providers["watson"].Settings["token_url"])
+
+	_, err = host.ParseConfig(strings.NewReader("providers:\n  watson:\n    plugin: iam\n    settings:\n      apikey: ${NO_SUCH_VAR}\n"), "tokenplug.yaml")
+	fmt.Println(err)
+	// Output:
+	// [watson] [*.watson.cloud.ibm.com] https://iam.cloud.ibm.com/identity/token
+	// tokenplug: config tokenplug.yaml:5: providers.watson.settings.apikey: environment variable NO_SUCH_VAR is not set
+}

@@ -263,11 +263,15 @@ func TestPluginsListsBuiltinsPluginDirAndPath(t *testing.T) {
 }
 
 func TestDemoRunsEveryCheckEndToEnd(t *testing.T) {
-	r := tp(t, t.TempDir(), nil, "demo")
+	r := tp(t, t.TempDir(), nil, "demo", "--show-config")
 	if r.code != 0 || r.stderr != "" {
 		t.Fatalf("status %d; stderr %s\n%s", r.code, r.stderr, r.stdout)
 	}
-	lines := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
+	config, report, ok := strings.Cut(r.stdout, "\ntokenplug demo:")
+	if !ok || !strings.Contains(config, "    plugin: iam\n") || !strings.Contains(config, "      mode: key\n") {
+		t.Fatalf("--show-config did not print the configuration first:\n%s", r.stdout)
+	}
+	lines := strings.Split(strings.TrimSuffix(report, "\n"), "\n")
 	checks := lines[1 : len(lines)-1]
 	if len(checks) != 8 || !strings.HasPrefix(lines[len(lines)-1], "8 of 8 checks passed") {
 		t.Fatalf("output:\n%s", r.stdout)
