@@ -145,7 +145,8 @@ func (c *Config) NewRegistry(opts ...Option) (*Registry, error) {
 	for _, name := range c.Names() {
 		if err := r.Register(name, c.Providers[name]); err != nil {
 			r.Close()
-			return nil, fmt.Errorf("%s: %w", c.where("providers."+name), err)
+			msg := c.where("providers."+name) + ": " + strings.TrimPrefix(err.Error(), "tokenplug: ")
+			return nil, &messageError{msg: msg, err: err}
 		}
 	}
 	return r, nil

@@ -248,3 +248,11 @@ providers:
 	// [watson] [*.watson.cloud.ibm.com] https://iam.cloud.ibm.com/identity/token
 	// tokenplug: config tokenplug.yaml:5: providers.watson.settings.apikey: environment variable NO_SUCH_VAR is not set
 }
+
+func TestConfigNewRegistryLocatesARegisterError(t *testing.T) {
+	cfg := &host.Config{File: "x.yaml", Providers: map[string]host.ProviderConfig{"bad name": {Plugin: "iam"}}}
+	_, err := cfg.NewRegistry()
+	if err == nil || !strings.HasPrefix(err.Error(), `tokenplug: config x.yaml: provider name "bad name"`) {
+		t.Fatalf("error %v", err)
+	}
+}

@@ -28,7 +28,8 @@ then match). The response body goes to stdout. Like curl, the exit status
 is 0 whatever the HTTP status, unless -f is given: then a non-2xx status
 exits 1 (the body is still printed). -v prints the request and response
 headers to stderr, with credentials shortened to their first 4 characters.
--d sends DATA (or FILE's contents with @FILE, stdin with @-) and makes the
+-d sends DATA (or FILE's contents with @FILE, stdin with @-), as
+application/x-www-form-urlencoded unless -H sets Content-Type, and makes the
 method POST unless -X says otherwise.
 
 Examples:
