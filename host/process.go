@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"io"
 	"os/exec"
+	"regexp"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -238,6 +240,11 @@ func (p *process) newClient(cmd *exec.Cmd) (*goplugin.Client, error) {
 		AutoMTLS:         true,
 		StartTimeout:     p.o.startTimeout,
 		Logger:           newHCLogBridge(p.log, p.red),
+		// After the handshake go-plugin carries the plugin's stdout and
+		// stderr over its stdio stream; a well-behaved plugin writes
+		// nothing there, so anything that arrives is worth a warning.
+		SyncStdout: p.lineLogger("plugin wrote to stdout"),
+		SyncStderr: p.lineLogger("plugin wrote to stderr"),
 	}), nil
 }
 
@@ -280,6 +287,10 @@ func (p *process) startErr(path string, err error) error {
 	// go-plugin's handshake errors span many lines; keep the part that
 	// says what went wrong, on one line.
 	msg := err.Error()
+	if m := versionMismatch.FindStringSubmatch(msg); m != nil {
+		return configErr(fmt.Sprintf("plugin %s speaks tokenplug plugin protocol %s; this host speaks %d: use a plugin built for protocol %d",
+			path, m[1], plugin.ProtocolVersion, plugin.ProtocolVersion))
+	}
 	if i := strings.Index(msg, "Additional notes about plugin"); i > 0 {
 		msg = msg[:i]
 	}
@@ -314,6 +325,22 @@ func (p *process) resolve() ([]string, error) {
 		where = p.o.pluginDir + " or $PATH"
 	}
 	return nil, configErr(fmt.Sprintf("plugin %q not found: no built-in and no %s in %s", p.cfg.Plugin, bin, where))
+}
+
+// versionMismatch matches go-plugin's "incompatible API version" error.
+var versionMismatch = regexp.MustCompile(`(?i)incompatible API version.*Plugin version: (\d+)`)
+
+// lineLogger returns a writer that logs each line written to it as a
+// warning, secrets scrubbed.
+func (p *process) lineLogger(msg string) io.Writer {
+	return writerFunc(func(b []byte) (int, error) {
+		for line := range strings.Lines(string(b)) {
+			if line = strings.TrimSpace(line); line != "" {
+				p.log.Warn(msg, "line", p.red.redact(line))
+			}
+		}
+		return len(b), nil
+	})
 }
 
 func configErr(msg string) error { return &plugin.Error{Kind: plugin.KindConfig, Err: errors.New(msg)} }
