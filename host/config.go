@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"maps"
 	"os"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/tokenplug/tokenplug/host/rediscache"
 	"github.com/tokenplug/tokenplug/transport"
 )
 
@@ -61,7 +63,8 @@ type Config struct {
 	lines map[string]int // config path (providers.x.plugin) -> line, for errors
 }
 
-// CacheConfig is the file's cache section.
+// CacheConfig is the file's cache section. NewRegistry (through Options)
+// turns cache.redis into a shared rediscache.Cache.
 type CacheConfig struct {
 	// Redis configures a Redis server shared by every replica.
 	Redis *RedisCacheConfig
@@ -121,23 +124,45 @@ func ParseConfig(r io.Reader, name string) (*Config, error) {
 }
 
 // Options returns the registry options the file asks for: its plugin
-// directory and its cache. NewRegistry applies them before its own options.
-func (c *Config) Options() ([]Option, error) {
+// directory and, with a cache.redis section, a shared Redis cache (see
+// rediscache). The cache does not connect until a token is fetched; a bad
+// cache.redis.url or encryption_key is an error located in the file. Pass
+// the options to NewRegistry, which then owns the cache; NewRegistry calls
+// Options itself.
+func (c *Config) Options() ([]Option, error) { return c.options(slog.Default(), true) }
+
+// options is Options with the logger for the cache's few log lines, and
+// without the cache unless withCache.
+func (c *Config) options(logger *slog.Logger, withCache bool) ([]Option, error) {
 	var opts []Option
 	if c.PluginDir != "" {
 		opts = append(opts, WithPluginDir(c.PluginDir))
 	}
-	if c.Cache != nil {
-		return nil, c.Errorf("cache.redis", "shared cache not available in this build")
+	if withCache && c.Cache != nil && c.Cache.Redis != nil {
+		r := c.Cache.Redis
+		cache, err := rediscache.New(rediscache.Config{URL: r.URL, EncryptionKey: r.EncryptionKey, KeyPrefix: r.KeyPrefix, Logger: logger})
+		var se *rediscache.SettingError
+		switch {
+		case errors.As(err, &se):
+			return nil, c.Errorf(se.Setting, "%s", se.Message) // never holds the password or key
+		case err != nil:
+			return nil, fmt.Errorf("%s: %w", c.where("cache.redis"), err)
+		}
+		opts = append(opts, WithCache(cache))
 	}
 	return opts, nil
 }
 
 // NewRegistry returns a Registry with every provider of the file
-// registered; opts are applied after the file's own (see Options). Plugins
-// start on first use. The caller must Close the registry.
+// registered; opts are applied after the file's own (see Options), and a
+// WithCache among them replaces the file's cache. Plugins start on first
+// use. The caller must Close the registry.
 func (c *Config) NewRegistry(opts ...Option) (*Registry, error) {
-	base, err := c.Options()
+	o := defaultOptions()
+	for _, opt := range opts {
+		opt(&o) // only to learn the caller's logger and cache
+	}
+	base, err := c.options(o.logger, o.cache == nil)
 	if err != nil {
 		return nil, err
 	}

@@ -2,8 +2,10 @@ package host_test
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"log/slog"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -12,6 +14,8 @@ import (
 	"time"
 
 	"github.com/tokenplug/tokenplug/host"
+	"github.com/tokenplug/tokenplug/host/internal/redistest"
+	"github.com/tokenplug/tokenplug/internal/emulator"
 )
 
 func TestParseConfig(t *testing.T) {
@@ -138,8 +142,52 @@ func TestLoadConfigResolvesPluginDirAgainstTheFilesDirectory(t *testing.T) {
 	if cfg.Cache == nil || !reflect.DeepEqual(cfg.Cache.Redis, want) {
 		t.Errorf("Cache %+v; want Redis %+v", cfg.Cache, want)
 	}
-	if _, err := cfg.NewRegistry(); err == nil || !strings.Contains(err.Error(), "tokenplug.yaml:3: cache.redis: shared cache not available") {
-		t.Errorf("NewRegistry with a cache: %v", err)
+	// a2V5 is base64 of 3 bytes: the cache refuses it, located in the file.
+	_, err = cfg.NewRegistry()
+	if err == nil || !strings.HasSuffix(err.Error(), "tokenplug.yaml:5: cache.redis.encryption_key: decodes to 3 bytes, want 32 (openssl rand -base64 32)") {
+		t.Errorf("NewRegistry with a bad cache key: %v", err)
+	}
+}
+
+func TestConfigCacheRedisSharesTokensBetweenRegistries(t *testing.T) {
+	redis := redistest.Start(t)
+	idp := emulator.NewIAM()
+	idp.AddAPIKey("k-shared")
+	srv := httptest.NewServer(idp)
+	defer srv.Close()
+	t.Setenv("TP_TEST_CACHE_KEY", base64.StdEncoding.EncodeToString(make([]byte, 32)))
+	yaml := "plugin_dir: " + filepath.Dir(bins["iam"]) + `
+providers:
+  watson:
+    plugin: iam
+    settings: {apikey: k-shared, token_url: "` + srv.URL + `/identity/token"}
+cache:
+  redis:
+    url: ` + redis.URL() + `
+    encryption_key: ${TP_TEST_CACHE_KEY}
+    key_prefix: config-test/
+`
+	cfg, err := host.ParseConfig(strings.NewReader(yaml), "t.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var toks []string
+	for range 2 { // two replicas of one service
+		reg, err := cfg.NewRegistry(host.WithLogger(discardLogger()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		tok, err := reg.Token(ctx, "watson")
+		reg.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		toks = append(toks, tok.AccessToken)
+	}
+	if toks[0] != toks[1] || idp.Issued() != 1 {
+		t.Errorf("IAM issued %d tokens to two registries sharing a cache, want 1", idp.Issued())
 	}
 }
 
