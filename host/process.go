@@ -6,14 +6,15 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
-	"io"
 	"os/exec"
-	"regexp"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	goplugin "github.com/hashicorp/go-plugin"
@@ -32,6 +33,8 @@ type process struct {
 	o    *options
 	log  *slog.Logger
 	red  *redactor
+
+	stopping atomic.Bool // the host is stopping a plugin: its exit is expected
 
 	mu        sync.Mutex // guards the fields below; held across a start
 	inst      *instance  // the running plugin, or nil
@@ -158,7 +161,7 @@ func (p *process) get(ctx context.Context) (*instance, error) {
 	}
 	if p.inst != nil {
 		p.log.Warn("plugin exited; restarting it")
-		p.inst.stop(true)
+		p.stop(p.inst, true)
 		p.inst = nil
 	}
 	if p.lastErr != nil && p.o.now().Before(p.notBefore) {
@@ -183,7 +186,14 @@ func (p *process) discard(inst *instance) {
 	if p.inst == inst {
 		p.inst = nil
 	}
-	inst.stop(true)
+	p.stop(inst, true)
+}
+
+// stop stops inst, marking its exit as expected in the logs.
+func (p *process) stop(inst *instance, hard bool) {
+	p.stopping.Store(true)
+	defer p.stopping.Store(false)
+	inst.stop(hard)
 }
 
 func (p *process) close() {
@@ -191,7 +201,7 @@ func (p *process) close() {
 	defer p.mu.Unlock()
 	p.closed = true
 	if p.inst != nil {
-		p.inst.stop(false)
+		p.stop(p.inst, false)
 		p.inst = nil
 	}
 }
@@ -214,7 +224,7 @@ func (p *process) start(ctx context.Context) (*instance, error) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), p.o.startTimeout)
 	defer cancel()
 	if err := p.handshake(ctx, inst, argv[0]); err != nil {
-		inst.stop(true)
+		p.stop(inst, true)
 		return nil, err
 	}
 	p.log.Debug("plugin started", "path", argv[0], "plugin", inst.desc.Name, "version", inst.desc.Version)
@@ -239,7 +249,7 @@ func (p *process) newClient(cmd *exec.Cmd) (*goplugin.Client, error) {
 		AllowedProtocols: []goplugin.Protocol{goplugin.ProtocolGRPC},
 		AutoMTLS:         true,
 		StartTimeout:     p.o.startTimeout,
-		Logger:           newHCLogBridge(p.log, p.red),
+		Logger:           newHCLogBridge(p.log, p.red, &p.stopping),
 		// After the handshake go-plugin carries the plugin's stdout and
 		// stderr over its stdio stream; a well-behaved plugin writes
 		// nothing there, so anything that arrives is worth a warning.
