@@ -7,6 +7,7 @@ GO ?= go
 
 test: vet
 	$(GO) test -race -count=1 ./...
+	cd examples/thirdparty && $(GO) test -race -count=1 ./...
 
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }

@@ -143,12 +143,15 @@ func TestPluginThatExitsInTokenIsRestarted(t *testing.T) {
 }
 
 func TestStdoutGarbage(t *testing.T) {
-	reg, _ := newRegistry(t)
-	t.Run("after the handshake it is discarded", func(t *testing.T) {
+	reg, logs := newRegistry(t)
+	t.Run("after the handshake it is logged as a warning", func(t *testing.T) {
 		src := faultSource(t, reg, "stdout", "stdout")
 		if _, err := src.Token(ctxT(t)); err != nil {
 			t.Fatalf("plugin printing to stdout: %v", err)
 		}
+		eventually(t, "the stray line in the log", func() bool {
+			return strings.Contains(logs.String(), "plugin wrote to stdout") && strings.Contains(logs.String(), "garbage on stdout")
+		})
 	})
 	t.Run("before the handshake it is a clear start error", func(t *testing.T) {
 		src := mustSource(t, reg, "stdout-first", host.ProviderConfig{Path: bins["fault"], Args: []string{"stdout-first"}})
@@ -198,4 +201,16 @@ func TestPluginExitsWhenItsHostIsKilled(t *testing.T) {
 	cmd.Process.Signal(os.Kill) // SIGKILL: the host cannot clean up
 	cmd.Wait()
 	waitGone(t, pluginPID)
+}
+
+func TestPluginOfAnotherProtocolVersionIsRefusedNamingBoth(t *testing.T) {
+	bin := t.TempDir() + "/v2plugin"
+	if out, err := exec.Command("go", "build", "-o", bin, "../plugin/testdata/v2plugin").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	reg, _ := newRegistry(t)
+	_, err := mustSource(t, reg, "v2", host.ProviderConfig{Path: bin}).Token(ctxT(t))
+	if !errors.Is(err, plugin.ErrConfig) || !strings.Contains(err.Error(), "speaks tokenplug plugin protocol 2; this host speaks 1") {
+		t.Fatalf("err = %v, want a configuration error naming both versions", err)
+	}
 }

@@ -55,15 +55,15 @@ func (e *messageError) Unwrap() error { return e.err }
 // forwards every line into log/slog, tagged with the provider, with secrets
 // scrubbed from the message and every value.
 type hclogBridge struct {
-	l     *slog.Logger
-	red   *redactor
-	name  string
-	level hclog.Level
-	args  []any
+	l        *slog.Logger
+	red      *redactor
+	stopping *atomic.Bool // set while the host itself stops the plugin
+	name     string
+	args     []any
 }
 
-func newHCLogBridge(l *slog.Logger, red *redactor) *hclogBridge {
-	return &hclogBridge{l: l, red: red, level: hclog.Trace}
+func newHCLogBridge(l *slog.Logger, red *redactor, stopping *atomic.Bool) *hclogBridge {
+	return &hclogBridge{l: l, red: red, stopping: stopping}
 }
 
 var hclogToSlog = map[hclog.Level]slog.Level{
@@ -78,6 +78,11 @@ func (b *hclogBridge) Log(level hclog.Level, msg string, args ...any) {
 	sl, ok := hclogToSlog[level]
 	if !ok {
 		sl = slog.LevelInfo
+	}
+	if b.stopping.Load() && sl > slog.LevelDebug && strings.HasPrefix(msg, "plugin process exited") {
+		// go-plugin reports a non-zero exit as an error, including the
+		// kill the host itself just ordered.
+		sl = slog.LevelDebug
 	}
 	ctx := context.Background()
 	if !b.l.Enabled(ctx, sl) {

@@ -20,6 +20,7 @@ type options struct {
 	pingTimeout  time.Duration
 	expiryDelta  time.Duration
 	refreshRatio float64
+	cache        SharedCache // nil: in-memory only
 }
 
 func defaultOptions() options {
@@ -78,3 +79,9 @@ func WithClock(now func() time.Time) Option { return func(o *options) { o.now = 
 func WithRefresh(ratio float64, delta time.Duration) Option {
 	return func(o *options) { o.refreshRatio, o.expiryDelta = ratio, delta }
 }
+
+// WithCache adds a shared token cache (see SharedCache, rediscache.New)
+// behind every provider's in-memory cache, so that many processes fetch
+// one token instead of one each. The Registry owns c from then on: Close
+// closes it. Without it, each process caches its tokens in memory only.
+func WithCache(c SharedCache) Option { return func(o *options) { o.cache = c } }

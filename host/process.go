@@ -6,12 +6,15 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	goplugin "github.com/hashicorp/go-plugin"
@@ -30,6 +33,8 @@ type process struct {
 	o    *options
 	log  *slog.Logger
 	red  *redactor
+
+	stopping atomic.Bool // the host is stopping a plugin: its exit is expected
 
 	mu        sync.Mutex // guards the fields below; held across a start
 	inst      *instance  // the running plugin, or nil
@@ -156,7 +161,7 @@ func (p *process) get(ctx context.Context) (*instance, error) {
 	}
 	if p.inst != nil {
 		p.log.Warn("plugin exited; restarting it")
-		p.inst.stop(true)
+		p.stop(p.inst, true)
 		p.inst = nil
 	}
 	if p.lastErr != nil && p.o.now().Before(p.notBefore) {
@@ -181,7 +186,14 @@ func (p *process) discard(inst *instance) {
 	if p.inst == inst {
 		p.inst = nil
 	}
-	inst.stop(true)
+	p.stop(inst, true)
+}
+
+// stop stops inst, marking its exit as expected in the logs.
+func (p *process) stop(inst *instance, hard bool) {
+	p.stopping.Store(true)
+	defer p.stopping.Store(false)
+	inst.stop(hard)
 }
 
 func (p *process) close() {
@@ -189,7 +201,7 @@ func (p *process) close() {
 	defer p.mu.Unlock()
 	p.closed = true
 	if p.inst != nil {
-		p.inst.stop(false)
+		p.stop(p.inst, false)
 		p.inst = nil
 	}
 }
@@ -212,7 +224,7 @@ func (p *process) start(ctx context.Context) (*instance, error) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), p.o.startTimeout)
 	defer cancel()
 	if err := p.handshake(ctx, inst, argv[0]); err != nil {
-		inst.stop(true)
+		p.stop(inst, true)
 		return nil, err
 	}
 	p.log.Debug("plugin started", "path", argv[0], "plugin", inst.desc.Name, "version", inst.desc.Version)
@@ -237,7 +249,12 @@ func (p *process) newClient(cmd *exec.Cmd) (*goplugin.Client, error) {
 		AllowedProtocols: []goplugin.Protocol{goplugin.ProtocolGRPC},
 		AutoMTLS:         true,
 		StartTimeout:     p.o.startTimeout,
-		Logger:           newHCLogBridge(p.log, p.red),
+		Logger:           newHCLogBridge(p.log, p.red, &p.stopping),
+		// After the handshake go-plugin carries the plugin's stdout and
+		// stderr over its stdio stream; a well-behaved plugin writes
+		// nothing there, so anything that arrives is worth a warning.
+		SyncStdout: p.lineLogger("plugin wrote to stdout"),
+		SyncStderr: p.lineLogger("plugin wrote to stderr"),
 	}), nil
 }
 
@@ -280,6 +297,10 @@ func (p *process) startErr(path string, err error) error {
 	// go-plugin's handshake errors span many lines; keep the part that
 	// says what went wrong, on one line.
 	msg := err.Error()
+	if m := versionMismatch.FindStringSubmatch(msg); m != nil {
+		return configErr(fmt.Sprintf("plugin %s speaks tokenplug plugin protocol %s; this host speaks %d: use a plugin built for protocol %d",
+			path, m[1], plugin.ProtocolVersion, plugin.ProtocolVersion))
+	}
 	if i := strings.Index(msg, "Additional notes about plugin"); i > 0 {
 		msg = msg[:i]
 	}
@@ -314,6 +335,22 @@ func (p *process) resolve() ([]string, error) {
 		where = p.o.pluginDir + " or $PATH"
 	}
 	return nil, configErr(fmt.Sprintf("plugin %q not found: no built-in and no %s in %s", p.cfg.Plugin, bin, where))
+}
+
+// versionMismatch matches go-plugin's "incompatible API version" error.
+var versionMismatch = regexp.MustCompile(`(?i)incompatible API version.*Plugin version: (\d+)`)
+
+// lineLogger returns a writer that logs each line written to it as a
+// warning, secrets scrubbed.
+func (p *process) lineLogger(msg string) io.Writer {
+	return writerFunc(func(b []byte) (int, error) {
+		for line := range strings.Lines(string(b)) {
+			if line = strings.TrimSpace(line); line != "" {
+				p.log.Warn(msg, "line", p.red.redact(line))
+			}
+		}
+		return len(b), nil
+	})
 }
 
 func configErr(msg string) error { return &plugin.Error{Kind: plugin.KindConfig, Err: errors.New(msg)} }

@@ -87,7 +87,7 @@ func (r *Registry) Register(name string, cfg ProviderConfig) error {
 		return fmt.Errorf("tokenplug: provider %q: registered twice", name)
 	}
 	proc := newProcess(name, cfg, &r.o)
-	src := newSource(name, cfg.Hosts, proc.token, &r.o)
+	src := newSource(name, cfg.Hosts, r.o.shared(cfg, proc.token), &r.o)
 	src.proc = proc
 	r.sources[name] = src
 	return nil
@@ -123,8 +123,9 @@ func (r *Registry) Token(ctx context.Context, name string) (*oauth2.Token, error
 	return s.Token(ctx)
 }
 
-// Close stops every plugin the registry started and waits for background
-// refreshes to end. Sources handed out before return ErrClosed afterwards.
+// Close stops every plugin the registry started, waits for background
+// refreshes to end, and closes the shared cache (WithCache), returning its
+// error. Sources handed out before return ErrClosed afterwards.
 func (r *Registry) Close() error {
 	r.mu.Lock()
 	if r.closed {
@@ -140,5 +141,8 @@ func (r *Registry) Close() error {
 		wg.Go(s.close)
 	}
 	wg.Wait()
+	if r.o.cache != nil {
+		return r.o.cache.Close()
+	}
 	return nil
 }

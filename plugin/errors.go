@@ -28,6 +28,7 @@ const (
 	KindConfig
 )
 
+// String returns the kind in words, as error messages and logs show it.
 func (k Kind) String() string {
 	switch k {
 	case KindPermanent:
@@ -42,23 +43,30 @@ func (k Kind) String() string {
 }
 
 // Sentinels for errors.Is: errors.Is(err, plugin.ErrPermanent) reports whether
-// err was classified permanent, on either side of the plugin boundary.
+// err was classified permanent, on either side of the plugin boundary. They
+// are matched by an *Error's kind (and ErrConfig also by setting errors); a
+// provider returns Permanent(err) and friends, never the sentinels.
 var (
-	ErrTemporary   = errors.New("temporary")
-	ErrPermanent   = errors.New("permanent")
-	ErrRateLimited = errors.New("rate limited")
-	ErrConfig      = errors.New("configuration")
+	ErrTemporary   = errors.New("temporary")     // KindTemporary
+	ErrPermanent   = errors.New("permanent")     // KindPermanent
+	ErrRateLimited = errors.New("rate limited")  // KindRateLimited
+	ErrConfig      = errors.New("configuration") // KindConfig, SettingError, SettingErrors
 )
 
 // Error is a classified token error. It survives the trip from plugin to
-// host: the host reconstructs it from the gRPC status.
+// host: the host reconstructs it from the gRPC status, with the same Kind,
+// RetryAfter and message (but not Err's type: only its text crosses).
 type Error struct {
 	Kind       Kind
 	RetryAfter time.Duration // for KindRateLimited; 0 if the upstream gave none
-	Err        error
+	Err        error         // the cause; its text is the error's text
 }
 
+// Error returns the cause's text, unchanged: the kind is for code to branch
+// on, not for the message.
 func (e *Error) Error() string { return e.Err.Error() }
+
+// Unwrap returns the cause.
 func (e *Error) Unwrap() error { return e.Err }
 
 // Is reports whether target is the sentinel of e's kind.
@@ -88,19 +96,15 @@ func RateLimited(err error, after time.Duration) error {
 	return &Error{Kind: KindRateLimited, RetryAfter: after, Err: err}
 }
 
-// KindOf returns the classification of err. Unclassified errors are
-// temporary; SettingErrors are KindConfig.
+// KindOf returns the classification of err: the Kind of the first *Error in
+// its tree, KindConfig for setting errors, and KindTemporary for anything
+// else (an unclassified error is assumed worth a retry).
 func KindOf(err error) Kind {
 	var e *Error
 	if errors.As(err, &e) {
 		return e.Kind
 	}
-	var se SettingErrors
-	if errors.As(err, &se) {
-		return KindConfig
-	}
-	var s SettingError
-	if errors.As(err, &s) {
+	if settingErrorsOf(err) != nil {
 		return KindConfig
 	}
 	return KindTemporary
@@ -125,13 +129,8 @@ func toStatus(err error) error {
 	case errors.Is(err, context.Canceled):
 		return status.Error(codes.Canceled, err.Error())
 	}
-	var se SettingErrors
-	if errors.As(err, &se) {
+	if se := settingErrorsOf(err); se != nil {
 		return settingsStatus(se)
-	}
-	var one SettingError
-	if errors.As(err, &one) {
-		return settingsStatus(SettingErrors{one})
 	}
 	switch KindOf(err) {
 	case KindPermanent:

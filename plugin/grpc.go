@@ -19,13 +19,15 @@ import (
 )
 
 // GRPCPlugin is the go-plugin glue for the provider contract. Plugins get it
-// through Serve; hosts use it, with Impl nil, in their plugin set.
+// through Serve; hosts use it, with Impl nil, in their plugin set (see
+// PluginSets). Provider authors do not use it directly.
 type GRPCPlugin struct {
 	goplugin.NetRPCUnsupportedPlugin
 	Impl Provider
 }
 
-// GRPCServer registers the provider service.
+// GRPCServer registers the provider service for Impl on s. It is called by
+// go-plugin in the plugin process.
 func (p *GRPCPlugin) GRPCServer(_ *goplugin.GRPCBroker, s *grpc.Server) error {
 	if p.Impl == nil {
 		return errors.New("tokenplug/plugin: GRPCPlugin.Impl is nil")
@@ -34,7 +36,8 @@ func (p *GRPCPlugin) GRPCServer(_ *goplugin.GRPCBroker, s *grpc.Server) error {
 	return nil
 }
 
-// GRPCClient returns a *Client.
+// GRPCClient returns a *Client for the plugin behind c. It is called by
+// go-plugin in the host process.
 func (p *GRPCPlugin) GRPCClient(_ context.Context, _ *goplugin.GRPCBroker, c *grpc.ClientConn) (any, error) {
 	return &Client{rpc: pb.NewProviderClient(c), health: healthpb.NewHealthClient(c)}, nil
 }
@@ -71,13 +74,8 @@ func (s *server) Configure(ctx context.Context, req *pb.ConfigureRequest) (resp 
 			return &pb.ConfigureResponse{}, nil
 		}
 	}
-	var se SettingErrors
-	if errors.As(err, &se) {
+	if se := settingErrorsOf(err); se != nil {
 		return &pb.ConfigureResponse{Errors: settingErrorsToProto(se)}, nil
-	}
-	var one SettingError
-	if errors.As(err, &one) {
-		return &pb.ConfigureResponse{Errors: settingErrorsToProto(SettingErrors{one})}, nil
 	}
 	return nil, toStatus(err)
 }
@@ -115,7 +113,8 @@ func recoverStatus(err *error) {
 }
 
 // Client is the host's view of a running plugin. Its methods return the same
-// types and classified errors a provider returns in-process.
+// types and classified errors a provider returns in-process. It is safe for
+// concurrent use. Hosts get one from go-plugin's Dispense(PluginKey).
 type Client struct {
 	rpc    pb.ProviderClient
 	health healthpb.HealthClient
@@ -160,7 +159,8 @@ func (c *Client) Configure(ctx context.Context, settings map[string]string) erro
 	return nil
 }
 
-// Token fetches a new token from the plugin.
+// Token fetches a new token from the plugin. forceRefresh tells the plugin
+// the previous token was rejected by a server.
 func (c *Client) Token(ctx context.Context, forceRefresh bool) (*oauth2.Token, error) {
 	resp, err := c.rpc.Token(ctx, &pb.TokenRequest{ForceRefresh: forceRefresh})
 	if err != nil {

@@ -1,6 +1,8 @@
 package plugin
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -135,4 +137,35 @@ func JWTExpiry(token string) (exp time.Time, ok bool) {
 		return time.Time{}, false
 	}
 	return claims.ExpiresAt.Time, true
+}
+
+// DecodeJSON unmarshals a 2xx response body into v. A body that is empty or
+// not the expected JSON is Temporary: it comes from something between the
+// provider and its upstream (a proxy's error page, a truncated response),
+// not from the upstream judging the credentials, so a later attempt may
+// succeed. The error names the problem's position or field but never quotes
+// the body, which may hold a token.
+func DecodeJSON(body []byte, v any) error {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return Temporary(errors.New("response body is empty, want JSON"))
+	}
+	err := json.Unmarshal(body, v)
+	if err == nil {
+		return nil
+	}
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn) && syn.Offset >= int64(len(body)):
+		return Temporary(fmt.Errorf("response JSON is truncated (%d bytes)", len(body)))
+	case errors.As(err, &syn):
+		return Temporary(fmt.Errorf("response is not JSON: invalid syntax at byte %d of %d", syn.Offset, len(body)))
+	case errors.As(err, &typ):
+		// typ.Value may hold the offending number; keep only its kind.
+		kind, _, _ := strings.Cut(typ.Value, " ")
+		return Temporary(fmt.Errorf("response JSON has a %s where %s was expected (field %q)", kind, typ.Type, typ.Field))
+	default:
+		// Errors from a custom UnmarshalJSON: the provider's own text.
+		return Temporary(fmt.Errorf("response JSON: %w", err))
+	}
 }

@@ -33,7 +33,13 @@ func hclogAttr(groups []string, a slog.Attr) slog.Attr {
 	return a
 }
 
+// logLevel reads TOKENPLUG_LOG_LEVEL, which hclog reads too: slog's names
+// (debug, info, warn, error, DEBUG-4) and hclog's trace. Anything else is
+// info.
 func logLevel(s string) slog.Level {
+	if strings.EqualFold(strings.TrimSpace(s), "trace") {
+		return slog.LevelDebug - 4 // where the host's bridge puts hclog's trace
+	}
 	var l slog.Level
 	if err := l.UnmarshalText([]byte(s)); err != nil {
 		return slog.LevelInfo

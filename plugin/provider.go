@@ -13,13 +13,20 @@ import (
 // Configure is called again whenever the host (re)starts the plugin, and its
 // token source replaces the previous one. Implementations must be safe for
 // concurrent use.
+//
+// The token source Configure returns must fetch or make a fresh token on
+// every call and keep no cache: the host caches, refreshes ahead of expiry
+// and collapses concurrent callers. Its errors should be classified (see
+// Permanent, Temporary, RateLimited) and must not contain secrets.
 type Provider interface {
 	// Describe returns the provider's name, version and settings schema.
 	Describe() Description
 	// Configure validates settings and returns a token source. Settings
 	// arrive with declared defaults applied, required keys present and
 	// undeclared keys rejected, so Configure checks only meaning. A problem
-	// with a setting is returned as SettingErrors naming the key.
+	// with a setting is returned as a SettingError or SettingErrors naming
+	// the key (errors.Join of several is fine). ctx bounds Configure only;
+	// the token source must not keep it.
 	Configure(ctx context.Context, settings map[string]string) (oauth2.TokenSource, error)
 }
 
@@ -31,18 +38,20 @@ type ContextTokenSource interface {
 	TokenContext(ctx context.Context) (*oauth2.Token, error)
 }
 
-// Description is what a provider says about itself.
+// Description is what a provider says about itself. Hosts show it to users
+// (tokenplug plugins) and check settings against it before Configure.
 type Description struct {
-	Name     string    // plugin name, e.g. "iam"; the binary is tokenplug-<Name>
+	Name     string    // plugin name, lower case, e.g. "iam"; the binary is tokenplug-<Name>
 	Version  string    // provider version, free-form (semver advised)
 	Settings []Setting // every key Configure accepts
 }
 
-// Setting declares one configuration key. Keys are user-facing API.
+// Setting declares one configuration key. Keys are user-facing API: keep
+// them stable, in snake_case.
 type Setting struct {
-	Key         string
-	Description string
-	Required    bool
+	Key         string // snake_case, e.g. "token_url"
+	Description string // one line for users: what it is, its form
+	Required    bool   // absent or empty is an error (do not also set Default)
 	Secret      bool   // never logged, echoed or put in an error
 	Default     string // applied when the key is absent or empty
 }
@@ -54,14 +63,18 @@ type SettingError struct {
 	Message string
 }
 
+// Error returns `setting "<key>": <message>`.
 func (e SettingError) Error() string { return fmt.Sprintf("setting %q: %s", e.Key, e.Message) }
 
 // Is makes errors.Is(err, ErrConfig) true for setting errors.
 func (e SettingError) Is(target error) bool { return target == ErrConfig }
 
-// SettingErrors collects field-level problems found by Configure.
+// SettingErrors collects field-level problems found by Configure, so a user
+// learns of every bad key at once. A nil or empty SettingErrors is not an
+// error: return nil instead.
 type SettingErrors []SettingError
 
+// Error joins the entries' messages with "; ".
 func (e SettingErrors) Error() string {
 	msgs := make([]string, len(e))
 	for i, se := range e {
@@ -73,7 +86,8 @@ func (e SettingErrors) Error() string {
 // Is makes errors.Is(err, ErrConfig) true for setting errors.
 func (e SettingErrors) Is(target error) bool { return target == ErrConfig }
 
-// Errorf returns a SettingErrors with one entry for key.
+// Errorf returns a SettingErrors with one entry for key. The message must
+// not quote a secret setting's value.
 func Errorf(key, format string, args ...any) SettingErrors {
 	return SettingErrors{{Key: key, Message: fmt.Sprintf(format, args...)}}
 }

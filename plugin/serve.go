@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -15,13 +17,14 @@ import (
 // Hosts accept the versions they know; a plugin built for another version is
 // refused with an error naming both.
 //
-// Compatibility promise: within a protocol version, fields are only added,
-// and a host and plugin of any SDK release with the same ProtocolVersion
-// work together. Breaking changes get a new version, and hosts keep
-// accepting the old one for at least one minor release.
+// Compatibility promise (see the package doc): within a protocol version,
+// fields are only added, and a host and plugin of any SDK release with the
+// same ProtocolVersion work together. Breaking changes get a new version,
+// and hosts keep accepting the old one for at least one minor release.
 const ProtocolVersion = 1
 
-// PluginKey is the name of the provider in go-plugin's plugin set.
+// PluginKey is the name of the provider in go-plugin's plugin set; hosts
+// Dispense it.
 const PluginKey = "provider"
 
 // Handshake is go-plugin's handshake for tokenplug plugins. The cookie only
@@ -56,12 +59,37 @@ func Serve(p Provider) {
 		os.Exit(0)
 	}
 	go watchParent(os.Getppid(), time.Second)
+	if msg := versionMismatch(os.Getenv(hostVersionsEnv)); msg != "" {
+		logger.Error(msg)
+	}
 	goplugin.Serve(&goplugin.ServeConfig{
 		HandshakeConfig:  Handshake,
 		VersionedPlugins: PluginSets(p),
 		GRPCServer:       goplugin.DefaultGRPCServer,
 		Logger:           hclogger(),
 	})
+}
+
+// hostVersionsEnv is where go-plugin tells a plugin which protocol versions
+// the host accepts, comma-separated.
+const hostVersionsEnv = "PLUGIN_PROTOCOL_VERSIONS"
+
+// versionMismatch returns, in the plugin's own words, that the host does not
+// speak this plugin's protocol version, or "" when it does (or did not say).
+// The host refuses the handshake anyway, naming both versions; Serve logs
+// this line so that whoever reads the plugin's log knows which side to
+// upgrade.
+func versionMismatch(hostVersions string) string {
+	if hostVersions == "" {
+		return ""
+	}
+	for _, v := range strings.Split(hostVersions, ",") {
+		if strings.TrimSpace(v) == strconv.Itoa(ProtocolVersion) {
+			return ""
+		}
+	}
+	return fmt.Sprintf("this plugin speaks tokenplug plugin protocol %d but the host accepts only %s; "+
+		"use a host and plugin built with SDK releases that share a protocol version", ProtocolVersion, hostVersions)
 }
 
 func writeDescription(w io.Writer, d Description) error {

@@ -152,3 +152,21 @@ func (t *Transport) inScope(u *url.URL) bool {
 	}
 	return false
 }
+
+// MatchHosts reports whether a request to u is in the scope patterns give,
+// with the rules of [WithHosts]: the tokenplug CLI uses it to pick the
+// provider for a URL. No patterns match every URL. An invalid pattern is an
+// error, as from [CheckHosts].
+func MatchHosts(patterns []string, u *url.URL) (bool, error) {
+	ps, err := parseHosts(patterns)
+	if err != nil || ps == nil {
+		return err == nil, err
+	}
+	host, port := hostPort(u)
+	for _, p := range ps {
+		if p.match(host, port) {
+			return true, nil
+		}
+	}
+	return false, nil
+}

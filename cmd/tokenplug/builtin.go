@@ -8,6 +8,8 @@ import (
 
 	"github.com/tokenplug/tokenplug/host"
 	"github.com/tokenplug/tokenplug/plugin"
+	"github.com/tokenplug/tokenplug/plugins/azure"
+	"github.com/tokenplug/tokenplug/plugins/iam"
 	"github.com/tokenplug/tokenplug/plugins/symphony"
 	"github.com/tokenplug/tokenplug/plugins/voicegain"
 )
@@ -16,6 +18,8 @@ import (
 // and the demo need no separate plugin binaries. Each still runs in its own
 // process: the host re-executes this binary as "tokenplug serve-plugin NAME".
 var builtins = map[string]plugin.Provider{
+	"azure":     azure.New(),
+	"iam":       iam.New(),
 	"symphony":  symphony.Provider{},
 	"voicegain": voicegain.Provider{},
 }
@@ -37,11 +41,11 @@ func builtinOptions() ([]host.Option, error) {
 // servePlugin runs a built-in provider as a plugin; it does not return.
 func servePlugin(args []string) error {
 	if len(args) != 1 {
-		return fmt.Errorf("usage: tokenplug serve-plugin NAME")
+		return usageErrorf("usage: tokenplug serve-plugin NAME")
 	}
 	p, ok := builtins[args[0]]
 	if !ok {
-		return fmt.Errorf("serve-plugin: no built-in provider %q", args[0])
+		return usageErrorf("serve-plugin: no built-in provider %q", args[0])
 	}
 	os.Args = []string{os.Args[0]} // plugin.Serve reads os.Args for "describe"
 	plugin.Serve(p)

@@ -1,11 +1,24 @@
-// Command tokenplug fetches and inspects tokens from tokenplug providers,
-// and runs a self-contained demo of every built-in provider.
+// Command tokenplug fetches, inspects and uses access tokens from the
+// providers in a tokenplug configuration file, and runs a self-contained
+// demo of every built-in provider.
 //
 // Usage:
 //
-//	tokenplug demo    run every provider against local vendor emulators
+//	tokenplug token NAME      print NAME's token as JSON (--decode, --header, --raw)
+//	tokenplug get URL         make an HTTP request carrying the token of the provider for URL's host
+//	tokenplug check           start every provider's plugin and fetch one token each
+//	tokenplug plugins         list the plugins found and their settings
+//	tokenplug demo            run every provider against local vendor emulators
+//	tokenplug help [COMMAND]  show help
 //
-// Exit status: 0 on success, 1 when a command fails, 2 on a usage error.
+// The configuration file is --config, else $TOKENPLUG_CONFIG, else
+// ./tokenplug.yaml; see host.Config for its format. Plugins are looked up
+// as built-ins (served by this binary), then tokenplug-<plugin> in the
+// file's plugin_dir, then on $PATH.
+//
+// Exit status: 0 on success, 1 when a command fails (a token could not be
+// fetched, a check failed, get -f saw a non-2xx status), 2 on a usage or
+// configuration error. Errors go to stderr, one line each.
 package main
 
 import (
@@ -15,46 +28,159 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 )
-
-const usage = `tokenplug puts access tokens on outgoing HTTP and gRPC requests.
-
-Usage:
-  tokenplug demo    run every provider end to end against local emulators (no network, no secrets)
-`
-
-// errUsage marks a usage error (exit status 2).
-var errUsage = errors.New("usage")
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
-	switch {
-	case err == nil:
-	case errors.Is(err, errUsage):
-		fmt.Fprintln(os.Stderr, "tokenplug:", err)
-		os.Exit(2)
-	default:
-		fmt.Fprintln(os.Stderr, "tokenplug:", err)
-		os.Exit(1)
+	os.Exit(report(os.Stderr, err))
+}
+
+// cli is what every command gets: its output streams and the global
+// --config flag's value.
+type cli struct {
+	stdout, stderr io.Writer
+	config         string // --config; "" means the default lookup
+}
+
+// command is one subcommand. Its help is shown by "tokenplug help NAME" and
+// by NAME --help.
+type command struct {
+	name    string
+	summary string // one line, for the command list
+	help    string // usage line, description and an example
+	run     func(ctx context.Context, c *cli, cmd *command, args []string) error
+}
+
+// commands lists the subcommands in the order help shows them. It is filled
+// in init to break the cycle help -> commands -> help.
+var commands []*command
+
+func init() {
+	commands = []*command{tokenCmd, getCmd, checkCmd, pluginsCmd, demoCmd, helpCmd}
+}
+
+func lookup(name string) *command {
+	for _, c := range commands {
+		if c.name == name {
+			return c
+		}
 	}
+	return nil
+}
+
+const usageHead = `tokenplug puts access tokens on outgoing HTTP and gRPC requests.
+
+Usage: tokenplug [--config FILE] COMMAND [flags] [args]
+
+Commands:
+`
+
+const usageTail = `
+The configuration is --config FILE, else $TOKENPLUG_CONFIG, else ./tokenplug.yaml.
+Exit status: 0 ok, 1 failure, 2 usage or configuration error.
+Run "tokenplug help COMMAND" for a command's flags and an example.
+`
+
+func usage() string {
+	var b strings.Builder
+	b.WriteString(usageHead)
+	for _, c := range commands {
+		fmt.Fprintf(&b, "  %-8s %s\n", c.name, c.summary)
+	}
+	b.WriteString(usageTail)
+	return b.String()
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	c := &cli{stdout: stdout, stderr: stderr}
+	args, err := c.globalFlags(args)
+	if err != nil {
+		return err
+	}
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
-		return fmt.Errorf("%w: no command given", errUsage)
+		fmt.Fprint(stderr, usage())
+		return usageErrorf("no command given")
 	}
 	switch args[0] {
-	case "demo":
-		return demo(ctx, stdout)
-	case "serve-plugin":
+	case "serve-plugin": // hidden: how built-in providers run as plugins
 		return servePlugin(args[1:])
-	case "help", "-h", "-help", "--help":
-		fmt.Fprint(stdout, usage)
+	case "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage())
 		return nil
 	}
-	fmt.Fprint(stderr, usage)
-	return fmt.Errorf("%w: unknown command %q", errUsage, args[0])
+	cmd := lookup(args[0])
+	if cmd == nil {
+		return usageErrorf("unknown command %q (run tokenplug help)", args[0])
+	}
+	return cmd.run(ctx, c, cmd, args[1:])
 }
+
+// globalFlags consumes --config given before the command.
+func (c *cli) globalFlags(args []string) ([]string, error) {
+	for len(args) > 0 {
+		a := args[0]
+		switch {
+		case a == "--config" || a == "-config":
+			if len(args) < 2 {
+				return nil, usageErrorf("flag needs an argument: %s", a)
+			}
+			c.config, args = args[1], args[2:]
+		case strings.HasPrefix(a, "--config=") || strings.HasPrefix(a, "-config="):
+			c.config, args = a[strings.IndexByte(a, '=')+1:], args[1:]
+		default:
+			return args, nil
+		}
+	}
+	return args, nil
+}
+
+// exitError carries an exit status; its message may be empty when the
+// command has already said everything on stderr.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return ""
+	}
+	return e.err.Error()
+}
+
+func (e *exitError) Unwrap() error { return e.err }
+
+// usageErrorf is a usage error: exit status 2.
+func usageErrorf(format string, args ...any) error {
+	return &exitError{code: 2, err: fmt.Errorf(format, args...)}
+}
+
+// configError marks err as a configuration error: exit status 2.
+func configError(err error) error { return &exitError{code: 2, err: err} }
+
+// silentFailure is exit status 1 after the command reported the details.
+var silentFailure = &exitError{code: 1}
+
+// report prints err on one line and returns the exit status.
+func report(stderr io.Writer, err error) int {
+	if err == nil {
+		return 0
+	}
+	code := 1
+	var ee *exitError
+	if errors.As(err, &ee) {
+		code = ee.code
+	}
+	if msg := oneLine(err.Error()); msg != "" {
+		if !strings.HasPrefix(msg, "tokenplug") {
+			msg = "tokenplug: " + msg
+		}
+		fmt.Fprintln(stderr, msg)
+	}
+	return code
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -1,0 +1,192 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/tokenplug/tokenplug/plugin"
+)
+
+var pluginsCmd = &command{
+	name:    "plugins",
+	summary: "list the plugins found and their settings",
+	help: `Usage: tokenplug plugins
+
+Lists the plugins a provider's "plugin:" can name, in the order they are
+looked up: built into this binary, tokenplug-<plugin> in the configuration's
+plugin_dir, then on $PATH. A plugin found earlier shadows later ones of the
+same name. For each it shows the settings the plugin declares, marking those
+that are required and those that are secret (never logged). Binaries are
+asked with "<binary> describe", which runs no handshake and needs no
+settings. The configuration is read only for plugin_dir, and is optional.
+
+Example:
+  tokenplug plugins
+`,
+	run: runPlugins,
+}
+
+// describeTimeout bounds "<binary> describe": it prints a constant and
+// exits, so a binary still running after this is not a tokenplug plugin.
+const describeTimeout = 5 * time.Second
+
+// foundPlugin is one plugin binary (or built-in) and what it declares.
+type foundPlugin struct {
+	name, where string // where: "built-in" or the binary's path
+	shadowed    bool   // an earlier one has the same name
+	desc        plugin.Description
+	err         error
+}
+
+func runPlugins(ctx context.Context, c *cli, cmd *command, args []string) error {
+	fs := c.flagSet(cmd)
+	if _, err := c.parse(fs, cmd, args, ""); err != nil {
+		return err
+	}
+	pluginDir := ""
+	if _, chosen := c.configPath(); chosen || fileExists("tokenplug.yaml") {
+		cfg, err := c.loadConfig()
+		if err != nil {
+			return err
+		}
+		pluginDir = cfg.PluginDir
+	}
+	found := findPlugins(pluginDir)
+	failed := 0
+	for i := range found {
+		p := &found[i]
+		if p.where == "built-in" {
+			p.desc = builtins[p.name].Describe()
+			continue
+		}
+		p.desc, p.err = describeBinary(ctx, p.where)
+		if p.err != nil {
+			failed++
+		}
+	}
+	printPlugins(c, found)
+	if failed > 0 {
+		return fmt.Errorf("plugins: %d binaries could not describe themselves", failed)
+	}
+	return nil
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
+// findPlugins lists built-ins, then tokenplug-* in pluginDir, then on
+// $PATH, marking the ones an earlier one shadows.
+func findPlugins(pluginDir string) []foundPlugin {
+	var out []foundPlugin
+	seen := map[string]bool{}
+	add := func(name, where string) {
+		out = append(out, foundPlugin{name: name, where: where, shadowed: seen[name]})
+		seen[name] = true
+	}
+	for _, name := range slices.Sorted(maps.Keys(builtins)) {
+		add(name, "built-in")
+	}
+	dirs := filepath.SplitList(os.Getenv("PATH"))
+	if pluginDir != "" {
+		dirs = append([]string{pluginDir}, dirs...)
+	}
+	visited := map[string]bool{}
+	for _, dir := range dirs {
+		if dir == "" || visited[dir] {
+			continue
+		}
+		visited[dir] = true
+		matches, _ := filepath.Glob(filepath.Join(dir, "tokenplug-*")) // only a malformed pattern fails
+		for _, path := range matches {
+			if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 {
+				add(strings.TrimPrefix(filepath.Base(path), "tokenplug-"), path)
+			}
+		}
+	}
+	return out
+}
+
+// describeBinary runs "<path> describe" with an empty environment.
+func describeBinary(ctx context.Context, path string) (plugin.Description, error) {
+	ctx, cancel := context.WithTimeout(ctx, describeTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, path, "describe")
+	cmd.Env = []string{}
+	out, err := cmd.Output()
+	if err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) && len(ee.Stderr) > 0 {
+			err = fmt.Errorf("%w: %s", err, oneLine(string(ee.Stderr)))
+		}
+		return plugin.Description{}, fmt.Errorf("%s describe: %w", path, err)
+	}
+	var d struct { // plugin.Serve's describe output
+		Name     string `json:"name"`
+		Version  string `json:"version"`
+		Settings []struct {
+			Key         string `json:"key"`
+			Description string `json:"description"`
+			Required    bool   `json:"required"`
+			Secret      bool   `json:"secret"`
+			Default     string `json:"default"`
+		} `json:"settings"`
+	}
+	if err := json.Unmarshal(out, &d); err != nil || d.Name == "" {
+		return plugin.Description{}, fmt.Errorf("%s describe: not a tokenplug plugin description", path)
+	}
+	desc := plugin.Description{Name: d.Name, Version: d.Version}
+	for _, s := range d.Settings {
+		desc.Settings = append(desc.Settings, plugin.Setting(s))
+	}
+	return desc, nil
+}
+
+func printPlugins(c *cli, found []foundPlugin) {
+	for i, p := range found {
+		if i > 0 {
+			fmt.Fprintln(c.stdout)
+		}
+		where := p.where
+		if p.shadowed {
+			where += ", shadowed by the one above"
+		}
+		if p.err != nil {
+			fmt.Fprintf(c.stdout, "%s (%s)\n  error: %s\n", p.name, where, oneLine(p.err.Error()))
+			continue
+		}
+		fmt.Fprintf(c.stdout, "%s %s (%s)\n", p.name, p.desc.Version, where)
+		tw := tabwriter.NewWriter(c.stdout, 0, 0, 2, ' ', 0)
+		for _, s := range p.desc.Settings {
+			fmt.Fprintf(tw, "  %s\t%s\t%s\n", s.Key, settingMarks(s), s.Description)
+		}
+		tw.Flush()
+	}
+}
+
+// settingMarks says how a setting is treated: required, secret, its
+// default.
+func settingMarks(s plugin.Setting) string {
+	var marks []string
+	if s.Required {
+		marks = append(marks, "required")
+	}
+	if s.Secret {
+		marks = append(marks, "secret")
+	}
+	if s.Default != "" {
+		marks = append(marks, "default "+s.Default)
+	}
+	return strings.Join(marks, ", ")
+}

@@ -1,0 +1,125 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"golang.org/x/oauth2"
+
+	"github.com/tokenplug/tokenplug/internal/authheader"
+)
+
+var tokenCmd = &command{
+	name:    "token",
+	summary: "print a provider's token as JSON",
+	help: `Usage: tokenplug token NAME [--decode | --header | --raw]
+
+Starts provider NAME's plugin, fetches a token and prints it as JSON:
+access_token, token_type, expiry (RFC 3339, or null when it does not expire)
+and header (the request header that carries it). The token is a credential:
+do not paste it anywhere you would not paste a password.
+
+--decode adds the JWT's header and claims, decoded WITHOUT checking the
+signature (the output says "signature_verified": false).
+
+Examples:
+  tokenplug token watson --decode
+  curl -H "$(tokenplug token watson --header)" https://api.example.com/v1/things
+  TOKEN=$(tokenplug token watson --raw)
+`,
+	run: runToken,
+}
+
+// fetchTimeout bounds a CLI command's wait for a token: plugin start plus
+// one vendor round trip, with room for a slow network.
+const fetchTimeout = 30 * time.Second
+
+func runToken(ctx context.Context, c *cli, cmd *command, args []string) error {
+	fs := c.flagSet(cmd)
+	decode := fs.Bool("decode", false, "also print the JWT header and claims (signature NOT verified)")
+	header := fs.Bool("header", false, `print the header line only ("Authorization: Bearer ...")`)
+	raw := fs.Bool("raw", false, "print the access token only")
+	timeout := fs.Duration("timeout", fetchTimeout, "give up fetching after this long")
+	pos, err := c.parse(fs, cmd, args, "NAME")
+	if err != nil {
+		return err
+	}
+	if n := btoi(*decode) + btoi(*header) + btoi(*raw); n > 1 {
+		return usageErrorf("token: --decode, --header and --raw exclude each other")
+	}
+	cfg, err := c.loadConfig()
+	if err != nil {
+		return err
+	}
+	reg, err := c.registry(cfg)
+	if err != nil {
+		return err
+	}
+	defer reg.Close()
+	src, err := source(cfg, reg, pos[0])
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
+	tok, err := src.Token(ctx)
+	if err != nil {
+		return locate(cfg, pos[0], err)
+	}
+	name, value := authheader.For(tok)
+	switch {
+	case *header:
+		_, err = fmt.Fprintf(c.stdout, "%s: %s\n", name, value)
+	case *raw:
+		_, err = fmt.Fprintln(c.stdout, tok.AccessToken)
+	default:
+		err = printToken(c, tok, name, *decode)
+	}
+	return err
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// tokenJSON is what "tokenplug token" prints.
+type tokenJSON struct {
+	AccessToken string     `json:"access_token"`
+	TokenType   string     `json:"token_type"`
+	Expiry      *time.Time `json:"expiry"`
+	Header      string     `json:"header"`
+	JWT         *jwtJSON   `json:"jwt,omitempty"`
+}
+
+type jwtJSON struct {
+	SignatureVerified bool           `json:"signature_verified"` // always false: we hold no key
+	Header            map[string]any `json:"header"`
+	Claims            jwt.MapClaims  `json:"claims"`
+}
+
+func printToken(c *cli, tok *oauth2.Token, header string, decode bool) error {
+	out := tokenJSON{AccessToken: tok.AccessToken, TokenType: tok.Type(), Header: header}
+	if !tok.Expiry.IsZero() {
+		exp := tok.Expiry.UTC().Truncate(time.Second)
+		out.Expiry = &exp
+	}
+	if decode {
+		claims := jwt.MapClaims{}
+		t, _, err := jwt.NewParser(jwt.WithJSONNumber()).ParseUnverified(tok.AccessToken, claims)
+		if err != nil {
+			// The parser's message never holds the token itself.
+			return errors.New("token --decode: the access token is not a JWT")
+		}
+		out.JWT = &jwtJSON{Header: t.Header, Claims: claims}
+	}
+	enc := json.NewEncoder(c.stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}

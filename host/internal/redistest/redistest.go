@@ -1,0 +1,108 @@
+// Package redistest runs a real redis-server on a free 127.0.0.1 port for
+// tests, stopped when the test ends.
+package redistest
+
+import (
+	"bufio"
+	"fmt"
+	"net"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Server is a redis-server process that can be killed and started again
+// on the same port.
+type Server struct {
+	t    testing.TB
+	Port int
+	cmd  *exec.Cmd
+	done chan struct{}
+}
+
+// Start starts redis-server without persistence. It fails the test, not
+// skips it, when redis-server is not installed: CI installs it.
+func Start(t testing.TB) *Server {
+	t.Helper()
+	s := &Server{t: t, Port: freePort(t)}
+	s.Restart()
+	t.Cleanup(s.Kill)
+	return s
+}
+
+// URL is the server's redis:// URL.
+func (s *Server) URL() string { return fmt.Sprintf("redis://127.0.0.1:%d/0", s.Port) }
+
+// Addr is host:port.
+func (s *Server) Addr() string { return "127.0.0.1:" + strconv.Itoa(s.Port) }
+
+// Restart starts the server on its port; it must not be running.
+func (s *Server) Restart() {
+	s.t.Helper()
+	path, err := exec.LookPath("redis-server")
+	if err != nil {
+		s.t.Fatalf("redis-server not found on $PATH: the shared-cache tests need it (Debian/Ubuntu: apt-get install redis-server; .ci/run installs it)")
+	}
+	cmd := exec.Command(path, "--port", strconv.Itoa(s.Port), "--bind", "127.0.0.1",
+		"--save", "", "--appendonly", "no", "--protected-mode", "yes")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		s.t.Fatalf("start redis-server: %v", err)
+	}
+	ready := make(chan struct{})
+	s.cmd, s.done = cmd, make(chan struct{})
+	go func() {
+		defer close(s.done)
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if strings.Contains(sc.Text(), "Ready to accept connections") {
+				close(ready)
+				break
+			}
+		}
+		for sc.Scan() { // drain so the server never blocks on stdout
+		}
+		_ = cmd.Wait()
+	}()
+	select {
+	case <-ready:
+	case <-s.done:
+		s.t.Fatalf("redis-server on port %d exited before it was ready", s.Port)
+	case <-time.After(10 * time.Second):
+		s.Kill()
+		s.t.Fatalf("redis-server on port %d not ready after 10s", s.Port)
+	}
+}
+
+// Pause freezes the server (SIGSTOP): it accepts connections but answers
+// nothing, like a Redis stuck in a long command. Resume undoes it.
+func (s *Server) Pause() { _ = s.cmd.Process.Signal(syscall.SIGSTOP) }
+
+// Resume lets a paused server run again (SIGCONT).
+func (s *Server) Resume() { _ = s.cmd.Process.Signal(syscall.SIGCONT) }
+
+// Kill stops the server at once (SIGKILL), as a crash would. Idempotent.
+func (s *Server) Kill() {
+	if s.cmd == nil {
+		return
+	}
+	_ = s.cmd.Process.Kill()
+	<-s.done
+	s.cmd = nil
+}
+
+func freePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}

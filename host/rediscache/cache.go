@@ -1,0 +1,161 @@
+package rediscache
+
+import (
+	"context"
+	"crypto/cipher"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"golang.org/x/oauth2"
+
+	"github.com/tokenplug/tokenplug/plugin"
+)
+
+// Cache is a token cache in Redis shared by every process configured with
+// the same server and encryption key. It implements host.SharedCache; a
+// host.Registry given one with host.WithCache consults it on each fetch
+// and closes it when the registry closes. Safe for concurrent use.
+type Cache struct {
+	rdb     *redis.Client
+	prefix  string
+	nameKey []byte // HMAC key for key names
+	aead    cipher.AEAD
+	timeout time.Duration
+	now     func() time.Time
+	log     *slog.Logger
+	health  health
+}
+
+// Timing of the lease protocol.
+const (
+	// maxLease bounds a lease when the fetch has no deadline of its own; the
+	// host's fetch timeout (30s by default) normally sets it.
+	maxLease = 30 * time.Second
+	// minLease keeps a lease from expiring before the fetch can even start.
+	minLease = time.Second
+	// pollInterval is how often a waiting process re-reads Redis when no
+	// notification came: the holder may have died, its lease expired.
+	pollInterval = time.Second
+	// noExpiryTTL keeps a token that never expires in Redis for a day, so
+	// values of configurations no longer in use do not pile up.
+	noExpiryTTL = 24 * time.Hour
+)
+
+// releaseScript deletes the lease only if this process still holds it
+// (compare-and-delete: a lease that expired and was taken over belongs to
+// someone else), then wakes the waiting processes whatever happened.
+var releaseScript = redis.NewScript(`
+if redis.call("GET", KEYS[1]) == ARGV[1] then redis.call("DEL", KEYS[1]) end
+redis.call("PUBLISH", ARGV[2], "1")
+return 1`)
+
+// Token returns a token for key. It returns the stored token if it is
+// before its refresh point (the refresh_at hint the host sets on every
+// token it fetches) and is not rejected; rejected, if not empty, is an
+// access token a server refused. Otherwise the first process to take the
+// key's lease calls fetch and stores the result for the others, which wait
+// for it, bounded by ctx. If Redis fails or is slow, Token calls fetch
+// itself: Redis trouble never fails a call.
+func (c *Cache) Token(ctx context.Context, key, rejected string, fetch func(context.Context) (*oauth2.Token, error)) (*oauth2.Token, error) {
+	if c.health.skip(c.now()) {
+		return fetch(ctx)
+	}
+	tok, err := c.shared(ctx, key, rejected, fetch)
+	var re *redisError
+	if errors.As(err, &re) {
+		c.trouble(re)
+		return fetch(ctx)
+	}
+	return tok, err
+}
+
+// Close closes the connections to Redis.
+func (c *Cache) Close() error { return c.rdb.Close() }
+
+// shared runs the lease protocol: read, else lease and fetch, else wait for
+// the holder's value. Redis failures come back as *redisError.
+func (c *Cache) shared(ctx context.Context, key, rejected string, fetch func(context.Context) (*oauth2.Token, error)) (*oauth2.Token, error) {
+	lease := randomID()
+	var sub *redis.PubSub
+	defer func() {
+		if sub != nil {
+			_ = sub.Close()
+		}
+	}()
+	for {
+		tok, err := c.get(ctx, key)
+		if err != nil {
+			return nil, err
+		}
+		if tok != nil && tok.AccessToken != rejected && c.fresh(tok) {
+			return tok, nil
+		}
+		won, err := c.lease(ctx, key, lease)
+		if err != nil {
+			return nil, err
+		}
+		if won {
+			return c.fetchAndStore(ctx, key, lease, fetch)
+		}
+		if sub == nil {
+			// Subscribe, then read again: a value stored in between would
+			// otherwise go unnoticed until the next poll.
+			if sub, err = c.subscribe(ctx, key); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if err := c.await(ctx, sub); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// fresh reports whether a stored token may be used instead of fetching:
+// before its refresh point, as the host computed it when it was fetched.
+// A token with an expiry but no refresh point was not written by a host.
+func (c *Cache) fresh(tok *oauth2.Token) bool {
+	if tok.Expiry.IsZero() {
+		return true
+	}
+	now := c.now()
+	at := plugin.RefreshAtOf(tok)
+	return !at.IsZero() && now.Before(at) && now.Before(tok.Expiry)
+}
+
+// fetchAndStore fetches as the lease holder, stores the token, releases
+// the lease and wakes the waiters (who take over if the fetch failed).
+func (c *Cache) fetchAndStore(ctx context.Context, key, lease string, fetch func(context.Context) (*oauth2.Token, error)) (*oauth2.Token, error) {
+	tok, err := fetch(ctx)
+	// Store and release even if the caller gave up: the others wait on it.
+	bg := context.WithoutCancel(ctx)
+	if err == nil && tok != nil && tok.AccessToken != "" {
+		if serr := c.store(bg, key, tok); serr != nil {
+			c.trouble(serr)
+		}
+	}
+	if rerr := c.release(bg, key, lease); rerr != nil {
+		c.trouble(rerr)
+	}
+	return tok, err
+}
+
+func randomID() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
+	return hex.EncodeToString(b)
+}
+
+// leaseTTL covers the holder's fetch: until the fetch's deadline, within
+// [minLease, maxLease]. A holder that dies loses the lease this long after.
+func leaseTTL(ctx context.Context) time.Duration {
+	d := maxLease
+	if dl, ok := ctx.Deadline(); ok {
+		d = time.Until(dl)
+	}
+	return min(max(d, minLease), maxLease)
+}

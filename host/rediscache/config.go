@@ -1,0 +1,181 @@
+package rediscache
+
+import (
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/hkdf"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/redis/go-redis/v9/maintnotifications"
+)
+
+// Config configures a Cache. URL and EncryptionKey are required; the other
+// fields have useful zero values. The field docs name the YAML keys under
+// cache.redis that set them.
+type Config struct {
+	// URL is the server: redis://[user:password@]host:port/db, or rediss://
+	// for TLS (url).
+	URL string
+	// EncryptionKey is the base64 of 32 random bytes (encryption_key), e.g.
+	// from `openssl rand -base64 32`. Every process sharing tokens must use
+	// the same key; processes with different keys use different cache keys
+	// and never see each other's values.
+	EncryptionKey string
+	// KeyPrefix starts every Redis key the cache writes (key_prefix).
+	// Default "tokenplug/".
+	KeyPrefix string
+
+	// Logger receives the cache's few log lines (outage, recovery). Default
+	// slog.Default().
+	Logger *slog.Logger
+	// Timeout bounds each Redis call, so a slow Redis cannot stall a token
+	// fetch. Default 300ms.
+	Timeout time.Duration
+	// Now replaces time.Now, for tests.
+	Now func() time.Time
+}
+
+// SettingError is New's error for a bad setting. Setting is its config
+// path (cache.redis.url, cache.redis.encryption_key), so a config loader
+// can point at the line; Message never holds a password or key.
+type SettingError struct {
+	Setting string
+	Message string
+}
+
+func (e *SettingError) Error() string {
+	return "tokenplug/rediscache: " + e.Setting + ": " + e.Message
+}
+
+// DefaultKeyPrefix is the key prefix when Config.KeyPrefix is empty.
+const DefaultKeyPrefix = "tokenplug/"
+
+// defaultTimeout: a Redis on the same network answers in well under a
+// millisecond; 300ms rides out a hiccup yet keeps a dead Redis from
+// delaying a fetch noticeably.
+const defaultTimeout = 300 * time.Millisecond
+
+// keyLen is the size of encryption_key: AES-256.
+const keyLen = 32
+
+// HKDF labels: one secret, two independent keys (key names, value sealing).
+const (
+	labelNames  = "tokenplug cache key names v1"
+	labelValues = "tokenplug cache values v1"
+)
+
+// New returns a Cache for cfg. It does not connect: the first token fetch
+// does, and an unreachable Redis then only means fetching locally. A bad
+// URL or key is a *SettingError naming it; no error contains the password
+// or the key.
+func New(cfg Config) (*Cache, error) {
+	secret, err := decodeKey(cfg.EncryptionKey)
+	if err != nil {
+		return nil, &SettingError{Setting: "cache.redis.encryption_key", Message: err.Error()}
+	}
+	opt, err := parseURL(cfg.URL)
+	if err != nil {
+		return nil, &SettingError{Setting: "cache.redis.url", Message: err.Error()}
+	}
+	c := &Cache{prefix: cfg.KeyPrefix, log: cfg.Logger, timeout: cfg.Timeout, now: cfg.Now}
+	if c.prefix == "" {
+		c.prefix = DefaultKeyPrefix
+	}
+	if c.log == nil {
+		c.log = slog.Default()
+	}
+	if c.timeout <= 0 {
+		c.timeout = defaultTimeout
+	}
+	if c.now == nil {
+		c.now = time.Now
+	}
+	if c.nameKey, err = hkdf.Key(sha256.New, secret, nil, labelNames, keyLen); err != nil {
+		return nil, fmt.Errorf("tokenplug/rediscache: derive key: %w", err)
+	}
+	valueKey, err := hkdf.Key(sha256.New, secret, nil, labelValues, keyLen)
+	if err != nil {
+		return nil, fmt.Errorf("tokenplug/rediscache: derive key: %w", err)
+	}
+	block, err := aes.NewCipher(valueKey)
+	if err != nil {
+		return nil, fmt.Errorf("tokenplug/rediscache: %w", err)
+	}
+	if c.aead, err = cipher.NewGCM(block); err != nil {
+		return nil, fmt.Errorf("tokenplug/rediscache: %w", err)
+	}
+	tune(opt, c.timeout)
+	c.rdb = redis.NewClient(opt)
+	return c, nil
+}
+
+// decodeKey reads a base64 key, padded or not, standard or URL alphabet.
+// Its errors never quote the value.
+func decodeKey(s string) ([]byte, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil, errors.New("required: base64 of 32 random bytes (openssl rand -base64 32)")
+	}
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
+		b, err := enc.DecodeString(s)
+		if err != nil {
+			continue
+		}
+		if len(b) != keyLen {
+			return nil, fmt.Errorf("decodes to %d bytes, want %d (openssl rand -base64 32)", len(b), keyLen)
+		}
+		return b, nil
+	}
+	return nil, errors.New("not base64: want base64 of 32 random bytes (openssl rand -base64 32)")
+}
+
+// parseURL parses a redis:// or rediss:// URL with go-redis, keeping any
+// password out of the error.
+func parseURL(raw string) (*redis.Options, error) {
+	if raw == "" {
+		return nil, errors.New("required (redis://host:port/db or rediss://...)")
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // url.Error quotes the whole URL, password included
+		}
+		return nil, fmt.Errorf("not a URL: %v", err)
+	}
+	if u.Scheme != "redis" && u.Scheme != "rediss" {
+		return nil, fmt.Errorf("scheme %q: want redis:// or rediss://", u.Scheme)
+	}
+	opt, err := redis.ParseURL(raw)
+	if err != nil {
+		msg := err.Error()
+		if pw, ok := u.User.Password(); ok && pw != "" {
+			msg = strings.ReplaceAll(msg, pw, "xxxxx")
+		}
+		return nil, errors.New(msg)
+	}
+	return opt, nil
+}
+
+// tune makes every Redis call fail fast: the cache is an optimisation, and
+// a slow answer must turn into a local fetch rather than a slow request.
+func tune(opt *redis.Options, timeout time.Duration) {
+	opt.DialTimeout = timeout
+	opt.ReadTimeout = timeout
+	opt.WriteTimeout = timeout
+	opt.ContextTimeoutEnabled = true
+	opt.MaxRetries = -1   // a failed call falls back to a local fetch; retrying only delays it
+	opt.DialerRetries = 1 // likewise for a refused connection
+	opt.DisableIdentity = true
+	// Maintenance notifications are a Redis Cloud feature that runs extra
+	// machinery per connection; a token cache has no use for it.
+	opt.MaintNotificationsConfig = &maintnotifications.Config{Mode: maintnotifications.ModeDisabled}
+}

@@ -1,0 +1,50 @@
+// Package rediscache is a shared token cache on Redis: a second tier
+// behind each host.Source's in-memory cache, so that the replicas of a
+// service fetch one token from a vendor instead of one each, stay under the
+// vendor's rate limits during a rolling restart, and start even while the
+// vendor is down as long as a sibling holds a valid token.
+//
+//	c, err := rediscache.New(rediscache.Config{URL: "redis://cache:6379/0", EncryptionKey: key})
+//	reg := host.NewRegistry(host.WithCache(c)) // reg.Close closes c
+//
+// # When Redis is consulted
+//
+// Never on the hot path: a Source hands out its cached token with an atomic
+// load. Only when a Source has no fresh token (first use, refresh point
+// reached, token invalidated after a 401) does it ask the cache:
+//
+//  1. GET the key. A value that decrypts, is before its refresh point and is
+//     not the token just rejected is used as is: no upstream fetch.
+//  2. Otherwise SET key:lease NX PX <fetch timeout>. The winner fetches
+//     through the plugin, SETs the sealed token with PX = time to expiry,
+//     then deletes its lease if still its own and PUBLISHes on key:ready
+//     (one Lua script).
+//  3. The others SUBSCRIBE to key:ready and read again on each
+//     notification, or every second without one, until their context ends.
+//     A holder that died loses its lease when it expires; the next reader
+//     takes it over. A process refreshing a token it still holds waits the
+//     same way, so the fleet does not fetch, fail or back off in a storm.
+//
+// The refresh point is the host's (80% of the lifetime, or the provider's
+// hint), computed once by the process that fetched and stored with the
+// token, so every replica renews at the same moment.
+//
+// # What is stored
+//
+// Keys are <key_prefix><plugin>/<hex HMAC-SHA256 of the plugin name and its
+// sorted settings>, keyed with a key derived (HKDF) from encryption_key:
+// different credentials give different keys, and keys reveal no setting.
+// Values are the access token, its type, expiry, header and refresh point
+// as JSON, sealed with AES-256-GCM (key also derived from encryption_key,
+// random nonce, the Redis key as additional data). A value that does not
+// decrypt is ignored and overwritten. Lease values are random and
+// notifications carry nothing.
+//
+// # When Redis is down, slow or wiped
+//
+// Every Redis call is bounded by Config.Timeout (300ms). On a failure the
+// cache fetches locally, logs once per outage (and once when Redis is back),
+// and skips Redis for five seconds so a dead Redis does not cost a timeout
+// per fetch. No token request fails because of Redis. A wiped Redis is a
+// miss.
+package rediscache

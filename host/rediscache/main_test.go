@@ -1,0 +1,163 @@
+package rediscache_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/tokenplug/tokenplug/host"
+	"github.com/tokenplug/tokenplug/host/rediscache"
+	"github.com/tokenplug/tokenplug/internal/emulator"
+)
+
+var _ host.SharedCache = (*rediscache.Cache)(nil)
+
+// bins holds binaries built once for the package's tests.
+var bins = map[string]string{}
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "tokenplug-rediscache-test")
+	if err != nil {
+		panic(err)
+	}
+	code := func() int {
+		defer os.RemoveAll(dir)
+		for name, pkg := range map[string]string{
+			"iam":       "../../plugins/iam/cmd/tokenplug-iam",
+			"cachehost": "./internal/cachehost",
+		} {
+			out := filepath.Join(dir, "tokenplug-"+name)
+			if b, err := exec.Command("go", "build", "-o", out, pkg).CombinedOutput(); err != nil {
+				fmt.Fprintf(os.Stderr, "build %s: %v\n%s", pkg, err, b)
+				return 1
+			}
+			bins[name] = out
+		}
+		return m.Run()
+	}()
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintln(os.Stderr, "goleak:", err)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+// newKey returns a fresh encryption_key value.
+func newKey(t *testing.T) string {
+	t.Helper()
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	return base64.StdEncoding.EncodeToString(b)
+}
+
+// clock is a settable clock shared by the hosts, their caches and the
+// emulator, so tests reach refresh points without sleeping.
+type clock struct {
+	mu sync.Mutex // guards t
+	t  time.Time
+}
+
+func newClock() *clock { return &clock{t: time.Now()} }
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// iamServer is an IAM emulator on a loopback port that knows apikeys.
+func iamServer(t *testing.T, clk *clock, apikeys ...string) (*emulator.IAM, string) {
+	t.Helper()
+	emu := emulator.NewIAM()
+	emu.Now = clk.Now
+	for _, k := range apikeys {
+		emu.AddAPIKey(k)
+	}
+	srv := httptest.NewServer(emu)
+	t.Cleanup(srv.Close)
+	return emu, srv.URL + "/identity/token"
+}
+
+// logBuffer collects log lines, for counting and secret checks.
+type logBuffer struct {
+	mu  sync.Mutex // guards buf
+	buf bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+// replica is one host process's registry, in this test process.
+type replica struct {
+	reg  *host.Registry
+	src  *host.Source
+	logs *logBuffer
+}
+
+// newReplica returns a registry with a Redis cache and one IAM provider,
+// closed when the test ends.
+func newReplica(t *testing.T, redisURL, cacheKey string, clk *clock, tokenURL, apikey string) *replica {
+	t.Helper()
+	logs := &logBuffer{}
+	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug - 8}))
+	cache, err := rediscache.New(rediscache.Config{URL: redisURL, EncryptionKey: cacheKey, Logger: logger, Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := host.NewRegistry(host.WithLogger(logger), host.WithClock(clk.Now), host.WithCache(cache),
+		host.WithBackoff(host.Backoff{Base: time.Millisecond, Max: 5 * time.Millisecond}))
+	t.Cleanup(func() { reg.Close() })
+	err = reg.Register("watson", host.ProviderConfig{Path: bins["iam"], Settings: map[string]string{"apikey": apikey, "token_url": tokenURL}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := reg.Source("watson")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &replica{reg: reg, src: src, logs: logs}
+}
+
+func (r *replica) token(t *testing.T) string {
+	t.Helper()
+	tok, err := r.src.Token(ctxT(t))
+	if err != nil {
+		t.Fatalf("Token: %v", err)
+	}
+	return tok.AccessToken
+}
+
+func ctxT(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}

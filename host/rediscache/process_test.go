@@ -1,0 +1,102 @@
+package rediscache_test
+
+import (
+	"bufio"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tokenplug/tokenplug/host/internal/redistest"
+	"github.com/tokenplug/tokenplug/internal/emulator"
+)
+
+// hostProcess is a separate host process (cachehost) with its own
+// registry, plugin and Redis connection.
+type hostProcess struct {
+	cmd   *exec.Cmd
+	stdin io.WriteCloser
+	out   *bufio.Scanner
+}
+
+func startHost(t *testing.T, tokenURL, redisURL, apikey, cacheKey string) *hostProcess {
+	t.Helper()
+	cmd := exec.Command(bins["cachehost"], bins["iam"], tokenURL, redisURL)
+	cmd.Env = append(os.Environ(), "CACHEHOST_APIKEY="+apikey, "CACHEHOST_CACHE_KEY="+cacheKey)
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	p := &hostProcess{cmd: cmd, stdin: stdin, out: bufio.NewScanner(stdout)}
+	if line := p.line(t); line != "ready" {
+		t.Fatalf("cachehost said %q, want ready", line)
+	}
+	return p
+}
+
+func (p *hostProcess) line(t *testing.T) string {
+	t.Helper()
+	if !p.out.Scan() {
+		t.Fatalf("cachehost exited early: %v", p.out.Err())
+	}
+	return strings.TrimSpace(p.out.Text())
+}
+
+// ask lets the process ask for its token; line then reads it.
+func (p *hostProcess) ask() { _, _ = io.WriteString(p.stdin, "go\n") }
+
+func TestSeparateHostProcessesFetchOneTokenBetweenThem(t *testing.T) {
+	srv, clk := redistest.Start(t), newClock()
+	emu, tokenURL := iamServer(t, clk, "key-A")
+	// A vendor endpoint that takes a moment, as real ones do, so that all
+	// the processes ask while the first fetch is in flight.
+	emu.Faults.Set(emulator.Fault{Latency: 300 * time.Millisecond})
+	cacheKey := newKey(t)
+
+	const n = 4
+	procs := make([]*hostProcess, n)
+	for i := range procs {
+		procs[i] = startHost(t, tokenURL, srv.URL(), "key-A", cacheKey)
+	}
+	for _, p := range procs { // every plugin is up: now all ask at once
+		p.ask()
+	}
+	tokens := make([]string, n)
+	var wg sync.WaitGroup
+	for i, p := range procs {
+		wg.Go(func() { tokens[i] = p.line(t) })
+	}
+	wg.Wait()
+	if got := emu.Issued(); got != 1 {
+		t.Fatalf("IAM issued %d tokens to %d host processes, want 1", got, n)
+	}
+	for i, tok := range tokens {
+		if tok != tokens[0] {
+			t.Fatalf("process %d got another token", i)
+		}
+	}
+	if err := emu.Verify(tokens[0]); err != nil {
+		t.Fatal(err)
+	}
+
+	late := startHost(t, tokenURL, srv.URL(), "key-A", cacheKey)
+	late.ask()
+	if tok := late.line(t); tok != tokens[0] {
+		t.Fatal("a process started later did not get the token from Redis")
+	}
+	if got := emu.Issued(); got != 1 {
+		t.Fatalf("IAM issued %d tokens, want still 1", got)
+	}
+}

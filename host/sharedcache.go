@@ -1,0 +1,86 @@
+package host
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+
+	"golang.org/x/oauth2"
+
+	"github.com/tokenplug/tokenplug/plugin"
+)
+
+// SharedCache is a token cache shared by many processes (the replicas of a
+// service), a second tier behind each Source's in-memory cache: a Source
+// consults it only when it has no fresh token, never on the hot path.
+// rediscache.Cache implements it; set one with WithCache.
+//
+// Implementations must be safe for concurrent use, must not let their own
+// trouble fail a call (fetch instead), and must never store a token in the
+// clear or a setting value in a key.
+type SharedCache interface {
+	// Key names a provider configuration in the cache: two configurations
+	// share tokens exactly when their plugin name and settings are equal.
+	// It is called once per provider, at Register.
+	Key(plugin string, settings map[string]string) string
+	// Token returns a token for key: a stored one if it is before its
+	// refresh point (plugin.RefreshAtOf, which the host sets on every
+	// fetched token) and its access token is not rejected, else one from
+	// fetch, which it stores for the other processes. rejected is empty
+	// unless a server refused the token the caller had. ctx bounds the
+	// call, including any wait for another process's fetch.
+	Token(ctx context.Context, key, rejected string, fetch func(context.Context) (*oauth2.Token, error)) (*oauth2.Token, error)
+	// Close releases the cache's resources; the Registry calls it on Close.
+	Close() error
+}
+
+// shared puts the shared cache, if any, in front of a provider's fetch.
+//
+// Every token fetched upstream gets the refresh point this host computes
+// for it (newEntry: 80% of its lifetime or the provider's hint) as its
+// refresh_at hint before it is stored, so every process renews it at the
+// same moment, by the same rule, and one fetch serves them all.
+func (o *options) shared(cfg ProviderConfig, fetch fetchFunc) fetchFunc {
+	if o.cache == nil {
+		return fetch
+	}
+	key := o.cache.Key(cachePluginName(cfg), cfg.Settings)
+	// last is the token this provider last got: with force, it is the one
+	// just invalidated, which must not come back from the cache.
+	var last atomic.Pointer[oauth2.Token]
+	return func(ctx context.Context, force bool) (*oauth2.Token, error) {
+		rejected := ""
+		if l := last.Load(); force && l != nil {
+			rejected = l.AccessToken
+		}
+		tok, err := o.cache.Token(ctx, key, rejected, func(ctx context.Context) (*oauth2.Token, error) {
+			tok, err := fetch(ctx, force)
+			if err != nil || tok == nil {
+				return tok, err
+			}
+			if e := newEntry(tok, o.now(), o); !e.refreshAt.IsZero() {
+				tok = plugin.WithRefreshAt(tok, e.refreshAt)
+			}
+			return tok, nil
+		})
+		if err == nil && tok != nil {
+			last.Store(tok)
+		}
+		return tok, err
+	}
+}
+
+// cachePluginName is the plugin part of a provider's cache identity: its
+// plugin name, or for an explicit binary path, the name the binary's
+// tokenplug-<name> file name implies.
+func cachePluginName(cfg ProviderConfig) string {
+	if cfg.Plugin != "" {
+		return cfg.Plugin
+	}
+	name := strings.TrimPrefix(filepath.Base(cfg.Path), "tokenplug-")
+	if !validName.MatchString(name) {
+		return "plugin"
+	}
+	return name
+}

@@ -1,0 +1,249 @@
+package plugin
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	goplugin "github.com/hashicorp/go-plugin"
+	"golang.org/x/oauth2"
+	"google.golang.org/grpc"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+
+	"github.com/tokenplug/tokenplug/internal/grpctest"
+)
+
+// stubProvider is a provider whose Configure and Token do what a test says.
+type stubProvider struct {
+	configure func(map[string]string) (oauth2.TokenSource, error)
+}
+
+func (stubProvider) Describe() Description {
+	return Description{Name: "stub", Version: "0.0.1", Settings: []Setting{
+		{Key: "api_key", Required: true, Secret: true},
+		{Key: "mode", Default: "normal"},
+	}}
+}
+
+func (p stubProvider) Configure(_ context.Context, s map[string]string) (oauth2.TokenSource, error) {
+	return p.configure(s)
+}
+
+// tokenFunc is a ContextTokenSource made of a function.
+type tokenFunc func(context.Context) (*oauth2.Token, error)
+
+func (f tokenFunc) Token() (*oauth2.Token, error)                           { return f(context.Background()) }
+func (f tokenFunc) TokenContext(ctx context.Context) (*oauth2.Token, error) { return f(ctx) }
+
+// dial serves p over real gRPC with TLS on 127.0.0.1 and returns the host's
+// client for it, as go-plugin would hand it out.
+func dial(t *testing.T, p Provider) *Client {
+	t.Helper()
+	gp := &GRPCPlugin{Impl: p}
+	srv, err := grpctest.Start(grpctest.Config{Register: func(s *grpc.Server) {
+		if err := gp.GRPCServer(nil, s); err != nil {
+			t.Fatal(err)
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	srv.Health().SetServingStatus(goplugin.GRPCServiceName, healthpb.HealthCheckResponse_SERVING)
+	conn, err := grpc.NewClient(srv.Addr(), grpc.WithTransportCredentials(srv.ClientCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	c, err := gp.GRPCClient(context.Background(), nil, conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.(*Client)
+}
+
+func ctx(t *testing.T) context.Context {
+	c, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	t.Cleanup(cancel)
+	return c
+}
+
+func TestTokenRoundTripKeepsHeaderRefreshAtAndExpiry(t *testing.T) {
+	expiry := time.UnixMilli(time.Now().Add(time.Hour).UnixMilli()) // the wire has milliseconds
+	refresh := expiry.Add(-10 * time.Minute)
+	tests := map[string]*oauth2.Token{
+		"bearer with expiry": {AccessToken: "a", TokenType: "Bearer", Expiry: expiry},
+		"no expiry":          {AccessToken: "b", TokenType: "Bearer"},
+		"raw header and refresh hint": WithRefreshAt(WithHeader(
+			&oauth2.Token{AccessToken: "c", Expiry: expiry}, "Ocp-Apim-Subscription-Key"), refresh),
+	}
+	for name, want := range tests {
+		t.Run(name, func(t *testing.T) {
+			c := dial(t, stubProvider{configure: func(map[string]string) (oauth2.TokenSource, error) {
+				return oauth2.StaticTokenSource(want), nil
+			}})
+			if err := c.Configure(ctx(t), map[string]string{"api_key": "k"}); err != nil {
+				t.Fatal(err)
+			}
+			got, err := c.Token(ctx(t), false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.AccessToken != want.AccessToken || got.TokenType != want.TokenType || !got.Expiry.Equal(want.Expiry) ||
+				HeaderOf(got) != HeaderOf(want) || !RefreshAtOf(got).Equal(RefreshAtOf(want)) {
+				t.Fatalf("got %+v header %q refresh %v; want %+v header %q refresh %v",
+					got, HeaderOf(got), RefreshAtOf(got), want, HeaderOf(want), RefreshAtOf(want))
+			}
+		})
+	}
+}
+
+func TestWithHeaderAndWithRefreshAtKeepEachOther(t *testing.T) {
+	at := time.Now()
+	tok := WithHeader(WithRefreshAt(&oauth2.Token{AccessToken: "x"}, at), "X-Key")
+	if HeaderOf(tok) != "X-Key" || !RefreshAtOf(tok).Equal(at) {
+		t.Fatalf("header %q refresh %v", HeaderOf(tok), RefreshAtOf(tok))
+	}
+	if plain := (&oauth2.Token{AccessToken: "x"}); HeaderOf(plain) != "" || !RefreshAtOf(plain).IsZero() {
+		t.Fatal("a plain token has extras")
+	}
+}
+
+func TestConfigureAppliesTheSchemaAndReturnsSettingErrorsByKey(t *testing.T) {
+	var got map[string]string
+	c := dial(t, stubProvider{configure: func(s map[string]string) (oauth2.TokenSource, error) {
+		got = s
+		if s["mode"] != "normal" && s["mode"] != "fast" {
+			return nil, errors.Join(Errorf("mode", "not normal or fast"), SettingError{Key: "api_key", Message: "does not fit mode"})
+		}
+		return oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "t"}), nil
+	}})
+	if err := c.Configure(ctx(t), map[string]string{"api_key": "k"}); err != nil || got["mode"] != "normal" {
+		t.Fatalf("defaults: %v, provider saw %v", err, got)
+	}
+	for name, tt := range map[string]struct {
+		settings map[string]string
+		keys     []string
+	}{
+		"missing required":         {map[string]string{}, []string{"api_key"}},
+		"undeclared key":           {map[string]string{"api_key": "k", "extra": "x"}, []string{"extra"}},
+		"provider's joined errors": {map[string]string{"api_key": "k", "mode": "slow"}, []string{"mode", "api_key"}},
+	} {
+		err := c.Configure(ctx(t), tt.settings)
+		var se SettingErrors
+		if !errors.As(err, &se) {
+			t.Errorf("%s: %v, want SettingErrors", name, err)
+			continue
+		}
+		var keys []string
+		for _, e := range se {
+			keys = append(keys, e.Key)
+		}
+		if !slices.Equal(keys, tt.keys) {
+			t.Errorf("%s: keys %v, want %v", name, keys, tt.keys)
+		}
+	}
+}
+
+func TestTokenBeforeConfigureIsAConfigurationError(t *testing.T) {
+	c := dial(t, stubProvider{})
+	if _, err := c.Token(ctx(t), false); !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), "stub: not configured") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestTokenErrorsKeepTheirClassAcrossTheConnection(t *testing.T) {
+	c := dial(t, stubProvider{configure: func(map[string]string) (oauth2.TokenSource, error) {
+		return tokenFunc(func(context.Context) (*oauth2.Token, error) {
+			return nil, RateLimited(errors.New("upstream returned 429"), 9*time.Second)
+		}), nil
+	}})
+	if err := c.Configure(ctx(t), map[string]string{"api_key": "k"}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := c.Token(ctx(t), false)
+	if !errors.Is(err, ErrRateLimited) || RetryAfterOf(err) != 9*time.Second {
+		t.Fatalf("got %v (retry-after %v)", err, RetryAfterOf(err))
+	}
+}
+
+func TestTheHostsDeadlineReachesTheTokenSource(t *testing.T) {
+	c := dial(t, stubProvider{configure: func(map[string]string) (oauth2.TokenSource, error) {
+		return tokenFunc(func(ctx context.Context) (*oauth2.Token, error) {
+			<-ctx.Done() // an upstream that never answers
+			return nil, ctx.Err()
+		}), nil
+	}})
+	if err := c.Configure(ctx(t), map[string]string{"api_key": "k"}); err != nil {
+		t.Fatal(err)
+	}
+	short, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if _, err := c.Token(short, false); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("got %v, want a deadline error", err)
+	}
+}
+
+func TestAProviderPanicBecomesAnErrorAndThePluginKeepsServing(t *testing.T) {
+	calls := 0
+	c := dial(t, stubProvider{configure: func(s map[string]string) (oauth2.TokenSource, error) {
+		if s["mode"] == "fast" {
+			panic("configure exploded")
+		}
+		return tokenFunc(func(context.Context) (*oauth2.Token, error) {
+			if calls++; calls == 1 {
+				var m map[string]int
+				m["boom"]++ // a nil map write: a real runtime panic
+			}
+			return &oauth2.Token{AccessToken: "after"}, nil
+		}), nil
+	}})
+	if err := c.Configure(ctx(t), map[string]string{"api_key": "k", "mode": "fast"}); err == nil || !strings.Contains(err.Error(), "provider panicked: configure exploded") {
+		t.Fatalf("configure: %v", err)
+	}
+	if err := c.Configure(ctx(t), map[string]string{"api_key": "k"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Token(ctx(t), false); err == nil || !strings.Contains(err.Error(), "provider panicked: assignment to entry in nil map") {
+		t.Fatalf("token: %v", err)
+	}
+	if tok, err := c.Token(ctx(t), false); err != nil || tok.AccessToken != "after" {
+		t.Fatalf("after the panic: %v, %v", tok, err)
+	}
+	if err := c.Ping(ctx(t)); err != nil {
+		t.Fatalf("ping after the panic: %v", err)
+	}
+}
+
+func TestAnEmptyTokenOrNoSourceIsAnError(t *testing.T) {
+	c := dial(t, stubProvider{configure: func(s map[string]string) (oauth2.TokenSource, error) {
+		if s["mode"] == "fast" {
+			return nil, nil
+		}
+		return oauth2.StaticTokenSource(&oauth2.Token{}), nil
+	}})
+	if err := c.Configure(ctx(t), map[string]string{"api_key": "k", "mode": "fast"}); err == nil || !strings.Contains(err.Error(), "returned no token source") {
+		t.Fatalf("configure: %v", err)
+	}
+	if err := c.Configure(ctx(t), map[string]string{"api_key": "k"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Token(ctx(t), false); err == nil || !strings.Contains(err.Error(), "returned no token") {
+		t.Fatalf("token: %v", err)
+	}
+}
+
+func TestDescribeCrossesTheWire(t *testing.T) {
+	c := dial(t, stubProvider{})
+	d, err := c.Describe(ctx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := stubProvider{}.Describe()
+	if d.Name != want.Name || d.Version != want.Version || !slices.Equal(d.Settings, want.Settings) {
+		t.Fatalf("got %+v, want %+v", d, want)
+	}
+}

@@ -1,0 +1,35 @@
+// Package plugintest is a conformance kit for tokenplug provider plugins.
+// A plugin author calls it from their own go test:
+//
+//	func TestConformance(t *testing.T) {
+//		plugintest.Run(t, plugintest.Config{
+//			Package:  "./cmd/tokenplug-acme",            // or Binary: a built plugin
+//			Settings: map[string]string{"api_key": "k"}, // settings that work
+//		})
+//	}
+//
+//	func TestProvider(t *testing.T) {
+//		plugintest.RunProvider(t, acme.Provider{}, map[string]string{"api_key": "k"})
+//	}
+//
+// Run builds the plugin (or takes the binary), launches it through the real
+// tokenplug host and checks, each in its own sub-test, what hosts and users
+// rely on: the "describe" command prints the schema as JSON and nothing
+// else; the description is well-formed (a lower-case name, a version,
+// unique snake_case keys, no required key with a default); Configure
+// rejects each missing required setting and an undeclared one by key; Token
+// returns a usable token with a sane expiry, twice; the plugin writes
+// nothing to stdout; and no secret setting value, nor the token, appears in
+// the plugin's stderr or the host's logs, even when a secret is wrong.
+//
+// RunProvider makes the in-process subset of those checks, with no binary:
+// fast enough for every unit test run.
+//
+// Settings are the test's own: point them at a local emulator of the
+// vendor (httptest), never at a real endpoint with real credentials. Run
+// launches the plugin with a clean environment, as the host does.
+//
+// Findings a host could live with (a setting whose name looks secret but is
+// not marked Secret, a token valid for more than a year) are logged with
+// t.Log, not failed.
+package plugintest

@@ -1,0 +1,263 @@
+package plugintest
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+	"golang.org/x/oauth2"
+
+	"github.com/tokenplug/tokenplug/plugin"
+	"github.com/tokenplug/tokenplug/plugins/symphony"
+)
+
+var bins = map[string]string{} // plugin binaries built once for this package
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "plugintest")
+	if err != nil {
+		panic(err)
+	}
+	code := func() int {
+		defer os.RemoveAll(dir)
+		for name, pkg := range map[string]string{
+			"symphony": "../../plugins/symphony/cmd/tokenplug-symphony",
+			"fault":    "../../internal/faultplugin",
+		} {
+			out := filepath.Join(dir, "tokenplug-"+name)
+			if b, err := exec.Command("go", "build", "-o", out, pkg).CombinedOutput(); err != nil {
+				fmt.Fprintf(os.Stderr, "build %s: %v\n%s", pkg, err, b)
+				return 1
+			}
+			bins[name] = out
+		}
+		return m.Run()
+	}()
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintln(os.Stderr, "goleak:", err)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+func symphonySettings(t *testing.T) map[string]string {
+	t.Helper()
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pemKey := pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})
+	return map[string]string{"private_key": string(pemKey), "public_key_name": "acme"}
+}
+
+// The kit passes a real, well-behaved plugin: built from its package, and
+// as a binary, with a token check of the caller's own.
+func TestRunPassesTheSymphonyPlugin(t *testing.T) {
+	settings := symphonySettings(t)
+	checked := false
+	Run(t, Config{
+		Package:  "../../plugins/symphony/cmd/tokenplug-symphony",
+		Settings: settings,
+		CheckToken: func(t *testing.T, tok *oauth2.Token) {
+			checked = true
+			if _, ok := plugin.JWTExpiry(tok.AccessToken); !ok {
+				t.Errorf("not a JWT with exp")
+			}
+		},
+	})
+	if !checked {
+		t.Error("CheckToken was not called")
+	}
+}
+
+func TestRunProviderPassesTheSymphonyProvider(t *testing.T) {
+	RunProvider(t, symphony.Provider{}, symphonySettings(t))
+}
+
+func TestDescribeCommandRejectsStrayStdout(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if d, err := describeCommand(ctx, bins["fault"]); err != nil || d.Name != "fault" {
+		t.Fatalf("clean plugin: %+v, %v", d, err)
+	}
+	// A plugin that prints before plugin.Serve: the describe output, and
+	// the handshake, are broken.
+	noisy := filepath.Join(t.TempDir(), "tokenplug-noisy")
+	script := fmt.Sprintf("#!/bin/sh\necho 'starting up'\nexec %q \"$@\"\n", bins["fault"])
+	if err := os.WriteFile(noisy, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := describeCommand(ctx, noisy); err == nil || !strings.Contains(err.Error(), "not the schema JSON") {
+		t.Fatalf("noisy plugin: %v", err)
+	}
+}
+
+func TestRunRawSeesWhatTheHostHides(t *testing.T) {
+	const password = "hunter2-correct-horse"
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	tests := []struct {
+		behavior string
+		check    func(t *testing.T, out rawOutput)
+	}{
+		{"ok", func(t *testing.T, out rawOutput) {
+			if out.stdout != "" || strings.Contains(out.stderr, password) {
+				t.Errorf("a clean plugin: stdout %q, secret in stderr %v", out.stdout, strings.Contains(out.stderr, password))
+			}
+		}},
+		{"stdout", func(t *testing.T, out rawOutput) {
+			if !strings.Contains(out.stdout, "garbage on stdout") {
+				t.Errorf("stdout after the handshake not seen: %q", out.stdout)
+			}
+		}},
+		{"logsecret", func(t *testing.T, out rawOutput) {
+			r := &recorder{}
+			checkNoSecrets(r, "stderr", out.stderr, map[string]string{`secret setting "password"`: password})
+			if len(r.errs) != 1 || strings.Contains(r.errs[0], password) || !strings.Contains(r.errs[0], `"password"`) {
+				t.Errorf("secret in the plugin's log: reported %q", r.errs)
+			}
+		}},
+		{"permanent", func(t *testing.T, out rawOutput) {
+			if len(out.errs) != 1 || !strings.Contains(out.errs[0].Error(), password) {
+				t.Errorf("the careless error with the secret, unredacted: %v", out.errs)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.behavior, func(t *testing.T) {
+			out, _, err := runRaw(ctx, bins["fault"], map[string]string{"behavior": tt.behavior, "password": password})
+			if err != nil {
+				t.Fatal(err)
+			}
+			tt.check(t, out)
+		})
+	}
+}
+
+// recorder is a reporter that keeps what the checks report.
+type recorder struct{ errs, logs []string }
+
+func (r *recorder) Helper() {}
+func (r *recorder) Errorf(format string, args ...any) {
+	r.errs = append(r.errs, fmt.Sprintf(format, args...))
+}
+func (r *recorder) Logf(format string, args ...any) {
+	r.logs = append(r.logs, fmt.Sprintf(format, args...))
+}
+
+func TestCheckDescription(t *testing.T) {
+	good := plugin.Description{Name: "acme-sso", Version: "1.0.0", Settings: []plugin.Setting{
+		{Key: "api_key", Description: "key", Required: true, Secret: true},
+		{Key: "token_url", Description: "url", Default: "https://x"},
+		{Key: "public_key_name", Description: "name"},
+	}}
+	tests := []struct {
+		name       string
+		mutate     func(d *plugin.Description)
+		errs, logs string // a substring of the one report expected; "" none
+	}{
+		{"a good description", func(*plugin.Description) {}, "", ""},
+		{"empty name", func(d *plugin.Description) { d.Name = "" }, `name ""`, ""},
+		{"upper-case name", func(d *plugin.Description) { d.Name = "Acme" }, `name "Acme"`, ""},
+		{"no version", func(d *plugin.Description) { d.Version = " " }, "version is empty", ""},
+		{"camelCase key", func(d *plugin.Description) { d.Settings[1].Key = "tokenURL" }, `"tokenURL" is not snake_case`, ""},
+		{"duplicate key", func(d *plugin.Description) { d.Settings[2].Key = "api_key"; d.Settings[2].Secret = true },
+			`"api_key" is declared twice`, ""},
+		{"required with default", func(d *plugin.Description) { d.Settings[1].Required = true }, "required and has a default", ""},
+		{"secret not marked", func(d *plugin.Description) { d.Settings[0].Secret = false }, "", "looks like a secret"},
+		{"no setting description", func(d *plugin.Description) { d.Settings[1].Description = "" }, "", "has no description"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := good
+			d.Settings = append([]plugin.Setting(nil), good.Settings...)
+			tt.mutate(&d)
+			r := &recorder{}
+			checkDescription(r, d)
+			expectOne(t, "errors", r.errs, tt.errs)
+			expectOne(t, "logs", r.logs, tt.logs)
+		})
+	}
+}
+
+func expectOne(t *testing.T, what string, got []string, want string) {
+	t.Helper()
+	switch {
+	case want == "" && len(got) > 0:
+		t.Errorf("%s: %q, want none", what, got)
+	case want != "" && (len(got) != 1 || !strings.Contains(got[0], want)):
+		t.Errorf("%s: %q, want one containing %q", what, got, want)
+	}
+}
+
+func TestLooksSecret(t *testing.T) {
+	for key, want := range map[string]bool{
+		"api_key": true, "apikey": true, "client_secret": true, "private_key": true, "subscription_key": true,
+		"password": true, "refresh_token": true, "jwt": true, "token": true,
+		"token_url": false, "public_key_name": false, "client_id": false, "region": false, "header": false, "public_key": false,
+		"private_key_file": false, "client_secret_path": false, "secret_name": false,
+	} {
+		if got := looksSecret(key); got != want {
+			t.Errorf("looksSecret(%q) = %v, want %v", key, got, want)
+		}
+	}
+}
+
+func TestCheckToken(t *testing.T) {
+	now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	hour := now.Add(time.Hour)
+	tests := []struct {
+		name       string
+		tok        *oauth2.Token
+		errs, logs string
+	}{
+		{"bearer with expiry", &oauth2.Token{AccessToken: "t", TokenType: "Bearer", Expiry: hour}, "", ""},
+		{"never expires", &oauth2.Token{AccessToken: "t"}, "", ""},
+		{"raw header and hint", plugin.WithRefreshAt(plugin.WithHeader(&oauth2.Token{AccessToken: "t", Expiry: hour}, "X-Api-Key"), now.Add(50*time.Minute)), "", ""},
+		{"nil", nil, "empty access token", ""},
+		{"empty", &oauth2.Token{}, "empty access token", ""},
+		{"trailing newline", &oauth2.Token{AccessToken: "t\n"}, "control characters", ""},
+		{"already expired", &oauth2.Token{AccessToken: "t", Expiry: now.Add(-time.Second)}, "not in the future", ""},
+		{"expiry in ms read as s", &oauth2.Token{AccessToken: "t", Expiry: now.AddDate(50, 0, 0)}, "", "more than a year"},
+		{"bad header", plugin.WithHeader(&oauth2.Token{AccessToken: "t"}, "X Key"), "not a valid HTTP header name", ""},
+		{"hint after expiry", plugin.WithRefreshAt(&oauth2.Token{AccessToken: "t", Expiry: hour}, hour), "not before expiry", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &recorder{}
+			checkToken(r, tt.tok, now)
+			expectOne(t, "errors", r.errs, tt.errs)
+			expectOne(t, "logs", r.logs, tt.logs)
+		})
+	}
+}
+
+func TestCheckRejected(t *testing.T) {
+	for name, tt := range map[string]struct {
+		err  error
+		want string
+	}{
+		"named":         {plugin.Errorf("region", "required"), ""},
+		"accepted":      {nil, "accepted"},
+		"other key":     {plugin.Errorf("zone", "required"), `want "region"`},
+		"not a setting": {plugin.Permanent(fmt.Errorf("no")), "configuration error"},
+	} {
+		r := &recorder{}
+		checkRejected(r, tt.err, "region")
+		if tt.want == "" && len(r.errs) > 0 || tt.want != "" && !strings.Contains(strings.Join(r.errs, "\n"), tt.want) {
+			t.Errorf("%s: %q, want %q", name, r.errs, tt.want)
+		}
+	}
+}
