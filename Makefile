@@ -8,6 +8,12 @@ GO ?= go
 test: vet
 	$(GO) test -race -count=1 ./...
 	cd examples/thirdparty && $(GO) test -race -count=1 ./...
+	# every benchmark runs once, so none can rot (numbers: make bench)
+	$(GO) test -run '^$$' -bench . -benchtime 1x ./...
+
+# bench reproduces BENCHMARKS.md (COUNT=10 by default; see scripts/bench.sh).
+bench:
+	scripts/bench.sh
 
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
