@@ -89,6 +89,7 @@ func TestHungPluginIsDetectedKilledAndRestarted(t *testing.T) {
 	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
 		t.Fatal(err)
 	}
+	waitState(t, pid, "T") // the signal is delivered asynchronously
 	src.Invalidate(tok)
 	newTok, err := src.Token(ctxT(t))
 	if err != nil {
@@ -212,5 +213,18 @@ func TestPluginOfAnotherProtocolVersionIsRefusedNamingBoth(t *testing.T) {
 	_, err := mustSource(t, reg, "v2", host.ProviderConfig{Path: bin}).Token(ctxT(t))
 	if !errors.Is(err, plugin.ErrConfig) || !strings.Contains(err.Error(), "speaks tokenplug plugin protocol 2; this host speaks 1") {
 		t.Fatalf("err = %v, want a configuration error naming both versions", err)
+	}
+}
+
+func TestSlowFetchDoesNotReplaceAHealthyPlugin(t *testing.T) {
+	reg, _ := newRegistry(t, host.WithFetchTimeout(500*time.Millisecond))
+	src := faultSource(t, reg, "hang", "hang")
+	if _, err := src.Token(ctxT(t)); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v, want the fetch timeout", err)
+	}
+	// The hung call's plugin still answers health checks (only its Token
+	// hangs), so it is kept: a slow vendor is not a broken plugin.
+	if _, err := src.Describe(ctxT(t)); err != nil {
+		t.Fatalf("plugin replaced or broken after a slow fetch: %v", err)
 	}
 }

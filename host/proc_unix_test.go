@@ -8,6 +8,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // processAlive reports whether pid runs and is not a zombie.
@@ -30,4 +31,20 @@ func mustAtoi(t *testing.T, s string) int {
 		t.Fatalf("%q is not a pid", s)
 	}
 	return n
+}
+
+// waitState waits until pid's state in /proc is state (e.g. "T": stopped).
+func waitState(t *testing.T, pid int, state string) {
+	t.Helper()
+	for range 500 {
+		b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+		if err != nil {
+			return // not Linux: nothing to wait on
+		}
+		if f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:])); len(f) > 0 && f[0] == state {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("process %d never reached state %s", pid, state)
 }

@@ -103,12 +103,15 @@ func (p *process) token(ctx context.Context, force bool) (*oauth2.Token, error) 
 		return nil, err
 	}
 	tok, err := inst.rpc.Token(ctx, force)
-	if err == nil || plugin.KindOf(err) != plugin.KindTemporary || ctx.Err() != nil || p.alive(inst) {
+	if err == nil || plugin.KindOf(err) != plugin.KindTemporary || errors.Is(ctx.Err(), context.Canceled) || p.alive(inst) {
 		// A classified error came from a live plugin: the upstream's word.
 		return tok, p.red.redactErr(err)
 	}
-	p.log.Warn("plugin died during a fetch; restarting it", "error", p.red.redact(err.Error()))
+	p.log.Warn("plugin died or hung during a fetch; replacing it", "error", p.red.redact(err.Error()))
 	p.discard(inst)
+	if ctx.Err() != nil {
+		return nil, p.red.redactErr(err) // no time left; the next fetch starts a new plugin
+	}
 	if inst, err = p.get(ctx); err != nil {
 		return nil, err
 	}
