@@ -3,52 +3,25 @@ package host_test
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"log/slog"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
-
 	"github.com/tokenplug/tokenplug/host"
+	"github.com/tokenplug/tokenplug/internal/testbin"
 )
 
 // bins holds plugin binaries built once for the package's tests.
 var bins = map[string]string{}
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "tokenplug-host-test")
-	if err != nil {
-		panic(err)
-	}
-	code := func() int {
-		defer os.RemoveAll(dir)
-		for name, pkg := range map[string]string{
-			"symphony": "../plugins/symphony/cmd/tokenplug-symphony",
-			"fault":    "../internal/faultplugin",
-			"iam":      "../plugins/iam/cmd/tokenplug-iam",
-			"hostproc": "./internal/hostproc",
-		} {
-			out := filepath.Join(dir, "tokenplug-"+name)
-			if b, err := exec.Command("go", "build", "-o", out, pkg).CombinedOutput(); err != nil {
-				fmt.Fprintf(os.Stderr, "build %s: %v\n%s", pkg, err, b)
-				return 1
-			}
-			bins[name] = out
-		}
-		return m.Run()
-	}()
-	if code == 0 {
-		if err := goleak.Find(); err != nil {
-			fmt.Fprintln(os.Stderr, "goleak:", err)
-			code = 1
-		}
-	}
-	os.Exit(code)
+	testbin.Main(m, bins, map[string]string{
+		"symphony": "../plugins/symphony/cmd/tokenplug-symphony",
+		"fault":    "../internal/faultplugin",
+		"iam":      "../plugins/iam/cmd/tokenplug-iam",
+		"hostproc": "./internal/hostproc",
+	})
 }
 
 // logBuffer collects every log line at every level, for secret checks.

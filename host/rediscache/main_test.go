@@ -5,21 +5,16 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
-	"fmt"
 	"log/slog"
 	"net/http/httptest"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
-
 	"github.com/tokenplug/tokenplug/host"
 	"github.com/tokenplug/tokenplug/host/rediscache"
 	"github.com/tokenplug/tokenplug/internal/emulator"
+	"github.com/tokenplug/tokenplug/internal/testbin"
 )
 
 var _ host.SharedCache = (*rediscache.Cache)(nil)
@@ -28,32 +23,10 @@ var _ host.SharedCache = (*rediscache.Cache)(nil)
 var bins = map[string]string{}
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "tokenplug-rediscache-test")
-	if err != nil {
-		panic(err)
-	}
-	code := func() int {
-		defer os.RemoveAll(dir)
-		for name, pkg := range map[string]string{
-			"iam":       "../../plugins/iam/cmd/tokenplug-iam",
-			"cachehost": "./internal/cachehost",
-		} {
-			out := filepath.Join(dir, "tokenplug-"+name)
-			if b, err := exec.Command("go", "build", "-o", out, pkg).CombinedOutput(); err != nil {
-				fmt.Fprintf(os.Stderr, "build %s: %v\n%s", pkg, err, b)
-				return 1
-			}
-			bins[name] = out
-		}
-		return m.Run()
-	}()
-	if code == 0 {
-		if err := goleak.Find(); err != nil {
-			fmt.Fprintln(os.Stderr, "goleak:", err)
-			code = 1
-		}
-	}
-	os.Exit(code)
+	testbin.Main(m, bins, map[string]string{
+		"iam":       "../../plugins/iam/cmd/tokenplug-iam",
+		"cachehost": "./internal/cachehost",
+	})
 }
 
 // newKey returns a fresh encryption_key value.

@@ -8,15 +8,14 @@ import (
 	"encoding/pem"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
 	"golang.org/x/oauth2"
 
+	"github.com/tokenplug/tokenplug/internal/testbin"
 	"github.com/tokenplug/tokenplug/plugin"
 	"github.com/tokenplug/tokenplug/plugins/symphony"
 )
@@ -24,32 +23,10 @@ import (
 var bins = map[string]string{} // plugin binaries built once for this package
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "plugintest")
-	if err != nil {
-		panic(err)
-	}
-	code := func() int {
-		defer os.RemoveAll(dir)
-		for name, pkg := range map[string]string{
-			"symphony": "../../plugins/symphony/cmd/tokenplug-symphony",
-			"fault":    "../../internal/faultplugin",
-		} {
-			out := filepath.Join(dir, "tokenplug-"+name)
-			if b, err := exec.Command("go", "build", "-o", out, pkg).CombinedOutput(); err != nil {
-				fmt.Fprintf(os.Stderr, "build %s: %v\n%s", pkg, err, b)
-				return 1
-			}
-			bins[name] = out
-		}
-		return m.Run()
-	}()
-	if code == 0 {
-		if err := goleak.Find(); err != nil {
-			fmt.Fprintln(os.Stderr, "goleak:", err)
-			code = 1
-		}
-	}
-	os.Exit(code)
+	testbin.Main(m, bins, map[string]string{
+		"symphony": "../../plugins/symphony/cmd/tokenplug-symphony",
+		"fault":    "../../internal/faultplugin",
+	})
 }
 
 func symphonySettings(t *testing.T) map[string]string {

@@ -5,68 +5,26 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/hashicorp/go-hclog"
-	goplugin "github.com/hashicorp/go-plugin"
-	"go.uber.org/goleak"
-
 	"github.com/tokenplug/tokenplug/internal/emulator"
+	"github.com/tokenplug/tokenplug/internal/testbin"
 	"github.com/tokenplug/tokenplug/plugin"
 )
 
-// pluginBin is the tokenplug-azure binary TestMain builds.
-var pluginBin string
+// bins holds the tokenplug-azure binary TestMain builds.
+var bins = map[string]string{}
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "tokenplug-azure-test")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	pluginBin = filepath.Join(dir, "tokenplug-azure")
-	if out, err := exec.Command("go", "build", "-o", pluginBin, "./cmd/tokenplug-azure").CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "build plugin: %v\n%s", err, out)
-		os.RemoveAll(dir)
-		os.Exit(1)
-	}
-	goleak.VerifyTestMain(m, goleak.Cleanup(func(code int) {
-		os.RemoveAll(dir)
-		os.Exit(code)
-	}))
-}
-
-// launch starts the plugin binary as a host would and returns its client.
-func launch(t *testing.T) *plugin.Client {
-	t.Helper()
-	c := goplugin.NewClient(&goplugin.ClientConfig{
-		HandshakeConfig:  plugin.Handshake,
-		VersionedPlugins: plugin.PluginSets(nil),
-		Cmd:              exec.Command(pluginBin),
-		AllowedProtocols: []goplugin.Protocol{goplugin.ProtocolGRPC},
-		AutoMTLS:         true,
-		Logger:           hclog.NewNullLogger(),
-	})
-	t.Cleanup(c.Kill)
-	rpc, err := c.Client()
-	if err != nil {
-		t.Fatalf("start plugin: %v", err)
-	}
-	raw, err := rpc.Dispense(plugin.PluginKey)
-	if err != nil {
-		t.Fatalf("dispense: %v", err)
-	}
-	return raw.(*plugin.Client)
+	testbin.Main(m, bins, map[string]string{"azure": "./cmd/tokenplug-azure"})
 }
 
 func TestThePluginBinaryFetchesATokenFromTheEmulator(t *testing.T) {
 	f := newFixture(t)
-	pc := launch(t)
+	pc := testbin.Launch(t, bins["azure"])
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 
@@ -108,7 +66,7 @@ func TestThePluginBinaryFetchesATokenFromTheEmulator(t *testing.T) {
 
 func TestErrorClassesCrossThePluginBoundary(t *testing.T) {
 	f := newFixture(t)
-	pc := launch(t)
+	pc := testbin.Launch(t, bins["azure"])
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := pc.Configure(ctx, map[string]string{SettingSubscriptionKey: testKey, SettingTokenURL: f.tokenURL()}); err != nil {
@@ -137,7 +95,7 @@ func TestErrorClassesCrossThePluginBoundary(t *testing.T) {
 }
 
 func TestDescribeCommandPrintsTheSchema(t *testing.T) {
-	out, err := exec.Command(pluginBin, "describe").Output()
+	out, err := exec.Command(bins["azure"], "describe").Output()
 	if err != nil {
 		t.Fatal(err)
 	}

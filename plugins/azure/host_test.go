@@ -22,7 +22,7 @@ func TestAHostRegistryGetsATokenThroughThePlugin(t *testing.T) {
 		"speech-key": {SettingMode: ModeKey},
 	} {
 		extra[SettingSubscriptionKey] = testKey
-		if err := reg.Register(name, host.ProviderConfig{Plugin: "azure", Path: pluginBin, Settings: extra}); err != nil {
+		if err := reg.Register(name, host.ProviderConfig{Plugin: "azure", Path: bins["azure"], Settings: extra}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -19,10 +19,10 @@ func TestAHostRegistryGetsATokenThroughThePlugin(t *testing.T) {
 	reg := host.NewRegistry(host.WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
 	defer reg.Close()
 	settings := map[string]string{SettingAPIKey: testKey, SettingTokenURL: f.ts.URL + "/identity/token"}
-	if err := reg.Register("watson", host.ProviderConfig{Plugin: "iam", Path: pluginBin, Settings: settings}); err != nil {
+	if err := reg.Register("watson", host.ProviderConfig{Plugin: "iam", Path: bins["iam"], Settings: settings}); err != nil {
 		t.Fatal(err)
 	}
-	if err := reg.Register("bad-key", host.ProviderConfig{Plugin: "iam", Path: pluginBin,
+	if err := reg.Register("bad-key", host.ProviderConfig{Plugin: "iam", Path: bins["iam"],
 		Settings: map[string]string{SettingAPIKey: testKey + "-revoked", SettingTokenURL: f.ts.URL}}); err != nil {
 		t.Fatal(err)
 	}

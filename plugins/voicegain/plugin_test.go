@@ -3,38 +3,22 @@ package voicegain_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
-
 	"github.com/tokenplug/tokenplug/host"
 	"github.com/tokenplug/tokenplug/internal/emulator"
+	"github.com/tokenplug/tokenplug/internal/testbin"
 	"github.com/tokenplug/tokenplug/plugin"
 )
 
-// pluginBin is the tokenplug-voicegain binary TestMain builds.
-var pluginBin string
+// bins holds the tokenplug-voicegain binary TestMain builds.
+var bins = map[string]string{}
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "tokenplug-voicegain-test-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	pluginBin = filepath.Join(dir, "tokenplug-voicegain")
-	if out, err := exec.Command("go", "build", "-o", pluginBin, "./cmd/tokenplug-voicegain").CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "build plugin: %v\n%s", err, out)
-		_ = os.RemoveAll(dir)
-		os.Exit(1)
-	}
-	goleak.VerifyTestMain(m, goleak.Cleanup(func(int) { _ = os.RemoveAll(dir) }))
+	testbin.Main(m, bins, map[string]string{"voicegain": "./cmd/tokenplug-voicegain"})
 }
 
 // register starts a registry with the plugin binary registered as name
@@ -43,7 +27,7 @@ func register(t *testing.T, settings map[string]string) *host.Source {
 	t.Helper()
 	reg := host.NewRegistry(host.WithLogger(slog.New(slog.DiscardHandler)))
 	t.Cleanup(func() { _ = reg.Close() })
-	if err := reg.Register("vg", host.ProviderConfig{Path: pluginBin, Hosts: []string{"127.0.0.1"}, Settings: settings}); err != nil {
+	if err := reg.Register("vg", host.ProviderConfig{Path: bins["voicegain"], Hosts: []string{"127.0.0.1"}, Settings: settings}); err != nil {
 		t.Fatal(err)
 	}
 	src, err := reg.Source("vg")

@@ -1,0 +1,85 @@
+// Package testbin builds the programs that tests run as separate processes
+// (plugin binaries, helper hosts), once per test binary, and launches a
+// plugin binary the way a host does. It is for tests only.
+package testbin
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/hashicorp/go-hclog"
+	goplugin "github.com/hashicorp/go-plugin"
+	"go.uber.org/goleak"
+
+	"github.com/tokenplug/tokenplug/plugin"
+)
+
+// Main is a TestMain body: it builds each of pkgs (name to package path,
+// relative to the test's package directory) into a temporary directory,
+// records name to binary path in bins, runs the tests, fails the run if
+// goroutines leaked, removes the binaries and exits.
+func Main(m *testing.M, bins map[string]string, pkgs map[string]string) {
+	os.Exit(run(m, bins, pkgs))
+}
+
+func run(m *testing.M, bins, pkgs map[string]string) int {
+	dir, err := os.MkdirTemp("", "tokenplug-testbin")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "testbin:", err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	for name, pkg := range pkgs {
+		path, err := Build(dir, name, pkg)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "testbin:", err)
+			return 1
+		}
+		bins[name] = path
+	}
+	code := m.Run()
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintln(os.Stderr, "goleak:", err)
+			return 1
+		}
+	}
+	return code
+}
+
+// Build compiles pkg into dir as tokenplug-<name> and returns its path.
+func Build(dir, name, pkg string) (string, error) {
+	out := filepath.Join(dir, "tokenplug-"+name)
+	if b, err := exec.Command("go", "build", "-o", out, pkg).CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build %s: %v\n%s", pkg, err, b)
+	}
+	return out, nil
+}
+
+// Launch starts the plugin binary at path over go-plugin, as a host does
+// (AutoMTLS, gRPC, protocol version 1), and returns its client. The plugin
+// is killed when the test ends.
+func Launch(t *testing.T, path string) *plugin.Client {
+	t.Helper()
+	c := goplugin.NewClient(&goplugin.ClientConfig{
+		HandshakeConfig:  plugin.Handshake,
+		VersionedPlugins: plugin.PluginSets(nil),
+		Cmd:              exec.Command(path),
+		AllowedProtocols: []goplugin.Protocol{goplugin.ProtocolGRPC},
+		AutoMTLS:         true,
+		Logger:           hclog.NewNullLogger(),
+	})
+	t.Cleanup(c.Kill)
+	rpc, err := c.Client()
+	if err != nil {
+		t.Fatalf("start plugin %s: %v", path, err)
+	}
+	raw, err := rpc.Dispense(plugin.PluginKey)
+	if err != nil {
+		t.Fatalf("dispense plugin %s: %v", path, err)
+	}
+	return raw.(*plugin.Client)
+}
