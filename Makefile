@@ -21,7 +21,7 @@ vet:
 
 # plugins builds the standalone provider binaries into ./bin.
 plugins:
-	$(GO) build -o bin/ ./plugins/*/cmd/...
+	$(GO) build -o bin/ ./plugins/...
 
 demo:
 	$(GO) run ./cmd/tokenplug demo
