@@ -20,7 +20,16 @@
 //	src, _ := reg.Source("watson")
 //	client := &http.Client{Transport: transport.New(nil, src)}
 //
+// LoadConfig reads the same tokenplug.yaml the CLI uses, and
+// Config.NewRegistry registers every provider in it.
+//
 // Plugin output (hclog JSON on stderr) is bridged into log/slog, tagged with
 // the provider's name; values of settings the plugin declares secret are
 // scrubbed from every log line and error.
+//
+// WithCache adds a second tier shared by many processes (see the rediscache
+// package): it is consulted only when the in-memory token is missing, due
+// for refresh or rejected, so the hot path stays an atomic load. One process
+// fetches for all; if the shared tier fails, each process fetches for
+// itself.
 package host
