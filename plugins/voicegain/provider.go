@@ -2,8 +2,8 @@ package voicegain
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -185,25 +185,15 @@ func isJWT(s string) bool {
 // checkAPIURL requires https, so the console JWT never crosses a network in
 // clear; plain http is allowed to loopback only, for emulators and tests.
 func checkAPIURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		return fmt.Sprintf("%q is not an absolute http(s) URL", raw)
+	u, err := plugin.URL(map[string]string{KeyAPIURL: raw}, KeyAPIURL)
+	var se plugin.SettingError
+	if errors.As(err, &se) {
+		return fmt.Sprintf("%q: %s", raw, se.Message)
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
 		return fmt.Sprintf("%q must not have a query or fragment", raw)
 	}
-	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
-		return fmt.Sprintf("%q must use https (plain http is allowed to loopback addresses only)", raw)
-	}
 	return ""
-}
-
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // checkLifetime parses a lifetime. Voicegain takes whole seconds; a fraction
