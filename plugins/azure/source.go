@@ -62,7 +62,7 @@ func (s *tokenSource) TokenContext(ctx context.Context) (*oauth2.Token, error) {
 	if err != nil {
 		return nil, fmt.Errorf("tokenplug/azure: issueToken: %w", err)
 	}
-	return s.parse(bytes.TrimSpace(body), issued)
+	return parse(bytes.TrimSpace(body), issued)
 }
 
 // parse checks the body is a JWT and reads its lifetime. A 200 whose body
@@ -70,11 +70,6 @@ func (s *tokenSource) TokenContext(ctx context.Context) (*oauth2.Token, error) {
 // proxy's or captive portal's page, a truncated response), not from Azure
 // judging the key, so a later attempt may well succeed. Errors never quote
 // the body, which is the token.
-func (s *tokenSource) parse(body []byte, issued time.Time) (*oauth2.Token, error) {
-	return parse(body, issued)
-}
-
-// parse is tokenSource.parse without the source, for tests and fuzzing.
 func parse(body []byte, issued time.Time) (*oauth2.Token, error) {
 	if len(body) == 0 {
 		return nil, plugin.Temporary(errors.New("tokenplug/azure: issueToken returned an empty body"))
