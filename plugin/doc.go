@@ -24,9 +24,15 @@
 //
 // Settings: [ApplySchema] (what Serve does before Configure), [Duration] and
 // [URL] to read typed values, [SettingError], [SettingErrors] and [Errorf] to
-// report a bad key. Upstream HTTP: [Do] sends a request and classifies the
-// answer ([CheckStatus]), reading at most [MaxBodySize]; [DecodeJSON] reads a
-// JSON answer; [Redact] and [Snippet] keep secrets out of messages;
+// report a bad key. Upstream HTTP: [NewHTTPClient] builds a client whose
+// redirects never leave the request's origin ([SameOriginRedirect]); [Do]
+// sends a request with the same rule, whatever the client, and classifies
+// the answer ([CheckStatus]), reading at most [MaxBodySize]; [DecodeJSON]
+// reads a JSON answer without ever quoting it; [Redact] and [Snippet] keep
+// secrets out of messages about error responses. Expiry: [ExpiryAfter],
+// [ExpiryAfterSeconds], [JWTLifetime] and [JWTTokenExpiry] anchor a vendor's
+// relative lifetime to the local clock and reject absurd ones
+// ([MaxTokenLifetime]); [CheckExpiry] validates an absolute expiry;
 // [JWTExpiry] reads a JWT's exp. Tokens: [WithHeader] for schemes that send
 // the token raw in another header, [WithRefreshAt] for a renewal hint.
 //

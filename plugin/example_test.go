@@ -52,8 +52,11 @@ func (s *exchangeSource) TokenContext(ctx context.Context) (*oauth2.Token, error
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	// Do classifies failures (401 permanent, 429 rate limited, 5xx
-	// temporary) and redacts the key from any error body it quotes.
-	body, _, err := plugin.Do(http.DefaultClient, req, s.key)
+	// temporary), redacts the key from any error body it quotes, and
+	// refuses redirects to another origin. A nil client means
+	// plugin.NewHTTPClient(plugin.DefaultTimeout).
+	received := time.Now()
+	body, _, err := plugin.Do(nil, req, s.key)
 	if err != nil {
 		return nil, fmt.Errorf("tokenplug/exchange: %w", err)
 	}
@@ -61,11 +64,16 @@ func (s *exchangeSource) TokenContext(ctx context.Context) (*oauth2.Token, error
 		AccessToken string `json:"access_token"`
 		ExpiresIn   int64  `json:"expires_in"`
 	}
+	// DecodeJSON's errors never quote the body, which holds the token.
 	if err := plugin.DecodeJSON(body, &r); err != nil {
 		return nil, fmt.Errorf("tokenplug/exchange: %w", err)
 	}
-	return &oauth2.Token{AccessToken: r.AccessToken, TokenType: "Bearer",
-		Expiry: time.Now().Add(time.Duration(r.ExpiresIn) * time.Second)}, nil
+	// Anchored to our clock; zero, negative or absurd lifetimes are errors.
+	exp, err := plugin.ExpiryAfterSeconds(received, r.ExpiresIn)
+	if err != nil {
+		return nil, fmt.Errorf("tokenplug/exchange: expires_in: %w", err)
+	}
+	return &oauth2.Token{AccessToken: r.AccessToken, TokenType: "Bearer", Expiry: exp}, nil
 }
 
 // A whole provider, run in-process against a local token endpoint the way

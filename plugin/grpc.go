@@ -100,7 +100,11 @@ func (s *server) Token(ctx context.Context, _ *pb.TokenRequest) (resp *pb.TokenR
 	if tok == nil || tok.AccessToken == "" {
 		return nil, status.Errorf(codes.Internal, "tokenplug/%s: token source returned no token", s.desc.Name)
 	}
-	return tokenToProto(tok), nil
+	resp, err = tokenToProto(tok)
+	if err != nil {
+		return nil, toStatus(fmt.Errorf("tokenplug/%s: %w", s.desc.Name, err))
+	}
+	return resp, nil
 }
 
 // recoverStatus turns a provider panic into an Internal status, so one bad
@@ -166,7 +170,7 @@ func (c *Client) Token(ctx context.Context, forceRefresh bool) (*oauth2.Token, e
 	if err != nil {
 		return nil, fromStatus(err)
 	}
-	return tokenFromProto(resp), nil
+	return tokenFromProto(resp)
 }
 
 func describeToProto(d Description) *pb.DescribeResponse {
@@ -193,18 +197,42 @@ func settingErrorsToProto(se SettingErrors) []*pb.SettingError {
 	return out
 }
 
-func tokenToProto(t *oauth2.Token) *pb.TokenResponse {
+// tokenToProto converts a token for the wire, where times are unix
+// milliseconds and 0 means "none" (no expiry: the token never expires). An
+// expiry or refresh hint that is not a time after 1970 that unix
+// milliseconds can hold is an error: it must never become 0, "never".
+func tokenToProto(t *oauth2.Token) (*pb.TokenResponse, error) {
 	r := &pb.TokenResponse{AccessToken: t.AccessToken, TokenType: t.TokenType, Header: HeaderOf(t)}
-	if !t.Expiry.IsZero() {
-		r.Expiry = t.Expiry.UnixMilli()
+	var err error
+	if r.Expiry, err = unixMilli(t.Expiry, "expiry"); err != nil {
+		return nil, err
 	}
-	if at := RefreshAtOf(t); !at.IsZero() {
-		r.RefreshAt = at.UnixMilli()
+	if r.RefreshAt, err = unixMilli(RefreshAtOf(t), "refresh hint"); err != nil {
+		return nil, err
 	}
-	return r
+	return r, nil
 }
 
-func tokenFromProto(r *pb.TokenResponse) *oauth2.Token {
+// unixMilli returns t in unix milliseconds, 0 for the zero time, or an error
+// when t is at or before 1970 or beyond what an int64 of milliseconds holds.
+func unixMilli(t time.Time, what string) (int64, error) {
+	if t.IsZero() {
+		return 0, nil
+	}
+	ms := t.UnixMilli()
+	back := time.UnixMilli(ms)
+	if ms <= 0 || back.After(t) || t.Sub(back) >= time.Millisecond {
+		return 0, Temporary(fmt.Errorf("token %s is not a time after 1970 (the provider computed a nonsensical lifetime)", what))
+	}
+	return ms, nil
+}
+
+// tokenFromProto converts a token from the wire. A negative time is an
+// error: only 0 means "none".
+func tokenFromProto(r *pb.TokenResponse) (*oauth2.Token, error) {
+	if r.GetExpiry() < 0 || r.GetRefreshAt() < 0 {
+		return nil, Temporary(errors.New("tokenplug/plugin: the plugin sent a token expiry before 1970"))
+	}
 	t := &oauth2.Token{AccessToken: r.GetAccessToken(), TokenType: r.GetTokenType()}
 	if r.GetExpiry() > 0 {
 		t.Expiry = time.UnixMilli(r.GetExpiry())
@@ -219,5 +247,5 @@ func tokenFromProto(r *pb.TokenResponse) *oauth2.Token {
 	if len(extra) > 0 {
 		t = t.WithExtra(extra)
 	}
-	return t
+	return t, nil
 }

@@ -7,12 +7,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
-
-	"github.com/golang-jwt/jwt/v5"
 )
 
 // MaxBodySize bounds every response body read by Do: token responses are a
@@ -25,19 +24,21 @@ const snippetSize = 256
 // Do sends req with client and returns the body of a 2xx response, read up
 // to MaxBodySize. The returned response's body is already closed.
 //
+// A nil client means NewHTTPClient(DefaultTimeout). Whatever the client, Do
+// follows redirects only within the request's origin (see
+// SameOriginRedirect): a redirect to another scheme, host or port is a
+// Permanent error matching ErrCrossOriginRedirect, and the request's
+// credentials never reach the other origin.
+//
 // Failures are classified for the host: a transport error or timeout is
 // Temporary; a non-2xx status is classified by CheckStatus. Any of secrets
 // found in the upstream's error body is redacted before it reaches the
-// message.
+// message. A 2xx body is returned, never quoted: it may hold a token, so
+// parse it with DecodeJSON or report only what was wrong with it.
 func Do(client *http.Client, req *http.Request, secrets ...string) ([]byte, *http.Response, error) {
-	if client == nil {
-		client = http.DefaultClient
-	}
-	resp, err := client.Do(req)
+	resp, err := withSameOrigin(client).Do(req)
 	if err != nil {
-		// *url.Error carries the URL, which never holds a secret in our
-		// providers; the cause may be a timeout or a refused connection.
-		return nil, nil, Temporary(err)
+		return nil, nil, classifyDoError(err)
 	}
 	defer resp.Body.Close()
 	body, err := ReadBody(resp.Body, MaxBodySize)
@@ -48,6 +49,23 @@ func Do(client *http.Client, req *http.Request, secrets ...string) ([]byte, *htt
 		return nil, resp, err
 	}
 	return body, resp, nil
+}
+
+// classifyDoError classifies an error from http.Client.Do. A refused
+// redirect is Permanent (the endpoint moved to where credentials may not
+// follow; retrying cannot help) and loses the *url.Error around it, whose URL
+// is the upstream's Location. Anything else, a timeout or a refused
+// connection, is Temporary; its *url.Error names the request URL, which
+// carries no secret (secrets go in headers and bodies).
+func classifyDoError(err error) error {
+	if errors.Is(err, ErrCrossOriginRedirect) {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return Permanent(err)
+	}
+	return Temporary(err)
 }
 
 // ReadBody reads r up to limit bytes. A longer body is a Temporary error
@@ -128,23 +146,14 @@ func ParseRetryAfter(v string, now time.Time) time.Duration {
 	return 0
 }
 
-// JWTExpiry returns the exp claim of a JWT without verifying its signature
-// (the provider received it from the issuer over TLS; verifying it is the
-// resource server's job). ok is false when token is not a JWT or has no exp.
-func JWTExpiry(token string) (exp time.Time, ok bool) {
-	claims := jwt.RegisteredClaims{}
-	if _, _, err := jwt.NewParser().ParseUnverified(token, &claims); err != nil || claims.ExpiresAt == nil {
-		return time.Time{}, false
-	}
-	return claims.ExpiresAt.Time, true
-}
-
 // DecodeJSON unmarshals a 2xx response body into v. A body that is empty or
 // not the expected JSON is Temporary: it comes from something between the
 // provider and its upstream (a proxy's error page, a truncated response),
 // not from the upstream judging the credentials, so a later attempt may
-// succeed. The error names the problem's position or field but never quotes
-// the body, which may hold a token.
+// succeed. The error names the problem's position, field and JSON kind but
+// never quotes the body, which may hold a token: it is safe to return,
+// wrap and log. Decode a 2xx token response with DecodeJSON rather than
+// json.Unmarshal, whose errors may quote values.
 func DecodeJSON(body []byte, v any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return Temporary(errors.New("response body is empty, want JSON"))
@@ -165,7 +174,8 @@ func DecodeJSON(body []byte, v any) error {
 		kind, _, _ := strings.Cut(typ.Value, " ")
 		return Temporary(fmt.Errorf("response JSON has a %s where %s was expected (field %q)", kind, typ.Type, typ.Field))
 	default:
-		// Errors from a custom UnmarshalJSON: the provider's own text.
-		return Temporary(fmt.Errorf("response JSON: %w", err))
+		// A custom UnmarshalJSON (time.Time's among them) or a ",string"
+		// tag may quote the value it choked on: keep only the error's type.
+		return Temporary(fmt.Errorf("response JSON could not be decoded into %T", v))
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 	"time"
 
@@ -44,9 +43,10 @@ func (provider) Configure(_ context.Context, s map[string]string) (oauth2.TokenS
 	}}, nil
 }
 
-// httpClient bounds a token request the host's context does not: an
-// endpoint that takes half a minute to answer is down.
-var httpClient = &http.Client{Timeout: 30 * time.Second}
+// httpClient bounds a token request the host's context does not (an
+// endpoint that takes half a minute to answer is down) and refuses redirects
+// to another origin, which would carry the client secret with them.
+var httpClient = plugin.NewHTTPClient(30 * time.Second)
 
 type source struct{ cfg clientcredentials.Config }
 

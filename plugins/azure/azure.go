@@ -13,7 +13,8 @@
 //	subscription_key  required, secret: the resource's key
 //	region            the resource's region, e.g. westus (token mode)
 //	token_url         the issueToken URL; overrides region (for sovereign
-//	                  clouds and custom domains)
+//	                  clouds and custom domains); https (plain http to
+//	                  loopback only, for emulators)
 //	mode              token (default) or key
 //
 // The binary lives in cmd/tokenplug-azure.
@@ -21,8 +22,8 @@ package azure
 
 import (
 	"context"
+	"errors"
 	"net/http"
-	"net/url"
 	"regexp"
 	"time"
 
@@ -54,11 +55,6 @@ const (
 // KeyHeader is the header Azure reads a subscription key from.
 const KeyHeader = "Ocp-Apim-Subscription-Key"
 
-// defaultTimeout bounds a token request whose caller gave no deadline:
-// issueToken answers in well under a second, and a hung connection must not
-// hold a refresh forever. A host's context deadline, when shorter, wins.
-const defaultTimeout = 30 * time.Second
-
 // regionRE is an Azure region name ("westus", "eastus2"): it becomes a DNS
 // label of the token URL, so nothing else may get in (no dots, slashes, at
 // signs or ports that would point the key at another host). 63 is the DNS
@@ -68,8 +64,9 @@ var regionRE = regexp.MustCompile(`^[a-z0-9]{1,63}$`)
 // Provider implements plugin.Provider for Azure Cognitive Services. The zero
 // value is ready to use and safe for concurrent use.
 type Provider struct {
-	// HTTPClient sends token requests. Nil means a client over
-	// http.DefaultTransport with a 30 s timeout.
+	// HTTPClient sends token requests. Nil means
+	// plugin.NewHTTPClient(plugin.DefaultTimeout). Whatever the client,
+	// a redirect to another origin is refused (see plugin.Do).
 	HTTPClient *http.Client
 
 	now func() time.Time // nil means time.Now; tests fix it
@@ -126,7 +123,7 @@ func (p Provider) Configure(_ context.Context, settings map[string]string) (oaut
 	}
 	client := p.HTTPClient
 	if client == nil {
-		client = &http.Client{Timeout: defaultTimeout}
+		client = plugin.NewHTTPClient(plugin.DefaultTimeout)
 	}
 	now := p.now
 	if now == nil {
@@ -138,11 +135,12 @@ func (p Provider) Configure(_ context.Context, settings map[string]string) (oaut
 // issueTokenURL returns token_url when set, else the region's endpoint.
 func issueTokenURL(region, tokenURL string) (string, *plugin.SettingError) {
 	if tokenURL != "" {
-		u, err := url.Parse(tokenURL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return "", &plugin.SettingError{Key: SettingTokenURL, Message: "must be an absolute http or https URL"}
+		u, err := plugin.URL(map[string]string{SettingTokenURL: tokenURL}, SettingTokenURL)
+		var se plugin.SettingError
+		if errors.As(err, &se) {
+			return "", &se
 		}
-		return tokenURL, nil
+		return u.String(), nil
 	}
 	switch {
 	case region == "":

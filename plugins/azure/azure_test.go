@@ -167,13 +167,14 @@ func jwtWith(claims string) string {
 	return enc([]byte(`{"alg":"none"}`)) + "." + enc([]byte(claims)) + "."
 }
 
-func TestExpiryComesFromExpElseTenMinutes(t *testing.T) {
+func TestExpiryComesFromExpMinusIatElseExpElseTenMinutes(t *testing.T) {
 	now := time.Unix(1_700_000_000, 0)
 	tests := []struct {
 		name, body        string
 		expiry, refreshAt time.Time
 	}{
 		{"exp claim", jwtWith(`{"exp":1700000600}`), now.Add(10 * time.Minute), now.Add(9 * time.Minute)},
+		{"exp - iat on the local clock", jwtWith(`{"iat":1600000000,"exp":1600000600}`), now.Add(10 * time.Minute), now.Add(9 * time.Minute)},
 		{"no exp", jwtWith(`{"region":"westus"}`), now.Add(10 * time.Minute), now.Add(9 * time.Minute)},
 		{"a short exp keeps the 9:10 ratio", jwtWith(`{"exp":1700000100}`), now.Add(100 * time.Second), now.Add(90 * time.Second)},
 		{"trailing newline", jwtWith(`{"exp":1700000600}`) + "\r\n", now.Add(10 * time.Minute), now.Add(9 * time.Minute)},
@@ -226,6 +227,7 @@ func TestConfigureNamesTheBadSetting(t *testing.T) {
 		{"a region with a hyphen", with(SettingRegion, "west-us"), SettingRegion},
 		{"a relative token_url", with(SettingTokenURL, "/sts/v1.0/issueToken"), SettingTokenURL},
 		{"a token_url without scheme", with(SettingTokenURL, "westus.api.cognitive.microsoft.com/sts"), SettingTokenURL},
+		{"a plain http token_url to another host", with(SettingTokenURL, "http://example.com/sts/v1.0/issueToken"), SettingTokenURL},
 		{"an unknown key", with(SettingRegion, "westus", "apikey", "x"), "apikey"},
 	}
 	for _, tt := range tests {

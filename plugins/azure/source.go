@@ -17,7 +17,8 @@ import (
 // Azure's documentation says an issueToken token is valid for 10 minutes and
 // advises reusing one for nine, then getting a new one ("Authenticate
 // requests to Azure AI services", access tokens; Speech REST API, "How to get
-// an access token"). lifetime is used only when the token has no exp claim.
+// an access token"). lifetime is used only when the token has no exp claim;
+// the token's own exp - iat comes first, then its exp.
 const (
 	lifetime   = 10 * time.Minute
 	renewAfter = 9 * time.Minute
@@ -61,30 +62,35 @@ func (s *tokenSource) TokenContext(ctx context.Context) (*oauth2.Token, error) {
 	if err != nil {
 		return nil, fmt.Errorf("tokenplug/azure: issueToken: %w", err)
 	}
-	return s.parse(bytes.TrimSpace(body), issued)
+	return parse(bytes.TrimSpace(body), issued)
 }
 
-// parse checks the body is a JWT and reads its expiry. A 200 whose body is
-// not a JWT is Temporary: it comes from something between us and Azure (a
+// parse checks the body is a JWT and reads its lifetime. A 200 whose body
+// is not a JWT is Temporary: it comes from something between us and Azure (a
 // proxy's or captive portal's page, a truncated response), not from Azure
-// judging the key, so a later attempt may well succeed.
-func (s *tokenSource) parse(body []byte, issued time.Time) (*oauth2.Token, error) {
+// judging the key, so a later attempt may well succeed. Errors never quote
+// the body, which is the token.
+func parse(body []byte, issued time.Time) (*oauth2.Token, error) {
 	if len(body) == 0 {
 		return nil, plugin.Temporary(errors.New("tokenplug/azure: issueToken returned an empty body"))
 	}
-	claims := jwt.RegisteredClaims{}
-	if _, _, err := jwt.NewParser().ParseUnverified(string(body), &claims); err != nil {
+	tok := string(body)
+	if _, _, err := jwt.NewParser().ParseUnverified(tok, &jwt.RegisteredClaims{}); err != nil {
 		return nil, plugin.Temporary(errors.New("tokenplug/azure: issueToken response is not a JWT"))
 	}
-	expiry := issued.Add(lifetime)
-	if claims.ExpiresAt != nil {
-		expiry = claims.ExpiresAt.Time
+	// exp - iat anchored to our clock: Azure's clock and ours may disagree.
+	expiry, ok, err := plugin.JWTTokenExpiry(tok, issued)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("tokenplug/azure: issueToken response: %w", err)
+	case !ok:
+		expiry = issued.Add(lifetime)
 	}
 	refreshAt := issued.Add(renewAfter)
 	if !refreshAt.Before(expiry) {
 		// A token shorter-lived than documented: keep the same 9:10 ratio.
 		refreshAt = issued.Add(expiry.Sub(issued) * 9 / 10)
 	}
-	tok := &oauth2.Token{AccessToken: string(body), TokenType: "Bearer", Expiry: expiry}
-	return plugin.WithRefreshAt(tok, refreshAt), nil
+	t := &oauth2.Token{AccessToken: tok, TokenType: "Bearer", Expiry: expiry}
+	return plugin.WithRefreshAt(t, refreshAt), nil
 }

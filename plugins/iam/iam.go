@@ -7,7 +7,8 @@
 // Settings:
 //
 //	apikey         required, secret: an IBM Cloud API key
-//	token_url      default https://iam.cloud.ibm.com/identity/token
+//	token_url      default https://iam.cloud.ibm.com/identity/token; https
+//	               (plain http to loopback only, for emulators)
 //	client_id      optional; with client_secret, sent as HTTP Basic auth
 //	client_secret  optional, secret
 //
@@ -18,8 +19,8 @@ package iam
 
 import (
 	"context"
+	"errors"
 	"net/http"
-	"net/url"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -44,16 +45,12 @@ const (
 	SettingClientSecret = "client_secret"
 )
 
-// defaultTimeout bounds a token request whose caller gave no deadline: IAM
-// answers in well under a second, and a hung connection must not hold a
-// refresh forever. A host's context deadline, when shorter, wins.
-const defaultTimeout = 30 * time.Second
-
 // Provider implements plugin.Provider for IBM Cloud IAM. The zero value is
 // ready to use and safe for concurrent use.
 type Provider struct {
-	// HTTPClient sends token requests. Nil means a client over
-	// http.DefaultTransport with a 30 s timeout.
+	// HTTPClient sends token requests. Nil means
+	// plugin.NewHTTPClient(plugin.DefaultTimeout). Whatever the client,
+	// a redirect to another origin is refused (see plugin.Do).
 	HTTPClient *http.Client
 
 	now func() time.Time // nil means time.Now; tests fix it
@@ -84,12 +81,10 @@ func (p Provider) Configure(_ context.Context, settings map[string]string) (oaut
 	if settings[SettingAPIKey] == "" {
 		errs = append(errs, plugin.SettingError{Key: SettingAPIKey, Message: "required"})
 	}
-	tokenURL := settings[SettingTokenURL]
-	if tokenURL == "" {
-		tokenURL = DefaultTokenURL
-	}
-	if !isHTTPURL(tokenURL) {
-		errs = append(errs, plugin.SettingError{Key: SettingTokenURL, Message: "must be an absolute http or https URL"})
+	tokenURL, err := plugin.URL(map[string]string{SettingTokenURL: or(settings[SettingTokenURL], DefaultTokenURL)}, SettingTokenURL)
+	var se plugin.SettingError
+	if errors.As(err, &se) {
+		errs = append(errs, se)
 	}
 	id, secret := settings[SettingClientID], settings[SettingClientSecret]
 	switch {
@@ -103,20 +98,22 @@ func (p Provider) Configure(_ context.Context, settings map[string]string) (oaut
 	}
 	client := p.HTTPClient
 	if client == nil {
-		client = &http.Client{Timeout: defaultTimeout}
+		client = plugin.NewHTTPClient(plugin.DefaultTimeout)
 	}
 	now := p.now
 	if now == nil {
 		now = time.Now
 	}
 	return &tokenSource{
-		client: client, url: tokenURL, now: now,
+		client: client, url: tokenURL.String(), now: now,
 		apikey: settings[SettingAPIKey], clientID: id, clientSecret: secret,
 	}, nil
 }
 
-// isHTTPURL reports whether s is an absolute http or https URL with a host.
-func isHTTPURL(s string) bool {
-	u, err := url.Parse(s)
-	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+// or returns v, or def when v is empty.
+func or(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
 }

@@ -90,7 +90,7 @@ func TestTokenComesFromIAMAsDocumented(t *testing.T) {
 	f := newFixture(t)
 	now := time.Unix(1_700_000_000, 0)
 	f.iam.Now = func() time.Time { return now }
-	tok, err := f.source(t, Provider{}, nil).Token()
+	tok, err := f.source(t, Provider{now: func() time.Time { return now }}, nil).Token()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,9 +147,12 @@ func TestClientCredentialsGoInBasicAuth(t *testing.T) {
 }
 
 // jwtWithExp returns an unsigned JWT-shaped string whose exp is exp.
-func jwtWithExp(exp int64) string {
+func jwtWithExp(exp int64) string { return jwtWith(fmt.Sprintf(`{"exp":%d}`, exp)) }
+
+// jwtWith returns an unsigned JWT with the given claims JSON.
+func jwtWith(claims string) string {
 	enc := base64.RawURLEncoding.EncodeToString
-	return enc([]byte(`{"alg":"none"}`)) + "." + enc([]byte(fmt.Sprintf(`{"exp":%d}`, exp))) + "."
+	return enc([]byte(`{"alg":"none"}`)) + "." + enc([]byte(claims)) + "."
 }
 
 func TestExpiryIsReadFromTheBestFieldPresent(t *testing.T) {
@@ -158,8 +161,9 @@ func TestExpiryIsReadFromTheBestFieldPresent(t *testing.T) {
 		name, body string
 		want       time.Time
 	}{
-		{"expiration wins", `{"access_token":"a","token_type":"Bearer","expires_in":3600,"expiration":1700000100}`, time.Unix(1_700_000_100, 0)},
-		{"then expires_in", `{"access_token":"a","token_type":"Bearer","expires_in":120}`, now.Add(2 * time.Minute)},
+		{"expires_in wins, on the local clock", `{"access_token":"a","token_type":"Bearer","expires_in":120,"expiration":1600000100}`, now.Add(2 * time.Minute)},
+		{"then the JWT's exp - iat", fmt.Sprintf(`{"access_token":%q,"expiration":1600000100}`, jwtWith(`{"iat":1600000000,"exp":1600000300}`)), now.Add(5 * time.Minute)},
+		{"then expiration", `{"access_token":"a","token_type":"Bearer","expiration":1700000100}`, time.Unix(1_700_000_100, 0)},
 		{"then the JWT's exp", fmt.Sprintf(`{"access_token":%q}`, jwtWithExp(1_700_000_500)), time.Unix(1_700_000_500, 0)},
 		{"else one hour", `{"access_token":"opaque"}`, now.Add(time.Hour)},
 	}
@@ -197,6 +201,7 @@ func TestConfigureNamesTheBadSetting(t *testing.T) {
 		{"an ftp token_url", map[string]string{SettingAPIKey: "k", SettingTokenURL: "ftp://iam.example/token"}, SettingTokenURL},
 		{"a token_url without host", map[string]string{SettingAPIKey: "k", SettingTokenURL: "https:///token"}, SettingTokenURL},
 		{"an unparsable token_url", map[string]string{SettingAPIKey: "k", SettingTokenURL: "http://[::1"}, SettingTokenURL},
+		{"a plain http token_url to another host", map[string]string{SettingAPIKey: "k", SettingTokenURL: "http://example.com/identity/token"}, SettingTokenURL},
 		{"client_id alone", map[string]string{SettingAPIKey: "k", SettingClientID: "bx"}, SettingClientSecret},
 		{"client_secret alone", map[string]string{SettingAPIKey: "k", SettingClientSecret: testSecret}, SettingClientID},
 		{"an unknown key", map[string]string{SettingAPIKey: "k", "region": "us-south"}, "region"},

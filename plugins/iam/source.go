@@ -2,7 +2,6 @@ package iam
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -22,7 +21,7 @@ const (
 )
 
 // fallbackLifetime is IAM's documented token lifetime, used only when a
-// response carries neither expiration, expires_in nor a JWT exp.
+// response carries neither expires_in, expiration nor a JWT exp.
 const fallbackLifetime = time.Hour
 
 // tokenSource fetches a new IAM token on every call. Safe for concurrent use:
@@ -40,8 +39,8 @@ type tokenSource struct {
 type tokenResponse struct {
 	AccessToken string `json:"access_token"`
 	TokenType   string `json:"token_type"`
-	ExpiresIn   int64  `json:"expires_in"` // seconds
-	Expiration  int64  `json:"expiration"` // unix seconds
+	ExpiresIn   *int64 `json:"expires_in"` // seconds; preferred: no clock skew
+	Expiration  *int64 `json:"expiration"` // unix seconds, IAM's clock
 }
 
 // Token fetches a token without a deadline beyond the client's timeout.
@@ -59,24 +58,24 @@ func (s *tokenSource) TokenContext(ctx context.Context) (*oauth2.Token, error) {
 	if s.clientID != "" {
 		req.SetBasicAuth(s.clientID, s.clientSecret)
 	}
+	received := s.now()
 	body, _, err := plugin.Do(s.client, req, s.apikey, s.clientSecret)
 	if err != nil {
 		return nil, fmt.Errorf("tokenplug/iam: token request: %w", err)
 	}
-	return s.parse(body)
+	return parse(body, received)
 }
 
 // parse reads IAM's JSON answer. A 200 that is not IAM's JSON, or has no
 // access_token, is Temporary: it comes from something between us and IAM (a
 // proxy's or load balancer's error page, a truncated response), not from IAM
 // judging the API key, so a later attempt may well succeed.
-func (s *tokenSource) parse(body []byte) (*oauth2.Token, error) {
+//
+// Errors never quote the body, which holds the access token.
+func parse(body []byte, received time.Time) (*oauth2.Token, error) {
 	var r tokenResponse
-	if err := json.Unmarshal(body, &r); err != nil {
-		return nil, plugin.Temporary(fmt.Errorf("tokenplug/iam: token response is not JSON: %s",
-			// Snippet may cut bytes that are not UTF-8; error text crosses gRPC,
-			// whose strings must be valid UTF-8.
-			strings.ToValidUTF8(plugin.Snippet(body, s.apikey, s.clientSecret), "?")))
+	if err := plugin.DecodeJSON(body, &r); err != nil {
+		return nil, fmt.Errorf("tokenplug/iam: token response: %w", err)
 	}
 	if r.AccessToken == "" {
 		return nil, plugin.Temporary(errors.New("tokenplug/iam: token response has no access_token"))
@@ -85,20 +84,29 @@ func (s *tokenSource) parse(body []byte) (*oauth2.Token, error) {
 	if typ == "" {
 		typ = "Bearer"
 	}
-	return &oauth2.Token{AccessToken: r.AccessToken, TokenType: typ, Expiry: s.expiry(r)}, nil
+	exp, err := expiry(r, received)
+	if err != nil {
+		return nil, fmt.Errorf("tokenplug/iam: token response: %w", err)
+	}
+	return &oauth2.Token{AccessToken: r.AccessToken, TokenType: typ, Expiry: exp}, nil
 }
 
-// expiry prefers IAM's absolute expiration, then expires_in, then the JWT's
-// exp, then IAM's documented one hour.
-func (s *tokenSource) expiry(r tokenResponse) time.Time {
-	switch {
-	case r.Expiration > 0:
-		return time.Unix(r.Expiration, 0)
-	case r.ExpiresIn > 0:
-		return s.now().Add(time.Duration(r.ExpiresIn) * time.Second)
+// expiry anchors the token's lifetime to the local clock at receipt, so a
+// host whose clock disagrees with IAM's still sees the hour IAM granted. It
+// prefers expires_in, then the JWT's exp - iat, then IAM's absolute
+// expiration and the JWT's exp (IAM's clock), then IAM's documented hour.
+func expiry(r tokenResponse, received time.Time) (time.Time, error) {
+	if r.ExpiresIn != nil {
+		return plugin.ExpiryAfterSeconds(received, *r.ExpiresIn)
+	}
+	if d, ok := plugin.JWTLifetime(r.AccessToken); ok {
+		return plugin.ExpiryAfter(received, d)
+	}
+	if r.Expiration != nil {
+		return plugin.CheckExpiry(received, time.Unix(*r.Expiration, 0))
 	}
 	if exp, ok := plugin.JWTExpiry(r.AccessToken); ok {
-		return exp
+		return plugin.CheckExpiry(received, exp)
 	}
-	return s.now().Add(fallbackLifetime)
+	return received.Add(fallbackLifetime), nil
 }

@@ -41,14 +41,16 @@ const (
 // Provider is the Voicegain provider. The zero value is ready to use.
 // Safe for concurrent use.
 type Provider struct {
-	// Client sends requests in mode short_lived; nil means a client with a
-	// 30-second timeout.
+	// Client sends requests in mode short_lived; nil means
+	// plugin.NewHTTPClient(plugin.DefaultTimeout). Whatever the client, a
+	// redirect to another origin is refused (see plugin.Do).
 	Client *http.Client
 }
 
-// defaultClient bounds a token request that the host's context does not:
-// a token endpoint that takes half a minute is down.
-var defaultClient = &http.Client{Timeout: 30 * time.Second}
+// defaultClient bounds a token request that the host's context does not (a
+// token endpoint that takes half a minute is down) and refuses redirects to
+// another origin, which would carry the console JWT with them.
+var defaultClient = plugin.NewHTTPClient(plugin.DefaultTimeout)
 
 // Describe returns the provider's settings schema.
 func (Provider) Describe() plugin.Description {

@@ -3,7 +3,6 @@ package voicegain
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -73,19 +72,32 @@ func (s *shortLivedSource) TokenContext(ctx context.Context) (*oauth2.Token, err
 	if err != nil {
 		return nil, err
 	}
-	exp, ok := plugin.JWTExpiry(tok)
-	if !ok {
-		// Measured from before the request, so the token never outlives
-		// what we believe.
-		exp = start.Add(s.lifetime)
+	exp, err := shortLivedExpiry(tok, start, s.lifetime)
+	if err != nil {
+		return nil, err
 	}
 	return &oauth2.Token{AccessToken: tok, TokenType: "Bearer", Expiry: exp}, nil
+}
+
+// shortLivedExpiry anchors the JWT's exp - iat (else its exp, else the
+// lifetime asked for) to start, the local time before the request: the token
+// never outlives what we believe, whatever Voicegain's clock says.
+func shortLivedExpiry(tok string, start time.Time, lifetime time.Duration) (time.Time, error) {
+	exp, ok, err := plugin.JWTTokenExpiry(tok, start)
+	switch {
+	case err != nil:
+		return time.Time{}, fmt.Errorf("tokenplug/voicegain: short-lived jwt: %w", err)
+	case !ok:
+		return start.Add(lifetime), nil
+	}
+	return exp, nil
 }
 
 // parseJWTResponse extracts the JWT from a /security/jwt response body: a
 // JSON string, a JSON object with a jwt, token or access_token field, or the
 // bare JWT as text. The package doc says why the body's shape decides.
-// Errors never contain the body, which may hold a token.
+// Errors never contain the body, which may hold a token: DecodeJSON reports
+// positions and kinds, never values.
 func parseJWTResponse(body []byte, contentType string) (string, error) {
 	b := bytes.TrimSpace(body)
 	var tok string
@@ -94,14 +106,14 @@ func parseJWTResponse(body []byte, contentType string) (string, error) {
 	case len(b) == 0:
 		err = errors.New("empty body")
 	case b[0] == '"':
-		err = json.Unmarshal(b, &tok)
+		err = plugin.DecodeJSON(b, &tok)
 	case b[0] == '{':
 		var obj struct {
 			JWT         string `json:"jwt"`
 			Token       string `json:"token"`
 			AccessToken string `json:"access_token"`
 		}
-		if err = json.Unmarshal(b, &obj); err == nil {
+		if err = plugin.DecodeJSON(b, &obj); err == nil {
 			tok = firstNonEmpty(obj.JWT, obj.Token, obj.AccessToken)
 		}
 	default:
@@ -114,23 +126,9 @@ func parseJWTResponse(body []byte, contentType string) (string, error) {
 	if err != nil {
 		// Not the credentials' fault: a broken upstream or proxy. Retry.
 		return "", plugin.Temporary(fmt.Errorf("tokenplug/voicegain: unreadable short-lived jwt response (Content-Type %q, %d bytes): %s",
-			contentType, len(body), describeParseError(err)))
+			contentType, len(body), err))
 	}
 	return tok, nil
-}
-
-// describeParseError keeps JSON syntax errors, which quote at most one
-// character of the body, and drops anything else a decoder might echo.
-func describeParseError(err error) string {
-	var syn *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &syn):
-		return fmt.Sprintf("invalid JSON at offset %d", syn.Offset)
-	case errors.As(err, &typ):
-		return fmt.Sprintf("JSON %s where a string was expected", typ.Value)
-	}
-	return err.Error()
 }
 
 func firstNonEmpty(vs ...string) string {

@@ -1,0 +1,46 @@
+package azure
+
+import (
+	"bytes"
+	"encoding/base64"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tokenplug/tokenplug/plugin"
+)
+
+// fuzzSecret stands for the token's signature (and TOKEN in a fuzzed body),
+// so a leak into an error is recognisable.
+const fuzzSecret = "Zq9LEAKxP7wV3mKs2RtY8uHn"
+
+func FuzzParseIssueTokenResponse(f *testing.F) {
+	enc := base64.RawURLEncoding.EncodeToString
+	for _, claims := range []string{
+		`{"region":"westus","iat":1700000000,"exp":1700000600}`,
+		`{"exp":1700000600}`,
+		`{"iat":1700000600,"exp":1700000000}`,
+		`{"exp":1e300}`,
+		`{"exp":"TOKEN"}`,
+		`TOKEN`,
+	} {
+		f.Add(enc([]byte(`{"alg":"RS256","typ":"JWT"}`)) + "." + enc([]byte(claims)) + ".TOKEN")
+	}
+	f.Add("TOKEN")
+	f.Add("<html>TOKEN</html>")
+	f.Add("")
+	issued := time.Unix(1_800_000_000, 0)
+	f.Fuzz(func(t *testing.T, body string) {
+		tok, err := parse(bytes.TrimSpace([]byte(strings.ReplaceAll(body, "TOKEN", fuzzSecret))), issued)
+		if err != nil {
+			if msg := err.Error(); !strings.HasPrefix(msg, "tokenplug/azure: ") || containsPart(msg, fuzzSecret) {
+				t.Fatalf("bad error %q", msg)
+			}
+			return
+		}
+		at := plugin.RefreshAtOf(tok)
+		if tok.AccessToken == "" || tok.Expiry.UnixMilli() <= 0 || tok.Expiry.Sub(issued) > plugin.MaxTokenLifetime || at.UnixMilli() <= 0 {
+			t.Fatalf("accepted token expiring %v, refresh at %v", tok.Expiry, at)
+		}
+	})
+}

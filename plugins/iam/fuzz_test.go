@@ -1,0 +1,42 @@
+package iam
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tokenplug/tokenplug/plugin"
+)
+
+// fuzzSecret stands for the access token: the placeholder TOKEN in a fuzzed
+// body becomes it, so a leak into an error is recognisable.
+const fuzzSecret = "Zq9LEAKxP7wV3mKs2RtY8uHn"
+
+func FuzzParseTokenResponse(f *testing.F) {
+	for _, s := range []string{
+		`{"access_token":"TOKEN","refresh_token":"not_supported","token_type":"Bearer","expires_in":3600,"expiration":1700003600,"scope":"ibm openid"}`,
+		`{"access_token":"TOKEN","expires_in":"3600"}`,
+		`{"access_token":"TOKEN","expires_in":9223372036854775807}`,
+		`{"access_token":"TOKEN","expires_in":-1}`,
+		`{"access_token":"TOKEN","expiration":-100}`,
+		`{"access_token":"TOKEN","token_type":7}`,
+		`{"access_token":"TOKEN"`,
+		`<html>TOKEN</html>`,
+		``,
+	} {
+		f.Add(s)
+	}
+	received := time.Unix(1_800_000_000, 0)
+	f.Fuzz(func(t *testing.T, body string) {
+		tok, err := parse([]byte(strings.ReplaceAll(body, "TOKEN", fuzzSecret)), received)
+		if err != nil {
+			if msg := err.Error(); !strings.HasPrefix(msg, "tokenplug/iam: ") || containsPart(msg, fuzzSecret) {
+				t.Fatalf("bad error %q", msg)
+			}
+			return
+		}
+		if tok.AccessToken == "" || tok.Expiry.UnixMilli() <= 0 || tok.Expiry.Sub(received) > plugin.MaxTokenLifetime {
+			t.Fatalf("accepted token %+v", tok)
+		}
+	})
+}

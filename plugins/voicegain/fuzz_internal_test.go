@@ -1,0 +1,57 @@
+package voicegain
+
+import (
+	"encoding/base64"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tokenplug/tokenplug/plugin"
+)
+
+// fuzzSecret stands for the token's signature (and TOKEN in a fuzzed body),
+// so a leak into an error is recognisable.
+const fuzzSecret = "Zq9LEAKxP7wV3mKs2RtY8uHn"
+
+func leaksFuzzSecret(msg string) bool {
+	for i := 0; i+8 <= len(fuzzSecret); i++ {
+		if strings.Contains(msg, fuzzSecret[i:i+8]) {
+			return true
+		}
+	}
+	return false
+}
+
+func FuzzParseJWTResponse(f *testing.F) {
+	enc := base64.RawURLEncoding.EncodeToString
+	jwt := enc([]byte(`{"alg":"RS256","typ":"JWT"}`)) + "." + enc([]byte(`{"aud":"*","iat":1700000000,"exp":1700000600}`)) + ".TOKEN"
+	for _, s := range []string{
+		jwt,
+		`"` + jwt + `"`,
+		`{"jwt":"` + jwt + `"}`,
+		`{"token":"` + jwt + `","jwt":5}`,
+		`{"access_token":"` + jwt + `"`,
+		enc([]byte(`{"alg":"none"}`)) + "." + enc([]byte(`{"iat":1700000600,"exp":1700000000}`)) + ".TOKEN",
+		`"TOKEN`,
+		`<html>TOKEN</html>`,
+		``,
+	} {
+		f.Add(s, "application/json")
+	}
+	start := time.Unix(1_800_000_000, 0)
+	f.Fuzz(func(t *testing.T, body, contentType string) {
+		tok, err := parseJWTResponse([]byte(strings.ReplaceAll(body, "TOKEN", fuzzSecret)), contentType)
+		if err == nil {
+			var exp time.Time
+			exp, err = shortLivedExpiry(tok, start, DefaultLifetime)
+			if err == nil && (exp.UnixMilli() <= 0 || exp.Sub(start) > plugin.MaxTokenLifetime) {
+				t.Fatalf("accepted expiry %v", exp)
+			}
+		}
+		if err != nil {
+			if msg := err.Error(); !strings.HasPrefix(msg, "tokenplug/voicegain: ") || leaksFuzzSecret(msg) {
+				t.Fatalf("bad error %q", msg)
+			}
+		}
+	})
+}

@@ -1,0 +1,124 @@
+package voicegain_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"golang.org/x/oauth2"
+
+	"github.com/tokenplug/tokenplug/internal/emulator"
+	"github.com/tokenplug/tokenplug/plugin"
+	"github.com/tokenplug/tokenplug/plugins/voicegain"
+)
+
+// containsPart reports whether msg holds any 8-byte piece of secret.
+func containsPart(msg, secret string) bool {
+	for i := 0; i+8 <= len(secret); i++ {
+		if strings.Contains(msg, secret[i:i+8]) {
+			return true
+		}
+	}
+	return false
+}
+
+// shortLived configures mode short_lived against apiURL with client.
+func shortLived(t *testing.T, client *http.Client, console, apiURL string) oauth2.TokenSource {
+	t.Helper()
+	p := voicegain.Provider{Client: client}
+	s, err := plugin.ApplySchema(p.Describe(), map[string]string{"jwt": console, "mode": "short_lived", "api_url": apiURL, "audience": "*"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts, err := p.Configure(context.Background(), s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ts
+}
+
+// plainTrap is a plain-http origin that counts requests carrying a bearer.
+func plainTrap(t *testing.T) (*httptest.Server, *atomic.Int32) {
+	t.Helper()
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		_, _ = io.WriteString(w, r.Header.Get("Authorization"))
+	}))
+	t.Cleanup(srv.Close)
+	return srv, &hits
+}
+
+func TestTheConsoleJWTNeverFollowsAnHTTPSToHTTPRedirect(t *testing.T) {
+	console := signedJWT(t, jwt.MapClaims{"sub": "console"})
+	plain, hits := plainTrap(t)
+	// Same host (127.0.0.1), scheme https -> http: net/http keeps
+	// Authorization, because only the host name is compared.
+	secure := httptest.NewTLSServer(http.RedirectHandler(plain.URL+"/v1/security/jwt", http.StatusFound))
+	defer secure.Close()
+	_, err := shortLived(t, secure.Client(), console, secure.URL+"/v1").Token()
+	if !errors.Is(err, plugin.ErrCrossOriginRedirect) || !errors.Is(err, plugin.ErrPermanent) {
+		t.Fatalf("err = %v, want a permanent cross-origin redirect error", err)
+	}
+	if containsPart(err.Error(), console) || hits.Load() != 0 {
+		t.Errorf("err %q; the http origin received %d requests", err, hits.Load())
+	}
+}
+
+func TestTheConsoleJWTNeverFollowsARedirectToAnotherPort(t *testing.T) {
+	console := signedJWT(t, jwt.MapClaims{"sub": "console"})
+	other, hits := plainTrap(t)
+	first := httptest.NewServer(http.RedirectHandler(other.URL+"/v1/security/jwt", http.StatusTemporaryRedirect))
+	defer first.Close()
+	_, err := shortLived(t, nil, console, first.URL+"/v1").Token()
+	if !errors.Is(err, plugin.ErrCrossOriginRedirect) || hits.Load() != 0 {
+		t.Errorf("err = %v, other origin hit %d times; want a refused redirect", err, hits.Load())
+	}
+}
+
+func TestABad200IsRefusedWithoutQuotingTheToken(t *testing.T) {
+	console := signedJWT(t, jwt.MapClaims{"sub": "console"})
+	tok := signedJWT(t, jwt.MapClaims{"iat": 1_700_000_600, "exp": 1_700_000_000, "sub": "LEAKEDTOKEN-0123456789"})
+	long := signedJWT(t, jwt.MapClaims{"iat": 1_700_000_000, "exp": 1_800_000_000, "sub": "LEAKEDTOKEN-0123456789"})
+	bodies := map[string]string{
+		"exp before iat":        tok,
+		"a lifetime over 1y":    long,
+		"truncated JSON":        `{"jwt":"` + tok,
+		"a field of wrong type": `{"token":"` + tok + `","jwt":5}`,
+		"JSON string, unclosed": `"` + tok,
+	}
+	for name, body := range bodies {
+		t.Run(name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, body) }))
+			defer srv.Close()
+			_, err := shortLived(t, nil, console, srv.URL).Token()
+			if err == nil || !errors.Is(err, plugin.ErrTemporary) || containsPart(err.Error(), tok) || containsPart(err.Error(), long) {
+				t.Errorf("err = %v, want a temporary error quoting no part of the token", err)
+			}
+		})
+	}
+}
+
+func TestShortLivedLifetimeIsAnchoredToTheLocalClock(t *testing.T) {
+	vg := emulator.NewVoicegain()
+	vg.Now = func() time.Time { return time.Now().Add(-2 * time.Hour) } // Voicegain's clock is 2 h behind
+	srv := newServer(vg)
+	defer srv.Close()
+	ts := shortLived(t, nil, vg.ConsoleJWT(), srv.URL+"/v1")
+	before := time.Now()
+	tok, err := ts.Token()
+	after := time.Now()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok.Expiry.Before(before.Add(voicegain.DefaultLifetime-time.Second)) || tok.Expiry.After(after.Add(voicegain.DefaultLifetime)) {
+		t.Errorf("expiry %v, want about now + %v", tok.Expiry, voicegain.DefaultLifetime)
+	}
+}
