@@ -59,7 +59,11 @@ func (o *options) shared(cfg ProviderConfig, fetch fetchFunc) fetchFunc {
 			if err != nil || tok == nil {
 				return tok, err
 			}
-			if e := newEntry(tok, o.now(), o); !e.refreshAt.IsZero() {
+			e, err := arrived(tok, o.now(), o)
+			if err != nil {
+				return nil, err // never stored for the other processes
+			}
+			if !e.refreshAt.IsZero() {
 				tok = plugin.WithRefreshAt(tok, e.refreshAt)
 			}
 			return tok, nil
