@@ -1,6 +1,7 @@
 package host_test
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -174,11 +175,21 @@ func TestAPIThatRejectsEveryTokenCostsOneFetchPerInvalidationWindow(t *testing.T
 }
 
 func TestShortLivedTokenIsNeverSentAfterItsExpiry(t *testing.T) {
-	f := newIAMFixture(t)
-	f.iam.Lifetime = 2 * time.Second // set before the first request
+	clk := newFakeClock()
+	emu := emulator.NewIAM()
+	emu.Now, emu.Lifetime = clk.Now, 2*time.Second
+	emu.AddAPIKey(testAPIKey)
+	// Only expires_in: the plugin anchors the lifetime at receipt, and the
+	// host carries it over to its clock.
+	vendor := httptest.NewServer(withoutExpiration(emu))
+	t.Cleanup(vendor.Close)
+	reg, _ := newRegistry(t, host.WithClock(clk.Now))
+	src := mustSource(t, reg, "watson", host.ProviderConfig{Path: bins["iam"], Settings: map[string]string{
+		"apikey": testAPIKey, "token_url": vendor.URL + "/identity/token",
+	}})
 	var rejected atomic.Int64
 	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := f.iam.Verify(strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")); err != nil {
+		if err := emu.Verify(strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")); err != nil {
 			rejected.Add(1)
 			w.WriteHeader(http.StatusUnauthorized)
 		}
@@ -186,12 +197,12 @@ func TestShortLivedTokenIsNeverSentAfterItsExpiry(t *testing.T) {
 	t.Cleanup(api.Close)
 	// Every request spends 750ms on its way to the API.
 	slow := roundTripFunc(func(r *http.Request) (*http.Response, error) {
-		f.clock.Advance(750 * time.Millisecond)
+		clk.Advance(750 * time.Millisecond)
 		return http.DefaultTransport.RoundTrip(r)
 	})
-	client := &http.Client{Transport: transport.New(slow, f.src)}
+	client := &http.Client{Transport: transport.New(slow, src)}
 	for range 40 {
-		f.clock.Advance(250 * time.Millisecond)
+		clk.Advance(250 * time.Millisecond)
 		resp, err := client.Get(api.URL)
 		if err != nil {
 			t.Fatal(err)
@@ -201,6 +212,23 @@ func TestShortLivedTokenIsNeverSentAfterItsExpiry(t *testing.T) {
 	if n := rejected.Load(); n != 0 {
 		t.Fatalf("%d requests reached the API with an expired token", n)
 	}
+}
+
+// withoutExpiration drops "expiration" from h's JSON token responses.
+func withoutExpiration(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		var body map[string]any
+		if rec.Code != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &body) != nil {
+			w.WriteHeader(rec.Code)
+			_, _ = w.Write(rec.Body.Bytes())
+			return
+		}
+		delete(body, "expiration")
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(body)
+	})
 }
 
 type roundTripFunc func(*http.Request) (*http.Response, error)

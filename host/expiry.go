@@ -1,6 +1,7 @@
 package host
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -76,4 +77,37 @@ func arrived(tok *oauth2.Token, now time.Time, o *options) (*entry, error) {
 	skew := now.Sub(tok.Expiry).Round(time.Second)
 	return nil, plugin.Temporary(fmt.Errorf("%w: it expired at %s, %v before it arrived; "+
 		"the host clock may be ahead of the vendor's by at least %v", errExpiredOnArrival, exp, skew, skew))
+}
+
+// onHostClock carries the times of fetched tokens from the machine's clock,
+// on which plugins run, over to the host's clock (WithClock), keeping the
+// durations from the token's arrival. Without WithClock it is fetch itself.
+func (o *options) onHostClock(fetch fetchFunc) fetchFunc {
+	if !o.clockSet {
+		return fetch
+	}
+	return func(ctx context.Context, force bool) (*oauth2.Token, error) {
+		tok, err := fetch(ctx, force)
+		if err != nil || tok == nil {
+			return tok, err
+		}
+		return shiftTimes(tok, o.now().Sub(time.Now())), nil
+	}
+}
+
+// shiftTimes returns a copy of tok with its expiry and refresh hint moved
+// by d.
+func shiftTimes(tok *oauth2.Token, d time.Duration) *oauth2.Token {
+	at := plugin.RefreshAtOf(tok)
+	if d == 0 || (tok.Expiry.IsZero() && at.IsZero()) {
+		return tok
+	}
+	t := *tok
+	if !t.Expiry.IsZero() {
+		t.Expiry = t.Expiry.Add(d)
+	}
+	if !at.IsZero() {
+		return plugin.WithRefreshAt(&t, at.Add(d))
+	}
+	return &t
 }

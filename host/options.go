@@ -14,6 +14,7 @@ type options struct {
 	env          []string
 	builtins     map[string][]string
 	now          func() time.Time
+	clockSet     bool // WithClock was given: now is not the machine's clock
 	backoff      Backoff
 	fetchTimeout time.Duration
 	startTimeout time.Duration
@@ -77,7 +78,12 @@ func WithFetchTimeout(d time.Duration) Option { return func(o *options) { o.fetc
 func WithStartTimeout(d time.Duration) Option { return func(o *options) { o.startTimeout = d } }
 
 // WithClock replaces time.Now for expiry and refresh decisions; for tests.
-func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
+// Plugins run on the machine's clock: the expiry and refresh hint of a
+// fetched token are carried over to this clock as durations from the moment
+// the token arrives, so a test can move its clock past token lifetimes.
+func WithClock(now func() time.Time) Option {
+	return func(o *options) { o.now, o.clockSet = now, true }
+}
 
 // WithRefresh sets when a token is renewed: at ratio of its lifetime (default
 // 0.8) unless the provider hints otherwise, and treated as expired delta

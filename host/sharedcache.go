@@ -42,6 +42,7 @@ type SharedCache interface {
 // refresh_at hint before it is stored, so every process renews it at the
 // same moment, by the same rule, and one fetch serves them all.
 func (o *options) shared(cfg ProviderConfig, fetch fetchFunc) fetchFunc {
+	fetch = o.onHostClock(fetch)
 	if o.cache == nil {
 		return fetch
 	}

@@ -39,13 +39,13 @@ func newLeaseFixture(t *testing.T) (*leaseFixture, func() int64) {
 	return f, emu.Issued
 }
 
-// race starts n cachehost processes with a 4s fetch timeout, lets them ask
+// race starts n cachehost processes with a 10s fetch timeout (a waiter gives up after 5s), lets them ask
 // at once, and returns their tokens; a process that fails fails the test.
 func (f *leaseFixture) race(t *testing.T, n int) []string {
 	t.Helper()
 	procs := make([]*hostProcess, n)
 	for i := range procs {
-		procs[i] = startHost(t, f.tokenURL, f.srv.URL(), "key-A", f.cacheKey, "CACHEHOST_FETCH_TIMEOUT=4s")
+		procs[i] = startHost(t, f.tokenURL, f.srv.URL(), "key-A", f.cacheKey, "CACHEHOST_FETCH_TIMEOUT=10s")
 	}
 	for _, p := range procs {
 		p.ask()
