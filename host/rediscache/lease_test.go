@@ -39,8 +39,9 @@ func newLeaseFixture(t *testing.T) (*leaseFixture, func() int64) {
 	return f, emu.Issued
 }
 
-// race starts n cachehost processes with a 10s fetch timeout (a waiter gives up after 5s), lets them ask
-// at once, and returns their tokens; a process that fails fails the test.
+// race starts n cachehost processes with a 10s fetch timeout (a waiter
+// gives up after 5s), lets them ask at once, and returns their tokens; a
+// process that fails fails the test.
 func (f *leaseFixture) race(t *testing.T, n int) []string {
 	t.Helper()
 	procs := make([]*hostProcess, n)
