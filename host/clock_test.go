@@ -245,3 +245,17 @@ func (c *countingHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c.n.Add(1)
 	c.h.ServeHTTP(w, r)
 }
+
+func TestTokenExpiredOnArrivalIsNotOfferedToTheSharedCache(t *testing.T) {
+	cache := &recordingCache{}
+	reg, _ := newRegistry(t, host.WithCache(cache), slowBackoff)
+	src := faultSource(t, reg, "skewed", "expired", "lifetime", "1h")
+	if _, err := src.Token(ctxT(t)); err == nil {
+		t.Fatal("an expired token was handed out")
+	}
+	cache.mu.Lock()
+	defer cache.mu.Unlock()
+	if len(cache.fetched) != 1 || cache.fetched[0] != nil {
+		t.Fatalf("the shared cache was offered %v, want no token to store", cache.fetched)
+	}
+}
