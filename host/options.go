@@ -14,6 +14,7 @@ type options struct {
 	env          []string
 	builtins     map[string][]string
 	now          func() time.Time
+	clockSet     bool // WithClock was given: now is not the machine's clock
 	backoff      Backoff
 	fetchTimeout time.Duration
 	startTimeout time.Duration
@@ -21,6 +22,9 @@ type options struct {
 	expiryDelta  time.Duration
 	refreshRatio float64
 	cache        SharedCache // nil: in-memory only
+
+	invalidationWindow time.Duration
+	maxRetryAfter      time.Duration
 }
 
 func defaultOptions() options {
@@ -35,6 +39,9 @@ func defaultOptions() options {
 		pingTimeout:  2 * time.Second,  // a healthy plugin answers in well under a millisecond
 		expiryDelta:  10 * time.Second, // as x/oauth2: do not hand out a token about to expire in flight
 		refreshRatio: 0.8,              // refresh at 80% of the lifetime, as IBM and Google advise
+
+		invalidationWindow: 30 * time.Second, // azcore's pause between token refresh attempts
+		maxRetryAfter:      10 * time.Minute, // longer than any sane rate limit, short enough to recover from a bogus header
 	}
 }
 
@@ -71,14 +78,44 @@ func WithFetchTimeout(d time.Duration) Option { return func(o *options) { o.fetc
 func WithStartTimeout(d time.Duration) Option { return func(o *options) { o.startTimeout = d } }
 
 // WithClock replaces time.Now for expiry and refresh decisions; for tests.
-func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
+// Plugins run on the machine's clock: the expiry and refresh hint of a
+// fetched token are carried over to this clock as durations from the moment
+// the token arrives, so a test can move its clock past token lifetimes.
+func WithClock(now func() time.Time) Option {
+	return func(o *options) { o.now, o.clockSet = now, true }
+}
 
 // WithRefresh sets when a token is renewed: at ratio of its lifetime (default
 // 0.8) unless the provider hints otherwise, and treated as expired delta
-// before its expiry (default 10s).
+// before its expiry (default 10s), so that a request handed the token
+// reaches the server before it expires.
+//
+// Short-lived tokens: for a token that lives less than 4×delta, the margin
+// is a quarter of its lifetime instead, but never less than one second
+// (nor more than delta). A 12s token is handed out for 9s, a 2s token for
+// 1s. Its refresh then starts at ratio of that usable time (7.2s for the
+// 12s token), so callers keep the current token while the next is fetched.
+// A token with less than its margin left when it arrives is never handed
+// out: the fetch counts as failed (see Source).
 func WithRefresh(ratio float64, delta time.Duration) Option {
 	return func(o *options) { o.refreshRatio, o.expiryDelta = ratio, delta }
 }
+
+// WithInvalidationWindow sets how long a token fetched after an
+// invalidation is kept even if a server rejects it too (default 30s, as
+// azcore waits between refresh attempts). An API that answers 401 to every
+// request then costs one upstream fetch per window instead of one per
+// request; the 401s still reach the caller. Zero or less: every
+// invalidation drops the token.
+func WithInvalidationWindow(d time.Duration) Option {
+	return func(o *options) { o.invalidationWindow = d }
+}
+
+// WithMaxRetryAfter caps the retry-after a provider passes on from a 429
+// (default 10 minutes), so that one bogus Retry-After header cannot block
+// a provider for a year. A still-valid token is served meanwhile, as for
+// any failed refresh. Zero or less ignores retry-after: backoff only.
+func WithMaxRetryAfter(d time.Duration) Option { return func(o *options) { o.maxRetryAfter = d } }
 
 // WithCache adds a shared token cache (see SharedCache, rediscache.New)
 // behind every provider's in-memory cache, so that many processes fetch

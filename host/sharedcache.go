@@ -42,6 +42,7 @@ type SharedCache interface {
 // refresh_at hint before it is stored, so every process renews it at the
 // same moment, by the same rule, and one fetch serves them all.
 func (o *options) shared(cfg ProviderConfig, fetch fetchFunc) fetchFunc {
+	fetch = o.onHostClock(fetch)
 	if o.cache == nil {
 		return fetch
 	}
@@ -59,7 +60,11 @@ func (o *options) shared(cfg ProviderConfig, fetch fetchFunc) fetchFunc {
 			if err != nil || tok == nil {
 				return tok, err
 			}
-			if e := newEntry(tok, o.now(), o); !e.refreshAt.IsZero() {
+			e, err := arrived(tok, o.now(), o)
+			if err != nil {
+				return nil, err // never stored for the other processes
+			}
+			if !e.refreshAt.IsZero() {
 				tok = plugin.WithRefreshAt(tok, e.refreshAt)
 			}
 			return tok, nil

@@ -28,9 +28,11 @@ type fetchFunc func(ctx context.Context, force bool) (*oauth2.Token, error)
 // caller that gives up does not cancel the fetch for the others.
 //
 // A failed fetch is retried with exponential backoff and jitter (longer if
-// the provider passed on a 429's retry-after). Until the current token
-// expires, callers never see the failure; after it, they get an *Error
-// naming the provider and the kind of failure.
+// the provider passed on a 429's retry-after, capped by WithMaxRetryAfter).
+// A token that is already expired, or inside its expiry margin, when it
+// arrives (a skewed clock) is a failed fetch too: it is never handed out.
+// Until the current token expires, callers never see the failure; after
+// it, they get an *Error naming the provider and the kind of failure.
 //
 // Callers must not modify the returned token.
 type Source struct {
@@ -56,39 +58,6 @@ type Source struct {
 	failures  int            // consecutive failed fetches
 	notBefore time.Time      // no fetch before this (backoff, retry-after)
 	lastErr   error          // why the last fetch failed
-}
-
-// entry is an immutable cached token with its deadlines precomputed, so the
-// hot path is a load and a time comparison.
-type entry struct {
-	tok       *oauth2.Token
-	refreshAt time.Time // start a background refresh from here; zero: never
-	expireAt  time.Time // stop handing it out from here; zero: never
-}
-
-func (e *entry) fresh(now time.Time) bool { return e.refreshAt.IsZero() || now.Before(e.refreshAt) }
-func (e *entry) valid(now time.Time) bool { return e.expireAt.IsZero() || now.Before(e.expireAt) }
-
-func newEntry(tok *oauth2.Token, now time.Time, o *options) *entry {
-	if tok.Expiry.IsZero() {
-		return &entry{tok: tok}
-	}
-	life := tok.Expiry.Sub(now)
-	// A token that lives less than 4 deltas would spend most of its life
-	// "expired"; shrink the margin for short-lived tokens.
-	delta := min(o.expiryDelta, max(life/4, 0))
-	e := &entry{
-		tok:       tok,
-		expireAt:  tok.Expiry.Add(-delta),
-		refreshAt: now.Add(time.Duration(float64(life) * o.refreshRatio)),
-	}
-	if hint := plugin.RefreshAtOf(tok); !hint.IsZero() && hint.Before(tok.Expiry) {
-		e.refreshAt = hint
-	}
-	if e.refreshAt.After(e.expireAt) {
-		e.refreshAt = e.expireAt
-	}
-	return e
 }
 
 func newSource(name string, hosts []string, fetch fetchFunc, o *options) *Source {
@@ -131,9 +100,19 @@ func (t tokenSource) Token() (*oauth2.Token, error) { return t.s.Token(context.B
 // access token; nil drops whatever is cached), so the next Token call
 // fetches a new one with force_refresh. transport and grpccreds call it when
 // a server answers 401 / Unauthenticated.
+//
+// A token that was itself fetched because its predecessor was invalidated
+// is not dropped again within the invalidation window (30s by default, see
+// WithInvalidationWindow; azcore waits as long between refresh attempts):
+// an API that rejects every token then costs one upstream fetch per window,
+// not one per request. Its 401s still reach the callers.
 func (s *Source) Invalidate(rejected *oauth2.Token) {
 	e := s.cur.Load()
 	if e == nil || (rejected != nil && rejected.AccessToken != e.tok.AccessToken) {
+		return
+	}
+	if e.forced && s.o.now().Before(e.fetchedAt.Add(s.o.invalidationWindow)) {
+		s.log.Debug("token rejected again within the invalidation window; keeping it", "window", s.o.invalidationWindow)
 		return
 	}
 	if s.cur.CompareAndSwap(e, nil) {
@@ -189,13 +168,18 @@ func (s *Source) flight() (any, error) {
 	if err == nil && (tok == nil || tok.AccessToken == "") {
 		err = plugin.Temporary(errEmptyToken)
 	}
+	var e *entry
+	if err == nil {
+		e, err = arrived(tok, s.o.now(), s.o)
+	}
 	if err != nil {
 		if force {
 			s.force.Store(true)
 		}
 		return nil, s.failed(err)
 	}
-	s.cur.Store(newEntry(tok, s.o.now(), s.o))
+	e.forced = force
+	s.cur.Store(e)
 	s.mu.Lock()
 	s.failures, s.lastErr = 0, nil
 	s.mu.Unlock()
@@ -215,8 +199,8 @@ func (s *Source) failed(err error) error {
 	s.failures++
 	n := s.failures
 	d := s.o.backoff.delay(n)
-	if ra := plugin.RetryAfterOf(err); ra > d {
-		d = ra
+	if ra := min(plugin.RetryAfterOf(err), s.o.maxRetryAfter); ra > d {
+		d = ra // a vendor's retry-after, capped: one absurd header must not block the provider for a year
 	}
 	s.notBefore, s.lastErr = s.o.now().Add(d), err
 	s.mu.Unlock()

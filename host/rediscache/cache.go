@@ -43,7 +43,25 @@ const (
 	// noExpiryTTL keeps a token that never expires in Redis for a day, so
 	// values of configurations no longer in use do not pile up.
 	noExpiryTTL = 24 * time.Hour
+	// waitMargin is how long past the lease's TTL a process keeps waiting
+	// for the holder's token (a poll and a Redis call), before it fetches
+	// for itself: a holder that hangs must not starve every replica.
+	waitMargin = pollInterval + time.Second
 )
+
+// leaseScript takes key's lease (SET NX PX). A lease without expiry was
+// not written by a cache (every lease has one) and would block every
+// process forever: it is garbage, taken over. Returns {1, 0} when the
+// lease is taken, {2, 0} when garbage was taken over, else {0, the
+// lease's remaining TTL in ms}.
+var leaseScript = redis.NewScript(`
+if redis.call("SET", KEYS[1], ARGV[1], "NX", "PX", ARGV[2]) then return {1, 0} end
+local ttl = redis.call("PTTL", KEYS[1])
+if ttl == -1 then
+  redis.call("SET", KEYS[1], ARGV[1], "PX", ARGV[2])
+  return {2, 0}
+end
+return {0, ttl}`)
 
 // releaseScript deletes the lease only if this process still holds it
 // (compare-and-delete: a lease that expired and was taken over belongs to
@@ -77,7 +95,8 @@ func (c *Cache) Token(ctx context.Context, key, rejected string, fetch func(cont
 func (c *Cache) Close() error { return c.rdb.Close() }
 
 // shared runs the lease protocol: read, else lease and fetch, else wait for
-// the holder's value. Redis failures come back as *redisError.
+// the holder's value, but not longer than waitLimit: then fetch alone.
+// Redis failures come back as *redisError.
 func (c *Cache) shared(ctx context.Context, key, rejected string, fetch func(context.Context) (*oauth2.Token, error)) (*oauth2.Token, error) {
 	lease := randomID()
 	var sub *redis.PubSub
@@ -86,6 +105,7 @@ func (c *Cache) shared(ctx context.Context, key, rejected string, fetch func(con
 			_ = sub.Close()
 		}
 	}()
+	var giveUp time.Time // when waiting for the holder ends; zero: not waiting yet
 	for {
 		tok, err := c.get(ctx, key)
 		if err != nil {
@@ -94,12 +114,19 @@ func (c *Cache) shared(ctx context.Context, key, rejected string, fetch func(con
 		if tok != nil && tok.AccessToken != rejected && c.fresh(tok) {
 			return tok, nil
 		}
-		won, err := c.lease(ctx, key, lease)
+		won, ttl, err := c.lease(ctx, key, lease)
 		if err != nil {
 			return nil, err
 		}
 		if won {
 			return c.fetchAndStore(ctx, key, lease, fetch)
+		}
+		if giveUp.IsZero() {
+			giveUp = time.Now().Add(waitLimit(ctx, ttl))
+		}
+		if !time.Now().Before(giveUp) {
+			c.log.Warn("tokenplug/rediscache: another process holds the token lease too long; fetching locally", "key", key)
+			return c.fetchAlone(ctx, key, fetch)
 		}
 		if sub == nil {
 			// Subscribe, then read again: a value stored in between would
@@ -109,10 +136,35 @@ func (c *Cache) shared(ctx context.Context, key, rejected string, fetch func(con
 			}
 			continue
 		}
-		if err := c.await(ctx, sub); err != nil {
+		if err := c.await(ctx, sub, time.Until(giveUp)); err != nil {
 			return nil, err
 		}
 	}
+}
+
+// waitLimit is how long a process waits for the holder of a lease with ttl
+// left: the TTL (no cache writes one longer than maxLease) plus waitMargin,
+// but at most half of what remains of ctx, so that a fetch of its own still
+// has the other half. It is measured on the real clock, as Redis measures
+// the TTL and ctx its deadline.
+func waitLimit(ctx context.Context, ttl time.Duration) time.Duration {
+	d := min(max(ttl, 0), maxLease) + waitMargin
+	if dl, ok := ctx.Deadline(); ok {
+		d = min(d, time.Until(dl)/2)
+	}
+	return d
+}
+
+// fetchAlone fetches without the lease, after waiting for its holder in
+// vain, and stores the token for the others.
+func (c *Cache) fetchAlone(ctx context.Context, key string, fetch func(context.Context) (*oauth2.Token, error)) (*oauth2.Token, error) {
+	tok, err := fetch(ctx)
+	if err == nil && tok != nil && tok.AccessToken != "" {
+		if serr := c.store(context.WithoutCancel(ctx), key, tok); serr != nil {
+			c.trouble(serr)
+		}
+	}
+	return tok, err
 }
 
 // fresh reports whether a stored token may be used instead of fetching:

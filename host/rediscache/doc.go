@@ -20,10 +20,16 @@
 //     then deletes its lease if still its own and PUBLISHes on key:ready
 //     (one Lua script).
 //  3. The others SUBSCRIBE to key:ready and read again on each
-//     notification, or every second without one, until their context ends.
-//     A holder that died loses its lease when it expires; the next reader
-//     takes it over. A process refreshing a token it still holds waits the
-//     same way, so the fleet does not fetch, fail or back off in a storm.
+//     notification, or every second without one. A holder that died loses
+//     its lease when it expires; the next reader takes it over. A process
+//     refreshing a token it still holds waits the same way, so the fleet
+//     does not fetch, fail or back off in a storm.
+//  4. No process waits for ever: after the lease's remaining TTL (at most
+//     30s) plus two seconds, or half of what remains of its own deadline
+//     if that comes first, a waiter stops waiting, fetches for itself and
+//     stores the token. A key:lease without expiry, which no cache writes,
+//     is garbage: the next process to ask takes it over and logs it. A hung
+//     holder or a tampered lease delays fetches; it does not fail them.
 //
 // The refresh point is the host's (80% of the lifetime, or the provider's
 // hint), computed once by the process that fetched and stored with the

@@ -22,10 +22,13 @@ type hostProcess struct {
 	out   *bufio.Scanner
 }
 
-func startHost(t *testing.T, tokenURL, redisURL, apikey, cacheKey string) *hostProcess {
+// startHost starts a cachehost process; env adds NAME=value entries to its
+// environment.
+func startHost(t *testing.T, tokenURL, redisURL, apikey, cacheKey string, env ...string) *hostProcess {
 	t.Helper()
 	cmd := exec.Command(bins["cachehost"], bins["iam"], tokenURL, redisURL)
 	cmd.Env = append(os.Environ(), "CACHEHOST_APIKEY="+apikey, "CACHEHOST_CACHE_KEY="+cacheKey)
+	cmd.Env = append(cmd.Env, env...)
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {

@@ -56,12 +56,22 @@ func (c *Cache) get(ctx context.Context, key string) (*oauth2.Token, error) {
 	return tok, nil
 }
 
-// lease tries to take key's lease (SET NX PX).
-func (c *Cache) lease(ctx context.Context, key, id string) (bool, error) {
+// lease tries to take key's lease (leaseScript). If another process holds
+// it, it returns the lease's remaining TTL.
+func (c *Cache) lease(ctx context.Context, key, id string) (won bool, ttl time.Duration, err error) {
 	op, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
-	ok, err := c.rdb.SetNX(op, leaseKey(key), id, leaseTTL(ctx)).Result()
-	return ok, check(ctx, err)
+	r, err := leaseScript.Run(op, c.rdb, []string{leaseKey(key)}, id, leaseTTL(ctx).Milliseconds()).Int64Slice()
+	if err = check(ctx, err); err != nil {
+		return false, 0, err
+	}
+	if len(r) != 2 {
+		return false, 0, &redisError{errors.New("unexpected lease script reply")}
+	}
+	if r[0] == 2 {
+		c.log.Warn("tokenplug/rediscache: removed a token lease without expiry, which would have blocked every process", "key", leaseKey(key))
+	}
+	return r[0] != 0, time.Duration(r[1]) * time.Millisecond, nil
 }
 
 // store writes tok sealed under key, to expire with the token.
@@ -98,13 +108,13 @@ func (c *Cache) subscribe(ctx context.Context, key string) (*redis.PubSub, error
 	return sub, nil
 }
 
-// await returns when a notification arrives or pollInterval passes (either
-// way the caller reads again), or with ctx's error when it ends. A
-// cancelled ctx closes sub so the wait ends at once.
-func (c *Cache) await(ctx context.Context, sub *redis.PubSub) error {
+// await returns when a notification arrives or pollInterval (at most
+// limit) passes (either way the caller reads again), or with ctx's error
+// when it ends. A cancelled ctx closes sub so the wait ends at once.
+func (c *Cache) await(ctx context.Context, sub *redis.PubSub, limit time.Duration) error {
 	stop := context.AfterFunc(ctx, func() { _ = sub.Close() })
 	defer stop()
-	_, err := sub.ReceiveTimeout(ctx, pollInterval)
+	_, err := sub.ReceiveTimeout(ctx, min(pollInterval, max(limit, time.Millisecond)))
 	var ne net.Error
 	switch {
 	case err == nil:

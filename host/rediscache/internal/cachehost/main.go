@@ -5,7 +5,8 @@
 //
 // Usage: cachehost PLUGIN_PATH TOKEN_URL REDIS_URL, with the API key in
 // $CACHEHOST_APIKEY and the cache key in $CACHEHOST_CACHE_KEY (secrets stay
-// out of argv, as in production).
+// out of argv, as in production). $CACHEHOST_FETCH_TIMEOUT, if set, is the
+// registry's fetch timeout.
 package main
 
 import (
@@ -34,7 +35,15 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	reg := host.NewRegistry(host.WithCache(cache))
+	opts := []host.Option{host.WithCache(cache)}
+	if v := os.Getenv("CACHEHOST_FETCH_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("CACHEHOST_FETCH_TIMEOUT: %w", err)
+		}
+		opts = append(opts, host.WithFetchTimeout(d))
+	}
+	reg := host.NewRegistry(opts...)
 	defer reg.Close()
 	err = reg.Register("watson", host.ProviderConfig{Path: os.Args[1], Settings: map[string]string{
 		"apikey": os.Getenv("CACHEHOST_APIKEY"), "token_url": os.Args[2],

@@ -1,0 +1,97 @@
+package rediscache_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/tokenplug/tokenplug/host/internal/redistest"
+	"github.com/tokenplug/tokenplug/host/rediscache"
+)
+
+// leaseFixture is a real Redis, an IAM emulator and the cache key the
+// cachehost processes will use for their provider.
+type leaseFixture struct {
+	srv      *redistest.Server
+	rdb      *redis.Client
+	tokenURL string
+	cacheKey string
+	key      string // the provider's Redis key
+}
+
+func newLeaseFixture(t *testing.T) (*leaseFixture, func() int64) {
+	t.Helper()
+	f := &leaseFixture{srv: redistest.Start(t), cacheKey: newKey(t)}
+	emu, tokenURL := iamServer(t, newClock(), "key-A")
+	f.tokenURL = tokenURL
+	c, err := rediscache.New(rediscache.Config{URL: f.srv.URL(), EncryptionKey: f.cacheKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// cachehost runs bins["iam"], a tokenplug-iam binary: plugin name "iam".
+	f.key = c.Key("iam", map[string]string{"apikey": "key-A", "token_url": tokenURL})
+	_ = c.Close()
+	f.rdb = redis.NewClient(&redis.Options{Addr: f.srv.Addr()})
+	t.Cleanup(func() { _ = f.rdb.Close() })
+	return f, emu.Issued
+}
+
+// race starts n cachehost processes with a 10s fetch timeout (a waiter
+// gives up after 5s), lets them ask at once, and returns their tokens; a
+// process that fails fails the test.
+func (f *leaseFixture) race(t *testing.T, n int) []string {
+	t.Helper()
+	procs := make([]*hostProcess, n)
+	for i := range procs {
+		procs[i] = startHost(t, f.tokenURL, f.srv.URL(), "key-A", f.cacheKey, "CACHEHOST_FETCH_TIMEOUT=10s")
+	}
+	for _, p := range procs {
+		p.ask()
+	}
+	tokens := make([]string, n)
+	var wg sync.WaitGroup
+	for i, p := range procs {
+		wg.Go(func() { tokens[i] = p.line(t) })
+	}
+	wg.Wait()
+	return tokens
+}
+
+func TestLeaseWithoutExpiryIsTakenOverNotWaitedFor(t *testing.T) {
+	f, issued := newLeaseFixture(t)
+	ctx := context.Background()
+	// Left by a crashed tool, or planted: a lease no cache would write.
+	if err := f.rdb.Set(ctx, f.key+":lease", "stuck", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	tokens := f.race(t, 3)
+	for i, tok := range tokens {
+		if tok != tokens[0] {
+			t.Fatalf("process %d got another token: the garbage lease was not taken over by one process", i)
+		}
+	}
+	if n := issued(); n != 1 {
+		t.Fatalf("IAM issued %d tokens to 3 processes, want 1", n)
+	}
+	if n := f.rdb.Exists(ctx, f.key).Val(); n != 1 {
+		t.Fatal("the token was not stored under the provider's key")
+	}
+	if v := f.rdb.Get(ctx, f.key+":lease").Val(); v == "stuck" {
+		t.Fatal("the lease without expiry is still there")
+	}
+}
+
+func TestHungLeaseHolderDelaysTheReplicasButFailsNone(t *testing.T) {
+	f, issued := newLeaseFixture(t)
+	// A holder that took the lease for a minute and hangs.
+	if err := f.rdb.Set(context.Background(), f.key+":lease", "hung-holder", time.Minute).Err(); err != nil {
+		t.Fatal(err)
+	}
+	f.race(t, 3) // each process prints a token or fails the test
+	if n := issued(); n < 1 || n > 3 {
+		t.Fatalf("IAM issued %d tokens to 3 processes, want 1 to 3 (each may fetch for itself)", n)
+	}
+}
