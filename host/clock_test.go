@@ -73,11 +73,10 @@ func TestVendorClockTwoHoursBehindNeverYieldsAnExpiredTokenNorAStorm(t *testing.
 	}
 }
 
-// This needs the iam plugin to anchor lifetimes to its local clock
-// (expires_in) instead of IAM's absolute expiration: with the host clock
-// 2h ahead of the vendor, one fetch then serves a whole lifetime.
+// The iam plugin anchors lifetimes to its local clock (expires_in) rather
+// than IAM's absolute expiration: with the host clock 2h ahead of the
+// vendor, one fetch serves a whole lifetime.
 func TestHostClockTwoHoursAheadOfIAMFetchesOncePerLifetime(t *testing.T) {
-	t.Skip("needs the iam plugin change that anchors expires_in to the local clock (issue 17 item 1); delete this line once merged")
 	src, emu, requests := skewedIAM(t)
 	for i := range 20 {
 		tok, err := src.Token(ctxT(t))
