@@ -1,3 +1,5 @@
+//go:build unix
+
 package host_test
 
 import (
@@ -126,4 +128,18 @@ func copyFile(t *testing.T, src, dst, trailer string) string {
 		t.Fatal(err)
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+func TestSHA256PinAppliesToAScriptThatRunsThePlugin(t *testing.T) {
+	script := filepath.Join(t.TempDir(), "tokenplug-wrapped")
+	body := "#!/bin/sh\nexec " + bins["fault"] + " \"$@\"\n"
+	if err := os.WriteFile(script, []byte(body), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256([]byte(body))
+	reg, _ := newRegistry(t)
+	src := mustSource(t, reg, "p", host.ProviderConfig{Path: script, SHA256: hex.EncodeToString(sum[:]), Settings: map[string]string{"behavior": "ok"}})
+	if _, err := src.Token(ctxT(t)); err != nil {
+		t.Fatalf("pinned script: %v", err)
+	}
 }
