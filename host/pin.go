@@ -23,13 +23,13 @@ import (
 type pinnedCopy struct {
 	path  string     // what exec runs
 	files []*os.File // files the plugin inherits (cmd.ExtraFiles)
-	close func()     // releases the host's hold on the copy
+	close func()     // releases the copy
 }
 
 // pin points cmd at a copy of its binary whose SHA-256 digest is
 // wantHex, or fails with a configuration error naming the binary. cmd
 // keeps its arguments (the plugin sees its real path as argv[0]). The
-// caller calls release once the plugin has started (or failed to).
+// caller calls release once the plugin has exited (or failed to start).
 func pin(cmd *exec.Cmd, wantHex string) (release func(), err error) {
 	want, err := hex.DecodeString(wantHex)
 	if err != nil || len(want) != sha256.Size {

@@ -8,7 +8,7 @@ import (
 
 // privateCopy copies f into a new directory only the host's user can
 // enter and returns the copy, to run by its path, and its digest. The copy
-// is removed once the plugin has started.
+// is removed once the plugin has exited.
 func privateCopy(f *os.File) (*pinnedCopy, []byte, error) {
 	dir, err := os.MkdirTemp("", "tokenplug-pin-") // mode 0700
 	if err != nil {

@@ -52,6 +52,7 @@ type instance struct {
 	desc   plugin.Description
 	stdout *lineWriter // what the plugin writes to stdout after the handshake
 	stderr *lineWriter // and to stderr
+	unpin  func()      // releases the pinned copy of the binary, if any
 }
 
 // stopGrace is how long a plugin gets to exit after a graceful shutdown
@@ -81,6 +82,9 @@ func (i *instance) stop(hard bool) {
 	}
 	i.stdout.flush()
 	i.stderr.flush()
+	if i.unpin != nil {
+		i.unpin()
+	}
 }
 
 func (i *instance) killProcess() {
@@ -221,17 +225,17 @@ func (p *process) start(ctx context.Context) (*instance, error) {
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = cleanEnv(p.o.env)
 	name := cmd.Path
+	var unpin func()
 	if p.cfg.SHA256 != "" {
-		release, err := pin(cmd, p.cfg.SHA256)
-		if err != nil {
+		if unpin, err = pin(cmd, p.cfg.SHA256); err != nil {
 			return nil, p.pinErr(argv[0], err)
 		}
-		defer release() // the started plugin holds its own reference
 	}
 	inst := &instance{
 		cmd:    cmd,
 		stdout: p.lineLogger("plugin wrote to stdout"),
 		stderr: p.lineLogger("plugin wrote to stderr"),
+		unpin:  unpin, // kept while the plugin runs: a script reads it after exec
 	}
 	inst.client = p.newClient(inst, name)
 	// A start is shared by every caller waiting on it: bound it by the
