@@ -1,34 +1,33 @@
 package host
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"log"
 	"log/slog"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/hashicorp/go-hclog"
 
-	"github.com/tokenplug/tokenplug/plugin"
+	"github.com/tokenplug/tokenplug/internal/redact"
 )
 
 // redactor scrubs a provider's secret setting values out of text that
 // crossed the plugin boundary (log lines, error messages). The secrets are
 // known once the plugin has described its settings. Safe for concurrent use.
+// Encodings of the secrets and the lines of a multi-line secret are
+// scrubbed too (see internal/redact).
 type redactor struct {
-	secrets atomic.Pointer[[]string]
+	r atomic.Pointer[redact.Redactor]
 }
 
-func (r *redactor) set(secrets []string) { r.secrets.Store(&secrets) }
+func (r *redactor) set(secrets []string) { r.r.Store(redact.New(secrets...)) }
 
-func (r *redactor) redact(s string) string {
-	if p := r.secrets.Load(); p != nil {
-		return plugin.Redact(s, (*p)...)
-	}
-	return s
-}
+func (r *redactor) redact(s string) string { return r.r.Load().String(s) }
 
 // redactErr returns err with secrets scrubbed from its text, keeping its
 // classification (plugin.Kind, retry-after) reachable through errors.Is/As.
@@ -168,6 +167,52 @@ func (b *hclogBridge) StandardWriter(*hclog.StandardLoggerOptions) io.Writer {
 		b.Info(strings.TrimRight(string(p), "\n"))
 		return len(p), nil
 	})
+}
+
+// lineWriter hands each complete line written to it to emit. go-plugin
+// forwards a plugin's stdout and stderr in chunks of at most 1 KiB that
+// may end mid-line, and a secret cut in two would escape redaction, so a
+// partial line waits for its end, for flush, or for maxPartialLine bytes.
+// Safe for concurrent use.
+type lineWriter struct {
+	emit func(line string)
+
+	mu      sync.Mutex // guards partial
+	partial []byte
+}
+
+// maxPartialLine bounds a line held back waiting for its end, as go-plugin
+// bounds a plugin's log line.
+const maxPartialLine = 64 << 10
+
+func (w *lineWriter) Write(b []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.partial = append(w.partial, b...)
+	for {
+		i := bytes.IndexByte(w.partial, '\n')
+		if i < 0 {
+			break
+		}
+		w.emit(string(w.partial[:i]))
+		w.partial = w.partial[i+1:]
+	}
+	if len(w.partial) > maxPartialLine {
+		w.emit(string(w.partial))
+		w.partial = w.partial[:0]
+	}
+	w.partial = bytes.Clone(w.partial) // drop the emitted lines' memory
+	return len(b), nil
+}
+
+// flush emits a partial line left when the plugin stopped.
+func (w *lineWriter) flush() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.partial) > 0 {
+		w.emit(string(w.partial))
+		w.partial = nil
+	}
 }
 
 type writerFunc func([]byte) (int, error)

@@ -2,11 +2,8 @@ package host
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -17,7 +14,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/hashicorp/go-hclog"
 	goplugin "github.com/hashicorp/go-plugin"
+	"github.com/hashicorp/go-plugin/runner"
 	"golang.org/x/oauth2"
 
 	"github.com/tokenplug/tokenplug/plugin"
@@ -48,9 +47,12 @@ type process struct {
 // instance is one running plugin process.
 type instance struct {
 	client *goplugin.Client
-	cmd    *exec.Cmd // go-plugin starts this very Cmd; its Process is the plugin
+	cmd    *exec.Cmd // the host's runner starts this very Cmd; its Process is the plugin
 	rpc    *plugin.Client
 	desc   plugin.Description
+	stdout *lineWriter // what the plugin writes to stdout after the handshake
+	stderr *lineWriter // and to stderr
+	unpin  func()      // releases the pinned copy of the binary, if any
 }
 
 // stopGrace is how long a plugin gets to exit after a graceful shutdown
@@ -77,6 +79,11 @@ func (i *instance) stop(hard bool) {
 	case <-t.C:
 		i.killProcess()
 		<-done
+	}
+	i.stdout.flush()
+	i.stderr.flush()
+	if i.unpin != nil {
+		i.unpin()
 	}
 }
 
@@ -217,11 +224,20 @@ func (p *process) start(ctx context.Context) (*instance, error) {
 	}
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = cleanEnv(p.o.env)
-	client, err := p.newClient(cmd)
-	if err != nil {
-		return nil, err
+	name := cmd.Path
+	var unpin func()
+	if p.cfg.SHA256 != "" {
+		if unpin, err = pin(cmd, p.cfg.SHA256); err != nil {
+			return nil, p.pinErr(argv[0], err)
+		}
 	}
-	inst := &instance{client: client, cmd: cmd}
+	inst := &instance{
+		cmd:    cmd,
+		stdout: p.lineLogger("plugin wrote to stdout"),
+		stderr: p.lineLogger("plugin wrote to stderr"),
+		unpin:  unpin, // kept while the plugin runs: a script reads it after exec
+	}
+	inst.client = p.newClient(inst, name)
 	// A start is shared by every caller waiting on it: bound it by the
 	// start timeout, not by the context of the fetch that triggered it.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), p.o.startTimeout)
@@ -234,21 +250,17 @@ func (p *process) start(ctx context.Context) (*instance, error) {
 	return inst, nil
 }
 
-func (p *process) newClient(cmd *exec.Cmd) (*goplugin.Client, error) {
-	var secure *goplugin.SecureConfig
-	if p.cfg.SHA256 != "" {
-		sum, err := hex.DecodeString(p.cfg.SHA256)
-		if err != nil || len(sum) != sha256.Size {
-			return nil, configErr("sha256: not a hex SHA-256 digest")
-		}
-		secure = &goplugin.SecureConfig{Checksum: sum, Hash: sha256.New()}
-	}
+// newClient returns a go-plugin client that starts inst.cmd (whose
+// binary is name) with the host's runner: see cmdRunner.
+func (p *process) newClient(inst *instance, name string) *goplugin.Client {
+	verified := p.cfg.SHA256 != "" // inst.cmd runs the pinned copy
 	return goplugin.NewClient(&goplugin.ClientConfig{
 		HandshakeConfig:  plugin.Handshake,
 		VersionedPlugins: plugin.PluginSets(nil),
-		Cmd:              cmd,
+		RunnerFunc: func(l hclog.Logger, spec *exec.Cmd, socketDir string) (runner.Runner, error) {
+			return newCmdRunner(l, inst.cmd, name, verified, spec, socketDir)
+		},
 		SkipHostEnv:      true, // secrets reach plugins only through Configure
-		SecureConfig:     secure,
 		AllowedProtocols: []goplugin.Protocol{goplugin.ProtocolGRPC},
 		AutoMTLS:         true,
 		StartTimeout:     p.o.startTimeout,
@@ -256,9 +268,9 @@ func (p *process) newClient(cmd *exec.Cmd) (*goplugin.Client, error) {
 		// After the handshake go-plugin carries the plugin's stdout and
 		// stderr over its stdio stream; a well-behaved plugin writes
 		// nothing there, so anything that arrives is worth a warning.
-		SyncStdout: p.lineLogger("plugin wrote to stdout"),
-		SyncStderr: p.lineLogger("plugin wrote to stderr"),
-	}), nil
+		SyncStdout: inst.stdout,
+		SyncStderr: inst.stderr,
+	})
 }
 
 // handshake connects to a started plugin, describes and configures it.
@@ -290,13 +302,18 @@ func (p *process) handshake(ctx context.Context, inst *instance, path string) er
 	return nil
 }
 
-func (p *process) startErr(path string, err error) error {
+// pinErr explains why the binary at path could not be pinned.
+func (p *process) pinErr(path string, err error) error {
 	switch {
-	case errors.Is(err, goplugin.ErrChecksumsDoNotMatch):
+	case errors.Is(err, errPinMismatch):
 		return configErr(fmt.Sprintf("plugin %s does not match its sha256 pin: refusing to run it", path))
-	case errors.Is(err, goplugin.ErrSecureConfigNoChecksum), errors.Is(err, goplugin.ErrSecureConfigNoHash):
-		return configErr(fmt.Sprintf("plugin %s: sha256 pin: %v", path, err))
+	case errors.Is(err, plugin.ErrConfig):
+		return err
 	}
+	return p.startErr(path, err)
+}
+
+func (p *process) startErr(path string, err error) error {
 	// go-plugin's handshake errors span many lines; keep the part that
 	// says what went wrong, on one line.
 	msg := err.Error()
@@ -345,15 +362,12 @@ var versionMismatch = regexp.MustCompile(`(?i)incompatible API version.*Plugin v
 
 // lineLogger returns a writer that logs each line written to it as a
 // warning, secrets scrubbed.
-func (p *process) lineLogger(msg string) io.Writer {
-	return writerFunc(func(b []byte) (int, error) {
-		for line := range strings.Lines(string(b)) {
-			if line = strings.TrimSpace(line); line != "" {
-				p.log.Warn(msg, "line", p.red.redact(line))
-			}
+func (p *process) lineLogger(msg string) *lineWriter {
+	return &lineWriter{emit: func(line string) {
+		if line = strings.TrimSpace(line); line != "" {
+			p.log.Warn(msg, "line", p.red.redact(line))
 		}
-		return len(b), nil
-	})
+	}}
 }
 
 func configErr(msg string) error { return &plugin.Error{Kind: plugin.KindConfig, Err: errors.New(msg)} }

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/tokenplug/tokenplug/internal/redact"
 )
 
 // MaxBodySize bounds every response body read by Do: token responses are a
@@ -120,14 +122,14 @@ func Snippet(body []byte, secrets ...string) string {
 	return strings.Join(strings.Fields(s), " ")
 }
 
-// Redact replaces every occurrence of each non-empty secret in s.
+// Redact replaces every occurrence of each non-empty secret in s with
+// "[REDACTED]": the secret itself and, for secrets of six bytes or more,
+// its standard encodings (base64 and base64url, padded or raw, at any
+// alignment, so the "id:secret" pair of an echoed Basic authorization
+// header is caught; URL and JSON escaping) and every line of a multi-line
+// secret such as a PEM key.
 func Redact(s string, secrets ...string) string {
-	for _, sec := range secrets {
-		if sec != "" {
-			s = strings.ReplaceAll(s, sec, "[REDACTED]")
-		}
-	}
-	return s
+	return redact.String(s, secrets...)
 }
 
 // ParseRetryAfter reads a Retry-After header (seconds or an HTTP date).

@@ -6,6 +6,7 @@ package main
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"os"
@@ -26,7 +27,7 @@ func (provider) Describe() plugin.Description {
 		Name:    "fault",
 		Version: "0.0.1",
 		Settings: []plugin.Setting{
-			{Key: "behavior", Description: "ok, hang, panic, exit, stdout, permanent, ratelimit, temporary, env, pid, logsecret", Default: "ok"},
+			{Key: "behavior", Description: "ok, hang, panic, exit, stdout, permanent, ratelimit, temporary, env, pid, logsecret, leakencoded, stdin", Default: "ok"},
 			{Key: "lifetime", Description: "token lifetime; 0 never expires", Default: "1h"},
 			{Key: "password", Description: "a secret the plugin must never leak", Secret: true},
 			{Key: "fail_configure", Description: "if set, Configure rejects the password with this message"},
@@ -45,6 +46,9 @@ func (provider) Configure(_ context.Context, s map[string]string) (oauth2.TokenS
 	}
 	if s["behavior"] == "logsecret" {
 		plugin.Logger().Info("configured", "password", s["password"])
+	}
+	if err := recordConfigure(); err != nil {
+		return nil, err
 	}
 	return &source{behavior: s["behavior"], life: life, password: s["password"]}, nil
 }
@@ -87,6 +91,15 @@ func (s *source) TokenContext(ctx context.Context) (*oauth2.Token, error) {
 		access = fmt.Sprint(os.Getpid())
 	case "logsecret":
 		plugin.Logger().Warn("fetching", "password", s.password, "note", "secret is "+s.password)
+	case "leakencoded":
+		leakEncoded(s.password)
+		return nil, plugin.Permanent(errors.New("upstream echoed " + echo(s.password)))
+	case "stdin":
+		// What the plugin can read from its stdin without blocking on an
+		// empty pipe: the host's own input, if it were shared.
+		b := make([]byte, 256)
+		n, err := os.Stdin.Read(b)
+		access = fmt.Sprintf("stdin %q %v", b[:n], err)
 	}
 	tok := &oauth2.Token{AccessToken: access, TokenType: "bearer"}
 	if s.life > 0 {
@@ -101,9 +114,86 @@ func (s *source) TokenContext(ctx context.Context) (*oauth2.Token, error) {
 	return tok, nil
 }
 
+// echo is what a careless upstream shows of a secret, line by line: the
+// secret, its base64 and base64url forms, and a Basic authorization
+// header built from it.
+func echo(secret string) string {
+	return strings.Join([]string{
+		secret,
+		base64.StdEncoding.EncodeToString([]byte(secret)),
+		base64.RawURLEncoding.EncodeToString([]byte(secret)),
+		"Authorization: Basic " + base64.StdEncoding.EncodeToString([]byte("client-id:"+secret)),
+	}, "\n")
+}
+
+// leakEncoded prints echo(secret) on every channel a plugin has to its
+// host: stdout and stderr after the handshake, and its logger (whole, and
+// one line per entry). A "leak-done-<channel>" line follows on each.
+func leakEncoded(secret string) {
+	e := echo(secret)
+	fmt.Println(e)
+	fmt.Println("leak-done-stdout")
+	fmt.Fprintln(os.Stderr, e)
+	fmt.Fprintln(os.Stderr, "leak-done-stderr")
+	plugin.Logger().Warn("upstream echoed "+e, "echo", e)
+	for line := range strings.Lines(e) {
+		plugin.Logger().Warn(line)
+	}
+	plugin.Logger().Warn("leak-done-log")
+}
+
+// recordDir, from a --record-configure=<dir> argument, is where Configure
+// records that it ran: a file named "good-<pid>", or "evil-<pid>" when the
+// running binary ends with evilTrailer (a copy the tests changed).
+var recordDir string
+
+const evilTrailer = "\nEVIL-FAULTPLUGIN-TRAILER\n"
+
+func recordConfigure() error {
+	if recordDir == "" {
+		return nil
+	}
+	kind := "good"
+	if evil, err := endsWithTrailer(); err != nil {
+		return err
+	} else if evil {
+		kind = "evil"
+	}
+	return os.WriteFile(fmt.Sprintf("%s/%s-%d", recordDir, kind, os.Getpid()), nil, 0o600)
+}
+
+// endsWithTrailer reports whether the running binary ends with evilTrailer.
+func endsWithTrailer() (bool, error) {
+	f, err := os.Open("/proc/self/exe") // the bytes that run, on Linux
+	if err != nil {
+		path, perr := os.Executable()
+		if perr != nil {
+			return false, perr
+		}
+		if f, err = os.Open(path); err != nil {
+			return false, err
+		}
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil || fi.Size() < int64(len(evilTrailer)) {
+		return false, err
+	}
+	tail := make([]byte, len(evilTrailer))
+	if _, err := f.ReadAt(tail, fi.Size()-int64(len(tail))); err != nil {
+		return false, err
+	}
+	return string(tail) == evilTrailer, nil
+}
+
 func main() {
 	if len(os.Args) > 1 && os.Args[1] == "stdout-first" {
 		fmt.Println("garbage before the handshake")
+	}
+	for _, a := range os.Args[1:] {
+		if dir, ok := strings.CutPrefix(a, "--record-configure="); ok {
+			recordDir = dir
+		}
 	}
 	plugin.Serve(provider{})
 }

@@ -1,6 +1,7 @@
 // Command hostproc is a host process for tests: it starts the plugin at the
-// path in argv[1] through a Registry, prints the plugin's pid (the fault
-// plugin's "pid" token) and then waits to be killed.
+// path in argv[1] through a Registry, prints the plugin's first token (with
+// the fault plugin's default "pid" behavior, its pid; argv[2], if given,
+// picks another behavior) and then waits to be killed.
 package main
 
 import (
@@ -13,9 +14,13 @@ import (
 )
 
 func main() {
+	behavior := "pid"
+	if len(os.Args) > 2 {
+		behavior = os.Args[2]
+	}
 	reg := host.NewRegistry()
 	defer reg.Close()
-	if err := reg.Register("p", host.ProviderConfig{Path: os.Args[1], Settings: map[string]string{"behavior": "pid"}}); err != nil {
+	if err := reg.Register("p", host.ProviderConfig{Path: os.Args[1], Settings: map[string]string{"behavior": behavior}}); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}

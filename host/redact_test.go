@@ -1,0 +1,106 @@
+package host_test
+
+import (
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/pem"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tokenplug/tokenplug/internal/redact"
+)
+
+func TestPluginOutputNeverShowsASecretItsEncodingsOrItsLines(t *testing.T) {
+	secrets := map[string]string{
+		"single line": "s3cr3t+value/with=odd&chars-0123456789",
+		// An RSA key's PEM is longer than the 1 KiB chunks go-plugin
+		// forwards stdout in, so some of its lines arrive cut in two.
+		"pem": rsaPEM(t),
+	}
+	for name, secret := range secrets {
+		t.Run(name, func(t *testing.T) {
+			reg, logs := newRegistry(t)
+			// The fault plugin prints the secret, its base64 forms and a
+			// Basic header built from it on stdout, on stderr and in its
+			// log, and returns them in its error (see faultplugin).
+			_, err := faultSource(t, reg, "leak", "leakencoded", "password", secret).Token(ctxT(t))
+			if err == nil {
+				t.Fatal("want the plugin's error")
+			}
+			waitForLogs(t, logs, "leak-done-stdout", "leak-done-stderr", "leak-done-log")
+			reg.Close() // flushes partial lines
+			for where, text := range map[string]string{"log": logs.String(), "error": err.Error()} {
+				if leak := findLeak(text, secret); leak != "" {
+					t.Errorf("%s shows %q, part of %s:\n%s", where, leak, name, text)
+				}
+			}
+			if !strings.Contains(logs.String(), redact.Mask) {
+				t.Errorf("nothing was redacted: is the plugin printing?\n%s", logs)
+			}
+		})
+	}
+}
+
+// findLeak returns a piece of text that shows secret: a line of it, or 16
+// consecutive characters of it, of its base64 or base64url encoding, or of
+// the encoding of the Basic pair "client-id:"+secret. It returns "" if
+// there is none.
+func findLeak(text, secret string) string {
+	const window = 16
+	seen := map[string]bool{}
+	for i := 0; i+window <= len(text); i++ {
+		seen[text[i:i+window]] = true
+	}
+	pair := base64.StdEncoding.EncodeToString([]byte("client-id:" + secret))
+	shown := []string{
+		secret,
+		base64.StdEncoding.EncodeToString([]byte(secret)),
+		base64.RawURLEncoding.EncodeToString([]byte(secret)),
+		pair[len("client-id:")*8/6+2:], // what is not the id
+	}
+	for _, s := range shown {
+		for i := 0; i+window <= len(s); i++ {
+			if w := s[i : i+window]; seen[w] && !strings.ContainsAny(w, "\r\n") {
+				return w
+			}
+		}
+	}
+	for line := range strings.Lines(secret) {
+		if line = strings.TrimSpace(line); len(line) >= redact.MinLen && strings.Contains(text, line) {
+			return line
+		}
+	}
+	return ""
+}
+
+// waitForLogs waits until the log holds each of markers.
+func waitForLogs(t *testing.T, logs *logBuffer, markers ...string) {
+	t.Helper()
+	for range 1000 {
+		missing := false
+		for _, m := range markers {
+			missing = missing || !strings.Contains(logs.String(), m)
+		}
+		if !missing {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("log lacks one of %q:\n%s", markers, logs)
+}
+
+func rsaPEM(t *testing.T) string {
+	t.Helper()
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
+}
