@@ -33,8 +33,8 @@ import (
 	"github.com/coder/websocket"
 	"github.com/coder/websocket/wsjson"
 
+	"github.com/tokenplug/tokenplug/emulator"
 	"github.com/tokenplug/tokenplug/host"
-	"github.com/tokenplug/tokenplug/internal/emulator"
 	"github.com/tokenplug/tokenplug/plugin"
 	"github.com/tokenplug/tokenplug/plugins/iam"
 	"github.com/tokenplug/tokenplug/transport"
