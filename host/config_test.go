@@ -13,9 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tokenplug/tokenplug/emulator"
 	"github.com/tokenplug/tokenplug/host"
 	"github.com/tokenplug/tokenplug/host/internal/redistest"
-	"github.com/tokenplug/tokenplug/internal/emulator"
 )
 
 func TestParseConfig(t *testing.T) {

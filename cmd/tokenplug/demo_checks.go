@@ -14,9 +14,9 @@ import (
 	"google.golang.org/grpc"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
+	"github.com/tokenplug/tokenplug/emulator"
 	"github.com/tokenplug/tokenplug/grpccreds"
 	"github.com/tokenplug/tokenplug/host"
-	"github.com/tokenplug/tokenplug/internal/emulator"
 	"github.com/tokenplug/tokenplug/transport"
 )
 

@@ -16,7 +16,7 @@ import (
 	"sync"
 	"text/template"
 
-	"github.com/tokenplug/tokenplug/internal/emulator"
+	"github.com/tokenplug/tokenplug/emulator"
 	"github.com/tokenplug/tokenplug/internal/grpctest"
 )
 

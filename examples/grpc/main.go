@@ -25,7 +25,6 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/tokenplug/tokenplug/grpccreds"
-	"github.com/tokenplug/tokenplug/internal/grpctest"
 )
 
 func main() {
@@ -41,22 +40,21 @@ const revoked = "Bearer demo-token-1"
 
 func run(ctx context.Context, out io.Writer) error {
 	w := &lockedWriter{w: out} // the server and the client both print
-	auth := &grpctest.Auth{Accept: func(v string) bool {
+	srv, err := startServer(func(v string) bool {
 		ok := strings.HasPrefix(v, "Bearer demo-token-") && v != revoked
 		fmt.Fprintf(w, "server: %s %s\n", map[bool]string{true: "accepted", false: "rejected"}[ok], label(v))
 		return ok
-	}}
-	srv, err := grpctest.Start(grpctest.Config{Auth: auth})
+	})
 	if err != nil {
 		return err
 	}
 	defer srv.Close()
-	fmt.Fprintf(w, "server: TLS on %s\n", srv.Addr())
+	fmt.Fprintf(w, "server: TLS on %s\n", srv.addr)
 
 	src := &mintingSource{w: w}
 	creds := grpccreds.New(src, grpccreds.WithLookup(grpccreds.LookupFunc(lookup)))
-	conn, err := grpc.NewClient(srv.Addr(),
-		grpc.WithTransportCredentials(srv.ClientCredentials()),
+	conn, err := grpc.NewClient(srv.addr,
+		grpc.WithTransportCredentials(srv.clientCredentials()),
 		grpc.WithPerRPCCredentials(creds),
 		grpc.WithChainUnaryInterceptor(grpccreds.UnaryClientInterceptor()),
 		grpc.WithChainStreamInterceptor(grpccreds.StreamClientInterceptor()))
@@ -76,7 +74,7 @@ func run(ctx context.Context, out io.Writer) error {
 	if err := watch(ctx, w, health); err != nil {
 		return err
 	}
-	if err := plaintext(w, srv.Addr(), src); err != nil {
+	if err := plaintext(w, srv.addr, src); err != nil {
 		return err
 	}
 	fmt.Fprintln(w, `client: Check with provider "nope"`)

@@ -24,17 +24,17 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/signal"
+	"strings"
 	"time"
 
 	"github.com/coder/websocket"
 	"github.com/coder/websocket/wsjson"
 
+	"github.com/tokenplug/tokenplug/emulator"
 	"github.com/tokenplug/tokenplug/host"
-	"github.com/tokenplug/tokenplug/internal/emulator"
 	"github.com/tokenplug/tokenplug/plugin"
 	"github.com/tokenplug/tokenplug/plugins/iam"
 	"github.com/tokenplug/tokenplug/transport"
@@ -147,17 +147,14 @@ func session(ctx context.Context, client *http.Client, cfg config, out io.Writer
 // 127.0.0.1, points cfg at them with a fresh demo API key, and returns a
 // function that stops both.
 func startEmulators(cfg *config) (stop func()) {
-	idp := emulator.NewIAM()
+	idp := emulator.StartIAM()
 	cfg.apikey = "demo-" + fmt.Sprint(time.Now().UnixNano()) // a throwaway key only the emulator knows
 	idp.AddAPIKey(cfg.apikey)
-	gw := emulator.NewAudioGateway(idp)
-	iamSrv := httptest.NewServer(idp)
-	gwSrv := httptest.NewServer(gw)
-	cfg.tokenURL = iamSrv.URL + "/identity/token"
-	cfg.gateway = "ws" + gwSrv.URL[len("http"):] + "/v1/audio"
+	gw := emulator.StartAudioGateway(idp)
+	cfg.tokenURL = idp.URL + "/identity/token"
+	cfg.gateway = "ws" + strings.TrimPrefix(gw.URL, "http") + "/v1/audio"
 	return func() {
-		gw.Close() // ends open sessions: httptest does not wait for websockets
-		gwSrv.Close()
-		iamSrv.Close()
+		gw.Close() // ends open sessions, then stops its server
+		idp.Close()
 	}
 }

@@ -11,9 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tokenplug/tokenplug/emulator"
 	"github.com/tokenplug/tokenplug/host"
 	"github.com/tokenplug/tokenplug/host/rediscache"
-	"github.com/tokenplug/tokenplug/internal/emulator"
 	"github.com/tokenplug/tokenplug/internal/testbin"
 )
 

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tokenplug/tokenplug/emulator"
 	"github.com/tokenplug/tokenplug/host/internal/redistest"
-	"github.com/tokenplug/tokenplug/internal/emulator"
 )
 
 // hostProcess is a separate host process (cachehost) with its own

@@ -14,8 +14,8 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"github.com/tokenplug/tokenplug/emulator"
 	"github.com/tokenplug/tokenplug/internal/authheader"
-	"github.com/tokenplug/tokenplug/internal/emulator"
 	"github.com/tokenplug/tokenplug/plugin"
 )
 

@@ -48,14 +48,23 @@ var (
 // "Authorization: Bearer <token>" gets 200 and a JSON object; any other gets
 // 401 with a JSON reason.
 //
-// Set the exported fields before use. Safe for concurrent use.
+// It does not emulate Symphony's APIs behind the check, nor key rotation
+// beyond Register replacing a key.
+//
+// Set Now before use; the methods are safe for concurrent use, also while
+// serving.
 type Symphony struct {
+	// URL is the base URL StartSymphony serves on
+	// ("http://127.0.0.1:<port>"; any path answers). Empty for a Symphony
+	// from NewSymphony.
+	URL string
 	// Faults is applied first to every request.
 	Faults Faults
 	// Now is the verifier's clock; nil means time.Now.
 	Now func() time.Time
 
 	accepted atomic.Int64
+	server   loopback
 
 	mu        sync.Mutex                // guards the fields below
 	keys      map[string]*rsa.PublicKey // by public key name
@@ -68,6 +77,18 @@ func NewSymphony() *Symphony {
 	return &Symphony{keys: map[string]*rsa.PublicKey{}, seen: map[string]time.Time{}}
 }
 
+// StartSymphony returns a verifier, as NewSymphony makes it, already serving
+// on a fresh port of 127.0.0.1 at its URL. Call Close when done.
+func StartSymphony() *Symphony {
+	s := NewSymphony()
+	s.URL = s.server.start(s)
+	return s
+}
+
+// Close stops the server StartSymphony started and waits for requests in
+// flight. It does nothing for a Symphony from NewSymphony.
+func (s *Symphony) Close() { s.server.close() }
+
 // Register makes pub the public key for tokens whose sub is
 // "ces:customer:<name>", replacing any key of that name.
 func (s *Symphony) Register(name string, pub *rsa.PublicKey) {
@@ -76,18 +97,16 @@ func (s *Symphony) Register(name string, pub *rsa.PublicKey) {
 	s.keys[name] = pub
 }
 
-// Accepted returns how many requests the handler has let through.
+// Accepted returns how many requests the handler has let through (not how
+// many tokens Verify accepted when called directly).
 func (s *Symphony) Accepted() int64 { return s.accepted.Load() }
 
-func (s *Symphony) now() time.Time {
-	if s.Now != nil {
-		return s.Now()
-	}
-	return time.Now()
-}
+func (s *Symphony) now() time.Time { return clock(s.Now) }
 
 // Verify checks token against every rule and records its jti, so the same
-// token verifies once.
+// token verifies once. It neither applies Faults nor counts in Accepted.
+// Its errors wrap ErrSymphonyUnknownKey, ErrSymphonyReplayed or
+// ErrSymphonyLifetime where they apply.
 func (s *Symphony) Verify(token string) error {
 	var c jwt.RegisteredClaims
 	_, err := jwt.NewParser(
@@ -169,7 +188,7 @@ func (s *Symphony) prune() {
 
 // ServeHTTP applies any fault, then requires a valid bearer token.
 func (s *Symphony) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if s.Faults.Apply(w, r) {
+	if s.Faults.apply(w, r) {
 		return
 	}
 	tok := vgBearer(r)

@@ -15,11 +15,12 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 )
 
-// IAM grant and response values, as IBM documents them for
-// POST https://iam.cloud.ibm.com/identity/token.
 const (
+	// IAMGrantType is the grant_type IBM documents for exchanging an API key
+	// at POST https://iam.cloud.ibm.com/identity/token; the emulator accepts
+	// no other.
 	IAMGrantType    = "urn:ibm:params:oauth:grant-type:apikey"
-	IAMResponseType = "cloud_iam"
+	iamResponseType = "cloud_iam"
 	iamIssuer       = "https://iam.cloud.ibm.com/identity"
 	// IBM IAM access tokens live one hour (expires_in 3600).
 	iamDefaultLifetime = 3600 * time.Second
@@ -27,7 +28,8 @@ const (
 
 // IAM emulates IBM Cloud IAM's token endpoint for the API key grant. It is an
 // http.Handler answering on any path (mount it where the real endpoint's
-// /identity/token would be). Create it with NewIAM.
+// /identity/token would be). Create it with StartIAM, or NewIAM to serve it
+// yourself.
 //
 // Like the real endpoint, it checks, in order: the injected Faults; the
 // method is POST (else 405); the body is application/x-www-form-urlencoded
@@ -44,8 +46,16 @@ const (
 // token_type "Bearer", expires_in, expiration (unix seconds) and scope
 // "ibm openid".
 //
-// Set Lifetime and Now before serving; the rest is safe for concurrent use.
+// It does not emulate other grants (refresh_token, passcode, trusted
+// profiles), token revocation or IBM's rate limits.
+//
+// Set Lifetime and Now before sending requests; the methods are safe for
+// concurrent use, also while serving.
 type IAM struct {
+	// URL is the base URL StartIAM serves on ("http://127.0.0.1:<port>");
+	// it is the token_url to give a client, as the endpoint answers on any
+	// path. Empty for an IAM from NewIAM.
+	URL string
 	// Faults makes the endpoint misbehave; it is applied before any check.
 	Faults Faults
 	// Lifetime of issued tokens. NewIAM sets IBM's 3600 s.
@@ -56,6 +66,7 @@ type IAM struct {
 
 	signer *signer
 	issued atomic.Int64
+	server loopback
 
 	mu      sync.Mutex        // guards keys and clients
 	keys    map[string]string // API key -> IAM id of its service ID
@@ -73,7 +84,20 @@ func NewIAM() *IAM {
 	}
 }
 
-// AddAPIKey registers an API key the endpoint accepts.
+// StartIAM returns an IAM emulator, as NewIAM makes it, already serving on a
+// fresh port of 127.0.0.1 at its URL. Call Close when done.
+func StartIAM() *IAM {
+	e := NewIAM()
+	e.URL = e.server.start(e)
+	return e
+}
+
+// Close stops the server StartIAM started and waits for requests in flight.
+// It does nothing for an IAM from NewIAM.
+func (e *IAM) Close() { e.server.close() }
+
+// AddAPIKey registers an API key the endpoint accepts, under a service ID
+// of its own (the token's iam_id and sub). There is no way to remove one.
 func (e *IAM) AddAPIKey(apikey string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -88,7 +112,8 @@ func (e *IAM) AddClient(id, secret string) {
 	e.clients[id] = secret
 }
 
-// Issued returns how many tokens the endpoint has issued.
+// Issued returns how many tokens the endpoint has issued. Refused and
+// faulted requests do not count.
 func (e *IAM) Issued() int64 { return e.issued.Load() }
 
 // Verify reports whether token is an unexpired access token this emulator
@@ -107,7 +132,7 @@ func (e *IAM) Verify(token string) error {
 
 // ServeHTTP answers a token request.
 func (e *IAM) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if e.Faults.Apply(w, r) {
+	if e.Faults.apply(w, r) {
 		return
 	}
 	if r.Method != http.MethodPost {
@@ -133,7 +158,7 @@ func (e *IAM) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		iamError(w, r, http.StatusBadRequest, "BXNIM0103E", "Unsupported grant type.", "grant_type must be "+IAMGrantType)
 		return
 	}
-	if rt := r.PostForm.Get("response_type"); rt != "" && !slices.Contains(strings.Fields(rt), IAMResponseType) {
+	if rt := r.PostForm.Get("response_type"); rt != "" && !slices.Contains(strings.Fields(rt), iamResponseType) {
 		iamError(w, r, http.StatusBadRequest, "BXNIM0109E", "Property missing or empty.", "unsupported response_type")
 		return
 	}

@@ -15,7 +15,7 @@ import (
 	"github.com/coder/websocket/wsjson"
 	"go.uber.org/goleak"
 
-	"github.com/tokenplug/tokenplug/internal/emulator"
+	"github.com/tokenplug/tokenplug/emulator"
 )
 
 // gatewayFixture starts an IAM emulator and an audio gateway that trusts it,

@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/subtle"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -39,10 +38,6 @@ const (
 	vgKindShort   = "short_lived"
 )
 
-// vgSigningKeyBits: 2048-bit RSA is what vendors sign with today and is quick
-// enough to generate once per emulator.
-const vgSigningKeyBits = 2048
-
 // Voicegain emulates the Voicegain web API's JWT scheme, mounted so that a
 // client's api_url is the server's URL + "/v1":
 //
@@ -59,8 +54,16 @@ const vgSigningKeyBits = 2048
 // recent one is accepted: RegenerateConsoleJWT revokes the previous one.
 // Short-lived JWTs already issued stay valid until their exp.
 //
-// Set the exported fields before serving. Safe for concurrent use.
+// It does not emulate speech recognition (the /v1/asr/ endpoint only
+// checks the caller) or Voicegain's other APIs.
+//
+// Set PlainText and Now before sending requests; the methods are safe for
+// concurrent use, also while serving.
 type Voicegain struct {
+	// URL is the base URL StartVoicegain serves on
+	// ("http://127.0.0.1:<port>"); a client's api_url is URL + "/v1".
+	// Empty for a Voicegain from NewVoicegain.
+	URL string
 	// Faults is applied first to every request.
 	Faults Faults
 	// PlainText makes /security/jwt answer text/plain instead of JSON.
@@ -71,6 +74,7 @@ type Voicegain struct {
 	key    *rsa.PrivateKey
 	mux    *http.ServeMux
 	issued atomic.Int64
+	server loopback
 
 	mu      sync.Mutex // guards console
 	console string     // the only console JWT accepted
@@ -87,10 +91,22 @@ func NewVoicegain() *Voicegain {
 	return v
 }
 
+// StartVoicegain returns an emulator, as NewVoicegain makes it, already
+// serving on a fresh port of 127.0.0.1 at its URL. Call Close when done.
+func StartVoicegain() *Voicegain {
+	v := NewVoicegain()
+	v.URL = v.server.start(v)
+	return v
+}
+
+// Close stops the server StartVoicegain started and waits for requests in
+// flight. It does nothing for a Voicegain from NewVoicegain.
+func (v *Voicegain) Close() { v.server.close() }
+
 // vgNewSigningKey generates the emulator's RSA key. A failure of the system's
 // random source leaves nothing sensible to do, in a test helper, but stop.
 func vgNewSigningKey() *rsa.PrivateKey {
-	k, err := rsa.GenerateKey(rand.Reader, vgSigningKeyBits)
+	k, err := rsa.GenerateKey(rand.Reader, keyBits)
 	if err != nil {
 		panic("emulator: generate rsa key: " + err.Error())
 	}
@@ -99,7 +115,7 @@ func vgNewSigningKey() *rsa.PrivateKey {
 
 // ServeHTTP applies any fault, then routes the request.
 func (v *Voicegain) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if v.Faults.Apply(w, r) {
+	if v.Faults.apply(w, r) {
 		return
 	}
 	v.mux.ServeHTTP(w, r)
@@ -138,19 +154,14 @@ type voicegainClaims struct {
 	jwt.RegisteredClaims
 }
 
-func (v *Voicegain) now() time.Time {
-	if v.Now != nil {
-		return v.Now()
-	}
-	return time.Now()
-}
+func (v *Voicegain) now() time.Time { return clock(v.Now) }
 
 func (v *Voicegain) signConsole() string {
 	return v.sign(voicegainClaims{
 		Kind: vgKindConsole,
 		RegisteredClaims: jwt.RegisteredClaims{
-			Subject:  "webconfig-" + vgRandomHex(8),
-			ID:       vgRandomHex(16), // makes every regenerated JWT differ
+			Subject:  "webconfig-" + randomID(8),
+			ID:       randomID(16), // makes every regenerated JWT differ
 			IssuedAt: jwt.NewNumericDate(v.now()),
 		},
 	})
@@ -163,12 +174,6 @@ func (v *Voicegain) sign(c voicegainClaims) string {
 		panic("emulator: sign jwt: " + err.Error()) // only a broken key fails
 	}
 	return s
-}
-
-func vgRandomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
-	return hex.EncodeToString(b)
 }
 
 // serveJWT issues a short-lived JWT.
@@ -195,7 +200,7 @@ func (v *Voicegain) serveJWT(w http.ResponseWriter, r *http.Request) {
 			Audience:  jwt.ClaimStrings{aud},
 			IssuedAt:  jwt.NewNumericDate(now),
 			ExpiresAt: jwt.NewNumericDate(now.Add(time.Duration(secs) * time.Second)),
-			ID:        vgRandomHex(16),
+			ID:        randomID(16),
 		},
 	})
 	v.issued.Add(1)

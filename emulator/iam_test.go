@@ -13,14 +13,14 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 	"go.uber.org/goleak"
 
-	"github.com/tokenplug/tokenplug/internal/emulator"
+	"github.com/tokenplug/tokenplug/emulator"
 )
 
 const iamTestKey = "test-apikey-0123456789"
 
 // iamForm is a well-formed IAM API key grant for key.
 func iamForm(key string) url.Values {
-	return url.Values{"grant_type": {emulator.IAMGrantType}, "apikey": {key}, "response_type": {"cloud_iam"}}
+	return url.Values{"grant_type": {"urn:ibm:params:oauth:grant-type:apikey"}, "apikey": {key}, "response_type": {"cloud_iam"}}
 }
 
 // iamPost sends form to the emulator and returns the status and body.

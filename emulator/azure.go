@@ -29,7 +29,8 @@ const (
 // Azure emulates the Azure Cognitive Services token endpoint
 // (POST https://<region>.api.cognitive.microsoft.com/sts/v1.0/issueToken)
 // and, through RequireAuth, a resource that accepts what it issues. It is an
-// http.Handler answering on any path. Create it with NewAzure.
+// http.Handler answering on any path. Create it with StartAzure, or NewAzure
+// to serve it yourself.
 //
 // Like the real endpoint, ServeHTTP checks, in order: the injected Faults;
 // the method is POST (else 405); Ocp-Apim-Subscription-Key is present and
@@ -40,9 +41,16 @@ const (
 // subscription-id, product-id, scope "speechservices", aud
 // "urn:ms.speechservices.<region>"), valid for Lifetime.
 //
-// Set Region, Lifetime and Now before serving; the rest is safe for
-// concurrent use.
+// It does not emulate the speech services themselves, the regional
+// hostnames, or Azure AD (Entra ID) tokens.
+//
+// Set Region, Lifetime and Now before sending requests; the methods are
+// safe for concurrent use, also while serving.
 type Azure struct {
+	// URL is the base URL StartAzure serves issueToken on
+	// ("http://127.0.0.1:<port>"; any path answers). Empty for an Azure from
+	// NewAzure.
+	URL string
 	// Faults makes the token endpoint misbehave; it is applied before any
 	// check. RequireAuth does not apply it.
 	Faults Faults
@@ -57,6 +65,7 @@ type Azure struct {
 
 	signer *signer
 	issued atomic.Int64
+	server loopback
 
 	mu   sync.Mutex        // guards keys
 	keys map[string]string // subscription key -> subscription id
@@ -73,6 +82,19 @@ func NewAzure() *Azure {
 	}
 }
 
+// StartAzure returns an Azure emulator, as NewAzure makes it, already
+// serving its token endpoint on a fresh port of 127.0.0.1 at its URL. Call
+// Close when done.
+func StartAzure() *Azure {
+	e := NewAzure()
+	e.URL = e.server.start(e)
+	return e
+}
+
+// Close stops the server StartAzure started and waits for requests in
+// flight. It does nothing for an Azure from NewAzure.
+func (e *Azure) Close() { e.server.close() }
+
 // AddKey registers a subscription key.
 func (e *Azure) AddKey(key string) {
 	e.mu.Lock()
@@ -80,7 +102,8 @@ func (e *Azure) AddKey(key string) {
 	e.keys[key] = randomID(16)
 }
 
-// Issued returns how many tokens the endpoint has issued.
+// Issued returns how many tokens the endpoint has issued. Refused and
+// faulted requests do not count.
 func (e *Azure) Issued() int64 { return e.issued.Load() }
 
 // Verify reports whether token is an unexpired token this emulator issued
@@ -98,7 +121,7 @@ func (e *Azure) Verify(token string) error {
 
 // ServeHTTP answers an issueToken request.
 func (e *Azure) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if e.Faults.Apply(w, r) {
+	if e.Faults.apply(w, r) {
 		return
 	}
 	if r.Method != http.MethodPost {

@@ -11,7 +11,9 @@ import (
 	"github.com/coder/websocket/wsjson"
 )
 
-// Verifier checks a bearer token. *IAM and *Azure are Verifiers.
+// Verifier checks a bearer token, returning nil if it is acceptable. *IAM
+// and *Azure are Verifiers; so is *Symphony, which admits each token once.
+// An AudioGateway calls Verify from many goroutines at once.
 type Verifier interface {
 	Verify(token string) error
 }
@@ -22,8 +24,8 @@ type Verifier interface {
 const audioReadLimit = 1 << 20
 
 // AudioGateway emulates a Watson audio gateway: a websocket endpoint that
-// streams audio to a skill set for a user. Create it with NewAudioGateway and
-// call Close when done.
+// streams audio to a skill set for a user. Create it with StartAudioGateway,
+// or NewAudioGateway to serve it yourself, and call Close when done.
 //
 // Before the upgrade it checks, in order: the injected Faults; an
 // Authorization: Bearer token the Verifier accepts (else 401 with
@@ -31,8 +33,15 @@ const audioReadLimit = 1 << 20
 // 400 naming the missing one). language is optional (default "en-US").
 // After the upgrade it sends one JSON text message
 // {"type":"hello","skillset":...,"userID":...,"language":...} and then
-// echoes every message back with its type, until the client closes.
+// echoes every message back with its type, until the client closes. It
+// does not recognise speech or talk to a skill set.
+//
+// The methods are safe for concurrent use, also while serving.
 type AudioGateway struct {
+	// URL is the base URL StartAudioGateway serves on
+	// ("http://127.0.0.1:<port>"; any path answers). Dial it with the ws
+	// scheme. Empty for a gateway from NewAudioGateway.
+	URL string
 	// Faults makes the upgrade request fail; it is applied first.
 	Faults Faults
 
@@ -40,6 +49,7 @@ type AudioGateway struct {
 	ctx      context.Context // cancelled by Close; bounds every session
 	cancel   context.CancelFunc
 	sessions atomic.Int64
+	server   loopback
 
 	mu     sync.Mutex // guards closed and wg.Add
 	closed bool
@@ -53,18 +63,29 @@ func NewAudioGateway(v Verifier) *AudioGateway {
 	return &AudioGateway{verifier: v, ctx: ctx, cancel: cancel}
 }
 
+// StartAudioGateway returns a gateway, as NewAudioGateway makes it, already
+// serving on a fresh port of 127.0.0.1 at its URL. Call Close when done.
+func StartAudioGateway(v Verifier) *AudioGateway {
+	g := NewAudioGateway(v)
+	g.URL = g.server.start(g)
+	return g
+}
+
 // Sessions returns how many websocket sessions the gateway has accepted.
 func (g *AudioGateway) Sessions() int64 { return g.sessions.Load() }
 
-// Close ends every open session and waits for their handlers to return.
-// Later upgrade requests get 503. httptest.Server.Close does not wait for
-// hijacked connections such as websockets, so call this too.
+// Close ends every open session and waits for their handlers to return;
+// later upgrade requests get 503. For a gateway from StartAudioGateway it
+// then stops the server. httptest.Server.Close does not wait for hijacked
+// connections such as websockets, so when you serve a gateway yourself,
+// call this too. Calling Close more than once is safe.
 func (g *AudioGateway) Close() {
 	g.mu.Lock()
 	g.closed = true
 	g.mu.Unlock()
 	g.cancel()
 	g.wg.Wait()
+	g.server.close()
 }
 
 // Hello is the first message the gateway sends on a session.
@@ -77,7 +98,7 @@ type Hello struct {
 
 // ServeHTTP checks and upgrades a session request, then runs the session.
 func (g *AudioGateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if g.Faults.Apply(w, r) {
+	if g.Faults.apply(w, r) {
 		return
 	}
 	scheme, tok, _ := strings.Cut(r.Header.Get("Authorization"), " ")

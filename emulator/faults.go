@@ -1,8 +1,3 @@
-// Package emulator runs local stand-ins for the vendor endpoints tokenplug
-// talks to (IBM IAM, Azure issueToken, Voicegain, Symphony, the Watson audio
-// gateway), for tests and the demo. Each checks what the real endpoint
-// checks, issues real signed JWTs with the vendor's lifetimes, counts what it
-// issues, and can be told to fail.
 package emulator
 
 import (
@@ -14,6 +9,8 @@ import (
 )
 
 // Fault describes how an endpoint misbehaves. The zero Fault behaves.
+// Status, Garbage and BodySize are tried in that order: the first one set
+// decides the answer; with none of them, a Latency delays the normal answer.
 type Fault struct {
 	Status     int           // answer with this status instead of a token
 	RetryAfter time.Duration // with Status (e.g. 429): send Retry-After in seconds
@@ -31,7 +28,8 @@ type Faults struct {
 	remaining int
 }
 
-// Set makes the endpoint misbehave as f describes.
+// Set makes the endpoint misbehave as f describes, from its next request on,
+// replacing any fault set before.
 func (fs *Faults) Set(f Fault) {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
@@ -55,10 +53,10 @@ func (fs *Faults) next() Fault {
 	return f
 }
 
-// Apply injects the current fault into a request. It reports whether it
+// apply injects the current fault into a request. It reports whether it
 // wrote the response; if not, the endpoint answers normally (after any
 // latency).
-func (fs *Faults) Apply(w http.ResponseWriter, r *http.Request) bool {
+func (fs *Faults) apply(w http.ResponseWriter, r *http.Request) bool {
 	f := fs.next()
 	if f.Latency > 0 {
 		t := time.NewTimer(f.Latency)

@@ -1,0 +1,62 @@
+// Package emulator runs local fakes of the vendor endpoints tokenplug talks
+// to, so that you can test an application that uses tokenplug (or any other
+// client of these vendors) offline, with no account and no secrets. It is to
+// these vendors what net/http/httptest is to HTTP.
+//
+// Each emulator is an http.Handler. StartIAM, StartAzure, StartVoicegain,
+// StartSymphony and StartAudioGateway return one already serving on a fresh
+// port of 127.0.0.1, with its base URL in the URL field and a Close method,
+// like an httptest.Server; the emulators only ever listen on 127.0.0.1. The
+// New functions return the same handlers unstarted, for mounting in your own
+// server (httptest.NewServer, a mux) or for setting Lifetime and Now before
+// serving.
+//
+// What each one emulates, and the vendor rules it enforces:
+//
+//   - IAM: IBM Cloud IAM's token endpoint (POST /identity/token) for the API
+//     key grant. POST, a form body, grant_type
+//     urn:ibm:params:oauth:grant-type:apikey, a registered apikey (else
+//     IBM's 400 BXNIM0415E), optional client credentials in Basic auth;
+//     IBM's error JSON; RS256 JWTs with IBM's claims, expires_in and
+//     expiration, living one hour. Verify checks a token as an IBM service
+//     would.
+//   - Azure: the Cognitive Services issueToken endpoint
+//     (POST /sts/v1.0/issueToken). A registered Ocp-Apim-Subscription-Key
+//     (else Azure's 401 JSON); a text/plain RS256 JWT for the region, living
+//     ten minutes. RequireAuth wraps your resource so it accepts the token
+//     or the key, as Azure's speech endpoints do.
+//   - Voicegain: the web API's JWT scheme. GET /v1/security/jwt, authorised
+//     by the console JWT, issues short-lived JWTs bound to an Origin domain
+//     (aud), at most a day; /v1/asr/... accepts the console JWT or a
+//     short-lived JWT from a matching Origin. Only the latest console JWT
+//     is valid (RegenerateConsoleJWT revokes the previous one).
+//   - Symphony: Symphony Connect's check of customer-signed tokens. RS512
+//     with a registered public key named by sub "ces:customer:<name>", iat
+//     and exp present, exp at most 30 minutes after iat, not expired, and a
+//     jti never seen before. Use Verify directly, or serve it as a resource
+//     that requires such a bearer token.
+//   - AudioGateway: a Watson audio gateway, a websocket endpoint that admits
+//     a bearer token some Verifier accepts (an *IAM or *Azure), requires the
+//     skillset and userID query parameters, sends a Hello and then echoes
+//     every message.
+//
+// Every emulator counts what it does (IAM.Issued, Azure.Issued,
+// Voicegain.Issued, Symphony.Accepted, AudioGateway.Sessions) and has a
+// Faults field: Faults.Set(Fault{...}) makes the next requests (Fault.Times
+// of them, or all until Faults.Clear) fail with a status (with Retry-After
+// if asked), answer slowly, answer garbage or answer an oversized body. A
+// fault is applied before any check and a faulted request is not counted.
+//
+// What they do not emulate: TLS (they serve plain http on loopback; point a
+// client at them with an http URL to 127.0.0.1), the vendors' hostnames and
+// paths (every emulator but Voicegain answers on any path), refresh tokens,
+// rate limits other than the ones you inject, IAM grants other than the API
+// key, Azure resources other than RequireAuth's wrapper, and the gateway's
+// speech processing. Tokens are signed with each emulator's own RSA key made
+// when it is created (about 100 ms each), so a real vendor never accepts
+// them and one emulator does not accept another's.
+//
+// All methods are safe for concurrent use, including while serving. The
+// exported fields Lifetime, Region, PlainText and Now are read on every
+// request: set them before sending requests, not while any are in flight.
+package emulator

@@ -1,0 +1,279 @@
+package emulator_test
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/coder/websocket/wsjson"
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/tokenplug/tokenplug/emulator"
+	"github.com/tokenplug/tokenplug/plugins/iam"
+)
+
+// An IAM emulator asked with plain net/http, as any IBM client does.
+func ExampleStartIAM() {
+	idp := emulator.StartIAM()
+	defer idp.Close()
+	idp.AddAPIKey("my-api-key")
+
+	resp, err := http.PostForm(idp.URL+"/identity/token", url.Values{
+		"grant_type": {emulator.IAMGrantType},
+		"apikey":     {"my-api-key"},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer resp.Body.Close()
+	var tok struct {
+		AccessToken string `json:"access_token"`
+		TokenType   string `json:"token_type"`
+		ExpiresIn   int    `json:"expires_in"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&tok); err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(resp.StatusCode, tok.TokenType, tok.ExpiresIn)
+	fmt.Println("valid:", idp.Verify(tok.AccessToken) == nil)
+	fmt.Println("issued:", idp.Issued())
+	// Output:
+	// 200 Bearer 3600
+	// valid: true
+	// issued: 1
+}
+
+// The tokenplug IAM provider, run in-process against the emulator. In
+// production the host runs the tokenplug-iam binary and token_url keeps its
+// default.
+func ExampleStartIAM_provider() {
+	idp := emulator.StartIAM()
+	defer idp.Close()
+	idp.AddAPIKey("my-api-key")
+
+	src, err := iam.New().Configure(context.Background(), map[string]string{
+		iam.SettingAPIKey:   "my-api-key",
+		iam.SettingTokenURL: idp.URL + "/identity/token",
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	tok, err := src.Token()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(tok.Type(), idp.Verify(tok.AccessToken) == nil)
+	// Output: Bearer true
+}
+
+// Azure's issueToken, and a speech endpoint of yours that accepts what it
+// issues.
+func ExampleStartAzure() {
+	az := emulator.StartAzure()
+	defer az.Close()
+	az.AddKey("my-subscription-key")
+	speech := httptest.NewServer(az.RequireAuth(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		fmt.Fprint(w, "recognized")
+	})))
+	defer speech.Close()
+
+	req, _ := http.NewRequest(http.MethodPost, az.URL+"/sts/v1.0/issueToken", nil)
+	req.Header.Set(emulator.AzureKeyHeader, "my-subscription-key")
+	tok, status := send(req)
+	fmt.Println("issueToken:", status)
+
+	req, _ = http.NewRequest(http.MethodPost, speech.URL, nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	body, status := send(req)
+	fmt.Println("speech:", status, body)
+
+	req, _ = http.NewRequest(http.MethodPost, speech.URL, nil)
+	req.Header.Set("Authorization", "Bearer forged")
+	_, status = send(req)
+	fmt.Println("forged:", status)
+	// Output:
+	// issueToken: 200
+	// speech: 200 recognized
+	// forged: 401
+}
+
+// Voicegain: the console JWT buys a short-lived JWT for a browser origin.
+func ExampleStartVoicegain() {
+	vg := emulator.StartVoicegain()
+	defer vg.Close()
+	apiURL := vg.URL + "/v1"
+
+	req, _ := http.NewRequest(http.MethodGet, apiURL+"/security/jwt?aud=app.example.com&expInSec=300", nil)
+	req.Header.Set("Authorization", "Bearer "+vg.ConsoleJWT())
+	body, status := send(req)
+	var short string
+	_ = json.Unmarshal([]byte(body), &short)
+	fmt.Println("security/jwt:", status)
+
+	for _, origin := range []string{"https://app.example.com", "https://evil.example.net"} {
+		req, _ = http.NewRequest(http.MethodPost, apiURL+"/asr/transcribe", nil)
+		req.Header.Set("Authorization", "Bearer "+short)
+		req.Header.Set("Origin", origin)
+		_, status = send(req)
+		fmt.Println(origin, status)
+	}
+	fmt.Println("issued:", vg.Issued())
+	// Output:
+	// security/jwt: 200
+	// https://app.example.com 200
+	// https://evil.example.net 403
+	// issued: 1
+}
+
+// Symphony's rules for a customer-signed token, checked directly. A token
+// verifies once: its jti cannot be replayed.
+func ExampleSymphony_Verify() {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	verifier := emulator.NewSymphony()
+	verifier.Register("acme", &key.PublicKey)
+
+	now := time.Now()
+	sign := func(lifetime time.Duration, jti string) string {
+		tok, _ := jwt.NewWithClaims(jwt.SigningMethodRS512, jwt.RegisteredClaims{
+			Subject:   emulator.SymphonySubjectPrefix + "acme",
+			IssuedAt:  jwt.NewNumericDate(now),
+			ExpiresAt: jwt.NewNumericDate(now.Add(lifetime)),
+			ID:        jti,
+		}).SignedString(key)
+		return tok
+	}
+	tok := sign(5*time.Minute, "jti-1")
+	fmt.Println(verifier.Verify(tok))
+	fmt.Println(errors.Is(verifier.Verify(tok), emulator.ErrSymphonyReplayed))
+	fmt.Println(errors.Is(verifier.Verify(sign(time.Hour, "jti-2")), emulator.ErrSymphonyLifetime))
+	// Output:
+	// <nil>
+	// true
+	// true
+}
+
+// Fault injection: the next two requests get 503, then the endpoint
+// behaves. Faulted requests issue nothing, so Issued counts only the
+// success.
+func ExampleFaults() {
+	idp := emulator.StartIAM()
+	defer idp.Close()
+	idp.AddAPIKey("my-api-key")
+	idp.Faults.Set(emulator.Fault{Status: http.StatusServiceUnavailable, Times: 2})
+
+	for range 3 {
+		req, _ := http.NewRequest(http.MethodPost, idp.URL, strings.NewReader("grant_type="+url.QueryEscape(emulator.IAMGrantType)+"&apikey=my-api-key"))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		_, status := send(req)
+		fmt.Println(status)
+	}
+	fmt.Println("issued:", idp.Issued())
+	// Output:
+	// 503
+	// 503
+	// 200
+	// issued: 1
+}
+
+// A rate limit: 429 with Retry-After, until cleared.
+func ExampleFault_retryAfter() {
+	az := emulator.StartAzure()
+	defer az.Close()
+	az.AddKey("my-subscription-key")
+	az.Faults.Set(emulator.Fault{Status: http.StatusTooManyRequests, RetryAfter: 2 * time.Second})
+
+	issue := func() {
+		req, _ := http.NewRequest(http.MethodPost, az.URL, nil)
+		req.Header.Set(emulator.AzureKeyHeader, "my-subscription-key")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		resp.Body.Close()
+		fmt.Println(resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+	issue()
+	issue()
+	az.Faults.Clear()
+	issue()
+	// Output:
+	// 429 2
+	// 429 2
+	// 200
+}
+
+// The audio gateway admits a websocket session whose bearer token the IAM
+// emulator issued.
+func ExampleStartAudioGateway() {
+	idp := emulator.StartIAM()
+	defer idp.Close()
+	idp.AddAPIKey("my-api-key")
+	gw := emulator.StartAudioGateway(idp)
+	defer gw.Close()
+
+	src, err := iam.New().Configure(context.Background(), map[string]string{
+		iam.SettingAPIKey: "my-api-key", iam.SettingTokenURL: idp.URL,
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	tok, err := src.Token()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	ctx := context.Background()
+	wsURL := "ws" + strings.TrimPrefix(gw.URL, "http") + "/v1/stream?skillset=demo&userID=u1"
+	c, _, err := websocket.Dial(ctx, wsURL, &websocket.DialOptions{
+		HTTPHeader: http.Header{"Authorization": {"Bearer " + tok.AccessToken}},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer c.CloseNow()
+	var hello emulator.Hello
+	if err := wsjson.Read(ctx, c, &hello); err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(hello.Type, hello.Skillset, hello.UserID, hello.Language)
+	_ = c.Close(websocket.StatusNormalClosure, "")
+	fmt.Println("sessions:", gw.Sessions())
+	// Output:
+	// hello demo u1 en-US
+	// sessions: 1
+}
+
+// send does req and returns the body and status; a transport error prints
+// and returns status 0.
+func send(req *http.Request) (string, int) {
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		fmt.Println(err)
+		return "", 0
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return strings.TrimSpace(string(b)), resp.StatusCode
+}
