@@ -46,6 +46,7 @@ type Source struct {
 	refreshing atomic.Bool           // a background refresh is running
 	fetches    atomic.Int64          // upstream fetches attempted
 	sf         singleflight.Group
+	scope      scopeState // where the token may go (scope.go)
 
 	ctx    context.Context // bounds fetches; cancelled by close
 	cancel context.CancelFunc
