@@ -181,13 +181,14 @@ func TestCheckPrintsATableAndFailsOnAnyFailure(t *testing.T) {
 		t.Fatalf("status %d; stderr %s", r.code, r.stderr)
 	}
 	lines := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
-	if len(lines) != 3 || strings.Join(strings.Fields(lines[0]), " ") != "PROVIDER PLUGIN VERSION EXPIRES TOOK STATUS" {
+	if len(lines) != 3 || strings.Join(strings.Fields(lines[0]), " ") != "PROVIDER PLUGIN VERSION EXPIRES TOOK HOSTS STATUS" {
 		t.Fatalf("table:\n%s", r.stdout)
 	}
+	hosts := []string{"127.0.0.1 (configured)", "*.symphony.com (plugin default)"}
 	for i, name := range []string{"sym", "sym2"} {
 		f := strings.Fields(lines[i+1])
-		if f[0] != name || f[1] != "symphony" || f[2] != "1.0.0" || f[len(f)-1] != "ok" {
-			t.Errorf("row %q", lines[i+1])
+		if f[0] != name || f[1] != "symphony" || f[2] != "1.0.0" || f[len(f)-1] != "ok" || !strings.Contains(lines[i+1], hosts[i]) {
+			t.Errorf("row %q, want hosts %q", lines[i+1], hosts[i])
 		}
 	}
 
