@@ -65,3 +65,33 @@ func TestAllowInsecureIsReadFromTheConfig(t *testing.T) {
 		t.Errorf("a non-boolean allow_insecure: %v; want an error at line 4", err)
 	}
 }
+
+// A plugin cannot widen its own scope: default hosts of "*" or invalid
+// patterns are refused, and the provider's requests fail, until the user
+// configures hosts, which then apply without asking the plugin.
+func TestAPluginCannotDeclareEveryHostAsItsDefault(t *testing.T) {
+	for _, hosts := range []string{"*", "api.acme.test,*", "https://api.acme.test"} {
+		t.Run(hosts, func(t *testing.T) {
+			t.Setenv("FAULTPLUGIN_DEFAULT_HOSTS", hosts)
+			reg, _ := newRegistry(t, host.WithEnv("FAULTPLUGIN_DEFAULT_HOSTS"))
+			src := mustSource(t, reg, "wild", host.ProviderConfig{Path: bins["fault"]})
+			_, err := src.HostScope(ctxT(t))
+			if err == nil || !strings.Contains(err.Error(), `provider "wild"`) || !strings.Contains(err.Error(), "configure hosts") {
+				t.Fatalf("HostScope = %v; want an error naming the provider and what to do", err)
+			}
+			configured := mustSource(t, reg, "tamed", host.ProviderConfig{Path: bins["fault"], Hosts: []string{"api.acme.test"}})
+			if hosts, from, err := configured.EffectiveHosts(ctxT(t)); err != nil || from != "configured" || len(hosts) != 1 {
+				t.Errorf("configured hosts: %q, %q, %v", hosts, from, err)
+			}
+		})
+	}
+	t.Run("valid defaults apply", func(t *testing.T) {
+		t.Setenv("FAULTPLUGIN_DEFAULT_HOSTS", "api.acme.test,*.acme.test")
+		reg, _ := newRegistry(t, host.WithEnv("FAULTPLUGIN_DEFAULT_HOSTS"))
+		src := mustSource(t, reg, "acme", host.ProviderConfig{Path: bins["fault"]})
+		hosts, from, err := src.EffectiveHosts(ctxT(t))
+		if err != nil || from != "plugin default" || !slices.Equal(hosts, []string{"api.acme.test", "*.acme.test"}) {
+			t.Errorf("EffectiveHosts = %q, %q, %v", hosts, from, err)
+		}
+	})
+}
