@@ -188,7 +188,7 @@ func (p pattern) match(host, port string) bool {
 	}
 	// An IPv6 literal with a zone ("fe80::1%.example.com") can end like a
 	// name; it is never under a wildcard.
-	if strings.ContainsAny(host, ":%") {
+	if strings.IndexByte(host, ':') >= 0 || strings.IndexByte(host, '%') >= 0 {
 		return false
 	}
 	n := len(host) - len(p.host)

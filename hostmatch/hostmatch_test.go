@@ -83,3 +83,29 @@ func TestMatchingAllocatesNothing(t *testing.T) {
 		t.Errorf("matching allocates %v times, want 0", n)
 	}
 }
+
+// BenchmarkMatchAuthority is the per-RPC cost of the gRPC scope check: the
+// authority from gRPC's audience URI, matched against two patterns.
+func BenchmarkMatchAuthority(b *testing.B) {
+	m, err := hostmatch.Parse("api.example.com", "*.example.org")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		m.MatchAuthority(hostmatch.AuthorityFromURI("https://a.example.org:8443/grpc.health.v1.Health"))
+	}
+}
+
+// BenchmarkMatchURL is the per-request cost of the HTTP scope check.
+func BenchmarkMatchURL(b *testing.B) {
+	m, err := hostmatch.Parse("api.example.com", "*.example.org")
+	if err != nil {
+		b.Fatal(err)
+	}
+	u, _ := url.Parse("https://api.example.com/v1/things")
+	b.ReportAllocs()
+	for b.Loop() {
+		m.MatchURL(u)
+	}
+}
