@@ -30,6 +30,16 @@
 //
 // WithProvider picks another provider, by name, for a single call.
 //
+// A token goes only to the provider's hosts, checked against the channel's
+// authority with the rules of package hostmatch, the same as the HTTP
+// transport's: the hosts configured for the provider, else its plugin's
+// default hosts (a *host.Source knows both), or those given WithHosts. An
+// RPC to another server, or on credentials with no hosts at all, fails
+// with PermissionDenied naming the provider and the authority, before any
+// token is fetched. A provider picked with WithProvider is held to its own
+// hosts. A nil source (including the nil *host.Source Registry.Source
+// returns with its error) fails every RPC; it never panics.
+//
 // The header comes from the token: Authorization ("authorization: Bearer
 // <token>") unless the provider names another header, such as Azure's
 // Ocp-Apim-Subscription-Key, which then carries the raw token. gRPC metadata

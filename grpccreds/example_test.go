@@ -28,7 +28,9 @@ func Example() {
 	src := grpccreds.FromOAuth2(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "demo-token"}))
 	conn, err := grpc.NewClient(srv.Addr(),
 		grpc.WithTransportCredentials(srv.ClientCredentials()), // TLS: required by default
-		grpc.WithPerRPCCredentials(grpccreds.New(src, grpccreds.WithName("demo"))),
+		// The token goes only to the listed servers: here the local test
+		// server; in production, yours ("api.example.com").
+		grpc.WithPerRPCCredentials(grpccreds.New(src, grpccreds.WithName("demo"), grpccreds.WithHosts("127.0.0.1"))),
 		grpc.WithChainUnaryInterceptor(grpccreds.UnaryClientInterceptor()),
 		grpc.WithChainStreamInterceptor(grpccreds.StreamClientInterceptor()))
 	if err != nil {
@@ -64,7 +66,10 @@ func ExampleWithProvider() {
 		}
 		return nil, fmt.Errorf("no provider %q", name)
 	})
-	creds := grpccreds.New(sources["watson"], grpccreds.WithName("watson"), grpccreds.WithLookup(lookup))
+	// A *host.Source knows its provider's hosts; these oauth2 sources do
+	// not, so WithHosts names the one server they may reach.
+	creds := grpccreds.New(sources["watson"], grpccreds.WithName("watson"), grpccreds.WithLookup(lookup),
+		grpccreds.WithHosts("127.0.0.1"))
 	conn, err := grpc.NewClient(srv.Addr(),
 		grpc.WithTransportCredentials(srv.ClientCredentials()),
 		grpc.WithPerRPCCredentials(creds))

@@ -9,6 +9,7 @@ import (
 	"golang.org/x/oauth2"
 	"google.golang.org/grpc/credentials"
 
+	"github.com/tokenplug/tokenplug/hostmatch"
 	"github.com/tokenplug/tokenplug/internal/authheader"
 	"github.com/tokenplug/tokenplug/plugin"
 )
@@ -36,8 +37,15 @@ type Invalidator interface {
 // FromOAuth2 adapts an oauth2.TokenSource. oauth2.TokenSource takes no
 // context, so the RPC's deadline cannot reach the fetch; FromOAuth2 only
 // refuses to start one for an RPC that is already cancelled. Wrap ts in
-// oauth2.ReuseTokenSource if it does not cache.
-func FromOAuth2(ts oauth2.TokenSource) TokenSource { return oauth2Source{ts} }
+// oauth2.ReuseTokenSource if it does not cache. Give the credentials their
+// hosts with WithHosts. FromOAuth2(nil), or of a nil pointer, returns nil,
+// which New turns into credentials that fail every RPC.
+func FromOAuth2(ts oauth2.TokenSource) TokenSource {
+	if isNil(ts) {
+		return nil
+	}
+	return oauth2Source{ts}
+}
 
 type oauth2Source struct{ ts oauth2.TokenSource }
 
@@ -55,6 +63,9 @@ type PerRPC struct {
 	name     string
 	insecure bool
 	lookup   Lookup
+	hosts    []string                  // from WithHosts
+	given    *hostmatch.Scope          // parsed hosts; nil when WithHosts gave none
+	err      error                     // bad hosts: every RPC fails with it
 	hdr      authheader.Cache[tokenMD] // the last token's metadata, built once per token
 }
 
@@ -79,14 +90,28 @@ func WithName(name string) Option { return func(c *PerRPC) { c.name = name } }
 // ALTS): gRPC refuses to dial an insecure channel with them, and
 // GetRequestMetadata refuses, before fetching anything, if it finds itself on
 // one.
+//
+// The token goes only to servers among src's hosts (its HostScope method:
+// a *host.Source reports its configured hosts, else its plugin's default
+// hosts) or those given WithHosts; with none, every RPC fails. New does not
+// fail: with a nil src (including a nil *host.Source) or an invalid host
+// pattern, every RPC fails with that error, and nothing is sent.
 func New(src TokenSource, opts ...Option) *PerRPC {
 	c := &PerRPC{src: src}
 	for _, o := range opts {
 		o(c)
 	}
+	if isNil(src) {
+		c.src = nil
+		if c.name == "" {
+			c.name = "unnamed"
+		}
+		return c
+	}
 	if c.name == "" {
 		c.name = nameOf(src)
 	}
+	c.err = c.parseHosts()
 	return c
 }
 
@@ -111,10 +136,12 @@ func (c *PerRPC) RequireTransportSecurity() bool { return !c.insecure }
 // error without calling the source. Every error is a gRPC status naming the
 // provider; see the package doc.
 //
-// uri, the service's address, is ignored: a provider's token is the same for
-// every service it is sent to.
+// Then the server: uri, the audience gRPC passes ("https://<authority>/<service>"),
+// names it, and unless its authority is one of the provider's hosts the
+// RPC fails with PermissionDenied, naming the provider and the authority,
+// before any token is fetched. Called without uri, it refuses too.
 func (c *PerRPC) GetRequestMetadata(ctx context.Context, uri ...string) (map[string]string, error) {
-	name, src := c.name, c.src
+	name, src, own := c.name, c.src, true
 	if !c.insecure {
 		ri, _ := credentials.RequestInfoFromContext(ctx)
 		if err := credentials.CheckSecurityLevel(ri.AuthInfo, credentials.PrivacyAndIntegrity); err != nil {
@@ -126,9 +153,20 @@ func (c *PerRPC) GetRequestMetadata(ctx context.Context, uri ...string) (map[str
 		if name, src, err = c.resolve(p); err != nil {
 			return nil, err
 		}
+		own = false
+	}
+	if c.err != nil {
+		return nil, c.err
 	}
 	if src == nil {
-		return nil, tokenError(ctx, name, &plugin.Error{Kind: plugin.KindConfig, Err: errNoSource})
+		return nil, errNilSource(ctx, name)
+	}
+	sc, err := c.scopeFor(ctx, src, own)
+	if err != nil {
+		return nil, tokenError(ctx, name, err)
+	}
+	if err := checkScope(name, sc, uri); err != nil {
+		return nil, err
 	}
 	tok, err := src.Token(ctx)
 	if err != nil {

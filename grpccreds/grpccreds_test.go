@@ -180,7 +180,7 @@ type ctxKey struct{}
 func TestSourceGetsTheRPCsContext(t *testing.T) {
 	srv := startServer(t, grpctest.Config{Auth: rejecting()})
 	src := blockingSource{started: make(chan context.Context, 1)}
-	client := dial(t, srv, grpccreds.New(src, grpccreds.WithName("slow")))
+	client := dial(t, srv, grpccreds.New(src, grpccreds.WithName("slow"), grpccreds.WithHosts("127.0.0.1")))
 
 	ctx, cancel := context.WithCancel(context.WithValue(t.Context(), ctxKey{}, "rpc"))
 	errc := make(chan error, 1)
@@ -200,7 +200,7 @@ func TestFromOAuth2(t *testing.T) {
 	auth := grpctest.RequireBearer("static")
 	srv := startServer(t, grpctest.Config{Auth: auth})
 	src := grpccreds.FromOAuth2(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "static"}))
-	if err := check(t.Context(), dial(t, srv, grpccreds.New(src))); err != nil {
+	if err := check(t.Context(), dial(t, srv, grpccreds.New(src, grpccreds.WithHosts("127.0.0.1")))); err != nil {
 		t.Fatalf("Check: %v", err)
 	}
 

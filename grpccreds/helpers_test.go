@@ -6,18 +6,27 @@ import (
 	"sync"
 	"testing"
 
-	"go.uber.org/goleak"
 	"golang.org/x/oauth2"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
 	"github.com/tokenplug/tokenplug/grpccreds"
+	"github.com/tokenplug/tokenplug/hostmatch"
 	"github.com/tokenplug/tokenplug/internal/grpctest"
+	"github.com/tokenplug/tokenplug/internal/testbin"
 	"github.com/tokenplug/tokenplug/plugin"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+// bins holds the plugin binaries built once for the package's tests.
+var bins = map[string]string{}
+
+func TestMain(m *testing.M) {
+	testbin.Main(m, bins, map[string]string{
+		"symphony": "../plugins/symphony/cmd/tokenplug-symphony",
+		"fault":    "../internal/faultplugin",
+	})
+}
 
 // source is an in-process provider: it mints "<prefix><n>" on the n-th
 // fetch, caches it until Invalidate drops it (only if it is still the
@@ -25,8 +34,9 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 type source struct {
 	name   string
 	prefix string
-	header string // if set, tokens go in this header (plugin.WithHeader)
-	err    error  // if set, Token fails with it
+	header string   // if set, tokens go in this header (plugin.WithHeader)
+	err    error    // if set, Token fails with it
+	hosts  []string // its provider's hosts; nil: the test servers' 127.0.0.1
 
 	mu          sync.Mutex // guards the fields below
 	fetches     int
@@ -37,6 +47,16 @@ type source struct {
 func newSource(name, prefix string) *source { return &source{name: name, prefix: prefix} }
 
 func (s *source) Name() string { return s.name }
+
+// HostScope reports the provider's hosts, as host.Source does.
+func (s *source) HostScope(context.Context) (*hostmatch.Scope, error) {
+	hosts := s.hosts
+	if hosts == nil {
+		hosts = []string{"127.0.0.1"}
+	}
+	m, err := hostmatch.Parse(hosts...)
+	return hostmatch.NewScope(m, false), err
+}
 
 func (s *source) Token(ctx context.Context) (*oauth2.Token, error) {
 	s.mu.Lock()

@@ -66,7 +66,7 @@ func (c *PerRPC) resolve(name string) (string, TokenSource, error) {
 	if err != nil {
 		return "", nil, configError(name, err)
 	}
-	if src == nil {
+	if isNil(src) {
 		return "", nil, configError(name, errNoSource)
 	}
 	return name, src, nil

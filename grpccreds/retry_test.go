@@ -60,7 +60,7 @@ func TestUnaryDoesNotRetryWhatARetryCannotFix(t *testing.T) {
 		wantCalls int
 	}{
 		{"source cannot invalidate", func() *grpccreds.PerRPC {
-			return grpccreds.New(grpccreds.FromOAuth2(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "x"})))
+			return grpccreds.New(grpccreds.FromOAuth2(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "x"})), grpccreds.WithHosts("127.0.0.1"))
 		}, 1},
 		{"credentials failed before sending", func() *grpccreds.PerRPC {
 			return grpccreds.New(&source{name: "watson", err: errTest})

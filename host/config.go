@@ -16,7 +16,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/tokenplug/tokenplug/host/rediscache"
-	"github.com/tokenplug/tokenplug/transport"
+	"github.com/tokenplug/tokenplug/hostmatch"
 )
 
 // Config is a tokenplug configuration file: where plugins live, the
@@ -28,7 +28,8 @@ import (
 //	  watson:
 //	    plugin: iam
 //	    sha256: ""               # optional pin of the plugin binary
-//	    hosts: ["*.watson.cloud.ibm.com"]
+//	    hosts: ["*.watson.cloud.ibm.com"]  # optional: default, the plugin's vendor hosts
+//	    allow_insecure: false    # optional: true lets tokens go over plain http
 //	    settings:
 //	      apikey: ${IBM_APIKEY}
 //	cache:                       # optional
@@ -217,10 +218,11 @@ type rawConfig struct {
 }
 
 type rawProvider struct {
-	Plugin   string            `yaml:"plugin"`
-	SHA256   string            `yaml:"sha256"`
-	Hosts    []string          `yaml:"hosts"`
-	Settings map[string]string `yaml:"settings"`
+	Plugin        string            `yaml:"plugin"`
+	SHA256        string            `yaml:"sha256"`
+	Hosts         []string          `yaml:"hosts"`
+	AllowInsecure bool              `yaml:"allow_insecure"`
+	Settings      map[string]string `yaml:"settings"`
 }
 
 type rawCache struct {
@@ -268,8 +270,9 @@ func (b *builder) build(raw *rawConfig) {
 func (b *builder) provider(name string, rp rawProvider) {
 	path := "providers." + name
 	p := ProviderConfig{
-		Plugin: b.value(path+".plugin", rp.Plugin),
-		SHA256: b.value(path+".sha256", rp.SHA256),
+		Plugin:        b.value(path+".plugin", rp.Plugin),
+		SHA256:        b.value(path+".sha256", rp.SHA256),
+		AllowInsecure: rp.AllowInsecure,
 	}
 	for i, h := range rp.Hosts {
 		p.Hosts = append(p.Hosts, b.value(fmt.Sprintf("%s.hosts[%d]", path, i), h))
@@ -291,7 +294,7 @@ func (b *builder) provider(name string, rp rawProvider) {
 	if sum, err := hex.DecodeString(p.SHA256); p.SHA256 != "" && (err != nil || len(sum) != 32) {
 		b.fail(path+".sha256", "not a hex SHA-256 digest (64 hex digits)")
 	}
-	if err := transport.CheckHosts(p.Hosts...); err != nil {
+	if err := hostmatch.Check(p.Hosts...); err != nil {
 		b.fail(path+".hosts", "%v", err)
 	}
 	b.cfg.Providers[name] = p

@@ -56,7 +56,7 @@ func TestParseConfig(t *testing.T) {
 		{
 			name:    "an unknown key is named with its line and the known keys",
 			yaml:    "providers:\n  p:\n    plugin: iam\n    setings: {}\n",
-			wantErr: `tokenplug: config test.yaml:4: providers.p: unknown key "setings" (known keys: plugin, sha256, hosts, settings)`,
+			wantErr: `tokenplug: config test.yaml:4: providers.p: unknown key "setings" (known keys: plugin, sha256, hosts, allow_insecure, settings)`,
 		},
 		{
 			name:    "an unknown top-level key",
@@ -83,7 +83,7 @@ func TestParseConfig(t *testing.T) {
 		{
 			name:    "a bad host pattern",
 			yaml:    "providers:\n  p:\n    plugin: iam\n    hosts: [\"https://a.test/\"]\n",
-			wantErr: "tokenplug: config test.yaml:4: providers.p.hosts: tokenplug/transport: host pattern",
+			wantErr: "tokenplug: config test.yaml:4: providers.p.hosts: host pattern",
 		},
 		{
 			name:    "a bad sha256 pin",

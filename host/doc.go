@@ -16,9 +16,24 @@
 //
 //	reg := host.NewRegistry()
 //	defer reg.Close()
-//	reg.Register("watson", host.ProviderConfig{Plugin: "iam", Settings: map[string]string{"apikey": key}})
-//	src, _ := reg.Source("watson")
+//	if err := reg.Register("watson", host.ProviderConfig{Plugin: "iam", Settings: map[string]string{"apikey": key}}); err != nil {
+//		return err
+//	}
+//	src, err := reg.Source("watson")
+//	if err != nil {
+//		return err
+//	}
 //	client := &http.Client{Transport: transport.New(nil, src)}
+//
+// A provider's token goes only to its hosts: ProviderConfig.Hosts if set,
+// else the default hosts its plugin declares (the iam plugin's are IBM
+// Cloud's, *.cloud.ibm.com and *.mybluemix.net), else nowhere: transport
+// and grpccreds then fail every request, naming the provider. Only
+// Hosts: []string{"*"} sends it anywhere. Neither sends it over plain http
+// to a host other than loopback unless ProviderConfig.AllowInsecure is set.
+// A plugin runs as the same user as the application: tokenplug keeps
+// secrets from other hosts and from logs, not from the plugin binaries the
+// user chose to run.
 //
 // LoadConfig reads the same tokenplug.yaml the CLI uses, and
 // Config.NewRegistry registers every provider in it.

@@ -22,7 +22,7 @@ func TestEndToEndSymphonyTokenReachesAVerifyingServer(t *testing.T) {
 	defer srv.Close()
 
 	reg, _ := newRegistry(t)
-	src := mustSource(t, reg, "sym", host.ProviderConfig{Path: bins["symphony"], Settings: symphonySettings()})
+	src := mustSource(t, reg, "sym", host.ProviderConfig{Path: bins["symphony"], Hosts: []string{"127.0.0.1"}, Settings: symphonySettings()})
 	client := &http.Client{Transport: transport.New(nil, src)}
 
 	resp, err := client.Get(srv.URL + "/v1/anything")

@@ -11,7 +11,7 @@ import (
 
 	"golang.org/x/oauth2"
 
-	"github.com/tokenplug/tokenplug/transport"
+	"github.com/tokenplug/tokenplug/hostmatch"
 )
 
 // ProviderConfig is one provider: which plugin serves it and its settings.
@@ -26,8 +26,15 @@ type ProviderConfig struct {
 	// SHA256, if set, pins the binary: a plugin whose hex SHA-256 differs is
 	// refused before it runs.
 	SHA256 string
-	// Hosts are the host patterns tokens may be sent to (see transport).
+	// Hosts are the host patterns tokens may be sent to (see package
+	// hostmatch). They replace the plugin's default hosts (its vendor's API
+	// hosts). A provider with neither sends its token nowhere: every request
+	// fails until hosts are configured. Only ["*"] means every host.
 	Hosts []string
+	// AllowInsecure lets the transport send this provider's token over
+	// plain http to hosts that are not loopback. Leave it off outside
+	// tests: on plain http anyone on the path can read and replay the token.
+	AllowInsecure bool
 	// Settings go to the plugin's Configure. Keys are checked against the
 	// plugin's declared settings; secret values never appear in logs or
 	// errors.
@@ -71,7 +78,7 @@ func (r *Registry) Register(name string, cfg ProviderConfig) error {
 			return fmt.Errorf("tokenplug: provider %q: sha256: not a hex SHA-256 digest (64 hex digits)", name)
 		}
 	}
-	if err := transport.CheckHosts(cfg.Hosts...); err != nil {
+	if err := hostmatch.Check(cfg.Hosts...); err != nil {
 		return fmt.Errorf("tokenplug: provider %q: hosts: %w", name, err)
 	}
 	cfg.Settings = maps.Clone(cfg.Settings)
@@ -89,11 +96,14 @@ func (r *Registry) Register(name string, cfg ProviderConfig) error {
 	proc := newProcess(name, cfg, &r.o)
 	src := newSource(name, cfg.Hosts, r.o.shared(cfg, proc.token), &r.o)
 	src.proc = proc
+	src.initScope(cfg)
 	r.sources[name] = src
 	return nil
 }
 
-// Source returns the named provider's Source.
+// Source returns the named provider's Source, or a nil *Source and an
+// error. Check the error: transport.New and grpccreds.New given the nil
+// Source fail every request.
 func (r *Registry) Source(name string) (*Source, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()

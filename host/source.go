@@ -48,6 +48,7 @@ type Source struct {
 	refreshing atomic.Bool           // a background refresh is running
 	fetches    atomic.Int64          // upstream fetches attempted
 	sf         singleflight.Group
+	scope      scopeState // where the token may go (scope.go)
 
 	ctx    context.Context // bounds fetches; cancelled by close
 	cancel context.CancelFunc
@@ -68,8 +69,9 @@ func newSource(name string, hosts []string, fetch fetchFunc, o *options) *Source
 // Name returns the provider's registered name.
 func (s *Source) Name() string { return s.name }
 
-// Hosts returns the host patterns the provider's tokens may be sent to, as
-// configured (nil: not restricted).
+// Hosts returns the host patterns configured for the provider (nil: none
+// configured, so its plugin's default hosts apply; see HostScope and
+// EffectiveHosts).
 func (s *Source) Hosts() []string { return slices.Clone(s.hosts) }
 
 // Token returns a valid token, fetching one if needed. ctx bounds only this

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"time"
 
@@ -174,7 +175,7 @@ func (c *Client) Token(ctx context.Context, forceRefresh bool) (*oauth2.Token, e
 }
 
 func describeToProto(d Description) *pb.DescribeResponse {
-	out := &pb.DescribeResponse{Name: d.Name, Version: d.Version}
+	out := &pb.DescribeResponse{Name: d.Name, Version: d.Version, DefaultHosts: slices.Clone(d.DefaultHosts)}
 	for _, s := range d.Settings {
 		out.Settings = append(out.Settings, &pb.Setting{Key: s.Key, Description: s.Description, Required: s.Required, Secret: s.Secret, Default: s.Default})
 	}
@@ -182,7 +183,7 @@ func describeToProto(d Description) *pb.DescribeResponse {
 }
 
 func describeFromProto(r *pb.DescribeResponse) Description {
-	d := Description{Name: r.GetName(), Version: r.GetVersion()}
+	d := Description{Name: r.GetName(), Version: r.GetVersion(), DefaultHosts: slices.Clone(r.GetDefaultHosts())}
 	for _, s := range r.GetSettings() {
 		d.Settings = append(d.Settings, Setting{Key: s.GetKey(), Description: s.GetDescription(), Required: s.GetRequired(), Secret: s.GetSecret(), Default: s.GetDefault()})
 	}

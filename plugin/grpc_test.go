@@ -25,7 +25,7 @@ func (stubProvider) Describe() Description {
 	return Description{Name: "stub", Version: "0.0.1", Settings: []Setting{
 		{Key: "api_key", Required: true, Secret: true},
 		{Key: "mode", Default: "normal"},
-	}}
+	}, DefaultHosts: []string{"api.stub.test", "*.stub.test"}}
 }
 
 func (p stubProvider) Configure(_ context.Context, s map[string]string) (oauth2.TokenSource, error) {
@@ -243,7 +243,8 @@ func TestDescribeCrossesTheWire(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := stubProvider{}.Describe()
-	if d.Name != want.Name || d.Version != want.Version || !slices.Equal(d.Settings, want.Settings) {
+	if d.Name != want.Name || d.Version != want.Version || !slices.Equal(d.Settings, want.Settings) ||
+		!slices.Equal(d.DefaultHosts, want.DefaultHosts) {
 		t.Fatalf("got %+v, want %+v", d, want)
 	}
 }

@@ -44,6 +44,15 @@ type Description struct {
 	Name     string    // plugin name, lower case, e.g. "iam"; the binary is tokenplug-<Name>
 	Version  string    // provider version, free-form (semver advised)
 	Settings []Setting // every key Configure accepts
+
+	// DefaultHosts are the host patterns of the vendor's API (see package
+	// hostmatch: "api.example.com", "*.example.com", optionally with
+	// ":port"), where a host sends the provider's tokens when the user
+	// configures no hosts. Declare the vendor's real API hosts, never "*".
+	// With none, a host sends the token nowhere until the user configures
+	// hosts: a plugin whose endpoints are not fixed (self-hosted, per
+	// tenant) leaves it empty.
+	DefaultHosts []string
 }
 
 // Setting declares one configuration key. Keys are user-facing API: keep

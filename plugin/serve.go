@@ -105,6 +105,7 @@ type describeJSON struct {
 	Version         string        `json:"version"`
 	ProtocolVersion int           `json:"protocol_version"`
 	Settings        []settingJSON `json:"settings"`
+	DefaultHosts    []string      `json:"default_hosts"`
 }
 
 type settingJSON struct {
@@ -116,7 +117,8 @@ type settingJSON struct {
 }
 
 func describeToJSON(d Description) describeJSON {
-	out := describeJSON{Name: d.Name, Version: d.Version, ProtocolVersion: ProtocolVersion, Settings: []settingJSON{}}
+	out := describeJSON{Name: d.Name, Version: d.Version, ProtocolVersion: ProtocolVersion, Settings: []settingJSON{}, DefaultHosts: []string{}}
+	out.DefaultHosts = append(out.DefaultHosts, d.DefaultHosts...)
 	for _, s := range d.Settings {
 		out.Settings = append(out.Settings, settingJSON(s))
 	}

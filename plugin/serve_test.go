@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -39,6 +40,9 @@ func TestServe(t *testing.T) {
 		}
 		if d.Name != "symphony" || d.Version == "" || d.ProtocolVersion != ProtocolVersion {
 			t.Fatalf("describe: %+v", d)
+		}
+		if !slices.Equal(d.DefaultHosts, []string{"*.symphony.com"}) {
+			t.Errorf("describe: default_hosts %q, want [*.symphony.com]", d.DefaultHosts)
 		}
 		keys := map[string]settingJSON{}
 		for _, s := range d.Settings {

@@ -1,9 +1,12 @@
 package transport_test
 
 import (
+	"context"
 	"net/http"
+	"sync/atomic"
 	"testing"
 
+	"github.com/tokenplug/tokenplug/hostmatch"
 	"github.com/tokenplug/tokenplug/transport"
 )
 
@@ -34,4 +37,34 @@ func TestHotPathAllocations(t *testing.T) {
 	if n := testing.AllocsPerRun(100, func() { tr.RoundTrip(out) }) - bare; n != 0 {
 		t.Errorf("a request out of scope costs %v allocations, want 0", n)
 	}
+
+	// The scope a source publishes (as a described host.Source does) and
+	// the plain-http loopback check cost nothing more.
+	m, err := hostmatch.Parse("api.example.com", "127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sc atomicScope
+	sc.p.Store(hostmatch.NewScope(m, false))
+	scoped := transport.New(nopBase, scopedStatic{plainSource{staticToken}, &sc})
+	for _, url := range []string{"https://api.example.com/v1/things", "http://127.0.0.1:8080/v1/things"} {
+		req := newRequest(t, "GET", url, nil)
+		req.Header.Set("Accept", "application/json")
+		n := testing.AllocsPerRun(100, func() { scoped.RoundTrip(req) }) - testing.AllocsPerRun(100, func() { nopBase.RoundTrip(req) })
+		if n > maxAllocs {
+			t.Errorf("%s through a source's scope: %v allocations per request, want at most %d", url, n, maxAllocs)
+		}
+	}
 }
+
+// atomicScope is a scope published once, as host.Source publishes its own.
+type atomicScope struct {
+	p atomic.Pointer[hostmatch.Scope]
+}
+
+type scopedStatic struct {
+	plainSource
+	sc *atomicScope
+}
+
+func (s scopedStatic) HostScope(context.Context) (*hostmatch.Scope, error) { return s.sc.p.Load(), nil }

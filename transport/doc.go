@@ -17,8 +17,14 @@
 //     not the clone that carried the token.
 //   - Sends requests to other hosts unchanged and without asking the source.
 //     The hosts come from [WithHosts], or else from the source (a host.Source
-//     knows those configured for its provider). With neither, every request
-//     gets the token: scope it.
+//     knows those configured for its provider, else its plugin's default
+//     hosts). With neither, every request fails naming the provider: the
+//     token goes nowhere unless told where, and only an explicit "*" means
+//     anywhere. Package hostmatch defines the patterns, shared with grpccreds.
+//   - Refuses to put a token on a plain http request to a host that is not
+//     loopback, unless the user opted in ([AllowInsecure], or the provider's
+//     allow_insecure): such a request fails with [ErrInsecure], unsent. Each
+//     redirect hop is checked again.
 //   - Decides per redirect hop, since it sets the header inside RoundTrip
 //     where http.Client's own stripping cannot see it: a hop gets the token
 //     only if it and every hop before it have the original request's scheme,
@@ -35,15 +41,14 @@
 // It does not cache, refresh or retry token fetches: the source does (a
 // host.Source caches, refreshes ahead of expiry and collapses concurrent
 // fetches). It does not retry anything but one 401, and never on network
-// errors. It does not require TLS: a token sent to an http:// URL in scope
-// travels in clear text, so scope tokens to https hosts in production. It
-// touches no header but the token's, which it sets even if the caller already
-// did.
+// errors. It touches no header but the token's, which it sets even if the
+// caller already did.
 //
 // # Concurrency
 //
 // A Transport is safe for concurrent use by multiple goroutines and should be
 // reused, like the base RoundTripper it wraps. It takes no lock: its
 // configuration is fixed in New, and the hot path costs the request clone and
-// the header value on top of the source's Token call.
+// the header value on top of the source's Token call; the scope and scheme
+// checks allocate nothing.
 package transport

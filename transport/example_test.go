@@ -68,7 +68,7 @@ func ExampleWithHosts() {
 // When the source fails, nothing is sent, and the error names the provider.
 func ExampleTokenError() {
 	failing := oauth2.TokenSource(failingSource{})
-	client := &http.Client{Transport: transport.New(nil, transport.FromOAuth2(failing), transport.WithName("watson"))}
+	client := &http.Client{Transport: transport.New(nil, transport.FromOAuth2(failing), transport.WithName("watson"), transport.WithHosts("api.example.com"))}
 
 	_, err := client.Get("https://api.example.com/v1/things")
 	var te *transport.TokenError

@@ -7,8 +7,6 @@ import (
 	"encoding/pem"
 	"log/slog"
 	"net/http"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -22,18 +20,8 @@ import (
 // configured hosts scope the Transport, its name is the provider's, and its
 // Invalidate makes the 401 retry carry a freshly minted token.
 func TestWithARealHostSource(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds a plugin binary")
-	}
-	bin := filepath.Join(t.TempDir(), "tokenplug-symphony")
-	if out, err := exec.Command("go", "build", "-o", bin, "../plugins/symphony/cmd/tokenplug-symphony").CombinedOutput(); err != nil {
-		t.Fatalf("build plugin: %v\n%s", err, out)
-	}
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyPEM := pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})
+	bin := bins["symphony"]
+	keyPEM := newKeyPEM(t)
 
 	var mu sync.Mutex // guards first
 	var first string
@@ -52,10 +40,10 @@ func TestWithARealHostSource(t *testing.T) {
 
 	reg := host.NewRegistry(host.WithLogger(slog.New(slog.DiscardHandler)))
 	defer reg.Close()
-	err = reg.Register("symphony-api", host.ProviderConfig{
+	err := reg.Register("symphony-api", host.ProviderConfig{
 		Path:     bin,
 		Hosts:    []string{api.host()},
-		Settings: map[string]string{"private_key": string(keyPEM), "public_key_name": "demo"},
+		Settings: map[string]string{"private_key": keyPEM, "public_key_name": "demo"},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -81,4 +69,14 @@ func TestWithARealHostSource(t *testing.T) {
 	if h := other.seen()[0].header.Get("Authorization"); h != "" {
 		t.Errorf("a host outside the provider's configured hosts got %.20q", h)
 	}
+}
+
+// newKeyPEM returns a fresh RSA private key in PEM, for the symphony plugin.
+func newKeyPEM(t *testing.T) string {
+	t.Helper()
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}))
 }

@@ -1,10 +1,12 @@
 package transport_test
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
 
+	"github.com/tokenplug/tokenplug/hostmatch"
 	"github.com/tokenplug/tokenplug/transport"
 )
 
@@ -17,7 +19,7 @@ func TestHostScopingAgainstARealServer(t *testing.T) {
 		patterns []string
 		want     bool // token sent
 	}{
-		{"no hosts: every host", rec.URL, nil, true},
+		{"every host", rec.URL, []string{"*"}, true},
 		{"host without port: any port", rec.URL, []string{"127.0.0.1"}, true},
 		{"host with the right port", rec.URL, []string{"127.0.0.1:" + port}, true},
 		{"host with another port", rec.URL, []string{"127.0.0.1:1"}, false},
@@ -96,7 +98,7 @@ func TestPatternMatching(t *testing.T) {
 
 func TestInvalidPatternsAreRejected(t *testing.T) {
 	bad := []string{
-		"", "*", "*.", "https://api.example.com", "api.example.com/v1", "*.com",
+		"", "*:443", "**", "*.", "https://api.example.com", "api.example.com/v1", "*.com",
 		"api.*.example.com", "*.*.example.com", "a*.example.com", "*.127.0.0.1",
 		"api.example.com:0", "api.example.com:99999", "api.example.com:https",
 		"api example.com", "[::1", "api.example.com:",
@@ -138,7 +140,10 @@ type scopedSource struct {
 	hosts []string
 }
 
-func (s scopedSource) Hosts() []string { return s.hosts }
+func (s scopedSource) HostScope(context.Context) (*hostmatch.Scope, error) {
+	m, err := hostmatch.Parse(s.hosts...)
+	return hostmatch.NewScope(m, false), err
+}
 
 func TestSourceHostsApplyUnlessWithHostsIsGiven(t *testing.T) {
 	rec := newRecorder(t, false, nil)

@@ -3,7 +3,15 @@ package transport_test
 import (
 	"testing"
 
-	"go.uber.org/goleak"
+	"github.com/tokenplug/tokenplug/internal/testbin"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+// bins holds the plugin binaries built once for the package's tests.
+var bins = map[string]string{}
+
+func TestMain(m *testing.M) {
+	testbin.Main(m, bins, map[string]string{
+		"symphony": "../plugins/symphony/cmd/tokenplug-symphony",
+		"fault":    "../internal/faultplugin",
+	})
+}

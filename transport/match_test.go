@@ -13,7 +13,8 @@ func TestMatchHostsAgreesWithTheTransportsScope(t *testing.T) {
 		url      string
 		want     bool
 	}{
-		{nil, "https://anywhere.test/", true},
+		{nil, "https://anywhere.test/", false},
+		{[]string{"*"}, "https://anywhere.test/", true},
 		{[]string{"api.example.com"}, "https://API.example.com/v1", true},
 		{[]string{"api.example.com:8443"}, "https://api.example.com/", false},
 		{[]string{"other.test", "*.example.com"}, "https://a.b.example.com/", true},

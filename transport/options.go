@@ -4,14 +4,16 @@ package transport
 type Option func(*options)
 
 type options struct {
-	hosts []string
-	name  string
+	hosts    []string
+	name     string
+	insecure bool
 }
 
 // WithHosts restricts the Transport to requests whose host matches one of
 // patterns; requests to any other host are sent without a token, and without
-// asking the source for one. Scoping is strongly advised: without it, every
-// request made with the client carries the token, wherever it goes.
+// asking the source for one. A Transport with no hosts at all, from
+// WithHosts or from its source, fails every request: write WithHosts("*")
+// to send the token to every host.
 //
 // A pattern is a host name or IP address, optionally with a port:
 //
@@ -20,14 +22,16 @@ type options struct {
 //	*.example.com          any name under example.com, at any depth (a.example.com, a.b.example.com),
 //	                       but not example.com itself: list it too if it should match
 //	127.0.0.1:8080, [::1]:8080
+//	*                      every host
 //
 // Names match case-insensitively, and a trailing dot is ignored. A wildcard
 // is only allowed as the whole first label, and not above a top-level domain
 // or over an IP address. Patterns are checked in New; see [CheckHosts] for
 // what happens with an invalid one. WithHosts may be given more than once;
-// the patterns add up. They replace the hosts the source reports through a
-// Hosts() []string method (as *host.Source does), which apply when WithHosts
-// gives none.
+// the patterns add up. They replace the scope the source reports through a
+// HostScope method ([hostmatch.Scoper], as *host.Source does), including the
+// provider's allow_insecure, which applies when WithHosts gives none. The
+// matching rules are those of package hostmatch, shared with grpccreds.
 func WithHosts(patterns ...string) Option {
 	return func(o *options) { o.hosts = append(o.hosts, patterns...) }
 }
@@ -37,4 +41,14 @@ func WithHosts(patterns ...string) Option {
 // a non-empty string, else "token source".
 func WithName(name string) Option {
 	return func(o *options) { o.name = name }
+}
+
+// AllowInsecure lets the Transport put the token on plain http requests to
+// hosts in scope that are not loopback. Without it (or the provider's
+// allow_insecure setting), such a request fails with [ErrInsecure] and is
+// not sent: on plain http the token travels readable by anyone on the path,
+// and can be replayed until it expires. Plain http to localhost, 127.0.0.0/8
+// and ::1 is always allowed.
+func AllowInsecure() Option {
+	return func(o *options) { o.insecure = true }
 }

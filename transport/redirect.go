@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/tokenplug/tokenplug/hostmatch"
 )
 
 // http.Client strips the Authorization header a caller set when a redirect
@@ -33,7 +35,7 @@ func sameOriginChain(req *http.Request) bool {
 }
 
 func sameOrigin(a, b *url.URL) bool {
-	ah, ap := hostPort(a)
-	bh, bp := hostPort(b)
+	ah, ap := hostmatch.HostPort(a)
+	bh, bp := hostmatch.HostPort(b)
 	return strings.EqualFold(a.Scheme, b.Scheme) && strings.EqualFold(ah, bh) && ap == bp
 }

@@ -19,7 +19,7 @@ func TestRedirectsKeepTheTokenOnlyOnTheOriginalOrigin(t *testing.T) {
 	b := newRecorder(t, false, nil)
 	scopes := map[string][]string{
 		"both hosts in scope": {a.host(), b.host()},
-		"no scope":            nil,
+		"every host":          {"*"},
 	}
 	tests := []struct {
 		name  string

@@ -26,7 +26,7 @@ func always401(*http.Request) int { return http.StatusUnauthorized }
 func TestUnauthorizedIsRetriedOnceWithAFreshToken(t *testing.T) {
 	rec := newRecorder(t, false, rejectFirstToken)
 	src := &rotatingSource{}
-	tr := transport.New(rec.base(t), src)
+	tr := transport.New(rec.base(t), src, transport.WithHosts("127.0.0.1"))
 	req := newRequest(t, "POST", rec.URL, strings.NewReader(`{"q":1}`)) // NewRequest sets GetBody
 	if code, _ := do(t, tr, req); code != http.StatusOK {
 		t.Fatalf("status %d, want 200 after the retry", code)
@@ -89,7 +89,7 @@ func TestUnauthorizedIsNotRetried(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			rec := newRecorder(t, false, tt.status)
 			src, log := tt.src()
-			code, respBody := do(t, transport.New(rec.base(t), src), newRequest(t, "POST", rec.URL, tt.body))
+			code, respBody := do(t, transport.New(rec.base(t), src, transport.WithHosts("127.0.0.1")), newRequest(t, "POST", rec.URL, tt.body))
 			if code != http.StatusUnauthorized || respBody != "status 401" {
 				t.Errorf("got %d %q, want the server's 401 with its body", code, respBody)
 			}

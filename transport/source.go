@@ -43,9 +43,13 @@ type contextTokenSource interface {
 //
 // Wrap ts in oauth2.ReuseTokenSource (or use a host.Source) if fetching a
 // token is expensive: the Transport asks for a token on every request.
-// FromOAuth2(nil) returns nil.
+// FromOAuth2(nil), or of a nil pointer, returns nil, which New turns into a
+// Transport that fails every request.
+//
+// The adapter does not pass on a HostScope method: give the Transport its
+// hosts with WithHosts.
 func FromOAuth2(ts oauth2.TokenSource) TokenSource {
-	if ts == nil {
+	if isNil(ts) {
 		return nil
 	}
 	s := oauth2Source{ts: ts}

@@ -1,14 +1,12 @@
 package transport
 
 import (
-	"errors"
-	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 
 	"golang.org/x/oauth2"
 
+	"github.com/tokenplug/tokenplug/hostmatch"
 	"github.com/tokenplug/tokenplug/internal/authheader"
 )
 
@@ -20,13 +18,15 @@ import (
 // the source, which caches. It only remembers the header it built for the
 // last token, so that a cached token's header is not rebuilt per request.
 type Transport struct {
-	base  http.RoundTripper
-	src   TokenSource
-	inv   Invalidator // src, if it can invalidate; else nil (no 401 retry)
-	name  string      // provider name for errors
-	hosts []hostPattern
-	err   error                         // invalid configuration: every RoundTrip returns it
-	hdr   authheader.Cache[tokenHeader] // the last token's header, built once per token
+	base     http.RoundTripper
+	src      TokenSource
+	inv      Invalidator                   // src, if it can invalidate; else nil (no 401 retry)
+	name     string                        // provider name for errors
+	fixed    *hostmatch.Scope              // hosts from WithHosts (or none), when scoper is nil
+	scoper   hostmatch.Scoper              // src, when it knows its own hosts and WithHosts gave none
+	insecure bool                          // AllowInsecure: plain http to any host in scope
+	err      error                         // invalid configuration: every RoundTrip returns it
+	hdr      authheader.Cache[tokenHeader] // the last token's header, built once per token
 }
 
 // tokenHeader is the header that carries a token.
@@ -40,13 +40,15 @@ func headerFor(tok *oauth2.Token) tokenHeader {
 // New returns a Transport that adds tokens from src to requests and sends
 // them with base, or http.DefaultTransport if base is nil.
 //
-// The hosts are those given WithHosts or, without any, those of src's
-// Hosts() []string method if it has one (a *host.Source returns the hosts
-// configured for its provider); with neither, every host is in scope.
+// The hosts are those given WithHosts or, without any, those src reports
+// through a HostScope method ([hostmatch.Scoper]: a *host.Source reports
+// the hosts configured for its provider, else its plugin's default hosts).
+// With neither, no host is in scope and every RoundTrip fails: only an
+// explicit "*" sends the token anywhere.
 //
-// New does not fail: if src is nil or a host pattern is invalid, the
-// Transport fails closed, returning that error from every RoundTrip without
-// sending anything (see [CheckHosts]).
+// New does not fail: if src is nil (including a nil *host.Source) or a host
+// pattern is invalid, the Transport fails closed, returning that error from
+// every RoundTrip without sending anything (see [CheckHosts]).
 func New(base http.RoundTripper, src TokenSource, opts ...Option) *Transport {
 	var o options
 	for _, opt := range opts {
@@ -55,7 +57,15 @@ func New(base http.RoundTripper, src TokenSource, opts ...Option) *Transport {
 	if base == nil {
 		base = http.DefaultTransport
 	}
-	t := &Transport{base: base, src: src, name: o.name}
+	t := &Transport{base: base, name: o.name, insecure: o.insecure}
+	if isNil(src) {
+		if t.name == "" {
+			t.name = "token source"
+		}
+		t.err = nilSourceErr(t.name)
+		return t
+	}
+	t.src = src
 	t.inv, _ = src.(Invalidator)
 	if n, ok := src.(namer); ok && t.name == "" {
 		t.name = n.Name()
@@ -63,15 +73,7 @@ func New(base http.RoundTripper, src TokenSource, opts ...Option) *Transport {
 	if t.name == "" {
 		t.name = "token source"
 	}
-	if h, ok := src.(hoster); ok && len(o.hosts) == 0 {
-		o.hosts = h.Hosts()
-	}
-	if t.hosts, t.err = parseHosts(o.hosts); t.err != nil {
-		t.err = fmt.Errorf("%w (provider %q)", t.err, t.name)
-	}
-	if src == nil {
-		t.err = errors.New("tokenplug/transport: New called with a nil TokenSource for " + strconv.Quote(t.name))
-	}
+	t.err = t.setScope(src, o.hosts)
 	return t
 }
 
@@ -88,13 +90,26 @@ func New(base http.RoundTripper, src TokenSource, opts ...Option) *Transport {
 // replay the body, or the source returns the same token or an error, the 401
 // is returned as it came, body unread.
 //
-// If the source fails, RoundTrip returns a *TokenError and sends nothing.
+// If the source fails, RoundTrip returns a *TokenError and sends nothing. It
+// also sends nothing, and returns an error naming the provider, when the
+// provider has no hosts at all ([hostmatch.ErrNoHosts]) or the token would
+// travel in clear ([ErrInsecure]).
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if t.err != nil {
 		closeBody(req)
 		return nil, t.err
 	}
-	if !t.authorizes(req) {
+	sc, err := t.scope(req.Context())
+	if err != nil {
+		closeBody(req)
+		return nil, err
+	}
+	ok, err := t.authorizes(req, sc)
+	if err != nil {
+		closeBody(req)
+		return nil, err
+	}
+	if !ok {
 		return t.base.RoundTrip(req)
 	}
 	tok, err := t.token(req)
@@ -115,14 +130,6 @@ func (t *Transport) CloseIdleConnections() {
 	if c, ok := t.base.(interface{ CloseIdleConnections() }); ok {
 		c.CloseIdleConnections()
 	}
-}
-
-// authorizes reports whether req gets a token.
-func (t *Transport) authorizes(req *http.Request) bool {
-	if req.URL == nil || !t.inScope(req.URL) {
-		return false
-	}
-	return req.Response == nil || sameOriginChain(req)
 }
 
 func (t *Transport) token(req *http.Request) (*oauth2.Token, error) {
@@ -151,10 +158,6 @@ func (t *Transport) send(req *http.Request, body io.ReadCloser, tok *oauth2.Toke
 	}
 	return resp, err
 }
-
-// hoster is implemented by sources that know where their tokens may go
-// (*host.Source does).
-type hoster interface{ Hosts() []string }
 
 func closeBody(req *http.Request) {
 	if req.Body != nil {

@@ -36,7 +36,7 @@ func TestRequestCarriesBearerToken(t *testing.T) {
 
 func TestCallerRequestIsNotModified(t *testing.T) {
 	rec := newRecorder(t, false, nil)
-	tr := transport.New(rec.base(t), &rotatingSource{})
+	tr := transport.New(rec.base(t), &rotatingSource{}, transport.WithHosts("127.0.0.1"))
 	req := newRequest(t, "POST", rec.URL+"/p?q=1", strings.NewReader("body"))
 	req.Header.Set("X-Caller", "yes")
 	wantURL := req.URL.String()
@@ -63,7 +63,7 @@ func TestCallerRequestIsNotModified(t *testing.T) {
 func TestProviderHeaderCarriesRawValue(t *testing.T) {
 	rec := newRecorder(t, false, nil)
 	tok := plugin.WithHeader(&oauth2.Token{AccessToken: "key-123"}, "Ocp-Apim-Subscription-Key")
-	tr := transport.New(rec.base(t), plainSource{tok})
+	tr := transport.New(rec.base(t), plainSource{tok}, transport.WithHosts("127.0.0.1"))
 	do(t, tr, newRequest(t, "GET", rec.URL, nil))
 	h := rec.seen()[0].header
 	if got := h.Get("Ocp-Apim-Subscription-Key"); got != "key-123" {
@@ -78,7 +78,7 @@ func TestTokenErrorNamesProviderAndHidesSecrets(t *testing.T) {
 	const secret = "apikey-SECRET-42"
 	rec := newRecorder(t, false, nil)
 	src := &rotatingSource{}
-	tr := transport.New(rec.base(t), src)
+	tr := transport.New(rec.base(t), src, transport.WithHosts("127.0.0.1"))
 	client := &http.Client{Transport: tr}
 	// A first request succeeds, so the source has handed out a token that
 	// must not appear in a later error either.
@@ -121,7 +121,7 @@ func TestTokenErrorReportsTimeout(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 0)
 	defer cancel()
 	<-ctx.Done()
-	tr := transport.New(nil, &rotatingSource{}, transport.WithName("azure"))
+	tr := transport.New(nil, &rotatingSource{}, transport.WithName("azure"), transport.WithHosts("127.0.0.1"))
 	req, _ := http.NewRequestWithContext(ctx, "GET", "http://127.0.0.1:1/", nil)
 	_, err := (&http.Client{Transport: tr}).Do(req)
 	var ne net.Error
@@ -147,7 +147,7 @@ func TestBadSourceFailsClosed(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tr := transport.New(rec.base(t), tt.src)
+			tr := transport.New(rec.base(t), tt.src, transport.WithHosts("127.0.0.1"))
 			_, err := tr.RoundTrip(newRequest(t, "GET", rec.URL, nil))
 			if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.HasPrefix(err.Error(), "tokenplug/transport: ") {
 				t.Fatalf("err = %v, want tokenplug/transport error containing %q", err, tt.want)
@@ -173,7 +173,7 @@ func TestCloseIdleConnectionsReachesBase(t *testing.T) {
 	srv.Start()
 	defer srv.Close()
 	base := &http.Transport{}
-	client := &http.Client{Transport: transport.New(base, &rotatingSource{})}
+	client := &http.Client{Transport: transport.New(base, &rotatingSource{}, transport.WithHosts("127.0.0.1"))}
 	resp, err := client.Get(srv.URL)
 	if err != nil {
 		t.Fatal(err)

@@ -18,8 +18,10 @@ var checkCmd = &command{
 Reads the configuration, starts every provider's plugin (which checks its
 settings: a setting the plugin does not declare is an error), fetches one
 token from each, and prints a table: provider, plugin, plugin version, token
-expiry, time taken and status. Each failure is then printed on stderr, one
-line naming the provider. Exit status 1 if any provider failed, 2 if the
+expiry, time taken, status, and the hosts its token may go to (configured,
+else the plugin's defaults). A provider with no hosts at all fails: its
+token would go nowhere. Each failure is then printed on stderr, one line
+naming the provider. Exit status 1 if any provider failed, 2 if the
 configuration itself is wrong.
 
 Example:
@@ -31,6 +33,7 @@ Example:
 // checkResult is one provider's row.
 type checkResult struct {
 	name, plugin, version string
+	hosts                 string // effective hosts, for display
 	expiry                time.Time
 	took                  time.Duration
 	err                   error
@@ -100,18 +103,42 @@ func checkOne(ctx context.Context, cfg *host.Config, reg *host.Registry, name st
 	if d, err := src.Describe(ctx); err == nil { // the plugin runs: no start
 		r.version = d.Version
 	}
+	r.hosts, r.err = checkHosts(ctx, src)
+	if r.err != nil {
+		r.err = locate(cfg, name, r.err)
+	}
 	return r
 }
 
+// checkHosts describes src's effective hosts, and fails when it has none.
+func checkHosts(ctx context.Context, src *host.Source) (string, error) {
+	hosts, from, err := src.EffectiveHosts(ctx)
+	switch {
+	case err != nil:
+		return "-", err
+	case len(hosts) == 0:
+		return "none", fmt.Errorf("tokenplug: provider %q: no hosts: its plugin declares no default hosts, so its token goes nowhere; "+
+			"list them under hosts (hosts: [\"*\"] allows every host)", src.Name())
+	}
+	if len(hosts) > maxHostsShown {
+		hosts = append(hosts[:maxHostsShown:maxHostsShown], fmt.Sprintf("+%d more", len(hosts)-maxHostsShown))
+	}
+	return hostsText(hosts, "") + " (" + from + ")", nil
+}
+
+// maxHostsShown keeps a row readable: Azure alone declares a dozen hosts
+// (tokenplug plugins lists them all).
+const maxHostsShown = 3
+
 func printCheckTable(c *cli, results []checkResult) {
 	tw := tabwriter.NewWriter(c.stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "PROVIDER\tPLUGIN\tVERSION\tEXPIRES\tTOOK\tSTATUS")
+	fmt.Fprintln(tw, "PROVIDER\tPLUGIN\tVERSION\tEXPIRES\tTOOK\tHOSTS\tSTATUS")
 	for _, r := range results {
 		version, expires, status := "-", "-", "FAILED"
 		if r.err == nil {
 			version, expires, status = orDash(r.version), expiryText(r.expiry), "ok"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.name, r.plugin, version, expires, r.took.Round(time.Millisecond), status)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.name, r.plugin, version, expires, r.took.Round(time.Millisecond), orDash(r.hosts), status)
 	}
 	tw.Flush()
 }

@@ -181,13 +181,14 @@ func TestCheckPrintsATableAndFailsOnAnyFailure(t *testing.T) {
 		t.Fatalf("status %d; stderr %s", r.code, r.stderr)
 	}
 	lines := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
-	if len(lines) != 3 || strings.Join(strings.Fields(lines[0]), " ") != "PROVIDER PLUGIN VERSION EXPIRES TOOK STATUS" {
+	if len(lines) != 3 || strings.Join(strings.Fields(lines[0]), " ") != "PROVIDER PLUGIN VERSION EXPIRES TOOK HOSTS STATUS" {
 		t.Fatalf("table:\n%s", r.stdout)
 	}
+	hosts := []string{"127.0.0.1 (configured)", "*.symphony.com (plugin default)"}
 	for i, name := range []string{"sym", "sym2"} {
 		f := strings.Fields(lines[i+1])
-		if f[0] != name || f[1] != "symphony" || f[2] != "1.0.0" || f[len(f)-1] != "ok" {
-			t.Errorf("row %q", lines[i+1])
+		if f[0] != name || f[1] != "symphony" || f[2] != "1.0.0" || f[len(f)-1] != "ok" || !strings.Contains(lines[i+1], hosts[i]) {
+			t.Errorf("row %q, want hosts %q", lines[i+1], hosts[i])
 		}
 	}
 
@@ -234,7 +235,7 @@ func TestPluginsListsBuiltinsPluginDirAndPath(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	writeFile(t, dir, "tokenplug.yaml", "plugin_dir: bin\n")
+	writeFile(t, dir, "tokenplug.yaml", "plugin_dir: bin\nproviders:\n  watson: {plugin: iam}\n  mine: {plugin: vgdir, hosts: [api.acme.test]}\n")
 	r := tp(t, dir, []string{"PATH=" + filepath.Join(dir, "pathbin")}, "plugins")
 	if r.code != 0 {
 		t.Fatalf("status %d: %s", r.code, r.stderr)
@@ -244,6 +245,8 @@ func TestPluginsListsBuiltinsPluginDirAndPath(t *testing.T) {
 		"voicegain 0.1.0 (" + filepath.Join(dir, "bin", "tokenplug-voicegain") + ", shadowed by the one above)",
 		"vgdir 0.1.0 (" + filepath.Join(dir, "bin", "tokenplug-vgdir") + ")",
 		"vgpath 0.1.0 (" + filepath.Join(dir, "pathbin", "tokenplug-vgpath") + ")",
+		"  default hosts: *.cloud.ibm.com, *.mybluemix.net",
+		"  default hosts: *.voicegain.ai",
 	} {
 		if !strings.Contains(r.stdout, want+"\n") {
 			t.Errorf("output lacks %q:\n%s", want, r.stdout)
@@ -258,6 +261,53 @@ func TestPluginsListsBuiltinsPluginDirAndPath(t *testing.T) {
 		}
 		if !found {
 			t.Errorf("no line for setting %s marked %q:\n%s", want[0], want[1], r.stdout)
+		}
+	}
+}
+
+func TestPluginsAndCheckShowEachProvidersEffectiveHosts(t *testing.T) {
+	dir := symphonyDir(t, `"127.0.0.1"`, "  nohosts:\n    plugin: fault\n  anywhere:\n    plugin: fault\n    hosts: [\"*\"]\n")
+	if err := os.Mkdir(filepath.Join(dir, "bin"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(faultBin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "bin", "tokenplug-fault"), data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := os.ReadFile(filepath.Join(dir, "tokenplug.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, dir, "tokenplug.yaml", "plugin_dir: bin\n"+string(cfg))
+
+	r := tp(t, dir, nil, "plugins")
+	for _, want := range []string{
+		"sym       symphony  hosts: 127.0.0.1 (configured)",
+		"nohosts   fault     hosts: none: its token goes nowhere; configure hosts",
+		"anywhere  fault     hosts: * (configured)",
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("plugins output lacks %q:\n%s", want, r.stdout)
+		}
+	}
+
+	r = tp(t, dir, nil, "check")
+	if r.code != 1 || !strings.Contains(r.stderr, `provider "nohosts": no hosts`) || !strings.Contains(r.stderr, "hosts:") {
+		t.Fatalf("check: status %d, stderr %s; want 1 and the provider without hosts named", r.code, r.stderr)
+	}
+	for _, row := range []string{"nohosts", "anywhere", "sym "} {
+		want := map[string]string{"nohosts": "FAILED", "anywhere": "ok", "sym ": "ok"}[row]
+		found := false
+		for _, line := range strings.Split(r.stdout, "\n") {
+			if strings.HasPrefix(line, row) && strings.HasSuffix(strings.TrimSpace(line), want) {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("no %s row for %s:\n%s", want, row, r.stdout)
 		}
 	}
 }

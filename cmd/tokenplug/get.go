@@ -80,7 +80,7 @@ func runGet(ctx context.Context, c *cli, cmd *command, args []string) error {
 		return err
 	}
 	defer reg.Close()
-	src, err := pickSource(cfg, reg, f.provider, u)
+	src, err := pickSource(ctx, cfg, reg, f.provider, u)
 	if err != nil {
 		return err
 	}
@@ -97,25 +97,27 @@ func runGet(ctx context.Context, c *cli, cmd *command, args []string) error {
 }
 
 // pickSource returns the provider named by --provider, or the one provider
-// whose hosts match u. Providers without hosts send their token anywhere,
-// so they are used only when named.
-func pickSource(cfg *host.Config, reg *host.Registry, name string, u *url.URL) (*host.Source, error) {
+// whose hosts match u: first among the providers with configured hosts,
+// then, if none matches, among the others by their plugins' default hosts
+// (which starts those plugins).
+func pickSource(ctx context.Context, cfg *host.Config, reg *host.Registry, name string, u *url.URL) (*host.Source, error) {
 	if name != "" {
 		src, err := source(cfg, reg, name)
 		if err != nil {
 			return nil, err
 		}
-		if ok, _ := transport.MatchHosts(src.Hosts(), u); !ok {
-			return nil, configError(fmt.Errorf("get: provider %q may not send its token to %s (its hosts: %s)", name, u.Host, strings.Join(src.Hosts(), ", ")))
+		hosts, _, err := src.EffectiveHosts(ctx)
+		if err != nil {
+			return nil, locate(cfg, name, err)
+		}
+		if ok, _ := transport.MatchHosts(hosts, u); !ok {
+			return nil, configError(fmt.Errorf("get: provider %q may not send its token to %s (its hosts: %s)", name, u.Host, hostsText(hosts, "none")))
 		}
 		return src, nil
 	}
-	var found []string
-	for _, n := range cfg.Names() {
-		hosts := cfg.Providers[n].Hosts
-		if ok, _ := transport.MatchHosts(hosts, u); ok && len(hosts) > 0 {
-			found = append(found, n)
-		}
+	found := matchConfigured(cfg, u)
+	if len(found) == 0 {
+		found = matchDefaults(ctx, cfg, reg, u)
 	}
 	switch len(found) {
 	case 0:
@@ -211,4 +213,35 @@ func doGet(c *cli, src *host.Source, req *http.Request, f getFlags) error {
 		return fmt.Errorf("get: %s %s: %s", req.Method, req.URL.Redacted(), resp.Status)
 	}
 	return nil
+}
+
+// matchConfigured returns the providers whose configured hosts match u.
+func matchConfigured(cfg *host.Config, u *url.URL) []string {
+	var found []string
+	for _, n := range cfg.Names() {
+		if ok, _ := transport.MatchHosts(cfg.Providers[n].Hosts, u); ok {
+			found = append(found, n)
+		}
+	}
+	return found
+}
+
+// matchDefaults returns the providers without configured hosts whose
+// plugin's default hosts match u. A provider whose plugin fails to start
+// is skipped: it cannot serve u anyway.
+func matchDefaults(ctx context.Context, cfg *host.Config, reg *host.Registry, u *url.URL) []string {
+	var found []string
+	for _, n := range cfg.Names() {
+		if len(cfg.Providers[n].Hosts) > 0 {
+			continue
+		}
+		src, err := reg.Source(n)
+		if err != nil {
+			continue
+		}
+		if sc, err := src.HostScope(ctx); err == nil && sc.Hosts().MatchURL(u) {
+			found = append(found, n)
+		}
+	}
+	return found
 }

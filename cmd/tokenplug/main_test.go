@@ -22,6 +22,7 @@ import (
 var (
 	tokenplugBin string
 	pluginBin    string
+	faultBin     string // a plugin that declares no default hosts
 )
 
 func TestMain(m *testing.M) {
@@ -33,7 +34,8 @@ func TestMain(m *testing.M) {
 		defer os.RemoveAll(dir)
 		tokenplugBin = filepath.Join(dir, "tokenplug")
 		pluginBin = filepath.Join(dir, "tokenplug-voicegain")
-		for out, pkg := range map[string]string{tokenplugBin: ".", pluginBin: "../../plugins/voicegain/cmd/tokenplug-voicegain"} {
+		faultBin = filepath.Join(dir, "tokenplug-fault")
+		for out, pkg := range map[string]string{tokenplugBin: ".", pluginBin: "../../plugins/voicegain/cmd/tokenplug-voicegain", faultBin: "../../internal/faultplugin"} {
 			if b, err := exec.Command("go", "build", "-o", out, pkg).CombinedOutput(); err != nil {
 				fmt.Fprintf(os.Stderr, "build %s: %v\n%s", pkg, err, b)
 				return 1

@@ -14,6 +14,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/tokenplug/tokenplug/host"
 	"github.com/tokenplug/tokenplug/plugin"
 )
 
@@ -26,9 +27,12 @@ Lists the plugins a provider's "plugin:" can name, in the order they are
 looked up: built into this binary, tokenplug-<plugin> in the configuration's
 plugin_dir, then on $PATH. A plugin found earlier shadows later ones of the
 same name. For each it shows the settings the plugin declares, marking those
-that are required and those that are secret (never logged). Binaries are
-asked with "<binary> describe", which runs no handshake and needs no
-settings. The configuration is read only for plugin_dir, and is optional.
+that are required and those that are secret (never logged), and the hosts
+its tokens go to by default (its vendor's). Binaries are asked with
+"<binary> describe", which runs no handshake and needs no settings. With a
+configuration, it then lists each provider's effective hosts: those
+configured, else its plugin's default hosts, else none (such a provider's
+token goes nowhere until hosts are configured).
 
 Example:
   tokenplug plugins
@@ -54,9 +58,10 @@ func runPlugins(ctx context.Context, c *cli, cmd *command, args []string) error 
 		return err
 	}
 	pluginDir := ""
+	var cfg *host.Config
 	if _, chosen := c.configPath(); chosen || fileExists("tokenplug.yaml") {
-		cfg, err := c.loadConfig()
-		if err != nil {
+		var err error
+		if cfg, err = c.loadConfig(); err != nil {
 			return err
 		}
 		pluginDir = cfg.PluginDir
@@ -75,6 +80,9 @@ func runPlugins(ctx context.Context, c *cli, cmd *command, args []string) error 
 		}
 	}
 	printPlugins(c, found)
+	if cfg != nil {
+		printProviderHosts(c, cfg, found)
+	}
 	if failed > 0 {
 		return fmt.Errorf("plugins: %d binaries could not describe themselves", failed)
 	}
@@ -142,11 +150,12 @@ func describeBinary(ctx context.Context, path string) (plugin.Description, error
 			Secret      bool   `json:"secret"`
 			Default     string `json:"default"`
 		} `json:"settings"`
+		DefaultHosts []string `json:"default_hosts"`
 	}
 	if err := json.Unmarshal(out, &d); err != nil || d.Name == "" {
 		return plugin.Description{}, fmt.Errorf("%s describe: not a tokenplug plugin description", path)
 	}
-	desc := plugin.Description{Name: d.Name, Version: d.Version}
+	desc := plugin.Description{Name: d.Name, Version: d.Version, DefaultHosts: d.DefaultHosts}
 	for _, s := range d.Settings {
 		desc.Settings = append(desc.Settings, plugin.Setting(s))
 	}
@@ -172,6 +181,7 @@ func printPlugins(c *cli, found []foundPlugin) {
 			fmt.Fprintf(tw, "  %s\t%s\t%s\n", s.Key, settingMarks(s), s.Description)
 		}
 		tw.Flush()
+		fmt.Fprintf(c.stdout, "  default hosts: %s\n", hostsText(p.desc.DefaultHosts, "none (providers must configure hosts)"))
 	}
 }
 

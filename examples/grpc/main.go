@@ -52,7 +52,8 @@ func run(ctx context.Context, out io.Writer) error {
 	fmt.Fprintf(w, "server: TLS on %s\n", srv.addr)
 
 	src := &mintingSource{w: w}
-	creds := grpccreds.New(src, grpccreds.WithLookup(grpccreds.LookupFunc(lookup)))
+	// The token goes only to the listed servers: here the local demo server.
+	creds := grpccreds.New(src, grpccreds.WithLookup(grpccreds.LookupFunc(lookup)), grpccreds.WithHosts("127.0.0.1"))
 	conn, err := grpc.NewClient(srv.addr,
 		grpc.WithTransportCredentials(srv.clientCredentials()),
 		grpc.WithPerRPCCredentials(creds),

@@ -21,6 +21,9 @@ func (provider) Describe() plugin.Description {
 	return plugin.Description{
 		Name:    "clientcredentials",
 		Version: "0.1.0",
+		// No DefaultHosts: this provider serves any authorization server,
+		// so only its users know where its tokens belong; they configure
+		// hosts, and until they do a host sends the token nowhere.
 		Settings: []plugin.Setting{
 			{Key: "token_url", Required: true, Description: "the authorization server's token endpoint (https)"},
 			{Key: "client_id", Required: true, Description: "the OAuth client ID"},

@@ -32,7 +32,18 @@ func (provider) Describe() plugin.Description {
 			{Key: "password", Description: "a secret the plugin must never leak", Secret: true},
 			{Key: "fail_configure", Description: "if set, Configure rejects the password with this message"},
 		},
+		// None by default, as a third-party plugin may; tests that need
+		// some pass them in the environment (host.WithEnv).
+		DefaultHosts: defaultHosts(os.Getenv("FAULTPLUGIN_DEFAULT_HOSTS")),
 	}
+}
+
+// defaultHosts splits a comma-separated list; "" gives none.
+func defaultHosts(list string) []string {
+	if list == "" {
+		return nil
+	}
+	return strings.Split(list, ",")
 }
 
 func (provider) Configure(_ context.Context, s map[string]string) (oauth2.TokenSource, error) {

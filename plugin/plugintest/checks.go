@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"github.com/tokenplug/tokenplug/hostmatch"
 	"github.com/tokenplug/tokenplug/plugin"
 )
 
@@ -36,6 +37,23 @@ var (
 const maxSaneLifetime = 365 * 24 * time.Hour
 
 // checkDescription reports what is wrong with a provider's description.
+// checkDefaultHosts checks the hosts a plugin declares as its vendor's: valid
+// patterns, and never "*", which would send a user's token anywhere without
+// the user saying so.
+func checkDefaultHosts(r reporter, hosts []string) {
+	r.Helper()
+	if len(hosts) == 0 {
+		r.Logf("description: no default hosts; hosts send this provider's token nowhere until the user configures hosts")
+		return
+	}
+	if slices.Contains(hosts, hostmatch.Any) {
+		r.Errorf("description: default hosts include %q: declare the vendor's API hosts; only the user may allow every host", hostmatch.Any)
+	}
+	if err := hostmatch.Check(hosts...); err != nil {
+		r.Errorf("description: default hosts: %v", err)
+	}
+}
+
 func checkDescription(r reporter, d plugin.Description) {
 	r.Helper()
 	if !pluginName.MatchString(d.Name) {
@@ -44,6 +62,7 @@ func checkDescription(r reporter, d plugin.Description) {
 	if strings.TrimSpace(d.Version) == "" {
 		r.Errorf("description: version is empty; set it (semver advised) so users can tell builds apart")
 	}
+	checkDefaultHosts(r, d.DefaultHosts)
 	seen := map[string]bool{}
 	for _, s := range d.Settings {
 		switch {

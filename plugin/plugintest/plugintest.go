@@ -231,7 +231,8 @@ func settingKeys(err error) []string {
 }
 
 func descEqual(a, b plugin.Description) bool {
-	return a.Name == b.Name && a.Version == b.Version && slices.Equal(a.Settings, b.Settings)
+	return a.Name == b.Name && a.Version == b.Version && slices.Equal(a.Settings, b.Settings) &&
+		slices.Equal(a.DefaultHosts, b.DefaultHosts)
 }
 
 // RunProvider checks a provider in-process, without a binary: the

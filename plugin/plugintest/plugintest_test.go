@@ -139,7 +139,7 @@ func TestCheckDescription(t *testing.T) {
 		{Key: "api_key", Description: "key", Required: true, Secret: true},
 		{Key: "token_url", Description: "url", Default: "https://x"},
 		{Key: "public_key_name", Description: "name"},
-	}}
+	}, DefaultHosts: []string{"api.acme.test", "*.acme.test"}}
 	tests := []struct {
 		name       string
 		mutate     func(d *plugin.Description)
@@ -155,6 +155,9 @@ func TestCheckDescription(t *testing.T) {
 		{"required with default", func(d *plugin.Description) { d.Settings[1].Required = true }, "required and has a default", ""},
 		{"secret not marked", func(d *plugin.Description) { d.Settings[0].Secret = false }, "", "looks like a secret"},
 		{"no setting description", func(d *plugin.Description) { d.Settings[1].Description = "" }, "", "has no description"},
+		{"no default hosts", func(d *plugin.Description) { d.DefaultHosts = nil }, "", "no default hosts"},
+		{"every host as a default", func(d *plugin.Description) { d.DefaultHosts = []string{"*"} }, `default hosts include "*"`, ""},
+		{"an invalid default host", func(d *plugin.Description) { d.DefaultHosts = []string{"https://api.acme.test"} }, "not a URL", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

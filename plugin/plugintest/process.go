@@ -49,6 +49,7 @@ type describeJSON struct {
 		Secret      bool   `json:"secret"`
 		Default     string `json:"default"`
 	} `json:"settings"`
+	DefaultHosts []string `json:"default_hosts"`
 }
 
 // describeCommand runs "<bin> describe" with a clean environment and returns
@@ -74,7 +75,7 @@ func describeCommand(ctx context.Context, bin string) (plugin.Description, error
 	if d.ProtocolVersion != plugin.ProtocolVersion {
 		return plugin.Description{}, fmt.Errorf("describe: protocol_version %d, this SDK speaks %d", d.ProtocolVersion, plugin.ProtocolVersion)
 	}
-	out := plugin.Description{Name: d.Name, Version: d.Version}
+	out := plugin.Description{Name: d.Name, Version: d.Version, DefaultHosts: d.DefaultHosts}
 	for _, s := range d.Settings {
 		out.Settings = append(out.Settings, plugin.Setting(s))
 	}

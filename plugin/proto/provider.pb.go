@@ -140,10 +140,17 @@ func (*DescribeRequest) Descriptor() ([]byte, []int) {
 }
 
 type DescribeResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
-	Version       string                 `protobuf:"bytes,2,opt,name=version,proto3" json:"version,omitempty"`
-	Settings      []*Setting             `protobuf:"bytes,3,rep,name=settings,proto3" json:"settings,omitempty"`
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Name     string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Version  string                 `protobuf:"bytes,2,opt,name=version,proto3" json:"version,omitempty"`
+	Settings []*Setting             `protobuf:"bytes,3,rep,name=settings,proto3" json:"settings,omitempty"`
+	// default_hosts are the host patterns of the vendor's API, where the
+	// provider's tokens may be sent when the user configures no hosts of
+	// their own (same syntax as the hosts setting: "api.example.com",
+	// "*.example.com", optionally with ":port"). Empty means the plugin
+	// declares none, and the user must configure hosts. Added in version 1;
+	// older plugins leave it empty.
+	DefaultHosts  []string `protobuf:"bytes,4,rep,name=default_hosts,json=defaultHosts,proto3" json:"default_hosts,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -195,6 +202,13 @@ func (x *DescribeResponse) GetVersion() string {
 func (x *DescribeResponse) GetSettings() []*Setting {
 	if x != nil {
 		return x.Settings
+	}
+	return nil
+}
+
+func (x *DescribeResponse) GetDefaultHosts() []string {
+	if x != nil {
+		return x.DefaultHosts
 	}
 	return nil
 }
@@ -477,11 +491,12 @@ const file_provider_proto_rawDesc = "" +
 	"\brequired\x18\x03 \x01(\bR\brequired\x12\x16\n" +
 	"\x06secret\x18\x04 \x01(\bR\x06secret\x12\x18\n" +
 	"\adefault\x18\x05 \x01(\tR\adefault\"\x11\n" +
-	"\x0fDescribeRequest\"s\n" +
+	"\x0fDescribeRequest\"\x98\x01\n" +
 	"\x10DescribeResponse\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
 	"\aversion\x18\x02 \x01(\tR\aversion\x121\n" +
-	"\bsettings\x18\x03 \x03(\v2\x15.tokenplug.v1.SettingR\bsettings\"\x99\x01\n" +
+	"\bsettings\x18\x03 \x03(\v2\x15.tokenplug.v1.SettingR\bsettings\x12#\n" +
+	"\rdefault_hosts\x18\x04 \x03(\tR\fdefaultHosts\"\x99\x01\n" +
 	"\x10ConfigureRequest\x12H\n" +
 	"\bsettings\x18\x01 \x03(\v2,.tokenplug.v1.ConfigureRequest.SettingsEntryR\bsettings\x1a;\n" +
 	"\rSettingsEntry\x12\x10\n" +

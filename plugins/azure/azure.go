@@ -80,6 +80,16 @@ func (Provider) Describe() plugin.Description {
 	return plugin.Description{
 		Name:    Name,
 		Version: Version,
+		// Cognitive Services and Speech endpoints, in the public cloud and
+		// the sovereign ones (Azure Government .us, Azure China .cn).
+		DefaultHosts: []string{
+			"*.api.cognitive.microsoft.com", "*.cognitiveservices.azure.com",
+			"*.stt.speech.microsoft.com", "*.tts.speech.microsoft.com",
+			"*.api.cognitive.microsoft.us", "*.cognitiveservices.azure.us",
+			"*.stt.speech.azure.us", "*.tts.speech.azure.us",
+			"*.api.cognitive.azure.cn", "*.cognitiveservices.azure.cn",
+			"*.stt.speech.azure.cn", "*.tts.speech.azure.cn",
+		},
 		Settings: []plugin.Setting{
 			{Key: SettingSubscriptionKey, Description: "Cognitive Services resource key", Required: true, Secret: true},
 			{Key: SettingRegion, Description: "resource region, e.g. westus; gives https://<region>.api.cognitive.microsoft.com/sts/v1.0/issueToken"},

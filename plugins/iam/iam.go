@@ -64,6 +64,9 @@ func (Provider) Describe() plugin.Description {
 	return plugin.Description{
 		Name:    Name,
 		Version: Version,
+		// IBM Cloud's API hosts (IAM, Watson services under
+		// *.watson.cloud.ibm.com), and the Watson audio gateway's.
+		DefaultHosts: []string{"*.cloud.ibm.com", "*.mybluemix.net"},
 		Settings: []plugin.Setting{
 			{Key: SettingAPIKey, Description: "IBM Cloud API key", Required: true, Secret: true},
 			{Key: SettingTokenURL, Description: "IAM token endpoint", Default: DefaultTokenURL},

@@ -42,6 +42,8 @@ func (Provider) Describe() plugin.Description {
 	return plugin.Description{
 		Name:    "symphony",
 		Version: Version,
+		// Symphony's pods and its Connect API live under symphony.com.
+		DefaultHosts: []string{"*.symphony.com"},
 		Settings: []plugin.Setting{
 			{Key: "private_key_file", Description: "path to the customer's RSA private key (PEM, PKCS#1 or PKCS#8); or use private_key"},
 			{Key: "private_key", Description: "the customer's RSA private key itself (PEM, PKCS#1 or PKCS#8)", Secret: true},

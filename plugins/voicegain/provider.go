@@ -57,6 +57,8 @@ func (Provider) Describe() plugin.Description {
 	return plugin.Description{
 		Name:    "voicegain",
 		Version: "0.1.0",
+		// Voicegain's API and websocket hosts.
+		DefaultHosts: []string{"*.voicegain.ai"},
 		Settings: []plugin.Setting{
 			{Key: KeyJWT, Required: true, Secret: true,
 				Description: "console JWT from the Voicegain console (Settings > API Security)"},

@@ -1,0 +1,96 @@
+package host
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync/atomic"
+
+	"github.com/tokenplug/tokenplug/hostmatch"
+	"github.com/tokenplug/tokenplug/plugin"
+)
+
+// scopeState is where a Source's token may go. A provider with configured
+// hosts knows it from Register; one without learns its plugin's default
+// hosts when the plugin is first described, and publishes them once, so
+// that every later request reads them with an atomic load.
+type scopeState struct {
+	cur        atomic.Pointer[hostmatch.Scope] // nil until known
+	insecure   bool                            // the provider's allow_insecure
+	configured bool                            // hosts come from the configuration
+}
+
+// initScope records cfg's hosts, which Register has checked.
+func (s *Source) initScope(cfg ProviderConfig) {
+	s.scope.insecure = cfg.AllowInsecure
+	if len(cfg.Hosts) == 0 {
+		return
+	}
+	m, err := hostmatch.Parse(cfg.Hosts...)
+	if err != nil { // Register checked them; an empty scope fails closed anyway
+		m = nil
+	}
+	s.scope.configured = true
+	s.scope.cur.Store(hostmatch.NewScope(m, cfg.AllowInsecure))
+}
+
+// errNilSource is what a nil *Source reports instead of panicking.
+var errNilSource = errors.New("tokenplug: nil *host.Source (check the error from Registry.Source)")
+
+// HostScope returns where the provider's tokens may go: its configured
+// hosts, else the default hosts its plugin declares, else none (then
+// transport and grpccreds fail every request, naming the provider). It
+// implements hostmatch.Scoper, which transport and grpccreds use.
+//
+// Once known, the scope is returned with an atomic load. For a provider
+// without configured hosts, the first call starts the plugin to read its
+// default hosts, waiting at most until ctx is done.
+func (s *Source) HostScope(ctx context.Context) (*hostmatch.Scope, error) {
+	if s == nil {
+		return nil, errNilSource
+	}
+	if sc := s.scope.cur.Load(); sc != nil {
+		return sc, nil
+	}
+	return s.learnScope(ctx)
+}
+
+// learnScope describes the plugin and publishes its default hosts as the
+// scope. The first scope published stays: a restarted plugin cannot widen it.
+// A plugin may not declare "*": only the user may send a token anywhere.
+func (s *Source) learnScope(ctx context.Context) (*hostmatch.Scope, error) {
+	d, err := s.Describe(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if hostmatch.Check(d.DefaultHosts...) != nil || slices.Contains(d.DefaultHosts, hostmatch.Any) {
+		return nil, &Error{Provider: s.name, Kind: plugin.KindConfig, Err: fmt.Errorf(
+			"plugin %q declares invalid default hosts %q: configure hosts for this provider", d.Name, d.DefaultHosts)}
+	}
+	m, _ := hostmatch.Parse(d.DefaultHosts...)
+	s.scope.cur.CompareAndSwap(nil, hostmatch.NewScope(m, s.scope.insecure))
+	return s.scope.cur.Load(), nil
+}
+
+// EffectiveHosts returns the host patterns the provider's tokens may go
+// to, and where they come from: "configured", "plugin default", or "none"
+// (then no request gets the token). Like HostScope, it may start the plugin.
+func (s *Source) EffectiveHosts(ctx context.Context) (hosts []string, from string, err error) {
+	sc, err := s.HostScope(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	hosts = sc.Hosts().Patterns()
+	switch {
+	case len(hosts) == 0:
+		return nil, "none", nil
+	case s.scope.configured:
+		return hosts, "configured", nil
+	}
+	return hosts, "plugin default", nil
+}
+
+// AllowInsecure reports whether the provider's configuration allows its
+// token over plain http to hosts that are not loopback.
+func (s *Source) AllowInsecure() bool { return s != nil && s.scope.insecure }
