@@ -22,7 +22,8 @@ func faultSource(t *testing.T, reg *host.Registry, name, behavior string, extra 
 	for i := 0; i+1 < len(extra); i += 2 {
 		settings[extra[i]] = extra[i+1]
 	}
-	return mustSource(t, reg, name, host.ProviderConfig{Path: bins["fault"], Settings: settings})
+	// Tests send its tokens to httptest servers on 127.0.0.1.
+	return mustSource(t, reg, name, host.ProviderConfig{Path: bins["fault"], Hosts: []string{"127.0.0.1"}, Settings: settings})
 }
 
 func TestKilledPluginIsRestartedAndNoCallerFailsMeanwhile(t *testing.T) {
