@@ -51,7 +51,7 @@ func parseHost(s string) (hostPattern, error) {
 		return hostPattern{}, err
 	}
 	if port != "" {
-		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 || port[0] == '0' {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 || port[0] < '1' || port[0] > '9' {
 			return hostPattern{}, errors.New("port must be a number from 1 to 65535")
 		}
 	}
@@ -66,6 +66,8 @@ func parseHost(s string) (hostPattern, error) {
 		return hostPattern{}, errors.New("a wildcard cannot cover an IP address")
 	case isIP(p.host):
 		return p, nil
+	case strings.HasPrefix(p.host, ".") || strings.HasSuffix(p.host, ".") || strings.Contains(p.host, ".."):
+		return hostPattern{}, errors.New("empty label (two dots in a row, or a dot at either end)")
 	case p.wildcard && !strings.Contains(p.host, "."):
 		return hostPattern{}, errors.New("a wildcard cannot cover a whole top-level domain")
 	}
