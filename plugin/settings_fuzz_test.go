@@ -47,8 +47,8 @@ func FuzzDuration(f *testing.F) {
 }
 
 // FuzzURL: an accepted value is an absolute http(s) URL with a host name,
-// no userinfo, and plain http only to a loopback host, and it reads back
-// from its String form; anything else is a SettingError naming the key with
+// no userinfo, and plain http only to a loopback host, and (unless its host
+// has an IPv6 zone) it reads back from its String form; anything else is a SettingError naming the key with
 // a fixed message.
 func FuzzURL(f *testing.F) {
 	for _, s := range []string{"", "https://iam.cloud.ibm.com/identity/token", " https://a.test ", "http://127.0.0.1:8080/x",
@@ -75,6 +75,9 @@ func FuzzURL(f *testing.F) {
 			t.Fatalf("URL(%q): userinfo accepted", v)
 		case u.Scheme == "http" && u.Hostname() != "localhost" && !net.ParseIP(u.Hostname()).IsLoopback():
 			t.Fatalf("URL(%q): plain http to %q accepted", v, u.Hostname())
+		}
+		if strings.Contains(u.Host, "%") {
+			return // net/url does not re-read every IPv6 zone it writes ("[::%25%81]")
 		}
 		back, err := URL(map[string]string{"token_url": u.String()}, "token_url")
 		if err != nil || back.String() != u.String() {
