@@ -2,7 +2,9 @@ package host_test
 
 import (
 	"bytes"
+	"fmt"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -47,6 +49,8 @@ func FuzzParseConfig(f *testing.F) {
 		"a: &a [*a, *a]\nproviders: *a\n",
 		"---\nproviders: {}\n---\nplugin_dir: x\n",
 		"providers:\n  p: &p {plugin: iam}\n  q: *p\n  <<: {r: {plugin: iam}}\n",
+		"providers:\n  p: {plugin: iam}\n  p: {plugin: iam}\n  p: {plugin: iam}\n",
+		"providers:\n  p: {plugin: iam, hosts: [a.test], plugin: x}\n",
 	} {
 		f.Add([]byte(s))
 	}
@@ -108,6 +112,46 @@ func checkConfig(t *testing.T, cfg *host.Config) {
 	}
 	if cfg.Cache != nil && (cfg.Cache.Redis == nil || cfg.Cache.Redis.URL == "") {
 		t.Fatalf("accepted a cache section without cache.redis.url: %+v", cfg.Cache)
+	}
+}
+
+// TestParseConfigRepeatedAndManyKeys: yaml.v3 reports every pair of repeated
+// keys, so n copies of a key cost n²/2 error messages; 2000 copies
+// allocated about 300 MB, and a 1 MiB file would exhaust memory. The
+// loader now reports the first repeat only.
+func TestParseConfigRepeatedAndManyKeys(t *testing.T) {
+	_, err := host.ParseConfig(strings.NewReader("providers:\n  p: {plugin: iam}\n  q: {plugin: iam}\n  p: {plugin: iam}\n  p: {plugin: iam}\n"), "t.yaml")
+	want := `tokenplug: config t.yaml:4: providers.p: mapping key "p" already defined at line 2`
+	if err == nil || err.Error() != want {
+		t.Fatalf("ParseConfig = %v, want %s", err, want)
+	}
+	_, err = host.ParseConfig(strings.NewReader("plugin_dir: a\nproviders:\n  p:\n    settings: {a: 1, b: 2, a: 3}\n"), "t.yaml")
+	want = `tokenplug: config t.yaml:4: providers.p.settings.a: mapping key "a" already defined at line 4`
+	if err == nil || err.Error() != want {
+		t.Fatalf("ParseConfig = %v, want %s", err, want)
+	}
+	big := "providers:\n" + strings.Repeat("  p: {plugin: iam}\n", 2000)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err = host.ParseConfig(strings.NewReader(big), "t.yaml")
+	runtime.ReadMemStats(&after)
+	if err == nil {
+		t.Fatal("ParseConfig accepted repeated keys")
+	}
+	if mb := (after.TotalAlloc - before.TotalAlloc) >> 20; mb > 50 {
+		t.Fatalf("ParseConfig allocated %d MB for a %d-byte file of repeated keys", mb, len(big))
+	}
+	// Distinct keys: yaml.v3 still compares every pair (1 MiB of them took
+	// 40 s), so a mapping holds at most 1000.
+	var b strings.Builder
+	b.WriteString("providers:\n  p:\n    plugin: iam\n    settings:\n")
+	for i := range 1001 {
+		fmt.Fprintf(&b, "      k%d: v\n", i)
+	}
+	_, err = host.ParseConfig(strings.NewReader(b.String()), "t.yaml")
+	want = "tokenplug: config t.yaml:5: providers.p.settings: more than 1000 keys"
+	if err == nil || err.Error() != want {
+		t.Fatalf("ParseConfig = %v, want %s", err, want)
 	}
 }
 
