@@ -165,6 +165,9 @@ func modelPattern(pattern string) (host, port string, wildcard bool) {
 // ignored; a wildcard covers names with at least one more label, never an
 // IPv6 literal.
 func modelMatch(pattern string, u *url.URL) bool {
+	if pattern == "*" {
+		return true // where "*" is a valid pattern, it stands for every host
+	}
 	host, port, wildcard := modelPattern(pattern)
 	name := strings.TrimSuffix(u.Hostname(), ".")
 	if port != "" {

@@ -1,12 +1,12 @@
 package plugintest
 
 import (
-	"bytes"
 	"encoding/json"
 	"reflect"
 	"strconv"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/tokenplug/tokenplug/plugin"
 )
@@ -54,30 +54,52 @@ func FuzzParseDescribe(f *testing.F) {
 	})
 }
 
-// printDescribe prints d as plugin.Serve's describe command does.
+// printDescribe prints d in the describe command's form: every field of
+// plugin.Description and plugin.Setting under its snake_case name (so a
+// field added later is covered too), plus protocol_version.
 func printDescribe(t *testing.T, d plugin.Description) []byte {
 	t.Helper()
-	type setting struct {
-		Key         string `json:"key"`
-		Description string `json:"description,omitempty"`
-		Required    bool   `json:"required"`
-		Secret      bool   `json:"secret"`
-		Default     string `json:"default,omitempty"`
-	}
-	out := struct {
-		Name            string    `json:"name"`
-		Version         string    `json:"version"`
-		ProtocolVersion int       `json:"protocol_version"`
-		Settings        []setting `json:"settings"`
-	}{Name: d.Name, Version: d.Version, ProtocolVersion: plugin.ProtocolVersion, Settings: []setting{}}
-	for _, s := range d.Settings {
-		out.Settings = append(out.Settings, setting(s))
-	}
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(out); err != nil {
+	b, err := json.Marshal(d)
+	if err != nil {
 		t.Fatal(err)
 	}
-	return b.Bytes()
+	var doc map[string]any
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	out := snakeKeys(doc).(map[string]any)
+	out["protocol_version"] = plugin.ProtocolVersion
+	b, err = json.MarshalIndent(out, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// snakeKeys renames every object key in v from Go's CamelCase to
+// snake_case: DefaultHosts becomes default_hosts.
+func snakeKeys(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, e := range v {
+			var b strings.Builder
+			for i, r := range k {
+				if unicode.IsUpper(r) {
+					if i > 0 {
+						b.WriteByte('_')
+					}
+					r = unicode.ToLower(r)
+				}
+				b.WriteRune(r)
+			}
+			out[b.String()] = snakeKeys(e)
+		}
+		return out
+	case []any:
+		for i, e := range v {
+			v[i] = snakeKeys(e)
+		}
+	}
+	return v
 }
