@@ -107,6 +107,9 @@ func ParseConfig(r io.Reader, name string) (*Config, error) {
 	if len(data) > maxConfigSize {
 		return nil, fmt.Errorf("tokenplug: config %s: larger than %d bytes", name, maxConfigSize)
 	}
+	if err := checkKeys(name, data); err != nil {
+		return nil, err
+	}
 	var raw rawConfig
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)

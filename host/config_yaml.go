@@ -1,6 +1,7 @@
 package host
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"reflect"
@@ -42,6 +43,61 @@ func keyLines(data []byte) map[string]int {
 	}
 	walk(&doc, "")
 	return lines
+}
+
+// maxMappingKeys bounds the keys of one mapping (providers, settings):
+// yaml.v3 compares every pair of keys, so 1 MiB of distinct keys took 40 s.
+const maxMappingKeys = 1000
+
+// checkKeys returns an error for the first mapping with more than
+// maxMappingKeys keys or a repeated key, or nil. yaml.v3 rejects repeats
+// too, but reports every repeated pair: n copies of a key cost n²/2
+// messages (a 36 KB file took 8 s and 3 GB). This check is linear.
+func checkKeys(name string, data []byte) error {
+	var doc yaml.Node
+	if yaml.Unmarshal(data, &doc) != nil {
+		return nil // the decoder reports the syntax error
+	}
+	type key struct {
+		kind  yaml.Kind
+		value string
+	}
+	var err error
+	var walk func(n *yaml.Node, path string)
+	walk = func(n *yaml.Node, path string) {
+		var seen map[key]int // key -> line, in a mapping
+		if n.Kind == yaml.MappingNode {
+			if len(n.Content)/2 > maxMappingKeys {
+				err = fmt.Errorf("tokenplug: config %s:%d: %s: more than %d keys", name, n.Line, cmp.Or(path, "document"), maxMappingKeys)
+				return
+			}
+			seen = make(map[key]int, len(n.Content)/2)
+		}
+		for i, c := range n.Content {
+			if err != nil {
+				return
+			}
+			if n.Kind == yaml.MappingNode && i%2 == 0 {
+				k := key{c.Kind, c.Value}
+				if line, dup := seen[k]; dup {
+					err = fmt.Errorf("tokenplug: config %s:%d: %s: mapping key %q already defined at line %d", name, c.Line, join(path, c.Value), c.Value, line)
+					return
+				}
+				seen[k] = c.Line
+				continue
+			}
+			p := path
+			switch {
+			case n.Kind == yaml.MappingNode:
+				p = join(path, n.Content[i-1].Value)
+			case n.Kind == yaml.SequenceNode:
+				p = fmt.Sprintf("%s[%d]", path, i)
+			}
+			walk(c, p)
+		}
+	}
+	walk(&doc, "")
+	return err
 }
 
 func join(path, key string) string {

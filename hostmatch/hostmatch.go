@@ -124,7 +124,7 @@ func parse(s string) (pattern, error) {
 		return pattern{}, err
 	}
 	if port != "" {
-		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 || port[0] == '0' {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 || port[0] < '1' || port[0] > '9' {
 			return pattern{}, errors.New("port must be a number from 1 to 65535")
 		}
 	}
@@ -139,6 +139,8 @@ func parse(s string) (pattern, error) {
 		return pattern{}, errors.New("a wildcard cannot cover an IP address")
 	case isIP(p.host):
 		return p, nil
+	case strings.HasPrefix(p.host, ".") || strings.HasSuffix(p.host, ".") || strings.Contains(p.host, ".."):
+		return pattern{}, errors.New("empty label (two dots in a row, or a dot at either end)")
 	case p.wildcard && !strings.Contains(p.host, "."):
 		return pattern{}, errors.New("a wildcard cannot cover a whole top-level domain")
 	}

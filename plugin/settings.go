@@ -39,7 +39,7 @@ func URL(settings map[string]string, key string) (*url.URL, error) {
 	}
 	u, err := url.Parse(v)
 	switch {
-	case err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http"):
+	case err != nil || u.Hostname() == "" || (u.Scheme != "https" && u.Scheme != "http"):
 		return nil, SettingError{Key: key, Message: "not an absolute http(s) URL"}
 	case u.User != nil:
 		return nil, SettingError{Key: key, Message: "must not carry credentials (user:password@); use the provider's secret settings"}

@@ -140,6 +140,19 @@ func describeBinary(ctx context.Context, path string) (plugin.Description, error
 		}
 		return plugin.Description{}, fmt.Errorf("%s describe: %w", path, err)
 	}
+	desc, err := parseDescription(out)
+	if err != nil {
+		return plugin.Description{}, fmt.Errorf("%s describe: %w", path, err)
+	}
+	return desc, nil
+}
+
+// errNotDescription: the output is not a plugin description (its text is
+// not quoted: a binary that is no plugin may print anything).
+var errNotDescription = errors.New("not a tokenplug plugin description")
+
+// parseDescription reads "<binary> describe" output.
+func parseDescription(out []byte) (plugin.Description, error) {
 	var d struct { // plugin.Serve's describe output
 		Name     string `json:"name"`
 		Version  string `json:"version"`
@@ -153,7 +166,7 @@ func describeBinary(ctx context.Context, path string) (plugin.Description, error
 		DefaultHosts []string `json:"default_hosts"`
 	}
 	if err := json.Unmarshal(out, &d); err != nil || d.Name == "" {
-		return plugin.Description{}, fmt.Errorf("%s describe: not a tokenplug plugin description", path)
+		return plugin.Description{}, errNotDescription
 	}
 	desc := plugin.Description{Name: d.Name, Version: d.Version, DefaultHosts: d.DefaultHosts}
 	for _, s := range d.Settings {

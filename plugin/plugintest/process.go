@@ -64,10 +64,16 @@ func describeCommand(ctx context.Context, bin string) (plugin.Description, error
 	if err := cmd.Run(); err != nil {
 		return plugin.Description{}, fmt.Errorf("%s describe: %v; stderr: %s", filepath.Base(bin), err, plugin.Snippet(stderr.Bytes()))
 	}
+	return parseDescribe(stdout.Bytes())
+}
+
+// parseDescribe reads the describe command's stdout: exactly one JSON
+// document, of this SDK's protocol version.
+func parseDescribe(stdout []byte) (plugin.Description, error) {
 	var d describeJSON
-	dec := json.NewDecoder(bytes.NewReader(stdout.Bytes()))
+	dec := json.NewDecoder(bytes.NewReader(stdout))
 	if err := dec.Decode(&d); err != nil {
-		return plugin.Description{}, fmt.Errorf("describe: stdout is not the schema JSON (%v): %s", err, plugin.Snippet(stdout.Bytes()))
+		return plugin.Description{}, fmt.Errorf("describe: stdout is not the schema JSON (%v): %s", err, plugin.Snippet(stdout))
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return plugin.Description{}, errors.New("describe: stdout has more after the schema JSON: something in the plugin prints to stdout")
