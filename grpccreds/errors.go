@@ -8,7 +8,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
-	"github.com/tokenplug/tokenplug/plugin"
+	"github.com/tokenplug/tokenplug"
 )
 
 // ErrInsecure is the cause of the error returned when the credentials refuse
@@ -17,7 +17,7 @@ var ErrInsecure = errors.New("connection lacks privacy and integrity")
 
 // statusError is a gRPC status that still unwraps to its cause. gRPC reads
 // the status through GRPCStatus and passes the error itself up to the
-// caller, so errors.Is(err, plugin.ErrPermanent) works on the RPC's error.
+// caller, so errors.Is(err, tokenplug.ErrPermanent) works on the RPC's error.
 type statusError struct {
 	st    *status.Status
 	cause error
@@ -45,12 +45,21 @@ func insecureError(name string, why error) error {
 // Unauthenticated, and the message says whether the failure is permanent
 // (fix the configuration) or temporary (retry later). The source's error is
 // included: sources keep secrets out of their errors, and the token was
-// never obtained, so it cannot leak here.
+// never obtained, so it cannot leak here. When that error already names its
+// provider and kind (a *tokenplug.Error with a Provider, as a host.Source
+// returns), neither is said again.
 func tokenError(ctx context.Context, name string, err error) error {
+	named := tokenplug.ProviderOf(err) != ""
 	if ctxErr := ctx.Err(); ctxErr != nil {
-		return newStatusError(status.FromContextError(ctxErr).Code(), err,
-			"tokenplug/grpccreds: provider %q: token: %v", name, err)
+		code := status.FromContextError(ctxErr).Code()
+		if named {
+			return newStatusError(code, err, "tokenplug/grpccreds: no token: %v", err)
+		}
+		return newStatusError(code, err, "tokenplug/grpccreds: provider %q: no token: %v", name, err)
+	}
+	if named {
+		return newStatusError(codes.Unauthenticated, err, "tokenplug/grpccreds: no token: %v", err)
 	}
 	return newStatusError(codes.Unauthenticated, err,
-		"tokenplug/grpccreds: provider %q: %s error: %v", name, plugin.KindOf(err), err)
+		"tokenplug/grpccreds: provider %q: %s error: %v", name, tokenplug.KindOf(err), err)
 }

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/tokenplug/tokenplug/plugin"
+	"github.com/tokenplug/tokenplug"
 )
 
 // Lookup finds a provider's token source by name, for calls that pick a
@@ -74,5 +74,5 @@ func (c *PerRPC) resolve(name string) (string, TokenSource, error) {
 
 func configError(name string, err error) error {
 	return tokenError(context.Background(), name,
-		&plugin.Error{Kind: plugin.KindConfig, Err: fmt.Errorf("unknown provider: %w", err)})
+		&tokenplug.Error{Kind: tokenplug.KindConfig, Err: fmt.Errorf("unknown provider: %w", err)})
 }

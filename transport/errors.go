@@ -4,22 +4,29 @@ import (
 	"context"
 	"errors"
 	"strconv"
+
+	"github.com/tokenplug/tokenplug"
 )
 
 // TokenError is returned by RoundTrip when the token source failed, so the
 // request was not sent. http.Client wraps it in a *url.Error; errors.As finds
 // it through that, and errors.Is sees through it to the source's error (for
-// example plugin.ErrPermanent or context.DeadlineExceeded).
+// example tokenplug.ErrPermanent or context.DeadlineExceeded).
 //
-// Its message names the provider and never contains a token: the Transport
-// adds only the provider name to the source's error, whose text the source
-// must keep free of secrets.
+// Its message names the provider once and never contains a token: the
+// Transport adds only the provider name to the source's error, whose text
+// the source must keep free of secrets, and not even that when the error
+// already names its provider (a *tokenplug.Error with a Provider, as a
+// host.Source returns).
 type TokenError struct {
 	Provider string // the Transport's name for its source (see WithName)
 	Err      error  // what the source returned
 }
 
 func (e *TokenError) Error() string {
+	if tokenplug.ProviderOf(e.Err) != "" {
+		return "tokenplug/transport: no token: " + e.Err.Error()
+	}
 	return "tokenplug/transport: no token from " + strconv.Quote(e.Provider) + ": " + e.Err.Error()
 }
 
