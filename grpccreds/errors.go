@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -45,21 +47,25 @@ func insecureError(name string, why error) error {
 // Unauthenticated, and the message says whether the failure is permanent
 // (fix the configuration) or temporary (retry later). The source's error is
 // included: sources keep secrets out of their errors, and the token was
-// never obtained, so it cannot leak here. When that error already names its
-// provider and kind (a *tokenplug.Error with a Provider, as a host.Source
-// returns), neither is said again.
+// never obtained, so it cannot leak here.
+//
+// The message adds only what err does not already say: an error that names
+// its provider and kind (a *tokenplug.Error with a Provider, as a
+// host.Source returns) gets neither again, and one whose text already names
+// the provider (a registry's "unknown provider") gets only the kind.
 func tokenError(ctx context.Context, name string, err error) error {
-	named := tokenplug.ProviderOf(err) != ""
-	if ctxErr := ctx.Err(); ctxErr != nil {
-		code := status.FromContextError(ctxErr).Code()
-		if named {
-			return newStatusError(code, err, "tokenplug/grpccreds: no token: %v", err)
-		}
-		return newStatusError(code, err, "tokenplug/grpccreds: provider %q: no token: %v", name, err)
+	typed := tokenplug.ProviderOf(err) != ""
+	who := "provider " + strconv.Quote(name) + ": "
+	if typed || strings.Contains(err.Error(), strconv.Quote(name)) {
+		who = ""
 	}
-	if named {
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return newStatusError(status.FromContextError(ctxErr).Code(), err,
+			"tokenplug/grpccreds: %sno token: %v", who, err)
+	}
+	if typed {
 		return newStatusError(codes.Unauthenticated, err, "tokenplug/grpccreds: no token: %v", err)
 	}
 	return newStatusError(codes.Unauthenticated, err,
-		"tokenplug/grpccreds: provider %q: %s error: %v", name, tokenplug.KindOf(err), err)
+		"tokenplug/grpccreds: %s%s error: %v", who, tokenplug.KindOf(err), err)
 }

@@ -122,3 +122,19 @@ func checkReaches(t *testing.T, err error, provider string, kind error) {
 		t.Errorf("errors.As(*tokenplug.Error) / ProviderOf = %q for %v, want %q", tokenplug.ProviderOf(err), err, provider)
 	}
 }
+
+// A provider picked by name that the registry does not know: the
+// registry's error already names it, so the credentials do not again (the
+// old message said `provider "nope": configuration error: unknown provider:
+// tokenplug: unknown provider "nope"`).
+func TestUnknownProviderThroughGRPCCredsIsNamedOnce(t *testing.T) {
+	reg, _ := newRegistry(t)
+	src := faultSource(t, reg, "watson", "ok")
+	creds := grpccreds.New(src, grpccreds.AllowInsecure(), grpccreds.WithLookup(grpccreds.LookupFunc(
+		func(name string) (grpccreds.TokenSource, error) { return reg.Source(name) })))
+	_, err := creds.GetRequestMetadata(grpccreds.WithProvider(ctxT(t), "nope"), "https://127.0.0.1/svc")
+	checkOnce(t, status.Convert(err).Message(), "nope", "configuration")
+	if !errors.Is(err, host.ErrUnknownProvider) || !errors.Is(err, tokenplug.ErrConfig) {
+		t.Errorf("err = %v, want ErrUnknownProvider and ErrConfig", err)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"strings"
 
 	"github.com/tokenplug/tokenplug"
 )
@@ -17,17 +18,18 @@ import (
 // Transport adds only the provider name to the source's error, whose text
 // the source must keep free of secrets, and not even that when the error
 // already names its provider (a *tokenplug.Error with a Provider, as a
-// host.Source returns).
+// host.Source returns, or a message quoting the name).
 type TokenError struct {
 	Provider string // the Transport's name for its source (see WithName)
 	Err      error  // what the source returned
 }
 
 func (e *TokenError) Error() string {
-	if tokenplug.ProviderOf(e.Err) != "" {
-		return "tokenplug/transport: no token: " + e.Err.Error()
+	cause, name := e.Err.Error(), strconv.Quote(e.Provider)
+	if tokenplug.ProviderOf(e.Err) != "" || strings.Contains(cause, name) {
+		return "tokenplug/transport: no token: " + cause
 	}
-	return "tokenplug/transport: no token from " + strconv.Quote(e.Provider) + ": " + e.Err.Error()
+	return "tokenplug/transport: no token from " + name + ": " + cause
 }
 
 // Unwrap returns the source's error.
