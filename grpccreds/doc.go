@@ -20,7 +20,7 @@
 //   - Its errors are gRPC statuses with code Unauthenticated that name the
 //     provider and say whether the failure is permanent or temporary, never
 //     the token; they still unwrap to the source's error, so
-//     errors.Is(err, plugin.ErrPermanent) works on the RPC's error. When the
+//     errors.Is(err, tokenplug.ErrPermanent) works on the RPC's error. When the
 //     RPC's own context ends during the fetch, the code is Canceled or
 //     DeadlineExceeded instead: the caller gave up, the credentials are fine.
 //

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
-	"github.com/tokenplug/tokenplug/plugin"
+	"github.com/tokenplug/tokenplug"
 )
 
 // ErrInsecure is the cause of the error returned when the credentials refuse
@@ -17,7 +19,7 @@ var ErrInsecure = errors.New("connection lacks privacy and integrity")
 
 // statusError is a gRPC status that still unwraps to its cause. gRPC reads
 // the status through GRPCStatus and passes the error itself up to the
-// caller, so errors.Is(err, plugin.ErrPermanent) works on the RPC's error.
+// caller, so errors.Is(err, tokenplug.ErrPermanent) works on the RPC's error.
 type statusError struct {
 	st    *status.Status
 	cause error
@@ -46,11 +48,24 @@ func insecureError(name string, why error) error {
 // (fix the configuration) or temporary (retry later). The source's error is
 // included: sources keep secrets out of their errors, and the token was
 // never obtained, so it cannot leak here.
+//
+// The message adds only what err does not already say: an error that names
+// its provider and kind (a *tokenplug.Error with a Provider, as a
+// host.Source returns) gets neither again, and one whose text already names
+// the provider (a registry's "unknown provider") gets only the kind.
 func tokenError(ctx context.Context, name string, err error) error {
+	typed := tokenplug.ProviderOf(err) != ""
+	who := "provider " + strconv.Quote(name) + ": "
+	if typed || strings.Contains(err.Error(), strconv.Quote(name)) {
+		who = ""
+	}
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		return newStatusError(status.FromContextError(ctxErr).Code(), err,
-			"tokenplug/grpccreds: provider %q: token: %v", name, err)
+			"tokenplug/grpccreds: %sno token: %v", who, err)
+	}
+	if typed {
+		return newStatusError(codes.Unauthenticated, err, "tokenplug/grpccreds: no token: %v", err)
 	}
 	return newStatusError(codes.Unauthenticated, err,
-		"tokenplug/grpccreds: provider %q: %s error: %v", name, plugin.KindOf(err), err)
+		"tokenplug/grpccreds: %s%s error: %v", who, tokenplug.KindOf(err), err)
 }

@@ -9,52 +9,31 @@ import (
 	"golang.org/x/oauth2"
 	"google.golang.org/grpc/credentials"
 
+	"github.com/tokenplug/tokenplug"
 	"github.com/tokenplug/tokenplug/hostmatch"
 	"github.com/tokenplug/tokenplug/internal/authheader"
-	"github.com/tokenplug/tokenplug/plugin"
 )
 
-// TokenSource supplies tokens for RPCs. *host.Source implements it.
+// TokenSource supplies tokens for RPCs; same as tokenplug.TokenSource.
+// *host.Source implements it.
 //
 // Token is called once per RPC with the RPC's context, concurrently from many
 // goroutines; it should return a cached token quickly and must not block past
 // ctx. Callers do not modify the returned token.
-type TokenSource interface {
-	Token(ctx context.Context) (*oauth2.Token, error)
-}
+type TokenSource = tokenplug.TokenSource
 
 // Invalidator is implemented by sources that can drop a token the server
-// rejected, so that the next Token call fetches a fresh one. *host.Source
-// implements it.
-//
-// Invalidate must be safe for concurrent use, must not block on the network,
-// and should do nothing when the source no longer holds rejected (another
-// caller already replaced it): many RPCs may report the same token.
-type Invalidator interface {
-	Invalidate(rejected *oauth2.Token)
-}
+// rejected; same as tokenplug.Invalidator. *host.Source implements it; the
+// interceptors call it on Unauthenticated.
+type Invalidator = tokenplug.Invalidator
 
-// FromOAuth2 adapts an oauth2.TokenSource. oauth2.TokenSource takes no
-// context, so the RPC's deadline cannot reach the fetch; FromOAuth2 only
-// refuses to start one for an RPC that is already cancelled. Wrap ts in
+// FromOAuth2 adapts an oauth2.TokenSource; same as tokenplug.FromOAuth2. A
+// source with a TokenContext method gets the RPC's deadline; any other is
+// only refused an RPC that is already cancelled. Wrap ts in
 // oauth2.ReuseTokenSource if it does not cache. Give the credentials their
 // hosts with WithHosts. FromOAuth2(nil), or of a nil pointer, returns nil,
 // which New turns into credentials that fail every RPC.
-func FromOAuth2(ts oauth2.TokenSource) TokenSource {
-	if isNil(ts) {
-		return nil
-	}
-	return oauth2Source{ts}
-}
-
-type oauth2Source struct{ ts oauth2.TokenSource }
-
-func (s oauth2Source) Token(ctx context.Context) (*oauth2.Token, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	return s.ts.Token()
-}
+func FromOAuth2(ts oauth2.TokenSource) TokenSource { return tokenplug.FromOAuth2(ts) }
 
 // PerRPC is a credentials.PerRPCCredentials that attaches a token from a
 // TokenSource to every RPC. It is safe for concurrent use. Create it with New.
@@ -195,7 +174,7 @@ type tokenMD struct {
 }
 
 func errEmptyToken() error {
-	return plugin.Permanent(fmt.Errorf("%w: source returned an empty token", errBadToken))
+	return tokenplug.Permanent(fmt.Errorf("%w: source returned an empty token", errBadToken))
 }
 
 // header returns the metadata for tok (not nil).
@@ -203,10 +182,10 @@ func header(tok *oauth2.Token) tokenMD {
 	if tok.AccessToken == "" {
 		return tokenMD{err: errEmptyToken()}
 	}
-	name, value := authheader.For(tok)
+	name, value := tokenplug.RequestHeader(tok)
 	key := strings.ToLower(name)
 	if !validKey(key) {
-		return tokenMD{err: plugin.Permanent(fmt.Errorf("%w: header %q cannot be gRPC metadata", errBadToken, name))}
+		return tokenMD{err: tokenplug.Permanent(fmt.Errorf("%w: header %q cannot be gRPC metadata", errBadToken, name))}
 	}
 	return tokenMD{key: key, value: value}
 }

@@ -14,9 +14,9 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 
+	"github.com/tokenplug/tokenplug"
 	"github.com/tokenplug/tokenplug/grpccreds"
 	"github.com/tokenplug/tokenplug/internal/grpctest"
-	"github.com/tokenplug/tokenplug/plugin"
 )
 
 func TestBearerTokenArrivesInAuthorizationMetadata(t *testing.T) {
@@ -125,19 +125,19 @@ func TestTokenErrorIsUnauthenticatedNamingProvider(t *testing.T) {
 	}{
 		{"permanent", func() *source {
 			s := newSource("watson", "t")
-			s.err = plugin.Permanent(errors.New("tokenplug/iam: 400 invalid apikey"))
+			s.err = tokenplug.Permanent(errors.New("tokenplug/iam: 400 invalid apikey"))
 			return s
-		}, "permanent error", plugin.ErrPermanent, ""},
+		}, "permanent error", tokenplug.ErrPermanent, ""},
 		{"temporary", func() *source {
 			s := newSource("watson", "t")
-			s.err = plugin.Temporary(errors.New("tokenplug/iam: 503 from token url"))
+			s.err = tokenplug.Temporary(errors.New("tokenplug/iam: 503 from token url"))
 			return s
-		}, "temporary error", plugin.ErrTemporary, ""},
+		}, "temporary error", tokenplug.ErrTemporary, ""},
 		{"token unusable as metadata", func() *source {
 			s := newSource("watson", "secret-token-")
 			s.header = "grpc-status"
 			return s
-		}, "permanent error", plugin.ErrPermanent, "secret-token-1"},
+		}, "permanent error", tokenplug.ErrPermanent, "secret-token-1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

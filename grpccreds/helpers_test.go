@@ -11,11 +11,11 @@ import (
 	"google.golang.org/grpc/credentials"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
+	"github.com/tokenplug/tokenplug"
 	"github.com/tokenplug/tokenplug/grpccreds"
 	"github.com/tokenplug/tokenplug/hostmatch"
 	"github.com/tokenplug/tokenplug/internal/grpctest"
 	"github.com/tokenplug/tokenplug/internal/testbin"
-	"github.com/tokenplug/tokenplug/plugin"
 )
 
 // bins holds the plugin binaries built once for the package's tests.
@@ -34,7 +34,7 @@ func TestMain(m *testing.M) {
 type source struct {
 	name   string
 	prefix string
-	header string   // if set, tokens go in this header (plugin.WithHeader)
+	header string   // if set, tokens go in this header (tokenplug.WithHeader)
 	err    error    // if set, Token fails with it
 	hosts  []string // its provider's hosts; nil: the test servers' 127.0.0.1
 
@@ -69,7 +69,7 @@ func (s *source) Token(ctx context.Context) (*oauth2.Token, error) {
 		s.fetches++
 		tok := &oauth2.Token{AccessToken: fmt.Sprintf("%s%d", s.prefix, s.fetches), TokenType: "Bearer"}
 		if s.header != "" {
-			tok = plugin.WithHeader(tok, s.header)
+			tok = tokenplug.WithHeader(tok, s.header)
 		}
 		s.cur = tok
 	}

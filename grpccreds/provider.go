@@ -3,9 +3,8 @@ package grpccreds
 import (
 	"context"
 	"errors"
-	"fmt"
 
-	"github.com/tokenplug/tokenplug/plugin"
+	"github.com/tokenplug/tokenplug"
 )
 
 // Lookup finds a provider's token source by name, for calls that pick a
@@ -52,7 +51,7 @@ func providerFrom(ctx context.Context) (string, bool) {
 // errNoLookup and errNoSource are configuration mistakes: a WithProvider
 // call without WithLookup, or a nil source from New or a Lookup.
 var (
-	errNoLookup = errors.New("no Lookup configured (use WithLookup)")
+	errNoLookup = errors.New("cannot pick a provider by name: no Lookup configured (use WithLookup)")
 	errNoSource = errors.New("no token source")
 )
 
@@ -72,7 +71,9 @@ func (c *PerRPC) resolve(name string) (string, TokenSource, error) {
 	return name, src, nil
 }
 
+// configError reports a configuration mistake about provider name. The
+// Lookup's error is passed on as it is: a registry's already says the name
+// is unknown.
 func configError(name string, err error) error {
-	return tokenError(context.Background(), name,
-		&plugin.Error{Kind: plugin.KindConfig, Err: fmt.Errorf("unknown provider: %w", err)})
+	return tokenError(context.Background(), name, &tokenplug.Error{Kind: tokenplug.KindConfig, Err: err})
 }

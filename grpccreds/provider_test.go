@@ -9,9 +9,9 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/tokenplug/tokenplug"
 	"github.com/tokenplug/tokenplug/grpccreds"
 	"github.com/tokenplug/tokenplug/internal/grpctest"
-	"github.com/tokenplug/tokenplug/plugin"
 )
 
 var errTest = errors.New("test failure")
@@ -75,8 +75,8 @@ func TestWithProviderUnknownNameIsUnauthenticated(t *testing.T) {
 			if status.Code(err) != codes.Unauthenticated || !strings.Contains(err.Error(), `provider "nope"`) {
 				t.Fatalf("Check error %v; want Unauthenticated naming provider \"nope\"", err)
 			}
-			if !errors.Is(err, plugin.ErrConfig) {
-				t.Errorf("errors.Is(err, plugin.ErrConfig) = false for %v", err)
+			if !errors.Is(err, tokenplug.ErrConfig) {
+				t.Errorf("errors.Is(err, tokenplug.ErrConfig) = false for %v", err)
 			}
 			if n, _ := def.stats(); n != 0 || len(auth.Seen()) != 0 {
 				t.Errorf("default source fetched %d, server saw %d calls; want 0 and 0", n, len(auth.Seen()))

@@ -8,8 +8,8 @@ import (
 
 	"google.golang.org/grpc/codes"
 
+	"github.com/tokenplug/tokenplug"
 	"github.com/tokenplug/tokenplug/hostmatch"
-	"github.com/tokenplug/tokenplug/plugin"
 )
 
 // ErrOutOfScope is the cause of the error returned when an RPC's server is
@@ -39,7 +39,7 @@ func (c *PerRPC) parseHosts() error {
 	}
 	m, err := hostmatch.Parse(c.hosts...)
 	if err != nil {
-		return tokenError(context.Background(), c.name, &plugin.Error{Kind: plugin.KindConfig, Err: err})
+		return tokenError(context.Background(), c.name, &tokenplug.Error{Kind: tokenplug.KindConfig, Err: err})
 	}
 	c.given = hostmatch.NewScope(m, false)
 	return nil
@@ -96,5 +96,5 @@ func isNil(v any) bool {
 
 // errNilSource is the error of every RPC on credentials made with a nil source.
 func errNilSource(ctx context.Context, name string) error {
-	return tokenError(ctx, name, &plugin.Error{Kind: plugin.KindConfig, Err: errNoSource})
+	return tokenError(ctx, name, &tokenplug.Error{Kind: tokenplug.KindConfig, Err: errNoSource})
 }

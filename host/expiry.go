@@ -7,7 +7,7 @@ import (
 
 	"golang.org/x/oauth2"
 
-	"github.com/tokenplug/tokenplug/plugin"
+	"github.com/tokenplug/tokenplug"
 )
 
 // entry is an immutable cached token with its deadlines precomputed, so the
@@ -46,7 +46,7 @@ func newEntry(tok *oauth2.Token, now time.Time, o *options) *entry {
 		expireAt:  tok.Expiry.Add(-o.margin(life)),
 		refreshAt: now.Add(time.Duration(float64(life) * o.refreshRatio)),
 	}
-	if hint := plugin.RefreshAtOf(tok); !hint.IsZero() && hint.Before(tok.Expiry) {
+	if hint := tokenplug.RefreshAtOf(tok); !hint.IsZero() && hint.Before(tok.Expiry) {
 		e.refreshAt = hint
 	}
 	if e.refreshAt.After(e.expireAt) {
@@ -71,11 +71,11 @@ func arrived(tok *oauth2.Token, now time.Time, o *options) (*entry, error) {
 	}
 	exp := tok.Expiry.UTC().Format(time.RFC3339)
 	if left := tok.Expiry.Sub(now); left > 0 {
-		return nil, plugin.Temporary(fmt.Errorf("%w: it expires at %s, %v after it arrived, within the expiry margin of %v; "+
+		return nil, tokenplug.Temporary(fmt.Errorf("%w: it expires at %s, %v after it arrived, within the expiry margin of %v; "+
 			"the host clock may be ahead of the vendor's, or the token lives too short", errExpiredOnArrival, exp, left.Round(time.Millisecond), o.margin(left)))
 	}
 	skew := now.Sub(tok.Expiry).Round(time.Second)
-	return nil, plugin.Temporary(fmt.Errorf("%w: it expired at %s, %v before it arrived; "+
+	return nil, tokenplug.Temporary(fmt.Errorf("%w: it expired at %s, %v before it arrived; "+
 		"the host clock may be ahead of the vendor's by at least %v", errExpiredOnArrival, exp, skew, skew))
 }
 
@@ -98,7 +98,7 @@ func (o *options) onHostClock(fetch fetchFunc) fetchFunc {
 // shiftTimes returns a copy of tok with its expiry and refresh hint moved
 // by d.
 func shiftTimes(tok *oauth2.Token, d time.Duration) *oauth2.Token {
-	at := plugin.RefreshAtOf(tok)
+	at := tokenplug.RefreshAtOf(tok)
 	if d == 0 || (tok.Expiry.IsZero() && at.IsZero()) {
 		return tok
 	}
@@ -107,7 +107,7 @@ func shiftTimes(tok *oauth2.Token, d time.Duration) *oauth2.Token {
 		t.Expiry = t.Expiry.Add(d)
 	}
 	if !at.IsZero() {
-		return plugin.WithRefreshAt(&t, at.Add(d))
+		return tokenplug.WithRefreshAt(&t, at.Add(d))
 	}
 	return &t
 }

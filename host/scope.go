@@ -7,8 +7,8 @@ import (
 	"slices"
 	"sync/atomic"
 
+	"github.com/tokenplug/tokenplug"
 	"github.com/tokenplug/tokenplug/hostmatch"
-	"github.com/tokenplug/tokenplug/plugin"
 )
 
 // scopeState is where a Source's token may go. A provider with configured
@@ -65,7 +65,7 @@ func (s *Source) learnScope(ctx context.Context) (*hostmatch.Scope, error) {
 		return nil, err
 	}
 	if hostmatch.Check(d.DefaultHosts...) != nil || slices.Contains(d.DefaultHosts, hostmatch.Any) {
-		return nil, &Error{Provider: s.name, Kind: plugin.KindConfig, Err: fmt.Errorf(
+		return nil, &Error{Provider: s.name, Kind: tokenplug.KindConfig, Err: fmt.Errorf(
 			"plugin %q declares invalid default hosts %q: configure hosts for this provider", d.Name, d.DefaultHosts)}
 	}
 	m, _ := hostmatch.Parse(d.DefaultHosts...)

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/oauth2"
 	"golang.org/x/sync/singleflight"
 
+	"github.com/tokenplug/tokenplug"
 	"github.com/tokenplug/tokenplug/plugin"
 )
 
@@ -142,14 +143,14 @@ func (s *Source) wait(ctx context.Context) (*oauth2.Token, error) {
 		}
 		return r.Val.(*oauth2.Token), nil
 	case <-ctx.Done():
-		return nil, &Error{Provider: s.name, Kind: plugin.KindTemporary, Err: ctx.Err()}
+		return nil, &Error{Provider: s.name, Kind: tokenplug.KindTemporary, Err: ctx.Err()}
 	}
 }
 
 // flight is the body of the single shared fetch.
 func (s *Source) flight() (any, error) {
 	if !s.enter() {
-		return nil, &Error{Provider: s.name, Kind: plugin.KindTemporary, Err: ErrClosed}
+		return nil, &Error{Provider: s.name, Kind: tokenplug.KindTemporary, Err: ErrClosed}
 	}
 	defer s.wg.Done()
 	now := s.o.now()
@@ -168,7 +169,7 @@ func (s *Source) flight() (any, error) {
 	s.fetches.Add(1)
 	tok, err := s.fetch(ctx, force)
 	if err == nil && (tok == nil || tok.AccessToken == "") {
-		err = plugin.Temporary(errEmptyToken)
+		err = tokenplug.Temporary(errEmptyToken)
 	}
 	var e *entry
 	if err == nil {
@@ -201,7 +202,7 @@ func (s *Source) failed(err error) error {
 	s.failures++
 	n := s.failures
 	d := s.o.backoff.delay(n)
-	if ra := min(plugin.RetryAfterOf(err), s.o.maxRetryAfter); ra > d {
+	if ra := min(tokenplug.RetryAfterOf(err), s.o.maxRetryAfter); ra > d {
 		d = ra // a vendor's retry-after, capped: one absurd header must not block the provider for a year
 	}
 	s.notBefore, s.lastErr = s.o.now().Add(d), err

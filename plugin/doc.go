@@ -43,7 +43,10 @@
 // [RateLimited] (retry after a delay); [Do] does it for HTTP responses. The
 // classification, retry-after and setting keys cross the gRPC connection
 // intact; the host's callers test them with errors.Is (ErrPermanent, ...) and
-// [KindOf]. Error text crosses too: it must never contain a secret.
+// [KindOf]. Error text crosses too: it must never contain a secret. The
+// kinds, sentinels, [Error] and the token extras are those of the module's
+// root package, github.com/tokenplug/tokenplug, under the same names, so
+// hosts and applications branch on the values a provider returns.
 //
 // # Compatibility
 //

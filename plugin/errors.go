@@ -4,120 +4,68 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/durationpb"
+
+	"github.com/tokenplug/tokenplug"
 )
 
-// Kind classifies a token error by what a host should do about it.
-type Kind int
+// Kind classifies a token error by what a host should do about it. Same as
+// tokenplug.Kind.
+type Kind = tokenplug.Kind
 
+// The kinds; same as tokenplug.KindTemporary and friends.
 const (
-	// KindTemporary: network trouble, timeouts, 5xx. Retry with backoff.
-	KindTemporary Kind = iota
-	// KindPermanent: the upstream rejected the credentials (400/401/403).
-	// Retrying will not help until the configuration changes.
-	KindPermanent
-	// KindRateLimited: the upstream said slow down (429). Retry after
-	// RetryAfter.
-	KindRateLimited
-	// KindConfig: the settings are invalid or the provider is not configured.
-	KindConfig
+	KindTemporary   = tokenplug.KindTemporary   // network trouble, timeouts, 5xx: retry with backoff
+	KindPermanent   = tokenplug.KindPermanent   // the upstream rejected the credentials (400/401/403)
+	KindRateLimited = tokenplug.KindRateLimited // the upstream said slow down (429)
+	KindConfig      = tokenplug.KindConfig      // the settings are invalid or the provider is not configured
 )
-
-// String returns the kind in words, as error messages and logs show it.
-func (k Kind) String() string {
-	switch k {
-	case KindPermanent:
-		return "permanent"
-	case KindRateLimited:
-		return "rate limited"
-	case KindConfig:
-		return "configuration"
-	default:
-		return "temporary"
-	}
-}
 
 // Sentinels for errors.Is: errors.Is(err, plugin.ErrPermanent) reports whether
 // err was classified permanent, on either side of the plugin boundary. They
-// are matched by an *Error's kind (and ErrConfig also by setting errors); a
-// provider returns Permanent(err) and friends, never the sentinels.
+// are the same values as tokenplug.ErrTemporary and friends, matched by an
+// *Error's kind (and ErrConfig also by setting errors); a provider returns
+// Permanent(err) and friends, never the sentinels.
 var (
-	ErrTemporary   = errors.New("temporary")     // KindTemporary
-	ErrPermanent   = errors.New("permanent")     // KindPermanent
-	ErrRateLimited = errors.New("rate limited")  // KindRateLimited
-	ErrConfig      = errors.New("configuration") // KindConfig, SettingError, SettingErrors
+	ErrTemporary   = tokenplug.ErrTemporary   // KindTemporary
+	ErrPermanent   = tokenplug.ErrPermanent   // KindPermanent
+	ErrRateLimited = tokenplug.ErrRateLimited // KindRateLimited
+	ErrConfig      = tokenplug.ErrConfig      // KindConfig, SettingError, SettingErrors
 )
 
-// Error is a classified token error. It survives the trip from plugin to
-// host: the host reconstructs it from the gRPC status, with the same Kind,
-// RetryAfter and message (but not Err's type: only its text crosses).
-type Error struct {
-	Kind       Kind
-	RetryAfter time.Duration // for KindRateLimited; 0 if the upstream gave none
-	Err        error         // the cause; its text is the error's text
-}
+// Error is a classified token error; same as tokenplug.Error. It survives
+// the trip from plugin to host: the host reconstructs it from the gRPC
+// status, with the same Kind, RetryAfter and message (but not Err's type:
+// only its text crosses). A provider leaves Provider empty; the host fills
+// it in.
+type Error = tokenplug.Error
 
-// Error returns the cause's text, unchanged: the kind is for code to branch
-// on, not for the message.
-func (e *Error) Error() string { return e.Err.Error() }
+// Permanent marks err as a rejection of the credentials. Same as
+// tokenplug.Permanent.
+func Permanent(err error) error { return tokenplug.Permanent(err) }
 
-// Unwrap returns the cause.
-func (e *Error) Unwrap() error { return e.Err }
-
-// Is reports whether target is the sentinel of e's kind.
-func (e *Error) Is(target error) bool {
-	switch target {
-	case ErrTemporary:
-		return e.Kind == KindTemporary
-	case ErrPermanent:
-		return e.Kind == KindPermanent
-	case ErrRateLimited:
-		return e.Kind == KindRateLimited
-	case ErrConfig:
-		return e.Kind == KindConfig
-	}
-	return false
-}
-
-// Permanent marks err as a rejection of the credentials.
-func Permanent(err error) error { return &Error{Kind: KindPermanent, Err: err} }
-
-// Temporary marks err as worth retrying with backoff.
-func Temporary(err error) error { return &Error{Kind: KindTemporary, Err: err} }
+// Temporary marks err as worth retrying with backoff. Same as
+// tokenplug.Temporary.
+func Temporary(err error) error { return tokenplug.Temporary(err) }
 
 // RateLimited marks err as a 429; after is how long the upstream asked the
-// caller to wait (0 if unknown).
-func RateLimited(err error, after time.Duration) error {
-	return &Error{Kind: KindRateLimited, RetryAfter: after, Err: err}
-}
+// caller to wait (0 if unknown). Same as tokenplug.RateLimited.
+func RateLimited(err error, after time.Duration) error { return tokenplug.RateLimited(err, after) }
 
 // KindOf returns the classification of err: the Kind of the first *Error in
 // its tree, KindConfig for setting errors, and KindTemporary for anything
-// else (an unclassified error is assumed worth a retry).
-func KindOf(err error) Kind {
-	var e *Error
-	if errors.As(err, &e) {
-		return e.Kind
-	}
-	if settingErrorsOf(err) != nil {
-		return KindConfig
-	}
-	return KindTemporary
-}
+// else. Same as tokenplug.KindOf.
+func KindOf(err error) Kind { return tokenplug.KindOf(err) }
 
-// RetryAfterOf returns the retry-after carried by err, or 0.
-func RetryAfterOf(err error) time.Duration {
-	var e *Error
-	if errors.As(err, &e) {
-		return e.RetryAfter
-	}
-	return 0
-}
+// RetryAfterOf returns the retry-after carried by err, or 0. Same as
+// tokenplug.RetryAfterOf.
+func RetryAfterOf(err error) time.Duration { return tokenplug.RetryAfterOf(err) }
 
 // toStatus converts a provider error to the gRPC status the contract
 // promises. The message is the error's text; providers must keep secrets out
@@ -196,10 +144,30 @@ func fromStatus(err error) error {
 		}
 		return RateLimited(errors.New(msg), after)
 	case codes.Canceled:
-		return fmt.Errorf("%s: %w", msg, context.Canceled)
+		return withCause(msg, context.Canceled)
 	case codes.DeadlineExceeded:
-		return Temporary(fmt.Errorf("%s: %w", msg, context.DeadlineExceeded))
+		return Temporary(withCause(msg, context.DeadlineExceeded))
 	default:
 		return Temporary(errors.New(msg))
 	}
 }
+
+// withCause returns an error with text msg that unwraps to cause. It adds
+// cause's text only when msg does not already say it, so that a plugin's
+// "context deadline exceeded" does not come back as
+// "context deadline exceeded: context deadline exceeded".
+func withCause(msg string, cause error) error {
+	if strings.Contains(msg, cause.Error()) {
+		return &causedError{msg: msg, cause: cause}
+	}
+	return fmt.Errorf("%s: %w", msg, cause)
+}
+
+// causedError is a message that already names its cause.
+type causedError struct {
+	msg   string
+	cause error
+}
+
+func (e *causedError) Error() string { return e.msg }
+func (e *causedError) Unwrap() error { return e.cause }

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"golang.org/x/oauth2"
+
+	"github.com/tokenplug/tokenplug"
 )
 
 // Provider is implemented by a plugin. Describe is called once at start;
@@ -33,10 +35,8 @@ type Provider interface {
 // ContextTokenSource is an oauth2.TokenSource that can also honour a
 // context. The SDK calls TokenContext when a token source implements it, so a
 // host's deadline or cancellation reaches the provider's upstream request.
-type ContextTokenSource interface {
-	oauth2.TokenSource
-	TokenContext(ctx context.Context) (*oauth2.Token, error)
-}
+// Same as tokenplug.ContextTokenSource.
+type ContextTokenSource = tokenplug.ContextTokenSource
 
 // Description is what a provider says about itself. Hosts show it to users
 // (tokenplug plugins) and check settings against it before Configure.

@@ -4,51 +4,39 @@ import (
 	"time"
 
 	"golang.org/x/oauth2"
+
+	"github.com/tokenplug/tokenplug"
 )
 
 // Keys of the oauth2.Token extras that carry the contract's fields that
-// oauth2.Token has no field for. transport and grpccreds read ExtraHeader.
+// oauth2.Token has no field for; same as tokenplug.ExtraHeader and
+// tokenplug.ExtraRefreshAt.
 const (
 	// ExtraHeader names the request header for the token. Absent or
 	// "Authorization": "Authorization: <type> <token>". Any other header
 	// carries the access token raw (e.g. Ocp-Apim-Subscription-Key).
-	ExtraHeader = "header"
+	ExtraHeader = tokenplug.ExtraHeader
 	// ExtraRefreshAt is a time.Time hint for when the host should renew.
-	ExtraRefreshAt = "refresh_at"
+	ExtraRefreshAt = tokenplug.ExtraRefreshAt
 )
 
 // WithHeader returns a copy of tok that is sent in header name instead of
-// Authorization, as its raw value.
+// Authorization, as its raw value. Same as tokenplug.WithHeader.
 func WithHeader(tok *oauth2.Token, name string) *oauth2.Token {
-	return withExtra(tok, ExtraHeader, name)
+	return tokenplug.WithHeader(tok, name)
 }
 
 // WithRefreshAt returns a copy of tok carrying a hint for when the host
 // should renew it, for schemes whose documentation says when (Azure: 9 of
-// its 10 minutes).
+// its 10 minutes). Same as tokenplug.WithRefreshAt.
 func WithRefreshAt(tok *oauth2.Token, at time.Time) *oauth2.Token {
-	return withExtra(tok, ExtraRefreshAt, at)
+	return tokenplug.WithRefreshAt(tok, at)
 }
 
-// HeaderOf returns the header tok should be sent in ("" means Authorization).
-func HeaderOf(tok *oauth2.Token) string {
-	h, _ := tok.Extra(ExtraHeader).(string)
-	return h
-}
+// HeaderOf returns the header tok should be sent in ("" means
+// Authorization). Same as tokenplug.HeaderOf.
+func HeaderOf(tok *oauth2.Token) string { return tokenplug.HeaderOf(tok) }
 
-// RefreshAtOf returns tok's refresh hint, or the zero time.
-func RefreshAtOf(tok *oauth2.Token) time.Time {
-	t, _ := tok.Extra(ExtraRefreshAt).(time.Time)
-	return t
-}
-
-func withExtra(tok *oauth2.Token, key string, v any) *oauth2.Token {
-	extra := map[string]any{key: v}
-	if h := HeaderOf(tok); h != "" && key != ExtraHeader {
-		extra[ExtraHeader] = h
-	}
-	if t := RefreshAtOf(tok); !t.IsZero() && key != ExtraRefreshAt {
-		extra[ExtraRefreshAt] = t
-	}
-	return tok.WithExtra(extra)
-}
+// RefreshAtOf returns tok's refresh hint, or the zero time. Same as
+// tokenplug.RefreshAtOf.
+func RefreshAtOf(tok *oauth2.Token) time.Time { return tokenplug.RefreshAtOf(tok) }

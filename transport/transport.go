@@ -6,6 +6,7 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"github.com/tokenplug/tokenplug"
 	"github.com/tokenplug/tokenplug/hostmatch"
 	"github.com/tokenplug/tokenplug/internal/authheader"
 )
@@ -33,7 +34,7 @@ type Transport struct {
 type tokenHeader struct{ name, value string }
 
 func headerFor(tok *oauth2.Token) tokenHeader {
-	name, value := authheader.For(tok)
+	name, value := tokenplug.RequestHeader(tok)
 	return tokenHeader{http.CanonicalHeaderKey(name), value}
 }
 

@@ -14,7 +14,7 @@ import (
 
 	"golang.org/x/oauth2"
 
-	"github.com/tokenplug/tokenplug/plugin"
+	"github.com/tokenplug/tokenplug"
 	"github.com/tokenplug/tokenplug/transport"
 )
 
@@ -62,7 +62,7 @@ func TestCallerRequestIsNotModified(t *testing.T) {
 
 func TestProviderHeaderCarriesRawValue(t *testing.T) {
 	rec := newRecorder(t, false, nil)
-	tok := plugin.WithHeader(&oauth2.Token{AccessToken: "key-123"}, "Ocp-Apim-Subscription-Key")
+	tok := tokenplug.WithHeader(&oauth2.Token{AccessToken: "key-123"}, "Ocp-Apim-Subscription-Key")
 	tr := transport.New(rec.base(t), plainSource{tok}, transport.WithHosts("127.0.0.1"))
 	do(t, tr, newRequest(t, "GET", rec.URL, nil))
 	h := rec.seen()[0].header
@@ -88,7 +88,7 @@ func TestTokenErrorNamesProviderAndHidesSecrets(t *testing.T) {
 	}
 	resp.Body.Close()
 	src.mu.Lock()
-	src.err = plugin.Permanent(errors.New("tokenplug/iam: token endpoint said 400: invalid apikey"))
+	src.err = tokenplug.Permanent(errors.New("tokenplug/iam: token endpoint said 400: invalid apikey"))
 	src.cur = nil
 	src.mu.Unlock()
 
@@ -102,8 +102,8 @@ func TestTokenErrorNamesProviderAndHidesSecrets(t *testing.T) {
 	if !errors.As(err, &te) || te.Provider != "watson" {
 		t.Fatalf("error %v (%T) is not a TokenError for watson", err, err)
 	}
-	if !errors.Is(err, plugin.ErrPermanent) {
-		t.Errorf("errors.Is(err, plugin.ErrPermanent) = false for %v", err)
+	if !errors.Is(err, tokenplug.ErrPermanent) {
+		t.Errorf("errors.Is(err, tokenplug.ErrPermanent) = false for %v", err)
 	}
 	msg := te.Error()
 	if !strings.Contains(msg, `"watson"`) || strings.Contains(msg, "tok-1") || strings.Contains(msg, secret) {

@@ -12,8 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tokenplug/tokenplug"
 	"github.com/tokenplug/tokenplug/host"
-	"github.com/tokenplug/tokenplug/internal/authheader"
 	"github.com/tokenplug/tokenplug/transport"
 )
 
@@ -195,7 +195,7 @@ func doGet(c *cli, src *host.Source, req *http.Request, f getFlags) error {
 		// name. The source caches the token for the request itself; if the
 		// fetch fails, the request reports it.
 		if tok, err := src.Token(req.Context()); err == nil {
-			name, _ := authheader.For(tok)
+			name, _ := tokenplug.RequestHeader(tok)
 			vt.secret = []string{http.CanonicalHeaderKey(name)}
 		}
 		base = vt

@@ -10,7 +10,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 	"golang.org/x/oauth2"
 
-	"github.com/tokenplug/tokenplug/internal/authheader"
+	"github.com/tokenplug/tokenplug"
 )
 
 var tokenCmd = &command{
@@ -70,7 +70,7 @@ func runToken(ctx context.Context, c *cli, cmd *command, args []string) error {
 	if err != nil {
 		return locate(cfg, pos[0], err)
 	}
-	name, value := authheader.For(tok)
+	name, value := tokenplug.RequestHeader(tok)
 	switch {
 	case *header:
 		_, err = fmt.Fprintf(c.stdout, "%s: %s\n", name, value)

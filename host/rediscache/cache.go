@@ -12,7 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"golang.org/x/oauth2"
 
-	"github.com/tokenplug/tokenplug/plugin"
+	"github.com/tokenplug/tokenplug"
 )
 
 // Cache is a token cache in Redis shared by every process configured with
@@ -175,7 +175,7 @@ func (c *Cache) fresh(tok *oauth2.Token) bool {
 		return true
 	}
 	now := c.now()
-	at := plugin.RefreshAtOf(tok)
+	at := tokenplug.RefreshAtOf(tok)
 	return !at.IsZero() && now.Before(at) && now.Before(tok.Expiry)
 }
 

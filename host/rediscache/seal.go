@@ -11,7 +11,7 @@ import (
 
 	"golang.org/x/oauth2"
 
-	"github.com/tokenplug/tokenplug/plugin"
+	"github.com/tokenplug/tokenplug"
 )
 
 // Key returns the Redis key for a provider configuration:
@@ -58,8 +58,8 @@ func (c *Cache) seal(key string, tok *oauth2.Token) ([]byte, error) {
 		AccessToken: tok.AccessToken,
 		TokenType:   tok.TokenType,
 		Expiry:      tok.Expiry,
-		Header:      plugin.HeaderOf(tok),
-		RefreshAt:   plugin.RefreshAtOf(tok),
+		Header:      tokenplug.HeaderOf(tok),
+		RefreshAt:   tokenplug.RefreshAtOf(tok),
 	})
 	if err != nil {
 		return nil, err
@@ -88,10 +88,10 @@ func (c *Cache) open(key string, b []byte) (*oauth2.Token, error) {
 	}
 	tok := &oauth2.Token{AccessToken: s.AccessToken, TokenType: s.TokenType, Expiry: s.Expiry}
 	if s.Header != "" {
-		tok = plugin.WithHeader(tok, s.Header)
+		tok = tokenplug.WithHeader(tok, s.Header)
 	}
 	if !s.RefreshAt.IsZero() {
-		tok = plugin.WithRefreshAt(tok, s.RefreshAt)
+		tok = tokenplug.WithRefreshAt(tok, s.RefreshAt)
 	}
 	return tok, nil
 }

@@ -1,3 +1,7 @@
+// Package authheader caches the request header derived from a token, so
+// that transport and grpccreds, which send the same cached token on every
+// request, build its header once per token. The header rule itself is
+// tokenplug.RequestHeader.
 package authheader
 
 import (

@@ -5,14 +5,14 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"github.com/tokenplug/tokenplug"
 	"github.com/tokenplug/tokenplug/internal/authheader"
-	"github.com/tokenplug/tokenplug/plugin"
 )
 
 type header struct{ name, value string }
 
 func headerOf(tok *oauth2.Token) header {
-	n, v := authheader.For(tok)
+	n, v := tokenplug.RequestHeader(tok)
 	return header{n, v}
 }
 
@@ -29,7 +29,7 @@ func TestCacheDerivesOncePerToken(t *testing.T) {
 	if calls != 1 {
 		t.Errorf("derived %d times for one token, want 1", calls)
 	}
-	b := plugin.WithHeader(&oauth2.Token{AccessToken: "b"}, "Ocp-Apim-Subscription-Key")
+	b := tokenplug.WithHeader(&oauth2.Token{AccessToken: "b"}, "Ocp-Apim-Subscription-Key")
 	if got := c.Get(b, derive); got != (header{"Ocp-Apim-Subscription-Key", "b"}) {
 		t.Errorf("Get(b) = %v, want b's own header", got)
 	}

@@ -14,8 +14,8 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"github.com/tokenplug/tokenplug"
 	"github.com/tokenplug/tokenplug/emulator"
-	"github.com/tokenplug/tokenplug/internal/authheader"
 	"github.com/tokenplug/tokenplug/plugin"
 )
 
@@ -93,7 +93,7 @@ func configure(p Provider, settings map[string]string) (oauth2.TokenSource, erro
 func (f *fixture) callSpeech(t *testing.T, tok *oauth2.Token) int {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, f.ts.URL+"/speech", nil)
-	name, value := authheader.For(tok)
+	name, value := tokenplug.RequestHeader(tok)
 	req.Header.Set(name, value)
 	resp, err := f.ts.Client().Do(req)
 	if err != nil {
