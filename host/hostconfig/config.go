@@ -1,29 +1,36 @@
-package host
+// Package hostconfig loads a tokenplug configuration file (tokenplug.yaml,
+// the file the tokenplug CLI reads) and builds a host.Registry from it,
+// with the shared Redis cache (package rediscache) when the file asks for
+// one. It is the one place that composes host and rediscache: a program
+// that builds its Registry in code imports host alone, and links neither
+// YAML nor Redis.
+//
+// Every error names the file and line of the value it is about:
+//
+//	tokenplug: config tokenplug.yaml:12: providers.watson.hosts[1]: host pattern "*.com": ...
+package hostconfig
 
 import (
 	"bytes"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"maps"
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/tokenplug/tokenplug/host/rediscache"
-	"github.com/tokenplug/tokenplug/hostmatch"
+	"github.com/tokenplug/tokenplug/host"
 )
 
 // Config is a tokenplug configuration file: where plugins live, the
-// providers, and the optional shared cache. Build one with LoadConfig or
-// ParseConfig, then a Registry with NewRegistry. The file looks like:
+// providers, and the optional shared cache. Build one with Load or Parse,
+// then a Registry with NewRegistry. The file looks like:
 //
 //	plugin_dir: ./bin            # searched after built-ins, before $PATH
+//	warm: false                  # optional: true starts every plugin at once, in the background
 //	providers:
 //	  watson:
 //	    plugin: iam
@@ -45,9 +52,11 @@ import (
 // parsed, inside values only, so an environment variable's value can never
 // change the file's structure.
 //
-// Unknown keys are errors, reported with their line. Settings are checked
-// against the plugin's declared settings when its plugin starts (tokenplug
-// check does that for every provider).
+// Unknown keys are errors, reported with their line, and so is every value
+// host.Registry.Register would refuse (see host.ProviderConfig.Validate).
+// Settings are checked against the plugin's declared settings when its
+// plugin starts: host.Registry.Warm does that for every provider, and
+// Locate places its errors in the file (tokenplug check does both).
 type Config struct {
 	// File is the file's path as given, for error messages.
 	File string
@@ -55,8 +64,11 @@ type Config struct {
 	// A relative plugin_dir in the file is resolved against the file's
 	// directory.
 	PluginDir string
+	// Warm starts every provider's plugin and fetches its first token in
+	// the background as soon as it is registered (host.WithWarmOnRegister).
+	Warm bool
 	// Providers maps each provider's name to its configuration.
-	Providers map[string]ProviderConfig
+	Providers map[string]host.ProviderConfig
 	// Cache is the optional shared cache tier; nil when the file has no
 	// cache section.
 	Cache *CacheConfig
@@ -86,20 +98,20 @@ type RedisCacheConfig struct {
 // is a few tens of kilobytes.
 const maxConfigSize = 1 << 20
 
-// LoadConfig reads and checks the configuration file at path.
-func LoadConfig(path string) (*Config, error) {
+// Load reads and checks the configuration file at path.
+func Load(path string) (*Config, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("tokenplug: config %s: %w", path, unwrapPathErr(err))
 	}
 	defer f.Close()
-	return ParseConfig(f, path)
+	return Parse(f, path)
 }
 
-// ParseConfig reads and checks a configuration from r. name is the file's
+// Parse reads and checks a configuration from r. name is the file's
 // path: it appears in error messages, and a relative plugin_dir is resolved
 // against its directory.
-func ParseConfig(r io.Reader, name string) (*Config, error) {
+func Parse(r io.Reader, name string) (*Config, error) {
 	data, err := io.ReadAll(io.LimitReader(r, maxConfigSize+1))
 	if err != nil {
 		return nil, fmt.Errorf("tokenplug: config %s: %w", name, err)
@@ -116,10 +128,13 @@ func ParseConfig(r io.Reader, name string) (*Config, error) {
 	if err := dec.Decode(&raw); err != nil && !errors.Is(err, io.EOF) { // EOF: empty file
 		return nil, yamlError(name, data, err)
 	}
-	b := &builder{cfg: &Config{File: name, Providers: map[string]ProviderConfig{}, lines: keyLines(data)}}
+	b := &builder{cfg: &Config{File: name, Providers: map[string]host.ProviderConfig{}, lines: keyLines(data)}}
 	b.build(&raw)
 	if b.err != nil {
 		return nil, b.err
+	}
+	if err := b.cfg.validate(); err != nil {
+		return nil, err
 	}
 	if dir := b.cfg.PluginDir; dir != "" && !filepath.IsAbs(dir) {
 		b.cfg.PluginDir = absPath(filepath.Join(filepath.Dir(name), dir))
@@ -127,95 +142,13 @@ func ParseConfig(r io.Reader, name string) (*Config, error) {
 	return b.cfg, nil
 }
 
-// Options returns the registry options the file asks for: its plugin
-// directory and, with a cache.redis section, a shared Redis cache (see
-// rediscache). The cache does not connect until a token is fetched; a bad
-// cache.redis.url or encryption_key is an error located in the file. Pass
-// the options to NewRegistry, which then owns the cache; NewRegistry calls
-// Options itself.
-func (c *Config) Options() ([]Option, error) { return c.options(slog.Default(), true) }
-
-// options is Options with the logger for the cache's few log lines, and
-// without the cache unless withCache.
-func (c *Config) options(logger *slog.Logger, withCache bool) ([]Option, error) {
-	var opts []Option
-	if c.PluginDir != "" {
-		opts = append(opts, WithPluginDir(c.PluginDir))
-	}
-	if withCache && c.Cache != nil && c.Cache.Redis != nil {
-		r := c.Cache.Redis
-		cache, err := rediscache.New(rediscache.Config{URL: r.URL, EncryptionKey: r.EncryptionKey, KeyPrefix: r.KeyPrefix, Logger: logger})
-		var se *rediscache.SettingError
-		switch {
-		case errors.As(err, &se):
-			return nil, c.Errorf(se.Setting, "%s", se.Message) // never holds the password or key
-		case err != nil:
-			return nil, fmt.Errorf("%s: %w", c.where("cache.redis"), err)
-		}
-		opts = append(opts, WithCache(cache))
-	}
-	return opts, nil
-}
-
-// NewRegistry returns a Registry with every provider of the file
-// registered; opts are applied after the file's own (see Options), and a
-// WithCache among them replaces the file's cache. Plugins start on first
-// use. The caller must Close the registry.
-func (c *Config) NewRegistry(opts ...Option) (*Registry, error) {
-	o := defaultOptions()
-	for _, opt := range opts {
-		opt(&o) // only to learn the caller's logger and cache
-	}
-	base, err := c.options(o.logger, o.cache == nil)
-	if err != nil {
-		return nil, err
-	}
-	r := NewRegistry(append(base, opts...)...)
-	for _, name := range c.Names() {
-		if err := r.Register(name, c.Providers[name]); err != nil {
-			r.Close()
-			msg := c.where("providers."+name) + ": " + strings.TrimPrefix(err.Error(), "tokenplug: ")
-			return nil, &messageError{msg: msg, err: err}
-		}
-	}
-	return r, nil
-}
-
 // Names returns the providers' names, sorted.
 func (c *Config) Names() []string { return slices.Sorted(maps.Keys(c.Providers)) }
-
-// Errorf returns an error about the value at path (such as
-// "providers.watson.settings.apikey"), located at its line in the file:
-//
-//	tokenplug: config tokenplug.yaml:12: providers.watson.settings.apikey: <message>
-//
-// Never put a setting's value in the message.
-func (c *Config) Errorf(path, format string, args ...any) error {
-	return fmt.Errorf("%s: %s: %s", c.where(path), path, fmt.Sprintf(format, args...))
-}
-
-// Position returns "FILE:LINE" for the value at path, or for its nearest
-// ancestor the file has (a setting left out is placed at its provider), or
-// just "FILE".
-func (c *Config) Position(path string) string {
-	for p := path; p != ""; {
-		if line := c.lines[p]; line > 0 {
-			return fmt.Sprintf("%s:%d", c.File, line)
-		}
-		i := strings.LastIndexAny(p, ".[")
-		if i < 0 {
-			break
-		}
-		p = p[:i]
-	}
-	return c.File
-}
-
-func (c *Config) where(path string) string { return "tokenplug: config " + c.Position(path) }
 
 // The raw* types mirror the file; the decoder rejects keys they lack.
 type rawConfig struct {
 	PluginDir string                 `yaml:"plugin_dir"`
+	Warm      bool                   `yaml:"warm"`
 	Providers map[string]rawProvider `yaml:"providers"`
 	Cache     *rawCache              `yaml:"cache"`
 }
@@ -262,6 +195,7 @@ func (b *builder) value(path, s string) string {
 
 func (b *builder) build(raw *rawConfig) {
 	b.cfg.PluginDir = b.value("plugin_dir", raw.PluginDir)
+	b.cfg.Warm = raw.Warm
 	for _, name := range slices.Sorted(maps.Keys(raw.Providers)) {
 		b.provider(name, raw.Providers[name])
 	}
@@ -272,7 +206,7 @@ func (b *builder) build(raw *rawConfig) {
 
 func (b *builder) provider(name string, rp rawProvider) {
 	path := "providers." + name
-	p := ProviderConfig{
+	p := host.ProviderConfig{
 		Plugin:        b.value(path+".plugin", rp.Plugin),
 		SHA256:        b.value(path+".sha256", rp.SHA256),
 		AllowInsecure: rp.AllowInsecure,
@@ -286,20 +220,6 @@ func (b *builder) provider(name string, rp rawProvider) {
 	for k, v := range rp.Settings {
 		p.Settings[k] = b.value(path+".settings."+k, v)
 	}
-	switch {
-	case !validName.MatchString(name):
-		b.fail(path, "provider name: use letters, digits, '.', '_' or '-'")
-	case p.Plugin == "":
-		b.fail(path+".plugin", "required")
-	case !validName.MatchString(p.Plugin):
-		b.fail(path+".plugin", "%q is not a plugin name", p.Plugin)
-	}
-	if sum, err := hex.DecodeString(p.SHA256); p.SHA256 != "" && (err != nil || len(sum) != 32) {
-		b.fail(path+".sha256", "not a hex SHA-256 digest (64 hex digits)")
-	}
-	if err := hostmatch.Check(p.Hosts...); err != nil {
-		b.fail(path+".hosts", "%v", err)
-	}
 	b.cfg.Providers[name] = p
 }
 
@@ -312,9 +232,6 @@ func (b *builder) cache(rc *rawCache) {
 		URL:           b.value("cache.redis.url", rc.Redis.URL),
 		EncryptionKey: b.value("cache.redis.encryption_key", rc.Redis.EncryptionKey),
 		KeyPrefix:     b.value("cache.redis.key_prefix", rc.Redis.KeyPrefix),
-	}
-	if r.URL == "" {
-		b.fail("cache.redis.url", "required")
 	}
 	b.cfg.Cache = &CacheConfig{Redis: r}
 }
