@@ -11,7 +11,6 @@
 package hostconfig
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -119,121 +118,42 @@ func Parse(r io.Reader, name string) (*Config, error) {
 	if len(data) > maxConfigSize {
 		return nil, fmt.Errorf("tokenplug: config %s: larger than %d bytes", name, maxConfigSize)
 	}
-	if err := checkKeys(name, data); err != nil {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, syntaxError(name, err)
+	}
+	if err := checkKeys(name, &doc); err != nil {
 		return nil, err
 	}
-	var raw rawConfig
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&raw); err != nil && !errors.Is(err, io.EOF) { // EOF: empty file
-		return nil, yamlError(name, data, err)
+	cfg := &Config{File: name, Providers: map[string]host.ProviderConfig{}, lines: map[string]int{}}
+	d := &decoder{cfg: cfg, budget: maxValues}
+	d.document(&doc)
+	if len(d.errs) > 0 {
+		return nil, joinErrors(name, d.errs)
 	}
-	b := &builder{cfg: &Config{File: name, Providers: map[string]host.ProviderConfig{}, lines: keyLines(data)}}
-	b.build(&raw)
-	if b.err != nil {
-		return nil, b.err
-	}
-	if err := b.cfg.validate(); err != nil {
+	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	if dir := b.cfg.PluginDir; dir != "" && !filepath.IsAbs(dir) {
-		b.cfg.PluginDir = absPath(filepath.Join(filepath.Dir(name), dir))
+	if dir := cfg.PluginDir; dir != "" && !filepath.IsAbs(dir) {
+		cfg.PluginDir = absPath(filepath.Join(filepath.Dir(name), dir))
 	}
-	return b.cfg, nil
+	return cfg, nil
 }
 
 // Names returns the providers' names, sorted.
 func (c *Config) Names() []string { return slices.Sorted(maps.Keys(c.Providers)) }
 
-// The raw* types mirror the file; the decoder rejects keys they lack.
-type rawConfig struct {
-	PluginDir string                 `yaml:"plugin_dir"`
-	Warm      bool                   `yaml:"warm"`
-	Providers map[string]rawProvider `yaml:"providers"`
-	Cache     *rawCache              `yaml:"cache"`
-}
+// maxErrors bounds the problems reported for one file: past a screenful,
+// more only hide the first.
+const maxErrors = 20
 
-type rawProvider struct {
-	Plugin        string            `yaml:"plugin"`
-	SHA256        string            `yaml:"sha256"`
-	Hosts         []string          `yaml:"hosts"`
-	AllowInsecure bool              `yaml:"allow_insecure"`
-	Settings      map[string]string `yaml:"settings"`
-}
-
-type rawCache struct {
-	Redis *rawRedis `yaml:"redis"`
-}
-
-type rawRedis struct {
-	URL           string `yaml:"url"`
-	EncryptionKey string `yaml:"encryption_key"`
-	KeyPrefix     string `yaml:"key_prefix"`
-}
-
-// builder turns a rawConfig into a Config, expanding variables and
-// checking values; it keeps the first error.
-type builder struct {
-	cfg *Config
-	err error
-}
-
-func (b *builder) fail(path, format string, args ...any) {
-	if b.err == nil {
-		b.err = b.cfg.Errorf(path, format, args...)
+// joinErrors joins errs, one per line, at most maxErrors of them.
+func joinErrors(name string, errs []error) error {
+	if len(errs) > maxErrors {
+		more := fmt.Errorf("tokenplug: config %s: and %d more problems", name, len(errs)-maxErrors)
+		errs = append(errs[:maxErrors:maxErrors], more)
 	}
-}
-
-// value returns s with its variables expanded.
-func (b *builder) value(path, s string) string {
-	v, err := expandEnv(s, os.LookupEnv)
-	if err != nil {
-		b.fail(path, "%v", err)
-	}
-	return v
-}
-
-func (b *builder) build(raw *rawConfig) {
-	b.cfg.PluginDir = b.value("plugin_dir", raw.PluginDir)
-	b.cfg.Warm = raw.Warm
-	for _, name := range slices.Sorted(maps.Keys(raw.Providers)) {
-		b.provider(name, raw.Providers[name])
-	}
-	if raw.Cache != nil {
-		b.cache(raw.Cache)
-	}
-}
-
-func (b *builder) provider(name string, rp rawProvider) {
-	path := "providers." + name
-	p := host.ProviderConfig{
-		Plugin:        b.value(path+".plugin", rp.Plugin),
-		SHA256:        b.value(path+".sha256", rp.SHA256),
-		AllowInsecure: rp.AllowInsecure,
-	}
-	for i, h := range rp.Hosts {
-		p.Hosts = append(p.Hosts, b.value(fmt.Sprintf("%s.hosts[%d]", path, i), h))
-	}
-	if len(rp.Settings) > 0 {
-		p.Settings = map[string]string{}
-	}
-	for k, v := range rp.Settings {
-		p.Settings[k] = b.value(path+".settings."+k, v)
-	}
-	b.cfg.Providers[name] = p
-}
-
-func (b *builder) cache(rc *rawCache) {
-	if rc.Redis == nil {
-		b.fail("cache", "set cache.redis, or leave the cache section out for an in-memory cache")
-		return
-	}
-	r := &RedisCacheConfig{
-		URL:           b.value("cache.redis.url", rc.Redis.URL),
-		EncryptionKey: b.value("cache.redis.encryption_key", rc.Redis.EncryptionKey),
-		KeyPrefix:     b.value("cache.redis.key_prefix", rc.Redis.KeyPrefix),
-	}
-	b.cfg.Cache = &CacheConfig{Redis: r}
+	return errors.Join(errs...)
 }
 
 func absPath(p string) string {

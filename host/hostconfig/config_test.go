@@ -66,7 +66,7 @@ func TestParseConfig(t *testing.T) {
 		{
 			name:    "a list where a string belongs",
 			yaml:    "providers:\n  p:\n    plugin: [iam]\n",
-			wantErr: "tokenplug: config test.yaml:3: providers.p.plugin: cannot unmarshal !!seq into string",
+			wantErr: "tokenplug: config test.yaml:3: providers.p.plugin: want a string, got a list",
 		},
 		{
 			// yaml.v3 reports the line where the construct began (here,

@@ -23,7 +23,7 @@ func (c *Config) validate() error {
 			errs = append(errs, c.locateCache(err))
 		}
 	}
-	return errors.Join(errs...)
+	return joinErrors(c.File, errs)
 }
 
 // Locate places err in the file, when it is about a provider's value:
