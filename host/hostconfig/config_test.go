@@ -100,6 +100,11 @@ func TestParseConfig(t *testing.T) {
 			yaml:    "cache: {}\n",
 			wantErr: "tokenplug: config test.yaml:1: cache: set cache.redis",
 		},
+		{
+			name:    "a bad cache URL is placed at its line, its password kept out",
+			yaml:    "cache:\n  redis:\n    url: redis://u:${TP_TEST_KEY}@h:bad/0\n    encryption_key: " + base64.StdEncoding.EncodeToString(make([]byte, 32)) + "\n",
+			wantErr: "tokenplug: config test.yaml:3: cache.redis.url: not a URL",
+		},
 		{name: "an empty file is an empty config", yaml: ""},
 	}
 	for _, tt := range tests {
