@@ -26,9 +26,9 @@ type pinnedCopy struct {
 }
 
 // pin points cmd at a copy of its binary whose SHA-256 digest is want
-// (decoded once, by Register), or fails. cmd
-// keeps its arguments (the plugin sees its real path as argv[0]). The
-// caller calls release once the plugin has exited (or failed to start).
+// (decoded once, by Register), or fails. cmd keeps its arguments (the
+// plugin sees its real path as argv[0]). The caller calls release once the
+// plugin has exited (or failed to start).
 func pin(cmd *exec.Cmd, want []byte) (release func(), err error) {
 	if cmd.Err != nil {
 		return nil, cmd.Err // not found: reported like an unpinned start

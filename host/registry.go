@@ -133,8 +133,8 @@ func (r *Registry) Token(ctx context.Context, name string) (*oauth2.Token, error
 }
 
 // Close stops every plugin the registry started, waits for background
-// refreshes and warm-ups to end, and closes the shared cache (WithCache), returning its
-// error. Sources handed out before return ErrClosed afterwards.
+// refreshes and warm-ups to end, and closes the shared cache (WithCache),
+// returning its error. Sources handed out before return ErrClosed afterwards.
 func (r *Registry) Close() error {
 	r.mu.Lock()
 	if r.closed {
