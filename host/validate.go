@@ -21,9 +21,10 @@ import (
 // The message never holds a setting's value.
 //
 // Register returns ConfigErrors (joined with errors.Join when there are
-// several); so does Warm for a plugin that cannot be found, and for
-// settings the plugin does not declare or requires. errors.Is(err,
-// plugin.ErrConfig) is true for every ConfigError.
+// several), and so does Warm for a plugin that cannot be found. (Settings
+// the plugin does not declare or requires are its own verdict: Warm
+// returns them as an *Error holding plugin.SettingErrors, which name the
+// keys.) errors.Is(err, plugin.ErrConfig) is true for every ConfigError.
 type ConfigError struct {
 	Provider string // the provider's name
 	Path     string // the value's path in the provider's configuration
