@@ -2,7 +2,13 @@
 // providers, each a Source of tokens backed by a plugin binary that the
 // registry launches with hashicorp/go-plugin.
 //
-// The registry starts a provider's plugin on first use with a clean
+// Register checks a provider's configuration once (see
+// ProviderConfig.Validate): every bad value is a *ConfigError naming its
+// path, such as hosts[1] or sha256. The registry starts a provider's
+// plugin on first use, or at once: Warm starts every plugin and fetches
+// every first token, returning each provider's error (a mistyped plugin
+// name, a setting the plugin does not declare), and WithWarmOnRegister
+// does the same in the background. It starts a plugin with a clean
 // environment (see DefaultEnv), over a mutually authenticated TLS channel
 // (go-plugin's AutoMTLS), optionally after checking the binary's SHA-256. It
 // sends the provider's settings through Configure, the only way secrets
@@ -17,6 +23,9 @@
 //	reg := host.NewRegistry()
 //	defer reg.Close()
 //	if err := reg.Register("watson", host.ProviderConfig{Plugin: "iam", Settings: map[string]string{"apikey": key}}); err != nil {
+//		return err
+//	}
+//	if err := reg.Warm(ctx); err != nil { // optional: start now, not on the first request
 //		return err
 //	}
 //	src, err := reg.Source("watson")
@@ -35,8 +44,9 @@
 // secrets from other hosts and from logs, not from the plugin binaries the
 // user chose to run.
 //
-// LoadConfig reads the same tokenplug.yaml the CLI uses, and
-// Config.NewRegistry registers every provider in it.
+// Package hostconfig reads the tokenplug.yaml the CLI uses and builds a
+// Registry from it, with the shared cache it asks for; host itself links
+// neither YAML nor Redis.
 //
 // Plugin output (hclog JSON on stderr) is bridged into log/slog, tagged with
 // the provider's name; values of settings the plugin declares secret are

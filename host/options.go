@@ -9,19 +9,21 @@ import (
 type Option func(*options)
 
 type options struct {
-	logger       *slog.Logger
-	pluginDir    string
-	env          []string
-	builtins     map[string][]string
-	now          func() time.Time
-	clockSet     bool // WithClock was given: now is not the machine's clock
-	backoff      Backoff
-	fetchTimeout time.Duration
-	startTimeout time.Duration
-	pingTimeout  time.Duration
-	expiryDelta  time.Duration
-	refreshRatio float64
-	cache        SharedCache // nil: in-memory only
+	logger         *slog.Logger
+	pluginDir      string
+	env            []string
+	builtins       map[string][]string
+	now            func() time.Time
+	clockSet       bool // WithClock was given: now is not the machine's clock
+	backoff        Backoff
+	fetchTimeout   time.Duration
+	startTimeout   time.Duration
+	pingTimeout    time.Duration
+	expiryDelta    time.Duration
+	refreshRatio   float64
+	cache          SharedCache   // nil: in-memory only
+	replaced       []SharedCache // caches a later WithCache replaced, for NewRegistry to close
+	warmOnRegister bool          // WithWarmOnRegister
 
 	invalidationWindow time.Duration
 	maxRetryAfter      time.Duration
@@ -120,5 +122,21 @@ func WithMaxRetryAfter(d time.Duration) Option { return func(o *options) { o.max
 // WithCache adds a shared token cache (see SharedCache, rediscache.New)
 // behind every provider's in-memory cache, so that many processes fetch
 // one token instead of one each. The Registry owns c from then on: Close
-// closes it. Without it, each process caches its tokens in memory only.
-func WithCache(c SharedCache) Option { return func(o *options) { o.cache = c } }
+// closes it. A later WithCache replaces c, and NewRegistry closes it then.
+// Without it, each process caches its tokens in memory only.
+func WithCache(c SharedCache) Option {
+	return func(o *options) {
+		if o.cache != nil && o.cache != c {
+			o.replaced = append(o.replaced, o.cache)
+		}
+		o.cache = c
+	}
+}
+
+// WithWarmOnRegister makes Register start each provider's plugin and fetch
+// its first token at once, in the background, as Warm does, so that the
+// first request finds a token waiting. A failure is logged and reported
+// again by the next Token call. The goroutines are the Registry's: Close
+// ends them. Call Warm instead to wait for the providers and see their
+// errors.
+func WithWarmOnRegister() Option { return func(o *options) { o.warmOnRegister = true } }

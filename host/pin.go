@@ -3,7 +3,6 @@ package host
 import (
 	"bytes"
 	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -26,15 +25,11 @@ type pinnedCopy struct {
 	close func()     // releases the copy
 }
 
-// pin points cmd at a copy of its binary whose SHA-256 digest is
-// wantHex, or fails with a configuration error naming the binary. cmd
-// keeps its arguments (the plugin sees its real path as argv[0]). The
-// caller calls release once the plugin has exited (or failed to start).
-func pin(cmd *exec.Cmd, wantHex string) (release func(), err error) {
-	want, err := hex.DecodeString(wantHex)
-	if err != nil || len(want) != sha256.Size {
-		return nil, configErr("sha256: not a hex SHA-256 digest")
-	}
+// pin points cmd at a copy of its binary whose SHA-256 digest is want
+// (decoded once, by Register), or fails. cmd keeps its arguments (the
+// plugin sees its real path as argv[0]). The caller calls release once the
+// plugin has exited (or failed to start).
+func pin(cmd *exec.Cmd, want []byte) (release func(), err error) {
 	if cmd.Err != nil {
 		return nil, cmd.Err // not found: reported like an unpinned start
 	}

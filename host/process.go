@@ -29,6 +29,7 @@ import (
 type process struct {
 	name string
 	cfg  ProviderConfig
+	pin  []byte // the decoded sha256 pin; nil: unpinned
 	o    *options
 	log  *slog.Logger
 	red  *redactor
@@ -226,8 +227,8 @@ func (p *process) start(ctx context.Context) (*instance, error) {
 	cmd.Env = cleanEnv(p.o.env)
 	name := cmd.Path
 	var unpin func()
-	if p.cfg.SHA256 != "" {
-		if unpin, err = pin(cmd, p.cfg.SHA256); err != nil {
+	if p.pin != nil {
+		if unpin, err = pin(cmd, p.pin); err != nil {
 			return nil, p.pinErr(argv[0], err)
 		}
 	}
@@ -253,7 +254,7 @@ func (p *process) start(ctx context.Context) (*instance, error) {
 // newClient returns a go-plugin client that starts inst.cmd (whose
 // binary is name) with the host's runner: see cmdRunner.
 func (p *process) newClient(inst *instance, name string) *goplugin.Client {
-	verified := p.cfg.SHA256 != "" // inst.cmd runs the pinned copy
+	verified := p.pin != nil // inst.cmd runs the pinned copy
 	return goplugin.NewClient(&goplugin.ClientConfig{
 		HandshakeConfig:  plugin.Handshake,
 		VersionedPlugins: plugin.PluginSets(nil),

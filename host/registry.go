@@ -2,16 +2,12 @@ package host
 
 import (
 	"context"
-	"encoding/hex"
 	"fmt"
 	"maps"
-	"regexp"
 	"slices"
 	"sync"
 
 	"golang.org/x/oauth2"
-
-	"github.com/tokenplug/tokenplug/hostmatch"
 )
 
 // ProviderConfig is one provider: which plugin serves it and its settings.
@@ -42,14 +38,17 @@ type ProviderConfig struct {
 }
 
 // Registry holds named providers, each a Source backed by a plugin process
-// started on first use. It is safe for concurrent use. Close stops every
-// plugin it started; a Registry must be closed.
+// started on first use, or at once with Warm or WithWarmOnRegister. It is
+// safe for concurrent use. Close stops every plugin it started and every
+// goroutine it runs; a Registry must be closed.
 type Registry struct {
 	o options
 
 	mu      sync.Mutex // guards sources and closed
 	sources map[string]*Source
 	closed  bool
+
+	warming *warmer // background warm-ups (WithWarmOnRegister)
 }
 
 // NewRegistry returns an empty Registry.
@@ -58,33 +57,23 @@ func NewRegistry(opts ...Option) *Registry {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	return &Registry{o: o, sources: map[string]*Source{}}
+	for _, c := range o.replaced {
+		_ = c.Close() // never used: nothing to report
+	}
+	o.replaced = nil
+	return &Registry{o: o, sources: map[string]*Source{}, warming: newWarmer()}
 }
 
-var validName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
-
-// Register adds a provider under name. Nothing starts until its first use.
+// Register adds a provider under name, after checking cfg (see
+// ProviderConfig.Validate): a bad value is a *ConfigError naming its path
+// ("hosts[1]"), several are joined. The plugin starts on first use, or
+// now in the background with WithWarmOnRegister; Warm checks what needs
+// the plugin (that it exists, which settings it declares).
 func (r *Registry) Register(name string, cfg ProviderConfig) error {
-	switch {
-	case !validName.MatchString(name):
-		return fmt.Errorf("tokenplug: provider name %q: use letters, digits, '.', '_' or '-'", name)
-	case cfg.Plugin == "" && cfg.Path == "":
-		return fmt.Errorf("tokenplug: provider %q: plugin: required", name)
-	case cfg.Plugin != "" && !validName.MatchString(cfg.Plugin):
-		return fmt.Errorf("tokenplug: provider %q: plugin %q: not a plugin name", name, cfg.Plugin)
+	p, err := validate(name, cfg)
+	if err != nil {
+		return err
 	}
-	if cfg.SHA256 != "" {
-		if b, err := hex.DecodeString(cfg.SHA256); err != nil || len(b) != 32 {
-			return fmt.Errorf("tokenplug: provider %q: sha256: not a hex SHA-256 digest (64 hex digits)", name)
-		}
-	}
-	if err := hostmatch.Check(cfg.Hosts...); err != nil {
-		return fmt.Errorf("tokenplug: provider %q: hosts: %w", name, err)
-	}
-	cfg.Settings = maps.Clone(cfg.Settings)
-	cfg.Hosts = slices.Clone(cfg.Hosts)
-	cfg.Args = slices.Clone(cfg.Args)
-
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.closed {
@@ -93,12 +82,22 @@ func (r *Registry) Register(name string, cfg ProviderConfig) error {
 	if _, dup := r.sources[name]; dup {
 		return fmt.Errorf("tokenplug: provider %q: registered twice", name)
 	}
-	proc := newProcess(name, cfg, &r.o)
-	src := newSource(name, cfg.Hosts, r.o.shared(cfg, proc.token), &r.o)
-	src.proc = proc
-	src.initScope(cfg)
+	src := r.newSource(p)
 	r.sources[name] = src
+	if r.o.warmOnRegister {
+		r.warming.start(src, r.o.logger)
+	}
 	return nil
+}
+
+// newSource returns the Source of a validated provider.
+func (r *Registry) newSource(p *provider) *Source {
+	proc := newProcess(p.name, p.cfg, &r.o)
+	proc.pin = p.pin
+	src := newSource(p.name, p.cfg.Hosts, r.o.shared(p.cfg, proc.token), &r.o)
+	src.proc = proc
+	src.initScope(p.hosts, p.cfg.AllowInsecure)
+	return src
 }
 
 // Source returns the named provider's Source, or a nil *Source and an
@@ -134,8 +133,8 @@ func (r *Registry) Token(ctx context.Context, name string) (*oauth2.Token, error
 }
 
 // Close stops every plugin the registry started, waits for background
-// refreshes to end, and closes the shared cache (WithCache), returning its
-// error. Sources handed out before return ErrClosed afterwards.
+// refreshes and warm-ups to end, and closes the shared cache (WithCache),
+// returning its error. Sources handed out before return ErrClosed afterwards.
 func (r *Registry) Close() error {
 	r.mu.Lock()
 	if r.closed {
@@ -145,6 +144,8 @@ func (r *Registry) Close() error {
 	r.closed = true
 	sources := slices.Collect(maps.Values(r.sources))
 	r.mu.Unlock()
+
+	r.warming.stop() // its waits end now; the fetches are the sources' to end
 
 	var wg sync.WaitGroup
 	for _, s := range sources {

@@ -61,7 +61,7 @@ func TestRegisterRejectsBadConfig(t *testing.T) {
 		want           string
 	}{
 		{"no plugin", "a", host.ProviderConfig{}, `provider "a": plugin: required`},
-		{"bad name", "a b", host.ProviderConfig{Plugin: "x"}, `provider name "a b"`},
+		{"bad name", "a b", host.ProviderConfig{Plugin: "x"}, `provider "a b": not a provider name`},
 		{"bad sha256", "b", host.ProviderConfig{Plugin: "x", SHA256: "abc"}, `provider "b": sha256`},
 		{"bad host pattern", "c", host.ProviderConfig{Plugin: "x", Hosts: []string{"*.com"}}, `provider "c": hosts`},
 	}

@@ -21,18 +21,15 @@ type scopeState struct {
 	configured bool                            // hosts come from the configuration
 }
 
-// initScope records cfg's hosts, which Register has checked.
-func (s *Source) initScope(cfg ProviderConfig) {
-	s.scope.insecure = cfg.AllowInsecure
-	if len(cfg.Hosts) == 0 {
+// initScope records the provider's configured hosts, which Register has
+// parsed (nil: none configured).
+func (s *Source) initScope(hosts *hostmatch.Matcher, insecure bool) {
+	s.scope.insecure = insecure
+	if hosts == nil {
 		return
 	}
-	m, err := hostmatch.Parse(cfg.Hosts...)
-	if err != nil { // Register checked them; an empty scope fails closed anyway
-		m = nil
-	}
 	s.scope.configured = true
-	s.scope.cur.Store(hostmatch.NewScope(m, cfg.AllowInsecure))
+	s.scope.cur.Store(hostmatch.NewScope(hosts, insecure))
 }
 
 // errNilSource is what a nil *Source reports instead of panicking.

@@ -52,20 +52,6 @@ func TestANilSourceReportsAnErrorInsteadOfPanicking(t *testing.T) {
 	}
 }
 
-func TestAllowInsecureIsReadFromTheConfig(t *testing.T) {
-	cfg, err := host.ParseConfig(strings.NewReader("providers:\n  a:\n    plugin: iam\n    allow_insecure: true\n  b:\n    plugin: iam\n"), "t.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !cfg.Providers["a"].AllowInsecure || cfg.Providers["b"].AllowInsecure {
-		t.Errorf("allow_insecure: a %v, b %v; want true, false", cfg.Providers["a"].AllowInsecure, cfg.Providers["b"].AllowInsecure)
-	}
-	_, err = host.ParseConfig(strings.NewReader("providers:\n  a:\n    plugin: iam\n    allow_insecure: please\n"), "t.yaml")
-	if err == nil || !strings.Contains(err.Error(), "t.yaml:4") {
-		t.Errorf("a non-boolean allow_insecure: %v; want an error at line 4", err)
-	}
-}
-
 // A plugin cannot widen its own scope: default hosts of "*" or invalid
 // patterns are refused, and the provider's requests fail, until the user
 // configures hosts, which then apply without asking the plugin.

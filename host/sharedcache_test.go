@@ -126,3 +126,17 @@ func BenchmarkCachedToken(b *testing.B) {
 		})
 	}
 }
+
+// hostconfig gives the file's cache first and the caller's WithCache
+// after it: the replaced one is the Registry's too, and must not leak.
+func TestALaterWithCacheReplacesAndClosesTheEarlierOne(t *testing.T) {
+	fromFile, fromCaller := &recordingCache{}, &recordingCache{}
+	reg := host.NewRegistry(host.WithCache(fromFile), host.WithCache(fromCaller), host.WithCache(fromCaller))
+	if fromFile.closed != 1 || fromCaller.closed != 0 {
+		t.Errorf("after NewRegistry: replaced cache closed %d times, kept one %d; want 1 and 0", fromFile.closed, fromCaller.closed)
+	}
+	reg.Close()
+	if fromFile.closed != 1 || fromCaller.closed != 1 {
+		t.Errorf("after Close: closed %d and %d times; want 1 and 1", fromFile.closed, fromCaller.closed)
+	}
+}

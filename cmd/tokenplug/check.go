@@ -1,13 +1,17 @@
 package main
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
-	"sync"
 	"text/tabwriter"
 	"time"
 
+	"golang.org/x/oauth2"
+
 	"github.com/tokenplug/tokenplug/host"
+	"github.com/tokenplug/tokenplug/host/hostconfig"
 )
 
 var checkCmd = &command{
@@ -15,11 +19,11 @@ var checkCmd = &command{
 	summary: "validate the config, start every plugin, fetch one token each",
 	help: `Usage: tokenplug check [--timeout D]
 
-Reads the configuration, starts every provider's plugin (which checks its
-settings: a setting the plugin does not declare is an error), fetches one
-token from each, and prints a table: provider, plugin, plugin version, token
-expiry, time taken, status, and the hosts its token may go to (configured,
-else the plugin's defaults). A provider with no hosts at all fails: its
+Reads the configuration, starts every provider's plugin at once (which
+checks its settings: a setting the plugin does not declare is an error),
+fetches one token from each, and prints a table: provider, plugin, plugin
+version, token expiry, the hosts its token may go to (configured, else the
+plugin's defaults), and status. A provider with no hosts at all fails: its
 token would go nowhere. Each failure is then printed on stderr, one line
 naming the provider. Exit status 1 if any provider failed, 2 if the
 configuration itself is wrong.
@@ -35,13 +39,12 @@ type checkResult struct {
 	name, plugin, version string
 	hosts                 string // effective hosts, for display
 	expiry                time.Time
-	took                  time.Duration
 	err                   error
 }
 
 func runCheck(ctx context.Context, c *cli, cmd *command, args []string) error {
 	fs := c.flagSet(cmd)
-	timeout := fs.Duration("timeout", fetchTimeout, "give up on a provider after this long")
+	timeout := fs.Duration("timeout", fetchTimeout, "give up on the providers after this long")
 	if _, err := c.parse(fs, cmd, args, ""); err != nil {
 		return err
 	}
@@ -58,54 +61,74 @@ func runCheck(ctx context.Context, c *cli, cmd *command, args []string) error {
 	}
 	defer reg.Close()
 
-	// Providers are independent: check them all at once, so one slow
-	// vendor does not add to the others' time.
-	results := make([]checkResult, len(cfg.Names()))
-	var wg sync.WaitGroup
-	for i, name := range cfg.Names() {
-		wg.Go(func() {
-			results[i] = checkOne(ctx, cfg, reg, name, *timeout)
-		})
-	}
-	wg.Wait()
+	// Warm starts every plugin and fetches every first token at once, so
+	// one slow vendor does not add to the others' time.
+	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
+	start := time.Now()
+	warmErrs := byProvider(reg.Warm(ctx))
+	took := time.Since(start)
 
+	results := make([]checkResult, 0, len(cfg.Names()))
+	for _, name := range cfg.Names() {
+		results = append(results, checkOne(ctx, cfg, reg, name, warmErrs[name]))
+	}
 	printCheckTable(c, results)
 	failed := 0
 	for _, r := range results {
 		if r.err != nil {
 			failed++
-			report(c.stderr, r.err) // host errors name the provider
+			report(c.stderr, r.err) // each names its provider, or its place in the file
 		}
 	}
 	if failed > 0 {
 		return &exitError{code: 1, err: fmt.Errorf("check: %d of %d providers failed", failed, len(results))}
 	}
+	fmt.Fprintf(c.stdout, "%d providers ready in %v\n", len(results), took.Round(time.Millisecond))
 	return nil
 }
 
-func checkOne(ctx context.Context, cfg *host.Config, reg *host.Registry, name string, timeout time.Duration) checkResult {
+// byProvider splits the error of Registry.Warm into each provider's.
+func byProvider(err error) map[string]error {
+	errs := []error{err}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
+	}
+	m := map[string]error{}
+	for _, e := range errs {
+		var he *host.Error
+		var ce *host.ConfigError
+		switch {
+		case errors.As(e, &ce):
+			m[ce.Provider] = e
+		case errors.As(e, &he):
+			m[he.Provider] = e
+		}
+	}
+	return m
+}
+
+// checkOne fills a provider's row once Warm has run: its token is cached
+// and its plugin running, so nothing here starts a plugin or fetches.
+func checkOne(ctx context.Context, cfg *hostconfig.Config, reg *host.Registry, name string, warmErr error) checkResult {
 	r := checkResult{name: name, plugin: cfg.Providers[name].Plugin}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	start := time.Now()
 	src, err := reg.Source(name)
-	if err != nil {
-		r.err = err
+	if err == nil && warmErr == nil {
+		var tok *oauth2.Token
+		if tok, err = src.Token(ctx); err == nil {
+			r.expiry = tok.Expiry
+		}
+	}
+	if err = cmp.Or(warmErr, err); err != nil {
+		r.err = locate(cfg, err)
 		return r
 	}
-	tok, err := src.Token(ctx)
-	r.took = time.Since(start)
-	if err != nil {
-		r.err = locate(cfg, name, err)
-		return r
-	}
-	r.expiry = tok.Expiry
-	if d, err := src.Describe(ctx); err == nil { // the plugin runs: no start
+	if d, err := src.Describe(ctx); err == nil {
 		r.version = d.Version
 	}
 	r.hosts, r.err = checkHosts(ctx, src)
 	if r.err != nil {
-		r.err = locate(cfg, name, r.err)
+		r.err = locate(cfg, r.err)
 	}
 	return r
 }
@@ -132,13 +155,13 @@ const maxHostsShown = 3
 
 func printCheckTable(c *cli, results []checkResult) {
 	tw := tabwriter.NewWriter(c.stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "PROVIDER\tPLUGIN\tVERSION\tEXPIRES\tTOOK\tHOSTS\tSTATUS")
+	fmt.Fprintln(tw, "PROVIDER\tPLUGIN\tVERSION\tEXPIRES\tHOSTS\tSTATUS")
 	for _, r := range results {
 		version, expires, status := "-", "-", "FAILED"
 		if r.err == nil {
 			version, expires, status = orDash(r.version), expiryText(r.expiry), "ok"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.name, r.plugin, version, expires, r.took.Round(time.Millisecond), orDash(r.hosts), status)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.name, r.plugin, version, expires, orDash(r.hosts), status)
 	}
 	tw.Flush()
 }

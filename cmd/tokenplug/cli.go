@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/tokenplug/tokenplug/host"
+	"github.com/tokenplug/tokenplug/host/hostconfig"
 	"github.com/tokenplug/tokenplug/plugin"
 )
 
@@ -127,9 +128,9 @@ func (c *cli) configPath() (path string, chosen bool) {
 }
 
 // loadConfig reads the configuration; its errors are configuration errors.
-func (c *cli) loadConfig() (*host.Config, error) {
+func (c *cli) loadConfig() (*hostconfig.Config, error) {
 	path, chosen := c.configPath()
-	cfg, err := host.LoadConfig(path)
+	cfg, err := hostconfig.Load(path)
 	if err != nil {
 		if !chosen && errors.Is(err, fs.ErrNotExist) {
 			err = fmt.Errorf("%w (give --config FILE or set $TOKENPLUG_CONFIG)", err)
@@ -140,15 +141,20 @@ func (c *cli) loadConfig() (*host.Config, error) {
 }
 
 // registry returns a registry of cfg's providers that serves the built-in
-// plugins from this binary.
-func (c *cli) registry(cfg *host.Config) (*host.Registry, error) {
-	opts, err := builtinOptions()
+// plugins from this binary, logging (the shared cache too) to c.logger.
+func (c *cli) registry(cfg *hostconfig.Config) (*host.Registry, error) {
+	builtin, err := builtinOptions()
 	if err != nil {
 		return nil, err
 	}
-	opts = append(opts, host.WithLogger(c.logger()))
-	reg, err := cfg.NewRegistry(opts...)
+	logger := c.logger()
+	opts, err := cfg.Options(logger)
 	if err != nil {
+		return nil, configError(err)
+	}
+	reg := host.NewRegistry(append(append(opts, builtin...), host.WithLogger(logger))...)
+	if err := cfg.Register(reg); err != nil {
+		reg.Close()
 		return nil, configError(err)
 	}
 	return reg, nil
@@ -156,7 +162,7 @@ func (c *cli) registry(cfg *host.Config) (*host.Registry, error) {
 
 // source returns the named provider, or a configuration error listing the
 // names the file has.
-func source(cfg *host.Config, reg *host.Registry, name string) (*host.Source, error) {
+func source(cfg *hostconfig.Config, reg *host.Registry, name string) (*host.Source, error) {
 	src, err := reg.Source(name)
 	if errors.Is(err, host.ErrUnknownProvider) {
 		return nil, configError(fmt.Errorf("unknown provider %q: %s has %s", name, cfg.File, listOrNone(cfg.Names())))
@@ -182,13 +188,14 @@ func (c *cli) logger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: level}))
 }
 
-// locate adds where in the file a setting the plugin refused is, when the
-// error is about settings. The message itself is the host's, which never
-// holds a secret value.
-func locate(cfg *host.Config, provider string, err error) error {
+// locate places a provider's configuration error in the file (see
+// hostconfig.Config.Locate) and makes it exit with status 2. The message
+// is the host's, which never holds a secret value.
+func locate(cfg *hostconfig.Config, err error) error {
 	var se plugin.SettingErrors
-	if !errors.As(err, &se) || len(se) == 0 {
+	var ce *host.ConfigError
+	if !errors.As(err, &se) && !errors.As(err, &ce) {
 		return err
 	}
-	return &exitError{code: 2, err: fmt.Errorf("%w (%s)", err, cfg.Position("providers."+provider+".settings."+se[0].Key))}
+	return &exitError{code: 2, err: cfg.Locate(err)}
 }

@@ -181,7 +181,8 @@ func TestCheckPrintsATableAndFailsOnAnyFailure(t *testing.T) {
 		t.Fatalf("status %d; stderr %s", r.code, r.stderr)
 	}
 	lines := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
-	if len(lines) != 3 || strings.Join(strings.Fields(lines[0]), " ") != "PROVIDER PLUGIN VERSION EXPIRES TOOK HOSTS STATUS" {
+	if len(lines) != 4 || strings.Join(strings.Fields(lines[0]), " ") != "PROVIDER PLUGIN VERSION EXPIRES HOSTS STATUS" ||
+		!strings.HasPrefix(lines[3], "2 providers ready in ") {
 		t.Fatalf("table:\n%s", r.stdout)
 	}
 	hosts := []string{"127.0.0.1 (configured)", "*.symphony.com (plugin default)"}
@@ -208,7 +209,7 @@ func TestCheckPrintsATableAndFailsOnAnyFailure(t *testing.T) {
 	}
 	errLines := strings.Split(strings.TrimSuffix(r.stderr, "\n"), "\n")
 	if len(errLines) != 3 || !strings.Contains(errLines[0], `provider "broken"`) || !strings.Contains(errLines[0], "private_key") ||
-		!strings.Contains(errLines[1], `provider "missing"`) || !strings.Contains(errLines[1], `plugin "nosuchplugin" not found`) ||
+		!strings.Contains(errLines[1], `tokenplug.yaml:14: providers.missing.plugin: plugin "nosuchplugin" not found`) ||
 		!strings.Contains(errLines[2], "2 of 3 providers failed") {
 		t.Errorf("stderr:\n%s", r.stderr)
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tokenplug/tokenplug/host"
+	"github.com/tokenplug/tokenplug/host/hostconfig"
 )
 
 var demoCmd = &command{
@@ -60,7 +61,7 @@ func runDemo(ctx context.Context, c *cli, cmd *command, args []string) error {
 	if *showConfig {
 		fmt.Fprintf(c.stdout, "%s\n", yaml)
 	}
-	cfg, err := host.ParseConfig(strings.NewReader(yaml), filepath.Join(l.dir, "tokenplug.yaml"))
+	cfg, err := hostconfig.Parse(strings.NewReader(yaml), filepath.Join(l.dir, "tokenplug.yaml"))
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/tokenplug/tokenplug"
 	"github.com/tokenplug/tokenplug/host"
+	"github.com/tokenplug/tokenplug/host/hostconfig"
 	"github.com/tokenplug/tokenplug/transport"
 )
 
@@ -91,7 +92,7 @@ func runGet(ctx context.Context, c *cli, cmd *command, args []string) error {
 		return err
 	}
 	if err := doGet(c, src, req, f); err != nil {
-		return locate(cfg, src.Name(), err)
+		return locate(cfg, err)
 	}
 	return nil
 }
@@ -100,24 +101,24 @@ func runGet(ctx context.Context, c *cli, cmd *command, args []string) error {
 // whose hosts match u: first among the providers with configured hosts,
 // then, if none matches, among the others by their plugins' default hosts
 // (which starts those plugins).
-func pickSource(ctx context.Context, cfg *host.Config, reg *host.Registry, name string, u *url.URL) (*host.Source, error) {
+func pickSource(ctx context.Context, cfg *hostconfig.Config, reg *host.Registry, name string, u *url.URL) (*host.Source, error) {
 	if name != "" {
 		src, err := source(cfg, reg, name)
 		if err != nil {
 			return nil, err
 		}
-		hosts, _, err := src.EffectiveHosts(ctx)
+		sc, err := src.HostScope(ctx)
 		if err != nil {
-			return nil, locate(cfg, name, err)
+			return nil, locate(cfg, err)
 		}
-		if ok, _ := transport.MatchHosts(hosts, u); !ok {
-			return nil, configError(fmt.Errorf("get: provider %q may not send its token to %s (its hosts: %s)", name, u.Host, hostsText(hosts, "none")))
+		if !sc.Hosts().MatchURL(u) {
+			return nil, configError(fmt.Errorf("get: provider %q may not send its token to %s (its hosts: %s)", name, u.Host, hostsText(sc.Hosts().Patterns(), "none")))
 		}
 		return src, nil
 	}
-	found := matchConfigured(cfg, u)
+	found := matchHosts(ctx, cfg, reg, u, true)
 	if len(found) == 0 {
-		found = matchDefaults(ctx, cfg, reg, u)
+		found = matchHosts(ctx, cfg, reg, u, false)
 	}
 	switch len(found) {
 	case 0:
@@ -215,24 +216,15 @@ func doGet(c *cli, src *host.Source, req *http.Request, f getFlags) error {
 	return nil
 }
 
-// matchConfigured returns the providers whose configured hosts match u.
-func matchConfigured(cfg *host.Config, u *url.URL) []string {
+// matchHosts returns the providers whose hosts match u: with configured,
+// those with configured hosts (parsed by Register: no plugin starts);
+// else the others, by their plugin's default hosts, which starts those
+// plugins. A provider whose plugin fails to start is skipped: it cannot
+// serve u anyway.
+func matchHosts(ctx context.Context, cfg *hostconfig.Config, reg *host.Registry, u *url.URL, configured bool) []string {
 	var found []string
 	for _, n := range cfg.Names() {
-		if ok, _ := transport.MatchHosts(cfg.Providers[n].Hosts, u); ok {
-			found = append(found, n)
-		}
-	}
-	return found
-}
-
-// matchDefaults returns the providers without configured hosts whose
-// plugin's default hosts match u. A provider whose plugin fails to start
-// is skipped: it cannot serve u anyway.
-func matchDefaults(ctx context.Context, cfg *host.Config, reg *host.Registry, u *url.URL) []string {
-	var found []string
-	for _, n := range cfg.Names() {
-		if len(cfg.Providers[n].Hosts) > 0 {
+		if (len(cfg.Providers[n].Hosts) > 0) != configured {
 			continue
 		}
 		src, err := reg.Source(n)

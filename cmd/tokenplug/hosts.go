@@ -6,6 +6,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/tokenplug/tokenplug/host"
+	"github.com/tokenplug/tokenplug/host/hostconfig"
 )
 
 // hostsText joins host patterns for display, or says none.
@@ -19,7 +20,7 @@ func hostsText(hosts []string, none string) string {
 // printProviderHosts lists where each configured provider's token may go:
 // its configured hosts, else the default hosts of the plugin that serves
 // it (the first found, as a host looks it up), else none.
-func printProviderHosts(c *cli, cfg *host.Config, found []foundPlugin) {
+func printProviderHosts(c *cli, cfg *hostconfig.Config, found []foundPlugin) {
 	if len(cfg.Providers) == 0 {
 		return
 	}

@@ -12,7 +12,7 @@
 //	tokenplug help [COMMAND]  show help
 //
 // The configuration file is --config, else $TOKENPLUG_CONFIG, else
-// ./tokenplug.yaml; see host.Config for its format. Plugins are looked up
+// ./tokenplug.yaml; see hostconfig.Config for its format. Plugins are looked up
 // as built-ins (served by this binary), then tokenplug-<plugin> in the
 // file's plugin_dir, then on $PATH.
 //

@@ -14,7 +14,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/tokenplug/tokenplug/host"
+	"github.com/tokenplug/tokenplug/host/hostconfig"
 	"github.com/tokenplug/tokenplug/plugin"
 )
 
@@ -58,7 +58,7 @@ func runPlugins(ctx context.Context, c *cli, cmd *command, args []string) error 
 		return err
 	}
 	pluginDir := ""
-	var cfg *host.Config
+	var cfg *hostconfig.Config
 	if _, chosen := c.configPath(); chosen || fileExists("tokenplug.yaml") {
 		var err error
 		if cfg, err = c.loadConfig(); err != nil {

@@ -68,7 +68,7 @@ func runToken(ctx context.Context, c *cli, cmd *command, args []string) error {
 	defer cancel()
 	tok, err := src.Token(ctx)
 	if err != nil {
-		return locate(cfg, pos[0], err)
+		return locate(cfg, err)
 	}
 	name, value := tokenplug.RequestHeader(tok)
 	switch {

@@ -18,18 +18,18 @@ import (
 )
 
 // Config configures a Cache. URL and EncryptionKey are required; the other
-// fields have useful zero values. The field docs name the YAML keys under
-// cache.redis that set them.
+// fields have useful zero values. (In a tokenplug.yaml, package hostconfig
+// reads them from cache.redis: url, encryption_key, key_prefix.)
 type Config struct {
 	// URL is the server: redis://[user:password@]host:port/db, or rediss://
-	// for TLS (url).
+	// for TLS.
 	URL string
-	// EncryptionKey is the base64 of 32 random bytes (encryption_key), e.g.
+	// EncryptionKey is the base64 of 32 random bytes, e.g.
 	// from `openssl rand -base64 32`. Every process sharing tokens must use
 	// the same key; processes with different keys use different cache keys
 	// and never see each other's values.
 	EncryptionKey string
-	// KeyPrefix starts every Redis key the cache writes (key_prefix).
+	// KeyPrefix starts every Redis key the cache writes.
 	// Default "tokenplug/".
 	KeyPrefix string
 
@@ -43,17 +43,22 @@ type Config struct {
 	Now func() time.Time
 }
 
-// SettingError is New's error for a bad setting. Setting is its config
-// path (cache.redis.url, cache.redis.encryption_key), so a config loader
-// can point at the line; Message never holds a password or key.
-type SettingError struct {
-	Setting string
-	Message string
+// FieldError is the error of New and Validate for a bad Config field.
+// Field is the field's name (URL, EncryptionKey), so that a configuration
+// loader can point at the line that set it; Err never holds a password or
+// a key.
+type FieldError struct {
+	Field string
+	Err   error
 }
 
-func (e *SettingError) Error() string {
-	return "tokenplug/rediscache: " + e.Setting + ": " + e.Message
+// Error returns "tokenplug/rediscache: <Field>: <what is wrong>".
+func (e *FieldError) Error() string {
+	return "tokenplug/rediscache: " + e.Field + ": " + e.Err.Error()
 }
+
+// Unwrap returns the cause.
+func (e *FieldError) Unwrap() error { return e.Err }
 
 // DefaultKeyPrefix is the key prefix when Config.KeyPrefix is empty.
 const DefaultKeyPrefix = "tokenplug/"
@@ -72,18 +77,33 @@ const (
 	labelValues = "tokenplug cache values v1"
 )
 
+// Validate reports the first bad field of cfg as New would, without
+// building a client: a *FieldError. No error contains the password or the
+// key.
+func (cfg Config) Validate() error {
+	_, _, err := cfg.parse()
+	return err
+}
+
+// parse decodes the key and the URL, or returns a *FieldError.
+func (cfg Config) parse() (secret []byte, opt *redis.Options, err error) {
+	if opt, err = parseURL(cfg.URL); err != nil {
+		return nil, nil, &FieldError{Field: "URL", Err: err}
+	}
+	if secret, err = decodeKey(cfg.EncryptionKey); err != nil {
+		return nil, nil, &FieldError{Field: "EncryptionKey", Err: err}
+	}
+	return secret, opt, nil
+}
+
 // New returns a Cache for cfg. It does not connect: the first token fetch
 // does, and an unreachable Redis then only means fetching locally. A bad
-// URL or key is a *SettingError naming it; no error contains the password
+// URL or key is a *FieldError naming it; no error contains the password
 // or the key.
 func New(cfg Config) (*Cache, error) {
-	secret, err := decodeKey(cfg.EncryptionKey)
+	secret, opt, err := cfg.parse()
 	if err != nil {
-		return nil, &SettingError{Setting: "cache.redis.encryption_key", Message: err.Error()}
-	}
-	opt, err := parseURL(cfg.URL)
-	if err != nil {
-		return nil, &SettingError{Setting: "cache.redis.url", Message: err.Error()}
+		return nil, err
 	}
 	c := &Cache{prefix: cfg.KeyPrefix, log: cfg.Logger, timeout: cfg.Timeout, now: cfg.Now}
 	if c.prefix == "" {

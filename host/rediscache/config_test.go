@@ -18,13 +18,13 @@ func TestNewNamesTheBadSettingWithoutEchoingIt(t *testing.T) {
 		want      string
 		forbidden string
 	}{
-		{"no url", rediscache.Config{EncryptionKey: good}, "cache.redis.url: required", ""},
-		{"wrong scheme", rediscache.Config{URL: "http://h:1", EncryptionKey: good}, "cache.redis.url: scheme", ""},
-		{"unparsable url keeps the password out", rediscache.Config{URL: "redis://u:hunter2@h:bad/0", EncryptionKey: good}, "cache.redis.url: not a URL", "hunter2"},
-		{"bad db keeps the password out", rediscache.Config{URL: "redis://u:hunter2@h:1/x", EncryptionKey: good}, "cache.redis.url: ", "hunter2"},
-		{"no key", rediscache.Config{URL: "redis://h:1"}, "cache.redis.encryption_key: required", ""},
-		{"key not base64", rediscache.Config{URL: "redis://h:1", EncryptionKey: "not*base64*hunter2"}, "cache.redis.encryption_key: not base64", "hunter2"},
-		{"key too short", rediscache.Config{URL: "redis://h:1", EncryptionKey: short}, "cache.redis.encryption_key: decodes to 20 bytes, want 32", short},
+		{"no url", rediscache.Config{EncryptionKey: good}, "URL: required", ""},
+		{"wrong scheme", rediscache.Config{URL: "http://h:1", EncryptionKey: good}, "URL: scheme", ""},
+		{"unparsable url keeps the password out", rediscache.Config{URL: "redis://u:hunter2@h:bad/0", EncryptionKey: good}, "URL: not a URL", "hunter2"},
+		{"bad db keeps the password out", rediscache.Config{URL: "redis://u:hunter2@h:1/x", EncryptionKey: good}, "URL: ", "hunter2"},
+		{"no key", rediscache.Config{URL: "redis://h:1"}, "EncryptionKey: required", ""},
+		{"key not base64", rediscache.Config{URL: "redis://h:1", EncryptionKey: "not*base64*hunter2"}, "EncryptionKey: not base64", "hunter2"},
+		{"key too short", rediscache.Config{URL: "redis://h:1", EncryptionKey: short}, "EncryptionKey: decodes to 20 bytes, want 32", short},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -36,9 +36,12 @@ func TestNewNamesTheBadSettingWithoutEchoingIt(t *testing.T) {
 			if !strings.Contains(err.Error(), tt.want) || !strings.HasPrefix(err.Error(), "tokenplug/rediscache: ") {
 				t.Errorf("err = %q, want it to contain %q", err, tt.want)
 			}
-			var se *rediscache.SettingError
-			if !errors.As(err, &se) || !strings.HasPrefix(tt.want, se.Setting) {
-				t.Errorf("err = %#v, want a *SettingError for %q", err, tt.want)
+			var fe *rediscache.FieldError
+			if !errors.As(err, &fe) || !strings.HasPrefix(tt.want, fe.Field+": ") {
+				t.Errorf("err = %#v, want a *FieldError for %q", err, tt.want)
+			}
+			if verr := tt.cfg.Validate(); verr == nil || verr.Error() != err.Error() {
+				t.Errorf("Validate = %v, want New's error %v", verr, err)
 			}
 			if tt.forbidden != "" && strings.Contains(err.Error(), tt.forbidden) {
 				t.Errorf("err = %q echoes the secret", err)

@@ -1,10 +1,9 @@
-package host_test
+package hostconfig_test
 
 import (
 	"context"
 	"encoding/base64"
 	"fmt"
-	"log/slog"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/tokenplug/tokenplug/emulator"
 	"github.com/tokenplug/tokenplug/host"
+	"github.com/tokenplug/tokenplug/host/hostconfig"
 	"github.com/tokenplug/tokenplug/host/internal/redistest"
 )
 
@@ -66,7 +66,7 @@ func TestParseConfig(t *testing.T) {
 		{
 			name:    "a list where a string belongs",
 			yaml:    "providers:\n  p:\n    plugin: [iam]\n",
-			wantErr: "tokenplug: config test.yaml:3: providers.p.plugin: cannot unmarshal !!seq into string",
+			wantErr: "tokenplug: config test.yaml:3: providers.p.plugin: want a string, got a list",
 		},
 		{
 			// yaml.v3 reports the line where the construct began (here,
@@ -83,7 +83,7 @@ func TestParseConfig(t *testing.T) {
 		{
 			name:    "a bad host pattern",
 			yaml:    "providers:\n  p:\n    plugin: iam\n    hosts: [\"https://a.test/\"]\n",
-			wantErr: "tokenplug: config test.yaml:4: providers.p.hosts: host pattern",
+			wantErr: "tokenplug: config test.yaml:4: providers.p.hosts[0]: host pattern",
 		},
 		{
 			name:    "a bad sha256 pin",
@@ -100,11 +100,16 @@ func TestParseConfig(t *testing.T) {
 			yaml:    "cache: {}\n",
 			wantErr: "tokenplug: config test.yaml:1: cache: set cache.redis",
 		},
+		{
+			name:    "a bad cache URL is placed at its line, its password kept out",
+			yaml:    "cache:\n  redis:\n    url: redis://u:${TP_TEST_KEY}@h:bad/0\n    encryption_key: " + base64.StdEncoding.EncodeToString(make([]byte, 32)) + "\n",
+			wantErr: "tokenplug: config test.yaml:3: cache.redis.url: not a URL",
+		},
 		{name: "an empty file is an empty config", yaml: ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg, err := host.ParseConfig(strings.NewReader(tt.yaml), "test.yaml")
+			cfg, err := hostconfig.Parse(strings.NewReader(tt.yaml), "test.yaml")
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("error %v; want it to contain %q", err, tt.wantErr)
@@ -131,21 +136,23 @@ func TestLoadConfigResolvesPluginDirAgainstTheFilesDirectory(t *testing.T) {
 	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := host.LoadConfig(path)
+	// a2V5 is base64 of 3 bytes: the cache refuses it, located in the file.
+	_, err := hostconfig.Load(path)
+	if err == nil || !strings.HasSuffix(err.Error(), "tokenplug.yaml:5: cache.redis.encryption_key: decodes to 3 bytes, want 32 (openssl rand -base64 32)") {
+		t.Errorf("Load with a bad cache key: %v", err)
+	}
+	key := base64.StdEncoding.EncodeToString(make([]byte, 32))
+	t.Setenv("TP_TEST_CACHE_KEY", key)
+	cfg, err := hostconfig.Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if want := filepath.Join(dir, "bin"); cfg.PluginDir != want {
 		t.Errorf("PluginDir %q; want %q", cfg.PluginDir, want)
 	}
-	want := &host.RedisCacheConfig{URL: "redis://127.0.0.1:6379/0", EncryptionKey: "a2V5", KeyPrefix: "app"}
+	want := &hostconfig.RedisCacheConfig{URL: "redis://127.0.0.1:6379/0", EncryptionKey: key, KeyPrefix: "app"}
 	if cfg.Cache == nil || !reflect.DeepEqual(cfg.Cache.Redis, want) {
 		t.Errorf("Cache %+v; want Redis %+v", cfg.Cache, want)
-	}
-	// a2V5 is base64 of 3 bytes: the cache refuses it, located in the file.
-	_, err = cfg.NewRegistry()
-	if err == nil || !strings.HasSuffix(err.Error(), "tokenplug.yaml:5: cache.redis.encryption_key: decodes to 3 bytes, want 32 (openssl rand -base64 32)") {
-		t.Errorf("NewRegistry with a bad cache key: %v", err)
 	}
 }
 
@@ -167,7 +174,7 @@ cache:
     encryption_key: ${TP_TEST_CACHE_KEY}
     key_prefix: config-test/
 `
-	cfg, err := host.ParseConfig(strings.NewReader(yaml), "t.yaml")
+	cfg, err := hostconfig.Parse(strings.NewReader(yaml), "t.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,7 +200,7 @@ cache:
 
 func TestLoadConfigNamesAMissingFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "nope.yaml")
-	_, err := host.LoadConfig(path)
+	_, err := hostconfig.Load(path)
 	if err == nil || err.Error() != "tokenplug: config "+path+": no such file or directory" {
 		t.Fatalf("error %v", err)
 	}
@@ -216,7 +223,7 @@ providers:
     plugin: symphony
     settings: {private_key_file: "${TP_TEST_KEY_FILE}", public_key_name: acme, lifetime: 5m}
 `
-	cfg, err := host.ParseConfig(strings.NewReader(yaml), filepath.Join(dir, "tokenplug.yaml"))
+	cfg, err := hostconfig.Parse(strings.NewReader(yaml), filepath.Join(dir, "tokenplug.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -245,7 +252,7 @@ providers:
 
 func TestConfigUnknownSettingIsNamedWhenThePluginStarts(t *testing.T) {
 	yaml := "plugin_dir: " + filepath.Dir(bins["symphony"]) + "\nproviders:\n  s:\n    plugin: symphony\n    settings: {public_key_name: a, private_key: x, colour: blue}\n"
-	cfg, err := host.ParseConfig(strings.NewReader(yaml), "t.yaml")
+	cfg, err := hostconfig.Parse(strings.NewReader(yaml), "t.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -262,9 +269,7 @@ func TestConfigUnknownSettingIsNamedWhenThePluginStarts(t *testing.T) {
 	}
 }
 
-func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
-
-func ExampleParseConfig() {
+func ExampleParse() {
 	os.Setenv("EXAMPLE_IBM_APIKEY", "not-a-real-key")
 	defer os.Unsetenv("EXAMPLE_IBM_APIKEY")
 	yaml := `
@@ -276,7 +281,7 @@ providers:
       apikey: ${EXAMPLE_IBM_APIKEY}
       token_url: ${IAM_TOKEN_URL:-https://iam.cloud.ibm.com/identity/token}
 `
-	cfg, err := host.ParseConfig(strings.NewReader(yaml), "tokenplug.yaml")
+	cfg, err := hostconfig.Parse(strings.NewReader(yaml), "tokenplug.yaml")
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -290,7 +295,7 @@ providers:
 	src, _ := reg.Source("watson")
 	fmt.Println(reg.Names(), src.Hosts(), cfg.Providers["watson"].Settings["token_url"])
 
-	_, err = host.ParseConfig(strings.NewReader("providers:\n  watson:\n    plugin: iam\n    settings:\n      apikey: ${NO_SUCH_VAR}\n"), "tokenplug.yaml")
+	_, err = hostconfig.Parse(strings.NewReader("providers:\n  watson:\n    plugin: iam\n    settings:\n      apikey: ${NO_SUCH_VAR}\n"), "tokenplug.yaml")
 	fmt.Println(err)
 	// Output:
 	// [watson] [*.watson.cloud.ibm.com] https://iam.cloud.ibm.com/identity/token
@@ -298,9 +303,23 @@ providers:
 }
 
 func TestConfigNewRegistryLocatesARegisterError(t *testing.T) {
-	cfg := &host.Config{File: "x.yaml", Providers: map[string]host.ProviderConfig{"bad name": {Plugin: "iam"}}}
+	cfg := &hostconfig.Config{File: "x.yaml", Providers: map[string]host.ProviderConfig{"bad name": {Plugin: "iam"}}}
 	_, err := cfg.NewRegistry()
-	if err == nil || !strings.HasPrefix(err.Error(), `tokenplug: config x.yaml: provider name "bad name"`) {
+	if err == nil || err.Error() != `tokenplug: config x.yaml: providers.bad name: not a provider name: use letters, digits, '.', '_' or '-'` {
 		t.Fatalf("error %v", err)
+	}
+}
+
+func TestAllowInsecureIsReadFromTheConfig(t *testing.T) {
+	cfg, err := hostconfig.Parse(strings.NewReader("providers:\n  a:\n    plugin: iam\n    allow_insecure: true\n  b:\n    plugin: iam\n"), "t.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cfg.Providers["a"].AllowInsecure || cfg.Providers["b"].AllowInsecure {
+		t.Errorf("allow_insecure: a %v, b %v; want true, false", cfg.Providers["a"].AllowInsecure, cfg.Providers["b"].AllowInsecure)
+	}
+	_, err = hostconfig.Parse(strings.NewReader("providers:\n  a:\n    plugin: iam\n    allow_insecure: please\n"), "t.yaml")
+	if err == nil || !strings.Contains(err.Error(), "t.yaml:4") {
+		t.Errorf("a non-boolean allow_insecure: %v; want an error at line 4", err)
 	}
 }

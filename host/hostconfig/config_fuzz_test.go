@@ -1,4 +1,4 @@
-package host_test
+package hostconfig_test
 
 import (
 	"bytes"
@@ -10,8 +10,8 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/tokenplug/tokenplug/host"
-	"github.com/tokenplug/tokenplug/transport"
+	"github.com/tokenplug/tokenplug/host/hostconfig"
+	"github.com/tokenplug/tokenplug/hostmatch"
 )
 
 // fuzzSecret is the value of an environment variable the fuzzed files may
@@ -58,7 +58,7 @@ func FuzzParseConfig(f *testing.F) {
 		if len(data) > maxFuzzConfig {
 			t.Skip()
 		}
-		cfg, err := host.ParseConfig(bytes.NewReader(data), "fuzz.yaml")
+		cfg, err := hostconfig.Parse(bytes.NewReader(data), "fuzz.yaml")
 		if err != nil {
 			checkConfigError(t, data, err)
 			return
@@ -70,21 +70,22 @@ func FuzzParseConfig(f *testing.F) {
 
 func checkConfigError(t *testing.T, data []byte, err error) {
 	t.Helper()
-	msg := err.Error()
-	if !strings.HasPrefix(msg, "tokenplug: config fuzz.yaml") {
-		t.Fatalf("error does not name the file: %q", msg)
-	}
-	if strings.TrimSpace(strings.TrimPrefix(msg, "tokenplug: config fuzz.yaml")) == "" {
-		t.Fatalf("error says nothing: %q", msg)
-	}
-	// A variable's value may be quoted back only in an error about a
-	// plugin name, a host pattern, a digest or plugin_dir (names, not
-	// secrets); never about a setting or the cache.
-	if strings.Contains(msg, fuzzSecret) && !bytes.Contains(data, []byte(fuzzSecret)) {
-		switch path := errorPath(msg); {
-		case path == "plugin_dir", strings.HasSuffix(path, ".plugin"), strings.HasSuffix(path, ".hosts"), strings.HasSuffix(path, ".sha256"):
-		default:
-			t.Fatalf("error about %q holds the secret: %q", path, msg)
+	for msg := range strings.SplitSeq(err.Error(), "\n") { // one line per cause
+		if !strings.HasPrefix(msg, "tokenplug: config fuzz.yaml") {
+			t.Fatalf("error does not name the file: %q", msg)
+		}
+		if strings.TrimSpace(strings.TrimPrefix(msg, "tokenplug: config fuzz.yaml")) == "" {
+			t.Fatalf("error says nothing: %q", msg)
+		}
+		// A variable's value may be quoted back only in an error about a
+		// plugin name, a host pattern, a digest or plugin_dir (names, not
+		// secrets); never about a setting or the cache.
+		if strings.Contains(msg, fuzzSecret) && !bytes.Contains(data, []byte(fuzzSecret)) {
+			switch path := errorPath(msg); {
+			case path == "plugin_dir", strings.HasSuffix(path, ".plugin"), strings.Contains(path, ".hosts["), strings.HasSuffix(path, ".sha256"):
+			default:
+				t.Fatalf("error about %q holds the secret: %q", path, msg)
+			}
 		}
 	}
 }
@@ -99,14 +100,14 @@ func errorPath(msg string) string {
 	return parts[2]
 }
 
-func checkConfig(t *testing.T, cfg *host.Config) {
+func checkConfig(t *testing.T, cfg *hostconfig.Config) {
 	t.Helper()
 	for _, name := range cfg.Names() {
 		p := cfg.Providers[name]
 		if name == "" || p.Plugin == "" {
 			t.Fatalf("accepted provider %q with plugin %q", name, p.Plugin)
 		}
-		if err := transport.CheckHosts(p.Hosts...); err != nil {
+		if err := hostmatch.Check(p.Hosts...); err != nil {
 			t.Fatalf("accepted invalid hosts %q: %v", p.Hosts, err)
 		}
 	}
@@ -120,12 +121,12 @@ func checkConfig(t *testing.T, cfg *host.Config) {
 // allocated about 300 MB, and a 1 MiB file would exhaust memory. The
 // loader now reports the first repeat only.
 func TestParseConfigRepeatedAndManyKeys(t *testing.T) {
-	_, err := host.ParseConfig(strings.NewReader("providers:\n  p: {plugin: iam}\n  q: {plugin: iam}\n  p: {plugin: iam}\n  p: {plugin: iam}\n"), "t.yaml")
+	_, err := hostconfig.Parse(strings.NewReader("providers:\n  p: {plugin: iam}\n  q: {plugin: iam}\n  p: {plugin: iam}\n  p: {plugin: iam}\n"), "t.yaml")
 	want := `tokenplug: config t.yaml:4: providers.p: mapping key "p" already defined at line 2`
 	if err == nil || err.Error() != want {
 		t.Fatalf("ParseConfig = %v, want %s", err, want)
 	}
-	_, err = host.ParseConfig(strings.NewReader("plugin_dir: a\nproviders:\n  p:\n    settings: {a: 1, b: 2, a: 3}\n"), "t.yaml")
+	_, err = hostconfig.Parse(strings.NewReader("plugin_dir: a\nproviders:\n  p:\n    settings: {a: 1, b: 2, a: 3}\n"), "t.yaml")
 	want = `tokenplug: config t.yaml:4: providers.p.settings.a: mapping key "a" already defined at line 4`
 	if err == nil || err.Error() != want {
 		t.Fatalf("ParseConfig = %v, want %s", err, want)
@@ -133,7 +134,7 @@ func TestParseConfigRepeatedAndManyKeys(t *testing.T) {
 	big := "providers:\n" + strings.Repeat("  p: {plugin: iam}\n", 2000)
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	_, err = host.ParseConfig(strings.NewReader(big), "t.yaml")
+	_, err = hostconfig.Parse(strings.NewReader(big), "t.yaml")
 	runtime.ReadMemStats(&after)
 	if err == nil {
 		t.Fatal("ParseConfig accepted repeated keys")
@@ -148,7 +149,7 @@ func TestParseConfigRepeatedAndManyKeys(t *testing.T) {
 	for i := range 1001 {
 		fmt.Fprintf(&b, "      k%d: v\n", i)
 	}
-	_, err = host.ParseConfig(strings.NewReader(b.String()), "t.yaml")
+	_, err = hostconfig.Parse(strings.NewReader(b.String()), "t.yaml")
 	want = "tokenplug: config t.yaml:5: providers.p.settings: more than 1000 keys"
 	if err == nil || err.Error() != want {
 		t.Fatalf("ParseConfig = %v, want %s", err, want)
@@ -172,7 +173,7 @@ type fuzzProvider struct {
 func escapeDollar(s string) string { return strings.ReplaceAll(s, "$", "$$") }
 
 // checkConfigRoundTrip formats cfg back to YAML and loads it again.
-func checkConfigRoundTrip(t *testing.T, cfg *host.Config) {
+func checkConfigRoundTrip(t *testing.T, cfg *hostconfig.Config) {
 	t.Helper()
 	file := fuzzFile{PluginDir: escapeDollar(cfg.PluginDir), Providers: map[string]fuzzProvider{}}
 	for name, p := range cfg.Providers {
@@ -197,7 +198,7 @@ func checkConfigRoundTrip(t *testing.T, cfg *host.Config) {
 	if err != nil {
 		t.Fatalf("format: %v", err)
 	}
-	again, err := host.ParseConfig(bytes.NewReader(out), "fuzz.yaml")
+	again, err := hostconfig.Parse(bytes.NewReader(out), "fuzz.yaml")
 	if err != nil {
 		t.Fatalf("formatted config does not load: %v\n%s", err, out)
 	}

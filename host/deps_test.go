@@ -1,0 +1,27 @@
+package host_test
+
+import (
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+// A program that builds its Registry in code must not link what only the
+// configuration file needs: the YAML parser and the Redis client come with
+// package hostconfig and package rediscache, never with host.
+func TestImportingHostLinksNeitherRedisNorYAML(t *testing.T) {
+	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	out, err := exec.Command(gobin, "list", "-deps", ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list -deps: %v\n%s", err, out)
+	}
+	for _, pkg := range strings.Fields(string(out)) {
+		for _, banned := range []string{"github.com/redis/go-redis", "go.yaml.in/yaml", "gopkg.in/yaml", "/host/rediscache", "/host/hostconfig"} {
+			if strings.Contains(pkg, banned) {
+				t.Errorf("host depends on %s", pkg)
+			}
+		}
+	}
+}

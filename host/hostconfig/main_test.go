@@ -1,0 +1,38 @@
+package hostconfig_test
+
+import (
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"log/slog"
+	"testing"
+
+	"github.com/tokenplug/tokenplug/internal/testbin"
+)
+
+// bins holds plugin binaries built once for the package's tests.
+var bins = map[string]string{}
+
+func TestMain(m *testing.M) {
+	testbin.Main(m, bins, map[string]string{
+		"symphony": "../../plugins/symphony/cmd/tokenplug-symphony",
+		"iam":      "../../plugins/iam/cmd/tokenplug-iam",
+	})
+}
+
+var symphonyKey, _ = rsa.GenerateKey(rand.Reader, 2048)
+
+func symphonySettings() map[string]string {
+	pemKey := pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(symphonyKey)})
+	return map[string]string{"private_key": string(pemKey), "public_key_name": "acme"}
+}
+
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+func fmtErr(err error) string {
+	if err == nil {
+		return "<nil>"
+	}
+	return err.Error()
+}

@@ -1,0 +1,133 @@
+package hostconfig
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// maxMappingKeys bounds the keys of one mapping (providers, settings):
+// yaml.v3 compares every pair of keys, so 1 MiB of distinct keys took 40 s.
+const maxMappingKeys = 1000
+
+// checkKeys returns an error for the first mapping with more than
+// maxMappingKeys keys or a repeated key, or nil. yaml.v3 rejects repeats
+// too, but reports every repeated pair: n copies of a key cost n²/2
+// messages (a 36 KB file took 8 s and 3 GB). This check is linear.
+func checkKeys(name string, doc *yaml.Node) error {
+	type key struct {
+		kind  yaml.Kind
+		value string
+	}
+	var err error
+	var walk func(n *yaml.Node, path string)
+	walk = func(n *yaml.Node, path string) {
+		var seen map[key]int // key -> line, in a mapping
+		if n.Kind == yaml.MappingNode {
+			if len(n.Content)/2 > maxMappingKeys {
+				err = fmt.Errorf("tokenplug: config %s:%d: %s: more than %d keys", name, n.Line, cmp.Or(path, "document"), maxMappingKeys)
+				return
+			}
+			seen = make(map[key]int, len(n.Content)/2)
+		}
+		for i, c := range n.Content {
+			if err != nil {
+				return
+			}
+			if n.Kind == yaml.MappingNode && i%2 == 0 {
+				k := key{c.Kind, c.Value}
+				if line, dup := seen[k]; dup {
+					err = fmt.Errorf("tokenplug: config %s:%d: %s: mapping key %q already defined at line %d", name, c.Line, join(path, c.Value), c.Value, line)
+					return
+				}
+				seen[k] = c.Line
+				continue
+			}
+			p := path
+			switch {
+			case n.Kind == yaml.MappingNode:
+				p = join(path, n.Content[i-1].Value)
+			case n.Kind == yaml.SequenceNode:
+				p = fmt.Sprintf("%s[%d]", path, i)
+			}
+			walk(c, p)
+		}
+	}
+	walk(doc, "")
+	return err
+}
+
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+var syntaxLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+// syntaxError rewrites a YAML syntax error as one line naming the file
+// and the line. yaml.v3 gives its position only in the message's text.
+func syntaxError(name string, err error) error {
+	msg := strings.Join(strings.Fields(err.Error()), " ")
+	if m := syntaxLine.FindStringSubmatch(msg); m != nil {
+		return fmt.Errorf("tokenplug: config %s:%s: %s", name, m[1], m[2])
+	}
+	return fmt.Errorf("tokenplug: config %s: %s", name, strings.TrimPrefix(msg, "yaml: "))
+}
+
+var varName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// expandEnv replaces ${VAR} and ${VAR:-default} in s with lookup's values,
+// and $$ with $. Values are inserted as they are: never expanded again.
+// Errors name the variable, never a value.
+func expandEnv(s string, lookup func(string) (string, bool)) (string, error) {
+	if !strings.Contains(s, "$") {
+		return s, nil
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		switch {
+		case strings.HasPrefix(s[i:], "$$"):
+			b.WriteByte('$')
+			i += 2
+		case strings.HasPrefix(s[i:], "${"):
+			end := strings.IndexByte(s[i:], '}')
+			if end < 0 {
+				return "", errors.New("unterminated ${ (write ${VAR} or ${VAR:-default}, or $$ for a literal $)")
+			}
+			v, err := lookupVar(s[i+2:i+end], lookup)
+			if err != nil {
+				return "", err
+			}
+			b.WriteString(v)
+			i += end + 1
+		default:
+			b.WriteByte(s[i])
+			i++
+		}
+	}
+	return b.String(), nil
+}
+
+// lookupVar resolves the inside of ${...}: NAME or NAME:-default.
+func lookupVar(expr string, lookup func(string) (string, bool)) (string, error) {
+	name, def, hasDef := strings.Cut(expr, ":-")
+	if !varName.MatchString(name) {
+		return "", fmt.Errorf("${%s}: not a variable name (letters, digits and _)", name)
+	}
+	v, ok := lookup(name)
+	switch {
+	case v != "":
+		return v, nil
+	case hasDef:
+		return def, nil
+	case !ok:
+		return "", fmt.Errorf("environment variable %s is not set", name)
+	}
+	return "", nil
+}
