@@ -33,6 +33,11 @@ type Config struct {
 	CheckToken func(t *testing.T, tok *oauth2.Token)
 	// Timeout bounds each step (a plugin start, a token fetch); default 30s.
 	Timeout time.Duration
+	// Upstream, if set, is the endpoint the plugin fetches tokens from:
+	// Run then checks each of its faults through the host (see RunFaults),
+	// so that error kinds, retry-afters and messages are seen as the host
+	// sees them. Settings is then not needed for the faults.
+	Upstream *Upstream
 }
 
 // Run checks a plugin binary against the tokenplug contract, launching it
@@ -124,6 +129,9 @@ func Run(t *testing.T, c Config) {
 		_, err := h.register(t, "undeclared", settings).Token(ctx)
 		checkRejected(t, err, key)
 	})
+	if c.Upstream != nil {
+		t.Run("faults through the host", func(t *testing.T) { runHostFaults(t, h, desc, *c.Upstream, timeout) })
+	}
 	t.Run("no stdout and no secrets in output", func(t *testing.T) {
 		ctx, cancel := step()
 		defer cancel()

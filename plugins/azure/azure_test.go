@@ -19,7 +19,7 @@ import (
 	"github.com/tokenplug/tokenplug/plugin"
 )
 
-const testKey = "azure-5ubscription-key-0123456789abcdef"
+const testKey = "az-Kq8Vm3Xr7Tb2Wn9Lp4Hd6Jf1Yc5Gs0" // random-looking: errors are searched for any 8 bytes of it
 
 // recorded is what the endpoint saw of the last request.
 type recorded struct {

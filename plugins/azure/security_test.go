@@ -1,7 +1,6 @@
 package azure
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -12,18 +11,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tokenplug/tokenplug/internal/testbin"
 	"github.com/tokenplug/tokenplug/plugin"
+	"github.com/tokenplug/tokenplug/plugin/plugintest"
 )
 
-// containsPart reports whether msg holds any 8-byte piece of secret.
-func containsPart(msg, secret string) bool {
-	for i := 0; i+8 <= len(secret); i++ {
-		if strings.Contains(msg, secret[i:i+8]) {
-			return true
-		}
-	}
-	return false
+// assertClean fails if err leaks the key or is not the provider's.
+func assertClean(t *testing.T, err error) {
+	t.Helper()
+	plugintest.CheckError(t, err, "tokenplug/azure: ", testKey)
 }
 
 func TestTheKeyNeverFollowsARedirectToAnotherOrigin(t *testing.T) {
@@ -101,27 +96,20 @@ func TestABad200IsRefusedWithoutQuotingTheToken(t *testing.T) {
 				t.Fatalf("Token = %+v, want an error", tok)
 			}
 			assertClean(t, err)
-			if containsPart(err.Error(), body) || !errors.Is(err, plugin.ErrTemporary) {
+			if plugintest.ContainsPart(err.Error(), body) || !errors.Is(err, plugin.ErrTemporary) {
 				t.Errorf("err = %v, want a temporary error quoting no part of the token", err)
 			}
 		})
 	}
 }
 
-func TestTheBinaryNeverQuotesTheTokenOfABad200(t *testing.T) {
-	body := badTokens["exp before iat"]
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, body) }))
-	defer srv.Close()
-	pc := testbin.Launch(t, bins["azure"])
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := pc.Configure(ctx, map[string]string{SettingSubscriptionKey: testKey, SettingTokenURL: srv.URL}); err != nil {
-		t.Fatal(err)
+func TestAnUnknownKeyIsPermanentAndSaysWhy(t *testing.T) {
+	f := newFixture(t)
+	_, err := f.source(t, Provider{}, map[string]string{SettingSubscriptionKey: "not-registered"}).Token()
+	if !errors.Is(err, plugin.ErrPermanent) || !strings.Contains(err.Error(), "invalid subscription key") {
+		t.Fatalf("err = %v, want permanent quoting Azure", err)
 	}
-	_, err := pc.Token(ctx, false)
-	if err == nil || containsPart(err.Error(), body) || !strings.Contains(err.Error(), "lifetime") {
-		t.Errorf("host sees %v, want a lifetime error without the token", err)
-	}
+	assertClean(t, err)
 }
 
 func TestLifetimeIsAnchoredToTheLocalClock(t *testing.T) {

@@ -1,7 +1,6 @@
 package iam
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -12,22 +11,18 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tokenplug/tokenplug/internal/testbin"
 	"github.com/tokenplug/tokenplug/plugin"
+	"github.com/tokenplug/tokenplug/plugin/plugintest"
 )
 
 // leakedToken is the access token of the 200 responses below: recognisable,
 // so that any fragment of it in an error is found.
 const leakedToken = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJMRUFLRURUT0tFTiJ9.QUNDRVNTVE9LRU5TSUdOQVRVUkU"
 
-// containsPart reports whether msg holds any 8-byte piece of secret.
-func containsPart(msg, secret string) bool {
-	for i := 0; i+8 <= len(secret); i++ {
-		if strings.Contains(msg, secret[i:i+8]) {
-			return true
-		}
-	}
-	return false
+// assertClean fails if err leaks a secret or is not the provider's.
+func assertClean(t *testing.T, err error) {
+	t.Helper()
+	plugintest.CheckError(t, err, "tokenplug/iam: ", testKey, testSecret)
 }
 
 // trap is a second origin: it counts every request that reaches it.
@@ -141,7 +136,7 @@ func TestA200ThatDoesNotParseNeverQuotesTheToken(t *testing.T) {
 				t.Fatalf("Token = %+v, want an error", tok)
 			}
 			assertClean(t, err)
-			if containsPart(err.Error(), leakedToken) {
+			if plugintest.ContainsPart(err.Error(), leakedToken) {
 				t.Errorf("error %q quotes the access token", err)
 			}
 			if !errors.Is(err, plugin.ErrTemporary) {
@@ -151,18 +146,13 @@ func TestA200ThatDoesNotParseNeverQuotesTheToken(t *testing.T) {
 	}
 }
 
-func TestTheBinaryNeverQuotesTheTokenOfABad200(t *testing.T) {
-	srv := serveBody(t, badBodies["expires_in as a string"])
-	pc := testbin.Launch(t, bins["iam"])
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := pc.Configure(ctx, map[string]string{SettingAPIKey: testKey, SettingTokenURL: srv.URL}); err != nil {
-		t.Fatal(err)
+func TestAnUnknownAPIKeyIsPermanentAndSaysWhy(t *testing.T) {
+	f := newFixture(t)
+	_, err := f.source(t, Provider{}, map[string]string{SettingAPIKey: "not-registered-key"}).Token()
+	if !errors.Is(err, plugin.ErrPermanent) || !strings.Contains(err.Error(), "BXNIM0415E") {
+		t.Fatalf("err = %v, want permanent mentioning BXNIM0415E", err)
 	}
-	_, err := pc.Token(ctx, false)
-	if err == nil || containsPart(err.Error(), leakedToken) || !strings.Contains(err.Error(), "expires_in") {
-		t.Errorf("host sees %v, want an error naming expires_in without the token", err)
-	}
+	assertClean(t, err)
 }
 
 func TestLifetimeIsAnchoredToTheLocalClock(t *testing.T) {

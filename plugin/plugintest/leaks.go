@@ -1,0 +1,80 @@
+package plugintest
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/tokenplug/tokenplug/plugin"
+)
+
+// PartLen is the length of the pieces of a secret ContainsPart looks for:
+// long enough not to match by chance, short enough to catch a secret cut
+// to a snippet or quoted in part.
+const PartLen = 8
+
+// ContainsPart reports whether text holds any PartLen-byte piece of secret,
+// or the whole secret if it is shorter. Use it to check that an error or a
+// log line quotes no part of a key or token: a message that cuts a token
+// to its first 20 bytes still leaks most of it. An empty secret is never
+// found.
+func ContainsPart(text, secret string) bool {
+	if len(secret) < PartLen {
+		return secret != "" && strings.Contains(text, secret)
+	}
+	for i := 0; i+PartLen <= len(secret); i++ {
+		if strings.Contains(text, secret[i:i+PartLen]) {
+			return true
+		}
+	}
+	return false
+}
+
+// checkNoSecretParts reports every secret of which text holds a piece,
+// naming where and which secret (never the value); secrets maps that name
+// to the value.
+func checkNoSecretParts(r reporter, where, text string, secrets map[string]string) {
+	r.Helper()
+	for name, v := range secrets {
+		if ContainsPart(text, v) {
+			r.Errorf("%s contains part of %s", where, name)
+		}
+	}
+}
+
+// CheckError reports, with t.Errorf, what is wrong with an error a provider
+// returned: nil; not starting with prefix (when prefix is not empty); over
+// 1024 bytes (an upstream's body quoted whole instead of a snippet); or
+// holding a piece of any of secrets (see ContainsPart). Its reports quote
+// the error with the secrets redacted.
+func CheckError(t testing.TB, err error, prefix string, secrets ...string) {
+	t.Helper()
+	if err == nil {
+		t.Errorf("no error")
+		return
+	}
+	named := map[string]string{}
+	for i, s := range secrets {
+		named[fmt.Sprintf("secret #%d", i+1)] = s
+	}
+	checkShape(t, err, errorShape{prefix: prefix, maxLen: maxErrorLen}, named)
+}
+
+// checkShape reports an error message that does not start with its prefix
+// (or, without one, name the provider), is too long, or holds a piece of
+// a secret.
+func checkShape(r reporter, err error, shape errorShape, secrets map[string]string) {
+	r.Helper()
+	msg := err.Error()
+	shown := plugin.Redact(msg, values(secrets)...)
+	switch {
+	case shape.prefix != "" && !strings.HasPrefix(msg, shape.prefix):
+		r.Errorf("error %q does not start with %q", shown, shape.prefix)
+	case shape.prefix == "" && !strings.Contains(msg, shape.name):
+		r.Errorf("error %q does not name the provider %q", shown, shape.name)
+	}
+	if len(msg) > shape.maxLen {
+		r.Errorf("error is %d bytes long, over %d: cut the upstream's body to a snippet (plugin.Snippet)", len(msg), shape.maxLen)
+	}
+	checkNoSecretParts(r, fmt.Sprintf("error %q", shown), msg, secrets)
+}
