@@ -260,4 +260,3 @@ func runHostFaults(t *testing.T, h *harness, desc plugin.Description, u Upstream
 		})
 	}
 }
-

@@ -105,4 +105,3 @@ func (zeros) Read(p []byte) (int, error) {
 	}
 	return len(p), nil
 }
-
