@@ -16,10 +16,15 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"go.uber.org/goleak"
+	"golang.org/x/oauth2"
 
 	"github.com/tokenplug/tokenplug/plugin"
+	"github.com/tokenplug/tokenplug/plugin/plugintest"
 	"github.com/tokenplug/tokenplug/plugins/symphony"
 )
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 var testKey = mustKey(2048)
 
@@ -171,4 +176,20 @@ func TestConfigureNamesTheSettingAtFault(t *testing.T) {
 			}
 		})
 	}
+}
+
+// The plugin binary through the real host, and the provider in-process.
+func TestConformance(t *testing.T) {
+	settings := map[string]string{symphony.SettingPrivateKey: pkcs1PEM(testKey), symphony.SettingPublicKeyName: "acme"}
+	plugintest.RunProvider(t, symphony.New(), settings)
+	plugintest.Run(t, plugintest.Config{
+		Package:  "./cmd/tokenplug-symphony",
+		Settings: settings,
+		CheckToken: func(t *testing.T, tok *oauth2.Token) {
+			if _, err := jwt.Parse(tok.AccessToken, func(*jwt.Token) (any, error) { return &testKey.PublicKey, nil },
+				jwt.WithValidMethods([]string{"RS512"})); err != nil {
+				t.Errorf("token does not verify with the public key: %v", err)
+			}
+		},
+	})
 }

@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -16,18 +15,9 @@ import (
 
 	"github.com/tokenplug/tokenplug/emulator"
 	"github.com/tokenplug/tokenplug/plugin"
+	"github.com/tokenplug/tokenplug/plugin/plugintest"
 	"github.com/tokenplug/tokenplug/plugins/voicegain"
 )
-
-// containsPart reports whether msg holds any 8-byte piece of secret.
-func containsPart(msg, secret string) bool {
-	for i := 0; i+8 <= len(secret); i++ {
-		if strings.Contains(msg, secret[i:i+8]) {
-			return true
-		}
-	}
-	return false
-}
 
 // shortLived configures mode short_lived against apiURL with client.
 func shortLived(t *testing.T, client *http.Client, console, apiURL string) oauth2.TokenSource {
@@ -67,7 +57,7 @@ func TestTheConsoleJWTNeverFollowsAnHTTPSToHTTPRedirect(t *testing.T) {
 	if !errors.Is(err, plugin.ErrCrossOriginRedirect) || !errors.Is(err, plugin.ErrPermanent) {
 		t.Fatalf("err = %v, want a permanent cross-origin redirect error", err)
 	}
-	if containsPart(err.Error(), console) || hits.Load() != 0 {
+	if plugintest.ContainsPart(err.Error(), console) || hits.Load() != 0 {
 		t.Errorf("err %q; the http origin received %d requests", err, hits.Load())
 	}
 }
@@ -99,7 +89,7 @@ func TestABad200IsRefusedWithoutQuotingTheToken(t *testing.T) {
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, body) }))
 			defer srv.Close()
 			_, err := shortLived(t, nil, console, srv.URL).Token()
-			if err == nil || !errors.Is(err, plugin.ErrTemporary) || containsPart(err.Error(), tok) || containsPart(err.Error(), long) {
+			if err == nil || !errors.Is(err, plugin.ErrTemporary) || plugintest.ContainsPart(err.Error(), tok) || plugintest.ContainsPart(err.Error(), long) {
 				t.Errorf("err = %v, want a temporary error quoting no part of the token", err)
 			}
 		})
