@@ -136,7 +136,7 @@ func RunFaults(t *testing.T, p plugin.Provider, u Upstream) {
 		t.Helper()
 		tok, err := fetch(ts)
 		if err != nil {
-			t.Fatalf("Token %s: %s", when, plugin.Redact(err.Error(), values(secrets)...))
+			t.Fatalf("Token %s: %s", when, redactParts(err.Error(), values(secrets)...))
 		}
 		if tok != nil && len(tok.AccessToken) >= minTokenLen {
 			tokens[fmt.Sprintf("token #%d fetched from the upstream", len(tokens)+1)] = tok.AccessToken
@@ -208,7 +208,7 @@ func checkFault(r reporter, f Fault, err error, shape errorShape, secrets map[st
 		named["the token in the upstream's answer"] = f.Secret
 	}
 	msg := err.Error()
-	shown := plugin.Redact(msg, values(named)...)
+	shown := redactParts(msg, values(named)...)
 	if !errors.Is(err, f.Want) {
 		r.Errorf("error %q is %v, want %v", shown, plugin.KindOf(err), f.Want)
 	}

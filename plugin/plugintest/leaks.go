@@ -66,7 +66,7 @@ func CheckError(t testing.TB, err error, prefix string, secrets ...string) {
 func checkShape(r reporter, err error, shape errorShape, secrets map[string]string) {
 	r.Helper()
 	msg := err.Error()
-	shown := plugin.Redact(msg, values(secrets)...)
+	shown := redactParts(msg, values(secrets)...)
 	switch {
 	case shape.prefix != "" && !strings.HasPrefix(msg, shape.prefix):
 		r.Errorf("error %q does not start with %q", shown, shape.prefix)
@@ -77,4 +77,17 @@ func checkShape(r reporter, err error, shape errorShape, secrets map[string]stri
 		r.Errorf("error is %d bytes long, over %d: cut the upstream's body to a snippet (plugin.Snippet)", len(msg), shape.maxLen)
 	}
 	checkNoSecretParts(r, fmt.Sprintf("error %q", shown), msg, secrets)
+}
+
+// redactParts returns msg with every secret, its encodings (plugin.Redact)
+// and every PartLen-byte piece of it replaced, for a report that quotes an
+// error: the report must not leak what it reports.
+func redactParts(msg string, secrets ...string) string {
+	msg = plugin.Redact(msg, secrets...)
+	for _, s := range secrets {
+		for i := 0; i+PartLen <= len(s); i++ {
+			msg = strings.ReplaceAll(msg, s[i:i+PartLen], "[REDACTED]")
+		}
+	}
+	return msg
 }
