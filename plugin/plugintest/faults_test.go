@@ -179,8 +179,10 @@ func TestRunFaultsPassesACarefulProvider(t *testing.T) {
 	h, issued := jsonUpstream()
 	faults := append(DefaultFaults(), Fault{Name: "no access_token", Body: `{"expires_in":60}`, Says: "access_token", Want: plugin.ErrTemporary})
 	RunFaults(t, jsonProvider{}, Upstream{
-		Handler:     h,
-		Settings:    func(url string) map[string]string { return map[string]string{"token_url": url, "api_key": "Kq8Vm3Xr7Tb2Wn9Lp4Hd"} },
+		Handler: h,
+		Settings: func(url string) map[string]string {
+			return map[string]string{"token_url": url, "api_key": "Kq8Vm3Xr7Tb2Wn9Lp4Hd"}
+		},
 		Faults:      faults,
 		ErrorPrefix: "tokenplug/jsontest: ",
 		WithClient:  func(c *http.Client) plugin.Provider { return jsonProvider{client: c} },
