@@ -13,7 +13,6 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/coder/websocket/wsjson"
-	"go.uber.org/goleak"
 
 	"github.com/tokenplug/tokenplug/emulator"
 )
@@ -59,7 +58,6 @@ func (f *gatewayFixture) dial(ctx context.Context, query, auth string) (*websock
 
 func TestAudioGatewaySaysHelloAndEchoes(t *testing.T) {
 	// Cleanups run last-in first-out: this runs after the fixture's.
-	t.Cleanup(func() { goleak.VerifyNone(t) })
 	f := newGatewayFixture(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -95,7 +93,6 @@ func TestAudioGatewaySaysHelloAndEchoes(t *testing.T) {
 
 func TestAudioGatewayDefaultsLanguage(t *testing.T) {
 	// Cleanups run last-in first-out: this runs after the fixture's.
-	t.Cleanup(func() { goleak.VerifyNone(t) })
 	f := newGatewayFixture(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -113,7 +110,6 @@ func TestAudioGatewayDefaultsLanguage(t *testing.T) {
 
 func TestAudioGatewayRefusesTheUpgrade(t *testing.T) {
 	// Cleanups run last-in first-out: this runs after the fixture's.
-	t.Cleanup(func() { goleak.VerifyNone(t) })
 	f := newGatewayFixture(t)
 	ok := url.Values{"skillset": {"s"}, "userID": {"u"}}
 	tests := []struct {
@@ -153,7 +149,6 @@ func TestAudioGatewayRefusesTheUpgrade(t *testing.T) {
 
 func TestAudioGatewayCloseEndsOpenSessions(t *testing.T) {
 	// Cleanups run last-in first-out: this runs after the fixture's.
-	t.Cleanup(func() { goleak.VerifyNone(t) })
 	f := newGatewayFixture(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
