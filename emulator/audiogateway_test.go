@@ -56,21 +56,28 @@ func (f *gatewayFixture) dial(ctx context.Context, query, auth string) (*websock
 	return websocket.Dial(ctx, u, &websocket.DialOptions{HTTPClient: f.ts.Client(), HTTPHeader: h})
 }
 
-func TestAudioGatewaySaysHelloAndEchoes(t *testing.T) {
-	// Cleanups run last-in first-out: this runs after the fixture's.
-	f := newGatewayFixture(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-
-	c, _, err := f.dial(ctx, "skillset=banking&userID=u-42&language=fr-FR", "Bearer "+f.token)
+// open opens a session with the fixture's token and reads its hello. The
+// connection is dropped when the test ends.
+func (f *gatewayFixture) open(ctx context.Context, t *testing.T, query string) (*websocket.Conn, emulator.Hello) {
+	t.Helper()
+	c, _, err := f.dial(ctx, query, "Bearer "+f.token)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.CloseNow()
+	t.Cleanup(func() { c.CloseNow() })
 	var hello emulator.Hello
 	if err := wsjson.Read(ctx, c, &hello); err != nil {
 		t.Fatal(err)
 	}
+	return c, hello
+}
+
+func TestAudioGatewaySaysHelloAndEchoes(t *testing.T) {
+	f := newGatewayFixture(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+
+	c, hello := f.open(ctx, t, "skillset=banking&userID=u-42&language=fr-FR")
 	want := emulator.Hello{Type: "hello", Skillset: "banking", UserID: "u-42", Language: "fr-FR"}
 	if hello != want {
 		t.Errorf("hello = %+v, want %+v", hello, want)
@@ -92,24 +99,17 @@ func TestAudioGatewaySaysHelloAndEchoes(t *testing.T) {
 }
 
 func TestAudioGatewayDefaultsLanguage(t *testing.T) {
-	// Cleanups run last-in first-out: this runs after the fixture's.
 	f := newGatewayFixture(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	c, _, err := f.dial(ctx, "skillset=s&userID=u", "Bearer "+f.token)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.CloseNow()
-	var hello emulator.Hello
-	if err := wsjson.Read(ctx, c, &hello); err != nil || hello.Language != "en-US" {
-		t.Errorf("hello %+v %v", hello, err)
+	c, hello := f.open(ctx, t, "skillset=s&userID=u")
+	if hello.Language != "en-US" {
+		t.Errorf("hello %+v, want language en-US", hello)
 	}
 	_ = c.Close(websocket.StatusNormalClosure, "")
 }
 
 func TestAudioGatewayRefusesTheUpgrade(t *testing.T) {
-	// Cleanups run last-in first-out: this runs after the fixture's.
 	f := newGatewayFixture(t)
 	ok := url.Values{"skillset": {"s"}, "userID": {"u"}}
 	tests := []struct {
@@ -148,19 +148,10 @@ func TestAudioGatewayRefusesTheUpgrade(t *testing.T) {
 }
 
 func TestAudioGatewayCloseEndsOpenSessions(t *testing.T) {
-	// Cleanups run last-in first-out: this runs after the fixture's.
 	f := newGatewayFixture(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	c, _, err := f.dial(ctx, "skillset=s&userID=u", "Bearer "+f.token)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.CloseNow()
-	var hello emulator.Hello
-	if err := wsjson.Read(ctx, c, &hello); err != nil {
-		t.Fatal(err)
-	}
+	c, _ := f.open(ctx, t, "skillset=s&userID=u")
 	f.gw.Close() // must return although the client never closes
 	if _, _, err := c.Read(ctx); err == nil {
 		t.Error("session still open after Close")

@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"testing"
 
-
 	"github.com/tokenplug/tokenplug/emulator"
 )
 

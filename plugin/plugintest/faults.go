@@ -36,6 +36,11 @@ type Fault struct {
 	Echo bool
 	// Size, if set, appends that many bytes to the body.
 	Size int
+	// Redirect, if set, answers with this redirect status (302, 307, 308)
+	// to another origin: the provider must refuse to follow it (a
+	// permanent error matching plugin.ErrCrossOriginRedirect), and the
+	// other origin must see no request, which would carry the credentials.
+	Redirect int
 	// Hang, if set, never answers: the request must end with the caller's
 	// deadline. Run skips it (the host's own deadline answers first).
 	Hang bool
@@ -59,7 +64,8 @@ const leakedToken = "plugintest-LEAKED-access-token-Xq7bW2"
 // (500, 502, 503: temporary), 200s that are not a token answer (empty,
 // blank, HTML, text, bytes that are not UTF-8, truncated JSON holding a
 // token, an echo of the request, a body over plugin.MaxBodySize:
-// temporary) and no answer at all (temporary, ending with the caller's
+// temporary), redirects to another origin (302, 307, 308: permanent, not
+// followed) and no answer at all (temporary, ending with the caller's
 // deadline). Every error status echoes the request, so an error that
 // quotes the upstream's body unredacted is caught.
 func DefaultFaults() []Fault {
@@ -75,6 +81,9 @@ func DefaultFaults() []Fault {
 			Secret: leakedToken, Want: plugin.ErrTemporary},
 		{Name: "a 200 over MaxBodySize", Size: plugin.MaxBodySize + 1, Want: plugin.ErrTemporary},
 		{Name: "no answer", Hang: true, Want: plugin.ErrTemporary},
+	}
+	for _, code := range []int{302, 307, 308} {
+		faults = append(faults, Fault{Name: fmt.Sprintf("%d to another origin", code), Redirect: code, Want: plugin.ErrPermanent})
 	}
 	for _, code := range []int{400, 401, 403} {
 		faults = append(faults, Fault{Name: strconv.Itoa(code), Status: code, Echo: true, Want: plugin.ErrPermanent})
@@ -153,6 +162,7 @@ func RunFaults(t *testing.T, p plugin.Provider, u Upstream) {
 			_, err := fetchWithin(ts, f.Hang)
 			srv.set(nil)
 			checkFault(t, f, err, want, secrets)
+			srv.checkTrap(t)
 			if err != nil {
 				checkNoSecrets(t, "the error", err.Error(), tokens)
 			}
@@ -160,15 +170,32 @@ func RunFaults(t *testing.T, p plugin.Provider, u Upstream) {
 		})
 	}
 	if u.WithClient != nil {
-		t.Run("no answer within the HTTP client's timeout", func(t *testing.T) {
-			f := Fault{Hang: true, Want: plugin.ErrTemporary}
+		runWithClient(t, u, desc, settings, srv, want, secrets)
+	}
+}
+
+// runWithClient checks the faults that depend on the HTTP client with the
+// provider WithClient returns: the client's own timeout is temporary too,
+// and a client of the provider's own follows no redirect to another origin.
+func runWithClient(t *testing.T, u Upstream, desc plugin.Description, settings map[string]string, srv *faultServer, want errorShape, secrets map[string]string) {
+	for _, f := range u.faultList() {
+		if f.Redirect == 0 {
+			continue
+		}
+		t.Run(f.Name+" with the provider's own client", func(t *testing.T) {
 			srv.set(&f)
 			defer srv.set(nil)
-			hung := configure(t, u.WithClient(&http.Client{Timeout: faultDeadline}), desc, settings)
-			_, err := hung.Token()
-			checkFault(t, Fault{Want: plugin.ErrTemporary}, err, want, secrets)
+			_, err := configure(t, u.WithClient(&http.Client{}), desc, settings).Token()
+			checkFault(t, f, err, want, secrets)
+			srv.checkTrap(t)
 		})
 	}
+	t.Run("no answer within the HTTP client's timeout", func(t *testing.T) {
+		srv.set(&Fault{Hang: true})
+		defer srv.set(nil)
+		_, err := configure(t, u.WithClient(&http.Client{Timeout: faultDeadline}), desc, settings).Token()
+		checkFault(t, Fault{Want: plugin.ErrTemporary}, err, want, secrets)
+	})
 }
 
 func (u Upstream) faultList() []Fault {
@@ -193,6 +220,7 @@ type errorShape struct {
 	prefix string // the message starts with it, if set
 	name   string // else the message names the provider
 	maxLen int
+	host   bool // seen through the host: only the kind, retry-after and text cross
 }
 
 // checkFault reports what is wrong with the error a provider returned for
@@ -214,6 +242,9 @@ func checkFault(r reporter, f Fault, err error, shape errorShape, secrets map[st
 	}
 	if f.RetryAfter > 0 && plugin.RetryAfterOf(err) != f.RetryAfter {
 		r.Errorf("error %q carries retry-after %v, want the upstream's %v", shown, plugin.RetryAfterOf(err), f.RetryAfter)
+	}
+	if f.Redirect != 0 && !shape.host && !errors.Is(err, plugin.ErrCrossOriginRedirect) {
+		r.Errorf("error %q does not match plugin.ErrCrossOriginRedirect (use plugin.Do or plugin.NewHTTPClient)", shown)
 	}
 	if f.Hang && !errors.Is(err, context.DeadlineExceeded) {
 		r.Errorf("error %q does not match context.DeadlineExceeded", shown)
@@ -244,7 +275,8 @@ func runHostFaults(t *testing.T, h *harness, desc plugin.Description, u Upstream
 	settings := u.Settings(srv.URL)
 	secrets := secretsOf(desc, settings)
 	srv.echoSecrets(values(secrets))
-	shape := errorShape{name: cmp.Or(strings.TrimSuffix(u.ErrorPrefix, ": "), desc.Name), maxLen: maxErrorLen + 256} // + the host's words
+	shape := errorShape{name: cmp.Or(strings.TrimSuffix(u.ErrorPrefix, ": "), desc.Name), maxLen: maxErrorLen + 256, // + the host's words
+		host: true}
 	for i, f := range u.faultList() {
 		if f.Hang {
 			continue // the host's own deadline would answer first
@@ -257,6 +289,7 @@ func runHostFaults(t *testing.T, h *harness, desc plugin.Description, u Upstream
 			defer srv.set(nil)
 			_, err := src.Token(ctx)
 			checkFault(t, f, err, shape, secrets)
+			srv.checkTrap(t)
 		})
 	}
 }

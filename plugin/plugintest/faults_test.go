@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -56,6 +57,8 @@ func TestCheckFault(t *testing.T) {
 		{"part of the key", rate, plugin.RateLimited(errors.New("tokenplug/acme: key Kq8Vm3Xr..."), 7*time.Second), `part of setting "api_key"`},
 		{"part of the token", bad200, plugin.Temporary(errors.New("tokenplug/acme: bad expires_in for LEAKEDTOKEN")), "part of the token in the upstream's answer"},
 		{"not saying what", bad200, plugin.Temporary(errors.New("tokenplug/acme: bad answer")), `does not say "expires_in"`},
+		{"a redirect refused without saying so", Fault{Redirect: 307, Want: plugin.ErrPermanent}, plugin.Permanent(errors.New("tokenplug/acme: 307")),
+			"plugin.ErrCrossOriginRedirect"},
 		{"a hang not ended by the deadline", Fault{Hang: true, Want: plugin.ErrTemporary}, plugin.Temporary(errors.New("tokenplug/acme: EOF")),
 			"context.DeadlineExceeded"},
 	}
@@ -104,6 +107,13 @@ func TestTheFaultServerAnswersWithTheFaultThenTheUpstream(t *testing.T) {
 	if resp, body = get(); resp.StatusCode != 200 || len(body) != 103 {
 		t.Errorf("sized: status %d, %d bytes", resp.StatusCode, len(body))
 	}
+	srv.set(&Fault{Redirect: http.StatusTemporaryRedirect})
+	if resp, body = get(); !strings.Contains(body, "from-the-other-origin") { // a careless client follows it
+		t.Errorf("redirect: status %d, body %q, want the other origin's answer", resp.StatusCode, body)
+	}
+	r := &recorder{}
+	srv.checkTrap(r)
+	expectOne(t, "trap", r.errs, "received 1 requests")
 	srv.set(nil)
 	if _, body = get(); body != "upstream" {
 		t.Errorf("no fault: %q, want the upstream's answer", body)
@@ -194,4 +204,27 @@ func TestRunFaultsPassesACarefulProvider(t *testing.T) {
 
 func TestCheckErrorPassesACleanError(t *testing.T) {
 	CheckError(t, plugin.Temporary(errors.New("tokenplug/acme: upstream returned 503")), "tokenplug/acme: ", "Kq8Vm3Xr7Tb2Wn9L")
+}
+
+func TestRecorderKeepsTheLastRequestAndPassesItOn(t *testing.T) {
+	var seen string
+	rec := &Recorder{Handler: http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		seen = string(b)
+	})}
+	srv := httptest.NewServer(rec)
+	defer srv.Close()
+	if r, _ := rec.Last(); r != nil {
+		t.Fatalf("Last before any request = %v", r)
+	}
+	resp, err := srv.Client().Post(srv.URL+"/token", "application/x-www-form-urlencoded", strings.NewReader("apikey=k"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	r, body := rec.Last()
+	if r.Method != http.MethodPost || r.URL.Path != "/token" || r.Header.Get("Content-Type") != "application/x-www-form-urlencoded" ||
+		body != "apikey=k" || seen != body {
+		t.Errorf("recorded %s %s %v %q; the handler saw %q", r.Method, r.URL.Path, r.Header, body, seen)
+	}
 }

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -20,7 +21,9 @@ import (
 type faultServer struct {
 	*httptest.Server
 	upstream http.Handler
-	done     chan struct{} // closed when the test ends: Hang faults return
+	done     chan struct{}    // closed when the test ends: Hang faults return
+	trap     *httptest.Server // another origin, where Redirect faults point
+	hits     atomic.Int32     // requests the trap received
 
 	mu      sync.Mutex // guards fault and secrets
 	fault   *Fault
@@ -33,9 +36,14 @@ func newFaultServer(t *testing.T, upstream http.Handler) *faultServer {
 	}
 	s := &faultServer{upstream: upstream, done: make(chan struct{})}
 	s.Server = httptest.NewServer(s)
+	s.trap = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		s.hits.Add(1)
+		_, _ = io.WriteString(w, `{"access_token":"from-the-other-origin","expires_in":3600}`)
+	}))
 	t.Cleanup(func() {
 		close(s.done)
 		s.Close()
+		s.trap.Close()
 	})
 	return s
 }
@@ -44,6 +52,14 @@ func (s *faultServer) echoSecrets(secrets []string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.secrets = secrets
+}
+
+// checkTrap reports requests that reached the other origin.
+func (s *faultServer) checkTrap(r reporter) {
+	r.Helper()
+	if n := s.hits.Swap(0); n > 0 {
+		r.Errorf("the other origin a redirect pointed to received %d requests: credentials may have gone with them", n)
+	}
 }
 
 func (s *faultServer) set(f *Fault) {
@@ -65,6 +81,10 @@ func (s *faultServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		case <-r.Context().Done():
 		case <-s.done:
 		}
+		return
+	}
+	if f.Redirect != 0 {
+		http.Redirect(w, r, s.trap.URL+r.URL.Path, f.Redirect)
 		return
 	}
 	if f.RetryAfter > 0 {

@@ -303,16 +303,22 @@ func RunProvider(t *testing.T, p plugin.Provider, settings map[string]string) {
 	})
 }
 
+// Configure configures p as a host does: the settings go through
+// plugin.ApplySchema (defaults filled in, missing required and undeclared
+// keys rejected), then to p.Configure.
+func Configure(ctx context.Context, p plugin.Provider, settings map[string]string) (oauth2.TokenSource, error) {
+	applied, err := plugin.ApplySchema(p.Describe(), settings)
+	if err != nil {
+		return nil, err
+	}
+	return p.Configure(ctx, applied)
+}
+
 func configure(t *testing.T, p plugin.Provider, desc plugin.Description, settings map[string]string) oauth2.TokenSource {
 	t.Helper()
-	secrets := plugin.SecretValues(desc, settings) // kept out of test output too
-	applied, err := plugin.ApplySchema(desc, settings)
+	ts, err := Configure(context.Background(), p, settings)
 	if err != nil {
-		t.Fatalf("settings do not fit the schema: %s", plugin.Redact(err.Error(), secrets...))
-	}
-	ts, err := p.Configure(context.Background(), applied)
-	if err != nil {
-		t.Fatalf("Configure: %s", plugin.Redact(err.Error(), secrets...))
+		t.Fatalf("Configure: %s", redactParts(err.Error(), values(secretsOf(desc, settings))...)) // kept out of test output too
 	}
 	if ts == nil {
 		t.Fatal("Configure returned no token source and no error")

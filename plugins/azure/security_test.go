@@ -2,12 +2,10 @@ package azure
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -19,42 +17,6 @@ import (
 func assertClean(t *testing.T, err error) {
 	t.Helper()
 	plugintest.CheckError(t, err, "tokenplug/azure: ", testKey)
-}
-
-func TestTheKeyNeverFollowsARedirectToAnotherOrigin(t *testing.T) {
-	for _, code := range []int{http.StatusFound, http.StatusTemporaryRedirect} {
-		for _, custom := range []bool{false, true} {
-			t.Run(fmt.Sprintf("%d custom client %v", code, custom), func(t *testing.T) {
-				var hits, keys atomic.Int32
-				other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-					hits.Add(1)
-					if r.Header.Get(KeyHeader) != "" {
-						keys.Add(1)
-					}
-					_, _ = io.WriteString(w, jwtWith(`{"exp":4000000000}`))
-				}))
-				defer other.Close()
-				first := httptest.NewServer(http.RedirectHandler(other.URL+"/sts/v1.0/issueToken", code))
-				defer first.Close()
-				p := Provider{}
-				if custom {
-					p.HTTPClient = first.Client()
-				}
-				ts, err := configure(p, map[string]string{SettingSubscriptionKey: testKey, SettingTokenURL: first.URL})
-				if err != nil {
-					t.Fatal(err)
-				}
-				_, err = ts.Token()
-				if !errors.Is(err, plugin.ErrCrossOriginRedirect) || !errors.Is(err, plugin.ErrPermanent) {
-					t.Fatalf("err = %v, want a permanent cross-origin redirect error", err)
-				}
-				assertClean(t, err)
-				if hits.Load() != 0 || keys.Load() != 0 {
-					t.Errorf("the other origin received %d requests, %d with the key", hits.Load(), keys.Load())
-				}
-			})
-		}
-	}
 }
 
 func TestPlainHTTPTokenURLIsAcceptedOnlyForLoopback(t *testing.T) {

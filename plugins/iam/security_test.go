@@ -2,12 +2,10 @@ package iam
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -25,49 +23,6 @@ func assertClean(t *testing.T, err error) {
 	plugintest.CheckError(t, err, "tokenplug/iam: ", testKey, testSecret)
 }
 
-// trap is a second origin: it counts every request that reaches it.
-func trap(t *testing.T) (*httptest.Server, *atomic.Int32) {
-	t.Helper()
-	var hits atomic.Int32
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		hits.Add(1)
-		_, _ = io.WriteString(w, `{"access_token":"x","expires_in":3600}`)
-	}))
-	t.Cleanup(srv.Close)
-	return srv, &hits
-}
-
-func TestTheAPIKeyNeverFollowsARedirectToAnotherOrigin(t *testing.T) {
-	for _, code := range []int{http.StatusTemporaryRedirect, http.StatusPermanentRedirect, http.StatusFound} {
-		for _, custom := range []bool{false, true} {
-			t.Run(fmt.Sprintf("%d custom client %v", code, custom), func(t *testing.T) {
-				other, hits := trap(t)
-				first := httptest.NewServer(http.RedirectHandler(other.URL+"/identity/token", code))
-				defer first.Close()
-				p := Provider{}
-				if custom {
-					p.HTTPClient = first.Client()
-				}
-				ts, err := configure(p, map[string]string{
-					SettingAPIKey: testKey, SettingTokenURL: first.URL,
-					SettingClientID: "bx", SettingClientSecret: testSecret,
-				})
-				if err != nil {
-					t.Fatal(err)
-				}
-				_, err = ts.Token()
-				if err == nil || !errors.Is(err, plugin.ErrCrossOriginRedirect) || !errors.Is(err, plugin.ErrPermanent) {
-					t.Fatalf("err = %v, want a permanent cross-origin redirect error", err)
-				}
-				assertClean(t, err)
-				if n := hits.Load(); n != 0 {
-					t.Errorf("the other origin received %d requests", n)
-				}
-			})
-		}
-	}
-}
-
 func TestARedirectWithinTheOriginIsFollowed(t *testing.T) {
 	f := newFixture(t)
 	mux := http.NewServeMux()
@@ -75,7 +30,7 @@ func TestARedirectWithinTheOriginIsFollowed(t *testing.T) {
 	mux.Handle("/", f.iam)
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
-	ts, err := configure(Provider{}, map[string]string{SettingAPIKey: testKey, SettingTokenURL: srv.URL + "/old"})
+	ts, err := plugintest.Configure(t.Context(), Provider{}, map[string]string{SettingAPIKey: testKey, SettingTokenURL: srv.URL + "/old"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,11 +41,11 @@ func TestARedirectWithinTheOriginIsFollowed(t *testing.T) {
 
 func TestPlainHTTPTokenURLIsAcceptedOnlyForLoopback(t *testing.T) {
 	for _, u := range []string{"http://127.0.0.1:8080/identity/token", "http://localhost/identity/token", "http://[::1]:9/t"} {
-		if _, err := configure(Provider{}, map[string]string{SettingAPIKey: "k", SettingTokenURL: u}); err != nil {
+		if _, err := plugintest.Configure(t.Context(), Provider{}, map[string]string{SettingAPIKey: "k", SettingTokenURL: u}); err != nil {
 			t.Errorf("%s: %v", u, err)
 		}
 	}
-	_, err := configure(Provider{}, map[string]string{SettingAPIKey: "k", SettingTokenURL: "http://example.com/identity/token"})
+	_, err := plugintest.Configure(t.Context(), Provider{}, map[string]string{SettingAPIKey: "k", SettingTokenURL: "http://example.com/identity/token"})
 	var se plugin.SettingErrors
 	if !errors.As(err, &se) || len(se) != 1 || se[0].Key != SettingTokenURL || !strings.Contains(se[0].Message, "https") {
 		t.Errorf("http://example.com: err = %v, want an error naming %s and asking for https", err, SettingTokenURL)
@@ -127,7 +82,7 @@ func TestA200ThatDoesNotParseNeverQuotesTheToken(t *testing.T) {
 	for name, body := range badBodies {
 		t.Run(name, func(t *testing.T) {
 			srv := serveBody(t, body)
-			ts, err := configure(Provider{}, map[string]string{SettingAPIKey: testKey, SettingTokenURL: srv.URL})
+			ts, err := plugintest.Configure(t.Context(), Provider{}, map[string]string{SettingAPIKey: testKey, SettingTokenURL: srv.URL})
 			if err != nil {
 				t.Fatal(err)
 			}

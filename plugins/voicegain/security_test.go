@@ -62,17 +62,6 @@ func TestTheConsoleJWTNeverFollowsAnHTTPSToHTTPRedirect(t *testing.T) {
 	}
 }
 
-func TestTheConsoleJWTNeverFollowsARedirectToAnotherPort(t *testing.T) {
-	console := signedJWT(t, jwt.MapClaims{"sub": "console"})
-	other, hits := plainTrap(t)
-	first := httptest.NewServer(http.RedirectHandler(other.URL+"/v1/security/jwt", http.StatusTemporaryRedirect))
-	defer first.Close()
-	_, err := shortLived(t, nil, console, first.URL+"/v1").Token()
-	if !errors.Is(err, plugin.ErrCrossOriginRedirect) || hits.Load() != 0 {
-		t.Errorf("err = %v, other origin hit %d times; want a refused redirect", err, hits.Load())
-	}
-}
-
 func TestABad200IsRefusedWithoutQuotingTheToken(t *testing.T) {
 	console := signedJWT(t, jwt.MapClaims{"sub": "console"})
 	tok := signedJWT(t, jwt.MapClaims{"iat": 1_700_000_600, "exp": 1_700_000_000, "sub": "LEAKEDTOKEN-0123456789"})
