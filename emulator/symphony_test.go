@@ -1,7 +1,6 @@
 package emulator_test
 
 import (
-	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
@@ -16,7 +15,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/tokenplug/tokenplug/emulator"
-	"github.com/tokenplug/tokenplug/plugin"
+	"github.com/tokenplug/tokenplug/plugin/plugintest"
 	"github.com/tokenplug/tokenplug/plugins/symphony"
 )
 
@@ -175,14 +174,10 @@ func TestSymphonyHandlerRequiresAValidBearerToken(t *testing.T) {
 
 func TestSymphonyAcceptsTokensFromTheSymphonyProvider(t *testing.T) {
 	der := x509.MarshalPKCS1PrivateKey(symKey)
-	settings, err := plugin.ApplySchema(symphony.Provider{}.Describe(), map[string]string{
-		"private_key":     string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: der})),
-		"public_key_name": "acme-prod",
+	ts, err := plugintest.Configure(t.Context(), symphony.New(), map[string]string{
+		symphony.SettingPrivateKey:    string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: der})),
+		symphony.SettingPublicKeyName: "acme-prod",
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts, err := symphony.Provider{}.Configure(context.Background(), settings)
 	if err != nil {
 		t.Fatal(err)
 	}

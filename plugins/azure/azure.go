@@ -21,6 +21,7 @@
 package azure
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"net/http"
@@ -71,6 +72,11 @@ type Provider struct {
 
 	now func() time.Time // nil means time.Now; tests fix it
 }
+
+// defaultClient sends token requests for a Provider without an HTTPClient:
+// it bounds a request the host's context does not and refuses redirects to
+// another origin.
+var defaultClient = plugin.NewHTTPClient(plugin.DefaultTimeout)
 
 // New returns a Provider with default settings.
 func New() Provider { return Provider{} }
@@ -131,10 +137,7 @@ func (p Provider) Configure(_ context.Context, settings map[string]string) (oaut
 	if mode == ModeKey {
 		return keySource{key: key}, nil
 	}
-	client := p.HTTPClient
-	if client == nil {
-		client = plugin.NewHTTPClient(plugin.DefaultTimeout)
-	}
+	client := cmp.Or(p.HTTPClient, defaultClient)
 	now := p.now
 	if now == nil {
 		now = time.Now

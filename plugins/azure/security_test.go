@@ -21,11 +21,11 @@ func assertClean(t *testing.T, err error) {
 
 func TestPlainHTTPTokenURLIsAcceptedOnlyForLoopback(t *testing.T) {
 	ok := map[string]string{SettingSubscriptionKey: testKey, SettingTokenURL: "http://127.0.0.1:9/sts/v1.0/issueToken"}
-	if _, err := configure(Provider{}, ok); err != nil {
+	if _, err := plugintest.Configure(t.Context(), Provider{}, ok); err != nil {
 		t.Errorf("http://127.0.0.1: %v", err)
 	}
 	bad := map[string]string{SettingSubscriptionKey: testKey, SettingTokenURL: "http://example.com/sts/v1.0/issueToken"}
-	_, err := configure(Provider{}, bad)
+	_, err := plugintest.Configure(t.Context(), Provider{}, bad)
 	var se plugin.SettingErrors
 	if !errors.As(err, &se) || len(se) != 1 || se[0].Key != SettingTokenURL || !strings.Contains(se[0].Message, "https") {
 		t.Errorf("http://example.com: err = %v, want an error naming %s and asking for https", err, SettingTokenURL)
@@ -49,7 +49,7 @@ func TestABad200IsRefusedWithoutQuotingTheToken(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, body) }))
 			defer srv.Close()
-			ts, err := configure(Provider{now: func() time.Time { return now }}, map[string]string{SettingSubscriptionKey: testKey, SettingTokenURL: srv.URL})
+			ts, err := plugintest.Configure(t.Context(), Provider{now: func() time.Time { return now }}, map[string]string{SettingSubscriptionKey: testKey, SettingTokenURL: srv.URL})
 			if err != nil {
 				t.Fatal(err)
 			}

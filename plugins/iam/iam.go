@@ -18,6 +18,7 @@
 package iam
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"net/http"
@@ -55,6 +56,11 @@ type Provider struct {
 
 	now func() time.Time // nil means time.Now; tests fix it
 }
+
+// defaultClient sends token requests for a Provider without an HTTPClient:
+// it bounds a request the host's context does not and refuses redirects to
+// another origin.
+var defaultClient = plugin.NewHTTPClient(plugin.DefaultTimeout)
 
 // New returns a Provider with default settings.
 func New() Provider { return Provider{} }
@@ -99,10 +105,7 @@ func (p Provider) Configure(_ context.Context, settings map[string]string) (oaut
 	if len(errs) > 0 {
 		return nil, errs
 	}
-	client := p.HTTPClient
-	if client == nil {
-		client = plugin.NewHTTPClient(plugin.DefaultTimeout)
-	}
+	client := cmp.Or(p.HTTPClient, defaultClient)
 	now := p.now
 	if now == nil {
 		now = time.Now

@@ -1,7 +1,6 @@
 package symphony_test
 
 import (
-	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -51,11 +50,7 @@ func pkcs8PEM(t *testing.T, k any) string {
 
 func configure(t *testing.T, p symphony.Provider, settings map[string]string) (*jwt.Token, jwt.RegisteredClaims, error) {
 	t.Helper()
-	s, err := plugin.ApplySchema(p.Describe(), settings)
-	if err != nil {
-		return nil, jwt.RegisteredClaims{}, err
-	}
-	ts, err := p.Configure(context.Background(), s)
+	ts, err := plugintest.Configure(t.Context(), p, settings)
 	if err != nil {
 		return nil, jwt.RegisteredClaims{}, err
 	}
@@ -114,8 +109,7 @@ func TestTokenIsAnRS512JWTWithTheClaimsSymphonyRequires(t *testing.T) {
 
 func TestEveryTokenHasAFreshJTIAndTheConfiguredLifetime(t *testing.T) {
 	p := symphony.Provider{Now: fixedNow}
-	s, _ := plugin.ApplySchema(p.Describe(), map[string]string{"private_key": pkcs1PEM(testKey), "public_key_name": "acme", "lifetime": "5m"})
-	ts, err := p.Configure(context.Background(), s)
+	ts, err := plugintest.Configure(t.Context(), p, map[string]string{"private_key": pkcs1PEM(testKey), "public_key_name": "acme", "lifetime": "5m"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,6 @@
 package voicegain_test
 
 import (
-	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -22,12 +21,8 @@ import (
 // shortLived configures mode short_lived against apiURL with client.
 func shortLived(t *testing.T, client *http.Client, console, apiURL string) oauth2.TokenSource {
 	t.Helper()
-	p := voicegain.Provider{Client: client}
-	s, err := plugin.ApplySchema(p.Describe(), map[string]string{"jwt": console, "mode": "short_lived", "api_url": apiURL, "audience": "*"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts, err := p.Configure(context.Background(), s)
+	ts, err := plugintest.Configure(t.Context(), voicegain.Provider{Client: client},
+		map[string]string{"jwt": console, "mode": "short_lived", "api_url": apiURL, "audience": "*"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,18 +15,13 @@ import (
 
 	"github.com/tokenplug/tokenplug/emulator"
 	"github.com/tokenplug/tokenplug/plugin"
+	"github.com/tokenplug/tokenplug/plugin/plugintest"
 	"github.com/tokenplug/tokenplug/plugins/voicegain"
 )
 
 // configure runs settings through the schema and Configure, as Serve does.
 func configure(t *testing.T, settings map[string]string) (oauth2.TokenSource, error) {
-	t.Helper()
-	p := voicegain.Provider{}
-	s, err := plugin.ApplySchema(p.Describe(), settings)
-	if err != nil {
-		return nil, err
-	}
-	return p.Configure(context.Background(), s)
+	return plugintest.Configure(t.Context(), voicegain.New(), settings)
 }
 
 func mustConfigure(t *testing.T, settings map[string]string) oauth2.TokenSource {
@@ -42,25 +36,12 @@ func mustConfigure(t *testing.T, settings map[string]string) oauth2.TokenSource 
 // recordingServer serves vg and remembers the last request to it.
 type recordingServer struct {
 	*httptest.Server
-	mu   sync.Mutex // guards last
-	last *http.Request
+	*plugintest.Recorder
 }
 
 func newServer(vg *emulator.Voicegain) *recordingServer {
-	rs := &recordingServer{}
-	rs.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rs.mu.Lock()
-		rs.last = r.Clone(context.Background())
-		rs.mu.Unlock()
-		vg.ServeHTTP(w, r)
-	}))
-	return rs
-}
-
-func (rs *recordingServer) lastRequest() *http.Request {
-	rs.mu.Lock()
-	defer rs.mu.Unlock()
-	return rs.last
+	rec := &plugintest.Recorder{Handler: vg}
+	return &recordingServer{httptest.NewServer(rec), rec}
 }
 
 // callASR calls the emulator's protected endpoint as a browser at origin.
@@ -144,7 +125,7 @@ func TestShortLivedModeAsksForTheConfiguredAudienceAndLifetime(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	r := srv.lastRequest()
+	r, _ := srv.Last()
 	if r.Method != "GET" || r.URL.Path != "/v1/security/jwt" {
 		t.Errorf("request %s %s, want GET /v1/security/jwt", r.Method, r.URL.Path)
 	}
