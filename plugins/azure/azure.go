@@ -21,7 +21,6 @@
 package azure
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"net/http"
@@ -72,11 +71,6 @@ type Provider struct {
 
 	now func() time.Time // nil means time.Now; tests fix it
 }
-
-// defaultClient sends token requests for a Provider without an HTTPClient:
-// it bounds a request the host's context does not and refuses redirects to
-// another origin.
-var defaultClient = plugin.NewHTTPClient(plugin.DefaultTimeout)
 
 // New returns a Provider with default settings.
 func New() Provider { return Provider{} }
@@ -137,12 +131,11 @@ func (p Provider) Configure(_ context.Context, settings map[string]string) (oaut
 	if mode == ModeKey {
 		return keySource{key: key}, nil
 	}
-	client := cmp.Or(p.HTTPClient, defaultClient)
 	now := p.now
 	if now == nil {
 		now = time.Now
 	}
-	return &tokenSource{client: client, url: tokenURL, key: key, now: now}, nil
+	return &tokenSource{client: p.HTTPClient, url: tokenURL, key: key, now: now}, nil
 }
 
 // issueTokenURL returns token_url when set, else the region's endpoint.

@@ -18,7 +18,6 @@
 package iam
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"net/http"
@@ -56,11 +55,6 @@ type Provider struct {
 
 	now func() time.Time // nil means time.Now; tests fix it
 }
-
-// defaultClient sends token requests for a Provider without an HTTPClient:
-// it bounds a request the host's context does not and refuses redirects to
-// another origin.
-var defaultClient = plugin.NewHTTPClient(plugin.DefaultTimeout)
 
 // New returns a Provider with default settings.
 func New() Provider { return Provider{} }
@@ -105,13 +99,12 @@ func (p Provider) Configure(_ context.Context, settings map[string]string) (oaut
 	if len(errs) > 0 {
 		return nil, errs
 	}
-	client := cmp.Or(p.HTTPClient, defaultClient)
 	now := p.now
 	if now == nil {
 		now = time.Now
 	}
 	return &tokenSource{
-		client: client, url: tokenURL.String(), now: now,
+		client: p.HTTPClient, url: tokenURL.String(), now: now,
 		apikey: settings[SettingAPIKey], clientID: id, clientSecret: secret,
 	}, nil
 }

@@ -56,11 +56,6 @@ type Provider struct {
 // New returns a Provider with default settings.
 func New() Provider { return Provider{} }
 
-// defaultClient bounds a token request that the host's context does not (a
-// token endpoint that takes half a minute is down) and refuses redirects to
-// another origin, which would carry the console JWT with them.
-var defaultClient = plugin.NewHTTPClient(plugin.DefaultTimeout)
-
 // Describe returns the provider's settings schema.
 func (Provider) Describe() plugin.Description {
 	return plugin.Description{
@@ -88,16 +83,12 @@ func (p Provider) Configure(_ context.Context, settings map[string]string) (oaut
 	if err != nil {
 		return nil, err
 	}
-	client := p.Client
-	if client == nil {
-		client = defaultClient
-	}
 	if cfg.mode == ModeStatic {
 		return &staticSource{jwt: cfg.jwt, exp: cfg.jwtExp, now: time.Now}, nil
 	}
 	q := url.Values{"aud": {cfg.audience}, "expInSec": {fmt.Sprint(int64(cfg.lifetime / time.Second))}}
 	return &shortLivedSource{
-		client:   client,
+		client:   p.Client, // nil: plugin.Do's default client
 		console:  cfg.jwt,
 		endpoint: strings.TrimRight(cfg.apiURL, "/") + "/security/jwt?" + q.Encode(),
 		lifetime: cfg.lifetime,
