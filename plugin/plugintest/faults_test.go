@@ -228,3 +228,25 @@ func TestRecorderKeepsTheLastRequestAndPassesItOn(t *testing.T) {
 		t.Errorf("recorded %s %s %v %q; the handler saw %q", r.Method, r.URL.Path, r.Header, body, seen)
 	}
 }
+
+func TestCheckSettingError(t *testing.T) {
+	const secret = "Kq8Vm3Xr7Tb2Wn9L"
+	for name, tt := range map[string]struct {
+		err  error
+		want string
+	}{
+		"one setting named":   {plugin.Errorf("region", "required"), ""},
+		"accepted":            {nil, "want a configuration error"},
+		"another setting":     {plugin.Errorf("zone", "required"), `naming "region" alone`},
+		"two settings":        {plugin.SettingErrors{{Key: "region"}, {Key: "zone"}}, `naming "region" alone`},
+		"not a setting error": {plugin.Permanent(errors.New("no")), "want a configuration error"},
+		"quoting the secret":  {plugin.Errorf("region", "bad with key Kq8Vm3Xr..."), "quotes part of secret #1"},
+	} {
+		r := &recorder{}
+		checkSettingError(r, tt.err, "region", secret)
+		expectOne(t, name, r.errs, tt.want)
+		if strings.Contains(strings.Join(r.errs, ""), "Kq8Vm3Xr") {
+			t.Errorf("%s: the report quotes the secret: %q", name, r.errs)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package plugintest
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -90,4 +91,29 @@ func redactParts(msg string, secrets ...string) string {
 		}
 	}
 	return msg
+}
+
+// CheckSettingError reports, with t.Errorf, unless err is a configuration
+// error (plugin.SettingError or SettingErrors) naming setting key and no
+// other, that quotes no piece of any of secrets (see ContainsPart): what a
+// host shows a user who mistyped one setting.
+func CheckSettingError(t testing.TB, err error, key string, secrets ...string) {
+	t.Helper()
+	checkSettingError(t, err, key, secrets...)
+}
+
+func checkSettingError(t reporter, err error, key string, secrets ...string) {
+	t.Helper()
+	shown := ""
+	if err != nil {
+		shown = redactParts(err.Error(), secrets...)
+	}
+	if keys := settingKeys(err); !errors.Is(err, plugin.ErrConfig) || len(keys) != 1 || keys[0] != key {
+		t.Errorf("error %q names settings %q; want a configuration error naming %q alone", shown, keys, key)
+	}
+	for i, s := range secrets {
+		if err != nil && ContainsPart(err.Error(), s) {
+			t.Errorf("error %q quotes part of secret #%d", shown, i+1)
+		}
+	}
 }

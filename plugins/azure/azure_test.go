@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"encoding/base64"
-	"errors"
 	"io"
 	"maps"
 	"net/http"
@@ -204,13 +203,7 @@ func TestConfigureNamesTheBadSetting(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := plugintest.Configure(t.Context(), Provider{}, tt.settings)
-			var se plugin.SettingErrors
-			if !errors.As(err, &se) || len(se) != 1 || se[0].Key != tt.key {
-				t.Fatalf("err = %v, want one error naming %q", err, tt.key)
-			}
-			if strings.Contains(err.Error(), testKey) {
-				t.Error("error contains the subscription key")
-			}
+			plugintest.CheckSettingError(t, err, tt.key, testKey)
 		})
 	}
 	if _, err := (Provider{}).Configure(context.Background(), nil); err == nil || !strings.Contains(err.Error(), SettingSubscriptionKey) {

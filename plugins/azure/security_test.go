@@ -19,19 +19,6 @@ func assertClean(t *testing.T, err error) {
 	plugintest.CheckError(t, err, "tokenplug/azure: ", testKey)
 }
 
-func TestPlainHTTPTokenURLIsAcceptedOnlyForLoopback(t *testing.T) {
-	ok := map[string]string{SettingSubscriptionKey: testKey, SettingTokenURL: "http://127.0.0.1:9/sts/v1.0/issueToken"}
-	if _, err := plugintest.Configure(t.Context(), Provider{}, ok); err != nil {
-		t.Errorf("http://127.0.0.1: %v", err)
-	}
-	bad := map[string]string{SettingSubscriptionKey: testKey, SettingTokenURL: "http://example.com/sts/v1.0/issueToken"}
-	_, err := plugintest.Configure(t.Context(), Provider{}, bad)
-	var se plugin.SettingErrors
-	if !errors.As(err, &se) || len(se) != 1 || se[0].Key != SettingTokenURL || !strings.Contains(se[0].Message, "https") {
-		t.Errorf("http://example.com: err = %v, want an error naming %s and asking for https", err, SettingTokenURL)
-	}
-}
-
 // badTokens are 200 bodies, each a JWT-looking token, that must be refused.
 var badTokens = map[string]string{
 	"exp before iat":           jwtWith(`{"iat":1700000600,"exp":1700000000,"sub":"LEAKEDTOKEN-0123456789"}`),

@@ -178,13 +178,7 @@ func TestConfigureNamesTheBadSetting(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := plugintest.Configure(t.Context(), Provider{}, tt.settings)
-			var se plugin.SettingErrors
-			if !errors.As(err, &se) || len(se) != 1 || se[0].Key != tt.key {
-				t.Fatalf("err = %v, want one error naming %q", err, tt.key)
-			}
-			if strings.Contains(err.Error(), testSecret) {
-				t.Error("error contains the client secret")
-			}
+			plugintest.CheckSettingError(t, err, tt.key, testSecret)
 		})
 	}
 	// Configure called directly, without the schema, still refuses.

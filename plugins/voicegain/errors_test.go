@@ -11,6 +11,7 @@ import (
 
 	"github.com/tokenplug/tokenplug/emulator"
 	"github.com/tokenplug/tokenplug/plugin"
+	"github.com/tokenplug/tokenplug/plugin/plugintest"
 )
 
 func TestRevokedConsoleJWTIsAPermanentError(t *testing.T) {
@@ -89,18 +90,7 @@ func TestConfigureNamesTheBadSettingAndNeverThePassword(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := configure(t, tc.settings)
-			var se plugin.SettingErrors
-			if !errors.As(err, &se) {
-				t.Fatalf("err = %v, want SettingErrors", err)
-			}
-			if len(se) != 1 || se[0].Key != tc.key {
-				t.Errorf("errors %v, want one naming %q", se, tc.key)
-			}
-			for _, secret := range []string{console, expired, "s3cr3t-api-key"} {
-				if strings.Contains(err.Error(), secret) {
-					t.Errorf("error %q contains the jwt setting's value", err)
-				}
-			}
+			plugintest.CheckSettingError(t, err, tc.key, console, expired, "s3cr3t-api-key")
 		})
 	}
 }
