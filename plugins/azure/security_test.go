@@ -2,9 +2,6 @@ package azure
 
 import (
 	"errors"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -28,28 +25,6 @@ var badTokens = map[string]string{
 	"not a JWT":                "LEAKEDTOKEN-0123456789.not-base64!.x",
 	"exp as a string":          jwtWith(`{"exp":"soon","sub":"LEAKEDTOKEN-0123456789"}`),
 	"claims that are not JSON": jwtWith(`LEAKEDTOKEN-0123456789`),
-}
-
-func TestABad200IsRefusedWithoutQuotingTheToken(t *testing.T) {
-	now := time.Unix(1_700_000_000, 0)
-	for name, body := range badTokens {
-		t.Run(name, func(t *testing.T) {
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, body) }))
-			defer srv.Close()
-			ts, err := plugintest.Configure(t.Context(), Provider{now: func() time.Time { return now }}, map[string]string{SettingSubscriptionKey: testKey, SettingTokenURL: srv.URL})
-			if err != nil {
-				t.Fatal(err)
-			}
-			tok, err := ts.Token()
-			if err == nil {
-				t.Fatalf("Token = %+v, want an error", tok)
-			}
-			assertClean(t, err)
-			if plugintest.ContainsPart(err.Error(), body) || !errors.Is(err, plugin.ErrTemporary) {
-				t.Errorf("err = %v, want a temporary error quoting no part of the token", err)
-			}
-		})
-	}
 }
 
 func TestAnUnknownKeyIsPermanentAndSaysWhy(t *testing.T) {

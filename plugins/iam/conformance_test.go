@@ -3,6 +3,7 @@ package iam
 import (
 	"maps"
 	"net/http"
+	"slices"
 	"testing"
 	"time"
 
@@ -34,14 +35,24 @@ func upstream() plugintest.Upstream {
 	return plugintest.Upstream{
 		Handler:  e,
 		Settings: settingsFor,
-		Faults: append(plugintest.DefaultFaults(),
+		Faults: append(bad200s(),
 			plugintest.Fault{Name: "a 200 without access_token", Body: `{"token_type":"Bearer","expires_in":3600}`,
 				Says: "access_token", Want: plugin.ErrTemporary},
-			plugintest.Fault{Name: "a 200 with expires_in as a string", Body: badBodies["expires_in as a string"],
+			plugintest.Fault{Name: "a 200 with expires_in as a string, named", Body: badBodies["expires_in as a string"],
 				Secret: leakedToken, Says: "expires_in", Want: plugin.ErrTemporary}),
 		ErrorPrefix: "tokenplug/iam: ",
 		WithClient:  func(c *http.Client) plugin.Provider { return Provider{HTTPClient: c} },
 	}
+}
+
+// bad200s are the standard faults and a 200 for each of badBodies: each
+// must be refused, as temporary, quoting no piece of leakedToken.
+func bad200s() []plugintest.Fault {
+	faults := plugintest.DefaultFaults()
+	for _, name := range slices.Sorted(maps.Keys(badBodies)) {
+		faults = append(faults, plugintest.Fault{Name: "a 200 with " + name, Body: badBodies[name], Secret: leakedToken, Want: plugin.ErrTemporary})
+	}
+	return faults
 }
 
 // The plugin binary through the real host, token and faults.

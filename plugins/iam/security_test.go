@@ -2,7 +2,6 @@ package iam
 
 import (
 	"errors"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -52,17 +51,6 @@ func TestPlainHTTPTokenURLIsAcceptedOnlyForLoopback(t *testing.T) {
 	}
 }
 
-// serveBody answers every request with 200 and body.
-func serveBody(t *testing.T, body string) *httptest.Server {
-	t.Helper()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = io.WriteString(w, body)
-	}))
-	t.Cleanup(srv.Close)
-	return srv
-}
-
 // badBodies are 200 answers holding leakedToken that must be refused.
 var badBodies = map[string]string{
 	"expires_in as a string":      `{"access_token":"` + leakedToken + `","expires_in":"3600"}`,
@@ -76,29 +64,6 @@ var badBodies = map[string]string{
 	"expires_in beyond int64":     `{"access_token":"` + leakedToken + `","expires_in":1e30}`,
 	"expiration before 1970":      `{"access_token":"` + leakedToken + `","expiration":-100}`,
 	"expiration in the year 3000": `{"access_token":"` + leakedToken + `","expiration":32503680000}`,
-}
-
-func TestA200ThatDoesNotParseNeverQuotesTheToken(t *testing.T) {
-	for name, body := range badBodies {
-		t.Run(name, func(t *testing.T) {
-			srv := serveBody(t, body)
-			ts, err := plugintest.Configure(t.Context(), Provider{}, map[string]string{SettingAPIKey: testKey, SettingTokenURL: srv.URL})
-			if err != nil {
-				t.Fatal(err)
-			}
-			tok, err := ts.Token()
-			if err == nil {
-				t.Fatalf("Token = %+v, want an error", tok)
-			}
-			assertClean(t, err)
-			if plugintest.ContainsPart(err.Error(), leakedToken) {
-				t.Errorf("error %q quotes the access token", err)
-			}
-			if !errors.Is(err, plugin.ErrTemporary) {
-				t.Errorf("error %q is not temporary", err)
-			}
-		})
-	}
 }
 
 func TestAnUnknownAPIKeyIsPermanentAndSaysWhy(t *testing.T) {
