@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/golang-jwt/jwt/v5"
 	"go.uber.org/goleak"
 	"golang.org/x/oauth2"
 
@@ -25,12 +26,27 @@ func shortLivedFor(console string) func(url string) map[string]string {
 	}
 }
 
-// upstream is a Voicegain emulator, faulted in mode short_lived.
-func upstream() plugintest.Upstream {
+// upstream is a Voicegain emulator, faulted in mode short_lived with the
+// standard faults and 200s holding a JWT that must be refused, as
+// temporary, quoting no piece of it.
+func upstream(t *testing.T) plugintest.Upstream {
 	vg := emulator.NewVoicegain()
+	tok := signedJWT(t, jwt.MapClaims{"iat": 1_700_000_600, "exp": 1_700_000_000, "sub": "LEAKEDTOKEN-0123456789"})
+	long := signedJWT(t, jwt.MapClaims{"iat": 1_700_000_000, "exp": 1_800_000_000, "sub": "LEAKEDTOKEN-0123456789"})
+	faults := plugintest.DefaultFaults()
+	for _, bad := range []struct{ name, body, tok string }{
+		{"a JWT whose exp is before its iat", tok, tok},
+		{"a JWT living over a year", long, long},
+		{"truncated JSON", `{"jwt":"` + tok, tok},
+		{"a field of the wrong type", `{"token":"` + tok + `","jwt":5}`, tok},
+		{"a JSON string, unclosed", `"` + tok, tok},
+	} {
+		faults = append(faults, plugintest.Fault{Name: "a 200 with " + bad.name, Body: bad.body, Secret: bad.tok, Want: plugin.ErrTemporary})
+	}
 	return plugintest.Upstream{
 		Handler:     vg,
 		Settings:    shortLivedFor(vg.ConsoleJWT()),
+		Faults:      faults,
 		ErrorPrefix: "tokenplug/voicegain: ",
 		WithClient:  func(c *http.Client) plugin.Provider { return voicegain.Provider{Client: c} },
 	}
@@ -43,7 +59,7 @@ func TestConformance(t *testing.T) {
 	srv := newServer(vg)
 	defer srv.Close()
 	console := vg.ConsoleJWT()
-	up := upstream()
+	up := upstream(t)
 	plugintest.Run(t, plugintest.Config{
 		Package: "./cmd/tokenplug-voicegain",
 		Settings: map[string]string{
@@ -82,7 +98,7 @@ func TestProviderConformance(t *testing.T) {
 }
 
 func TestUpstreamFailuresAreClassified(t *testing.T) {
-	plugintest.RunFaults(t, voicegain.Provider{}, upstream())
+	plugintest.RunFaults(t, voicegain.Provider{}, upstream(t))
 }
 
 func TestEveryBadSettingIsReportedAtOnce(t *testing.T) {
