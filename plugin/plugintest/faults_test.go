@@ -250,3 +250,20 @@ func TestCheckSettingError(t *testing.T) {
 		}
 	}
 }
+
+func TestServeBodyAndUnsignedJWT(t *testing.T) {
+	tok := UnsignedJWT(`{"iat":1700000000,"exp":1700000600}`)
+	srv := ServeBody(t, "text/plain", tok)
+	resp, err := srv.Client().Get(srv.URL + "/any/path")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if string(b) != tok || resp.Header.Get("Content-Type") != "text/plain" {
+		t.Errorf("served %q as %q", b, resp.Header.Get("Content-Type"))
+	}
+	if d, ok := plugin.JWTLifetime(tok); !ok || d != 10*time.Minute {
+		t.Errorf("JWTLifetime = %v, %v; want 10m", d, ok)
+	}
+}

@@ -3,7 +3,6 @@ package azure
 import (
 	"cmp"
 	"context"
-	"encoding/base64"
 	"io"
 	"maps"
 	"net/http"
@@ -131,30 +130,21 @@ func TestKeyModeSendsTheKeyItselfWithoutARequest(t *testing.T) {
 	}
 }
 
-// jwtWith returns an unsigned JWT-shaped string with the given claims JSON.
-func jwtWith(claims string) string {
-	enc := base64.RawURLEncoding.EncodeToString
-	return enc([]byte(`{"alg":"none"}`)) + "." + enc([]byte(claims)) + "."
-}
-
 func TestExpiryComesFromExpMinusIatElseExpElseTenMinutes(t *testing.T) {
 	now := time.Unix(1_700_000_000, 0)
 	tests := []struct {
 		name, body        string
 		expiry, refreshAt time.Time
 	}{
-		{"exp claim", jwtWith(`{"exp":1700000600}`), now.Add(10 * time.Minute), now.Add(9 * time.Minute)},
-		{"exp - iat on the local clock", jwtWith(`{"iat":1600000000,"exp":1600000600}`), now.Add(10 * time.Minute), now.Add(9 * time.Minute)},
-		{"no exp", jwtWith(`{"region":"westus"}`), now.Add(10 * time.Minute), now.Add(9 * time.Minute)},
-		{"a short exp keeps the 9:10 ratio", jwtWith(`{"exp":1700000100}`), now.Add(100 * time.Second), now.Add(90 * time.Second)},
-		{"trailing newline", jwtWith(`{"exp":1700000600}`) + "\r\n", now.Add(10 * time.Minute), now.Add(9 * time.Minute)},
+		{"exp claim", plugintest.UnsignedJWT(`{"exp":1700000600}`), now.Add(10 * time.Minute), now.Add(9 * time.Minute)},
+		{"exp - iat on the local clock", plugintest.UnsignedJWT(`{"iat":1600000000,"exp":1600000600}`), now.Add(10 * time.Minute), now.Add(9 * time.Minute)},
+		{"no exp", plugintest.UnsignedJWT(`{"region":"westus"}`), now.Add(10 * time.Minute), now.Add(9 * time.Minute)},
+		{"a short exp keeps the 9:10 ratio", plugintest.UnsignedJWT(`{"exp":1700000100}`), now.Add(100 * time.Second), now.Add(90 * time.Second)},
+		{"trailing newline", plugintest.UnsignedJWT(`{"exp":1700000600}`) + "\r\n", now.Add(10 * time.Minute), now.Add(9 * time.Minute)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-				_, _ = io.WriteString(w, tt.body)
-			}))
-			defer srv.Close()
+			srv := plugintest.ServeBody(t, "", tt.body)
 			ts, err := plugintest.Configure(t.Context(), Provider{HTTPClient: srv.Client(), now: func() time.Time { return now }},
 				map[string]string{SettingSubscriptionKey: testKey, SettingTokenURL: srv.URL})
 			if err != nil {

@@ -18,13 +18,13 @@ func assertClean(t *testing.T, err error) {
 
 // badTokens are 200 bodies, each a JWT-looking token, that must be refused.
 var badTokens = map[string]string{
-	"exp before iat":           jwtWith(`{"iat":1700000600,"exp":1700000000,"sub":"LEAKEDTOKEN-0123456789"}`),
-	"a lifetime over a year":   jwtWith(`{"iat":1700000000,"exp":1800000000,"sub":"LEAKEDTOKEN-0123456789"}`),
-	"an exp before 1970":       jwtWith(`{"exp":-100,"sub":"LEAKEDTOKEN-0123456789"}`),
-	"an overflowing exp":       jwtWith(`{"exp":1e300,"sub":"LEAKEDTOKEN-0123456789"}`),
+	"exp before iat":           plugintest.UnsignedJWT(`{"iat":1700000600,"exp":1700000000,"sub":"LEAKEDTOKEN-0123456789"}`),
+	"a lifetime over a year":   plugintest.UnsignedJWT(`{"iat":1700000000,"exp":1800000000,"sub":"LEAKEDTOKEN-0123456789"}`),
+	"an exp before 1970":       plugintest.UnsignedJWT(`{"exp":-100,"sub":"LEAKEDTOKEN-0123456789"}`),
+	"an overflowing exp":       plugintest.UnsignedJWT(`{"exp":1e300,"sub":"LEAKEDTOKEN-0123456789"}`),
 	"not a JWT":                "LEAKEDTOKEN-0123456789.not-base64!.x",
-	"exp as a string":          jwtWith(`{"exp":"soon","sub":"LEAKEDTOKEN-0123456789"}`),
-	"claims that are not JSON": jwtWith(`LEAKEDTOKEN-0123456789`),
+	"exp as a string":          plugintest.UnsignedJWT(`{"exp":"soon","sub":"LEAKEDTOKEN-0123456789"}`),
+	"claims that are not JSON": plugintest.UnsignedJWT(`LEAKEDTOKEN-0123456789`),
 }
 
 func TestAnUnknownKeyIsPermanentAndSaysWhy(t *testing.T) {

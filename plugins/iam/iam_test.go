@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"net/http"
 	"net/http/httptest"
@@ -116,13 +115,7 @@ func TestClientCredentialsGoInBasicAuth(t *testing.T) {
 }
 
 // jwtWithExp returns an unsigned JWT-shaped string whose exp is exp.
-func jwtWithExp(exp int64) string { return jwtWith(fmt.Sprintf(`{"exp":%d}`, exp)) }
-
-// jwtWith returns an unsigned JWT with the given claims JSON.
-func jwtWith(claims string) string {
-	enc := base64.RawURLEncoding.EncodeToString
-	return enc([]byte(`{"alg":"none"}`)) + "." + enc([]byte(claims)) + "."
-}
+func jwtWithExp(exp int64) string { return plugintest.UnsignedJWT(fmt.Sprintf(`{"exp":%d}`, exp)) }
 
 func TestExpiryIsReadFromTheBestFieldPresent(t *testing.T) {
 	now := time.Unix(1_700_000_000, 0)
@@ -131,18 +124,14 @@ func TestExpiryIsReadFromTheBestFieldPresent(t *testing.T) {
 		want       time.Time
 	}{
 		{"expires_in wins, on the local clock", `{"access_token":"a","token_type":"Bearer","expires_in":120,"expiration":1600000100}`, now.Add(2 * time.Minute)},
-		{"then the JWT's exp - iat", fmt.Sprintf(`{"access_token":%q,"expiration":1600000100}`, jwtWith(`{"iat":1600000000,"exp":1600000300}`)), now.Add(5 * time.Minute)},
+		{"then the JWT's exp - iat", fmt.Sprintf(`{"access_token":%q,"expiration":1600000100}`, plugintest.UnsignedJWT(`{"iat":1600000000,"exp":1600000300}`)), now.Add(5 * time.Minute)},
 		{"then expiration", `{"access_token":"a","token_type":"Bearer","expiration":1700000100}`, time.Unix(1_700_000_100, 0)},
 		{"then the JWT's exp", fmt.Sprintf(`{"access_token":%q}`, jwtWithExp(1_700_000_500)), time.Unix(1_700_000_500, 0)},
 		{"else one hour", `{"access_token":"opaque"}`, now.Add(time.Hour)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-				w.Header().Set("Content-Type", "application/json")
-				_, _ = io.WriteString(w, tt.body)
-			}))
-			defer srv.Close()
+			srv := plugintest.ServeBody(t, "application/json", tt.body)
 			p := Provider{HTTPClient: srv.Client(), now: func() time.Time { return now }}
 			ts, err := plugintest.Configure(t.Context(), p, map[string]string{SettingAPIKey: testKey, SettingTokenURL: srv.URL})
 			if err != nil {

@@ -171,11 +171,7 @@ func TestShortLivedModeAcceptsEveryResponseForm(t *testing.T) {
 		{"bare JWT labelled as JSON", "application/json", good},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				w.Header().Set("Content-Type", tc.contentType)
-				_, _ = io.WriteString(w, tc.body)
-			}))
-			defer srv.Close()
+			srv := plugintest.ServeBody(t, tc.contentType, tc.body)
 			ts := mustConfigure(t, map[string]string{"jwt": good, "mode": "short_lived", "api_url": srv.URL, "audience": "*"})
 			tok, err := ts.Token()
 			if err != nil {
@@ -192,10 +188,7 @@ func TestShortLivedModeRefusesAResponseWithoutAJWT(t *testing.T) {
 	console := signedJWT(t, jwt.MapClaims{"sub": "console"})
 	for _, body := range []string{"", "<html>oops</html>", `{"jwt":""}`, `{"other":"x"}`, `42`, `"not.a.jwt"`, `{"jwt": 7}`} {
 		t.Run(body, func(t *testing.T) {
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				_, _ = io.WriteString(w, body)
-			}))
-			defer srv.Close()
+			srv := plugintest.ServeBody(t, "", body)
 			ts := mustConfigure(t, map[string]string{"jwt": console, "mode": "short_lived", "api_url": srv.URL, "audience": "*"})
 			_, err := ts.Token()
 			if !errors.Is(err, plugin.ErrTemporary) || !strings.HasPrefix(err.Error(), "tokenplug/voicegain: ") {
@@ -207,10 +200,7 @@ func TestShortLivedModeRefusesAResponseWithoutAJWT(t *testing.T) {
 
 func TestShortLivedModeWithoutExpUsesTheRequestedLifetime(t *testing.T) {
 	noExp := signedJWT(t, jwt.MapClaims{"aud": "*"})
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.WriteString(w, noExp)
-	}))
-	defer srv.Close()
+	srv := plugintest.ServeBody(t, "", noExp)
 	ts := mustConfigure(t, map[string]string{"jwt": noExp, "mode": "short_lived", "api_url": srv.URL, "audience": "*", "lifetime": "5m"})
 	before := time.Now()
 	tok, err := ts.Token()
