@@ -55,9 +55,6 @@ type Fault struct {
 	Secret string
 }
 
-// leakedToken is the access token in DefaultFaults' bad 200s.
-const leakedToken = "plugintest-LEAKED-access-token-Xq7bW2"
-
 // DefaultFaults returns the faults every token endpoint should survive:
 // the credentials rejected (400, 401, 403: permanent), a rate limit (429
 // with Retry-After: rate limited with that retry-after), server trouble
@@ -77,8 +74,8 @@ func DefaultFaults() []Fault {
 		{Name: "an HTML 200", Body: "<html><body>Service Unavailable</body></html>", Want: plugin.ErrTemporary},
 		{Name: "a text 200", Body: "not a token", Want: plugin.ErrTemporary},
 		{Name: "a 200 that is not UTF-8", Body: "<html>\x00\xff not a token {", Want: plugin.ErrTemporary},
-		{Name: "a truncated JSON 200 holding a token", Body: `{"access_token":"` + leakedToken + `","expires_in":36`,
-			Secret: leakedToken, Want: plugin.ErrTemporary},
+		{Name: "a truncated JSON 200 holding a token", Body: `{"access_token":"` + Marker + `","expires_in":36`,
+			Secret: Marker, Want: plugin.ErrTemporary},
 		{Name: "a 200 over MaxBodySize", Size: plugin.MaxBodySize + 1, Want: plugin.ErrTemporary},
 		{Name: "no answer", Hang: true, Want: plugin.ErrTemporary},
 	}

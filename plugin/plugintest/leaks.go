@@ -9,6 +9,11 @@ import (
 	"github.com/tokenplug/tokenplug/plugin"
 )
 
+// Marker is a value that occurs nowhere by chance: put it where a token or
+// secret would be in crafted or fuzzed upstream answers, and look for it
+// with ContainsPart in what the provider returns or logs.
+const Marker = "Zq9LEAKxP7wV3mKs2RtY8uHn"
+
 // PartLen is the length of the pieces of a secret ContainsPart looks for:
 // long enough not to match by chance, short enough to catch a secret cut
 // to a snippet or quoted in part.
