@@ -20,6 +20,7 @@ import (
 // gatewayFixture starts an IAM emulator and an audio gateway that trusts it,
 // and returns a valid IAM token.
 type gatewayFixture struct {
+	ctx   context.Context // ends with the test, or after 10s
 	iam   *emulator.IAM
 	gw    *emulator.AudioGateway
 	ts    *httptest.Server
@@ -28,7 +29,9 @@ type gatewayFixture struct {
 
 func newGatewayFixture(t *testing.T) *gatewayFixture {
 	t.Helper()
-	f := &gatewayFixture{iam: emulator.NewIAM()}
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	t.Cleanup(cancel)
+	f := &gatewayFixture{ctx: ctx, iam: emulator.NewIAM()}
 	f.iam.AddAPIKey(iamTestKey)
 	f.gw = emulator.NewAudioGateway(f.iam)
 	mux := http.NewServeMux()
@@ -74,8 +77,7 @@ func (f *gatewayFixture) open(ctx context.Context, t *testing.T, query string) (
 
 func TestAudioGatewaySaysHelloAndEchoes(t *testing.T) {
 	f := newGatewayFixture(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
+	ctx := f.ctx
 
 	c, hello := f.open(ctx, t, "skillset=banking&userID=u-42&language=fr-FR")
 	want := emulator.Hello{Type: "hello", Skillset: "banking", UserID: "u-42", Language: "fr-FR"}
@@ -100,8 +102,7 @@ func TestAudioGatewaySaysHelloAndEchoes(t *testing.T) {
 
 func TestAudioGatewayDefaultsLanguage(t *testing.T) {
 	f := newGatewayFixture(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
+	ctx := f.ctx
 	c, hello := f.open(ctx, t, "skillset=s&userID=u")
 	if hello.Language != "en-US" {
 		t.Errorf("hello %+v, want language en-US", hello)
@@ -126,9 +127,7 @@ func TestAudioGatewayRefusesTheUpgrade(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			c, resp, err := f.dial(ctx, tt.query, tt.auth)
+			c, resp, err := f.dial(f.ctx, tt.query, tt.auth)
 			if err == nil {
 				c.CloseNow()
 				t.Fatal("upgrade succeeded")
@@ -149,8 +148,7 @@ func TestAudioGatewayRefusesTheUpgrade(t *testing.T) {
 
 func TestAudioGatewayCloseEndsOpenSessions(t *testing.T) {
 	f := newGatewayFixture(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
+	ctx := f.ctx
 	c, _ := f.open(ctx, t, "skillset=s&userID=u")
 	f.gw.Close() // must return although the client never closes
 	if _, _, err := c.Read(ctx); err == nil {
