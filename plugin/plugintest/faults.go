@@ -109,7 +109,8 @@ type Upstream struct {
 	ErrorPrefix string
 	// WithClient, if set, returns the provider with the HTTP client it is
 	// given: RunFaults then checks that the client's own timeout, too, is a
-	// temporary error.
+	// temporary error, and that with a client of the caller's the provider
+	// still follows no redirect to another origin.
 	WithClient func(*http.Client) plugin.Provider
 }
 
@@ -130,6 +131,9 @@ const faultDeadline = 100 * time.Millisecond
 // broken.
 func RunFaults(t *testing.T, p plugin.Provider, u Upstream) {
 	t.Helper()
+	if u.Settings == nil {
+		t.Fatal("plugintest: Upstream.Settings is nil")
+	}
 	srv := newFaultServer(t, u.Handler)
 	desc := p.Describe()
 	settings := u.Settings(srv.URL)
