@@ -272,6 +272,9 @@ func values(m map[string]string) []string {
 // message cross the plugin boundary, and the host's error still quotes no
 // piece of a secret.
 func runHostFaults(t *testing.T, h *harness, desc plugin.Description, u Upstream, timeout time.Duration) {
+	if u.Settings == nil {
+		t.Fatal("plugintest: Config.Upstream.Settings is nil")
+	}
 	srv := newFaultServer(t, u.Handler)
 	settings := u.Settings(srv.URL)
 	secrets := secretsOf(desc, settings)
