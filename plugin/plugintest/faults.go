@@ -91,6 +91,19 @@ func DefaultFaults() []Fault {
 	return faults
 }
 
+// BadAnswers returns a Fault for each of bodies: a 200 answering it,
+// named after its key, in key order, which the provider must refuse as a
+// temporary error quoting no piece of token (of the body itself when
+// token is empty, e.g. a bare JWT). Append them to DefaultFaults() for a
+// vendor's own ways of answering nonsense.
+func BadAnswers(bodies map[string]string, token string) []Fault {
+	var faults []Fault
+	for _, name := range slices.Sorted(maps.Keys(bodies)) {
+		faults = append(faults, Fault{Name: "a 200 with " + name, Body: bodies[name], Secret: cmp.Or(token, bodies[name]), Want: plugin.ErrTemporary})
+	}
+	return faults
+}
+
 // Upstream is the endpoint a provider fetches tokens from, for the fault
 // checks of RunFaults and Run: the kit serves Handler on loopback and
 // answers with each fault in turn instead.

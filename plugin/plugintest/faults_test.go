@@ -188,6 +188,7 @@ func jsonUpstream() (http.Handler, *atomic.Int64) {
 func TestRunFaultsPassesACarefulProvider(t *testing.T) {
 	h, issued := jsonUpstream()
 	faults := append(DefaultFaults(), Fault{Name: "no access_token", Body: `{"expires_in":60}`, Says: "access_token", Want: plugin.ErrTemporary})
+	faults = append(faults, BadAnswers(map[string]string{"expires_in as a string": `{"access_token":"` + Marker + `","expires_in":"60"}`}, Marker)...)
 	RunFaults(t, jsonProvider{}, Upstream{
 		Handler: h,
 		Settings: func(url string) map[string]string {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
-	"slices"
 	"testing"
 	"time"
 
@@ -31,21 +30,11 @@ func upstream() plugintest.Upstream {
 	return plugintest.Upstream{
 		Handler:  e,
 		Settings: settingsFor,
-		Faults: append(bad200s(), plugintest.Fault{Name: "a JWT whose exp is before its iat, named",
+		Faults: append(append(plugintest.DefaultFaults(), plugintest.BadAnswers(badTokens, "")...), plugintest.Fault{Name: "a JWT whose exp is before its iat, named",
 			Body: badTokens["exp before iat"], Secret: badTokens["exp before iat"], Says: "lifetime", Want: plugin.ErrTemporary}),
 		ErrorPrefix: "tokenplug/azure: ",
 		WithClient:  func(c *http.Client) plugin.Provider { return Provider{HTTPClient: c} },
 	}
-}
-
-// bad200s are the standard faults and a 200 for each of badTokens: each
-// must be refused, as temporary, quoting no piece of the token.
-func bad200s() []plugintest.Fault {
-	faults := plugintest.DefaultFaults()
-	for _, name := range slices.Sorted(maps.Keys(badTokens)) {
-		faults = append(faults, plugintest.Fault{Name: "a 200 with " + name, Body: badTokens[name], Secret: badTokens[name], Want: plugin.ErrTemporary})
-	}
-	return faults
 }
 
 // The plugin binary through the real host, in each mode: the token, or the

@@ -3,7 +3,6 @@ package iam
 import (
 	"maps"
 	"net/http"
-	"slices"
 	"testing"
 	"time"
 
@@ -35,7 +34,7 @@ func upstream() plugintest.Upstream {
 	return plugintest.Upstream{
 		Handler:  e,
 		Settings: settingsFor,
-		Faults: append(bad200s(),
+		Faults: append(append(plugintest.DefaultFaults(), plugintest.BadAnswers(badBodies, leakedToken)...),
 			plugintest.Fault{Name: "a 200 without access_token", Body: `{"token_type":"Bearer","expires_in":3600}`,
 				Says: "access_token", Want: plugin.ErrTemporary},
 			plugintest.Fault{Name: "a 200 with expires_in as a string, named", Body: badBodies["expires_in as a string"],
@@ -43,16 +42,6 @@ func upstream() plugintest.Upstream {
 		ErrorPrefix: "tokenplug/iam: ",
 		WithClient:  func(c *http.Client) plugin.Provider { return Provider{HTTPClient: c} },
 	}
-}
-
-// bad200s are the standard faults and a 200 for each of badBodies: each
-// must be refused, as temporary, quoting no piece of leakedToken.
-func bad200s() []plugintest.Fault {
-	faults := plugintest.DefaultFaults()
-	for _, name := range slices.Sorted(maps.Keys(badBodies)) {
-		faults = append(faults, plugintest.Fault{Name: "a 200 with " + name, Body: badBodies[name], Secret: leakedToken, Want: plugin.ErrTemporary})
-	}
-	return faults
 }
 
 // The plugin binary through the real host, token and faults.

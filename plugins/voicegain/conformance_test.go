@@ -33,16 +33,15 @@ func upstream(t *testing.T) plugintest.Upstream {
 	vg := emulator.NewVoicegain()
 	tok := signedJWT(t, jwt.MapClaims{"iat": 1_700_000_600, "exp": 1_700_000_000, "sub": "LEAKEDTOKEN-0123456789"})
 	long := signedJWT(t, jwt.MapClaims{"iat": 1_700_000_000, "exp": 1_800_000_000, "sub": "LEAKEDTOKEN-0123456789"})
-	faults := plugintest.DefaultFaults()
-	for _, bad := range []struct{ name, body, tok string }{
-		{"a JWT whose exp is before its iat", tok, tok},
-		{"a JWT living over a year", long, long},
-		{"truncated JSON", `{"jwt":"` + tok, tok},
-		{"a field of the wrong type", `{"token":"` + tok + `","jwt":5}`, tok},
-		{"a JSON string, unclosed", `"` + tok, tok},
-	} {
-		faults = append(faults, plugintest.Fault{Name: "a 200 with " + bad.name, Body: bad.body, Secret: bad.tok, Want: plugin.ErrTemporary})
-	}
+	faults := append(plugintest.DefaultFaults(), plugintest.BadAnswers(map[string]string{
+		"a JWT whose exp is before its iat": tok,
+		"a JWT living over a year":          long,
+	}, "")...)
+	faults = append(faults, plugintest.BadAnswers(map[string]string{
+		"truncated JSON":            `{"jwt":"` + tok,
+		"a field of the wrong type": `{"token":"` + tok + `","jwt":5}`,
+		"a JSON string, unclosed":   `"` + tok,
+	}, tok)...)
 	return plugintest.Upstream{
 		Handler:     vg,
 		Settings:    shortLivedFor(vg.ConsoleJWT()),
