@@ -33,7 +33,8 @@
 // redirects to another origin, no answer). Each error must have the fault's kind (and retry-after), start
 // with the provider's prefix, stay short, and quote no piece of a secret
 // setting or of a token; the token source must work again once the fault
-// clears; the origin a redirect points to must see no request.
+// clears; the origin a redirect points to must see no request. Append a
+// vendor's own Faults, or BadAnswers for its nonsense 200s.
 // Config.Upstream runs the same faults through the host.
 //
 // For a test's own cases: Configure configures a provider as a host does
