@@ -38,7 +38,7 @@
 // Config.Upstream runs the same faults through the host.
 //
 // For a test's own cases: Configure configures a provider as a host does
-// (schema, then Configure); CheckError and CheckSettingError check an
+// (schema, then Configure), MustConfigure or fails the test; CheckError and CheckSettingError check an
 // error's prefix, length or setting key, and that it quotes no piece of a secret
 // (ContainsPart); ServeBody is a token endpoint that answers one body;
 // UnsignedJWT makes a token with the claims a test needs; Recorder keeps

@@ -150,7 +150,7 @@ func RunFaults(t *testing.T, p plugin.Provider, u Upstream) {
 	srv := newFaultServer(t, u.Handler)
 	desc := p.Describe()
 	settings := u.Settings(srv.URL)
-	ts := configure(t, p, desc, settings)
+	ts := MustConfigure(t, p, settings)
 	secrets := secretsOf(desc, settings)
 	srv.echoSecrets(values(secrets))
 	// Tokens are looked for whole: JWTs share their first bytes.
@@ -199,7 +199,7 @@ func runWithClient(t *testing.T, u Upstream, desc plugin.Description, settings m
 		t.Run(f.Name+" with the provider's own client", func(t *testing.T) {
 			srv.set(&f)
 			defer srv.set(nil)
-			_, err := configure(t, u.WithClient(&http.Client{}), desc, settings).Token()
+			_, err := MustConfigure(t, u.WithClient(&http.Client{}), settings).Token()
 			checkFault(t, f, err, want, secrets)
 			srv.checkTrap(t)
 		})
@@ -207,7 +207,7 @@ func runWithClient(t *testing.T, u Upstream, desc plugin.Description, settings m
 	t.Run("no answer within the HTTP client's timeout", func(t *testing.T) {
 		srv.set(&Fault{Hang: true})
 		defer srv.set(nil)
-		_, err := configure(t, u.WithClient(&http.Client{Timeout: faultDeadline}), desc, settings).Token()
+		_, err := MustConfigure(t, u.WithClient(&http.Client{Timeout: faultDeadline}), settings).Token()
 		checkFault(t, Fault{Want: plugin.ErrTemporary}, err, want, secrets)
 	})
 }

@@ -255,7 +255,7 @@ func RunProvider(t *testing.T, p plugin.Provider, settings map[string]string) {
 	desc := p.Describe()
 	t.Run("description is well-formed", func(t *testing.T) { checkDescription(t, desc) })
 	t.Run("token", func(t *testing.T) {
-		ts := configure(t, p, desc, settings)
+		ts := MustConfigure(t, p, settings)
 		if _, ok := ts.(plugin.ContextTokenSource); !ok {
 			t.Logf("token source %T has no TokenContext method: the host's deadline cannot reach its upstream requests", ts)
 		}
@@ -314,11 +314,14 @@ func Configure(ctx context.Context, p plugin.Provider, settings map[string]strin
 	return p.Configure(ctx, applied)
 }
 
-func configure(t *testing.T, p plugin.Provider, desc plugin.Description, settings map[string]string) oauth2.TokenSource {
+// MustConfigure is Configure that ends the test (t.Fatal) when the
+// provider refuses settings, with secret setting values redacted from the
+// message; a nil token source with no error fails it too.
+func MustConfigure(t testing.TB, p plugin.Provider, settings map[string]string) oauth2.TokenSource {
 	t.Helper()
 	ts, err := Configure(context.Background(), p, settings)
 	if err != nil {
-		t.Fatalf("Configure: %s", redactParts(err.Error(), values(secretsOf(desc, settings))...)) // kept out of test output too
+		t.Fatalf("Configure: %s", redactParts(err.Error(), values(secretsOf(p.Describe(), settings))...))
 	}
 	if ts == nil {
 		t.Fatal("Configure returned no token source and no error")

@@ -51,11 +51,7 @@ func (f *fixture) source(t *testing.T, p Provider, extra map[string]string) oaut
 	settings := map[string]string{SettingSubscriptionKey: testKey, SettingTokenURL: f.tokenURL()}
 	maps.Copy(settings, extra)
 	p.HTTPClient = cmp.Or(p.HTTPClient, f.ts.Client())
-	ts, err := plugintest.Configure(t.Context(), p, settings)
-	if err != nil {
-		t.Fatalf("Configure: %v", err)
-	}
-	return ts
+	return plugintest.MustConfigure(t, p, settings)
 }
 
 // callSpeech calls the protected resource with tok in the header tokenplug
@@ -96,25 +92,19 @@ func TestTokenModeExchangesTheKeyAsDocumented(t *testing.T) {
 }
 
 func TestRegionGivesTheCognitiveServicesURL(t *testing.T) {
-	ts, err := plugintest.Configure(t.Context(), Provider{}, map[string]string{SettingSubscriptionKey: testKey, SettingRegion: "westeurope"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ts := plugintest.MustConfigure(t, Provider{}, map[string]string{SettingSubscriptionKey: testKey, SettingRegion: "westeurope"})
 	if got := ts.(*tokenSource).url; got != "https://westeurope.api.cognitive.microsoft.com/sts/v1.0/issueToken" {
 		t.Errorf("url = %s", got)
 	}
-	ts, err = plugintest.Configure(t.Context(), Provider{}, map[string]string{SettingSubscriptionKey: testKey, SettingRegion: "westeurope", SettingTokenURL: "https://chinaeast2.api.cognitive.azure.cn/sts/v1.0/issueToken"})
-	if err != nil || ts.(*tokenSource).url != "https://chinaeast2.api.cognitive.azure.cn/sts/v1.0/issueToken" {
-		t.Errorf("token_url does not override region: %v", err)
+	ts = plugintest.MustConfigure(t, Provider{}, map[string]string{SettingSubscriptionKey: testKey, SettingRegion: "westeurope", SettingTokenURL: "https://chinaeast2.api.cognitive.azure.cn/sts/v1.0/issueToken"})
+	if got := ts.(*tokenSource).url; got != "https://chinaeast2.api.cognitive.azure.cn/sts/v1.0/issueToken" {
+		t.Errorf("token_url does not override region: url = %s", got)
 	}
 }
 
 func TestKeyModeSendsTheKeyItselfWithoutARequest(t *testing.T) {
 	f := newFixture(t)
-	ts, err := plugintest.Configure(t.Context(), Provider{}, map[string]string{SettingSubscriptionKey: testKey, SettingMode: "key"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ts := plugintest.MustConfigure(t, Provider{}, map[string]string{SettingSubscriptionKey: testKey, SettingMode: "key"})
 	tok, err := ts.Token()
 	if err != nil {
 		t.Fatal(err)

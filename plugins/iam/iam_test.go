@@ -49,11 +49,7 @@ func (f *fixture) source(t *testing.T, p Provider, extra map[string]string) oaut
 	settings := map[string]string{SettingAPIKey: testKey, SettingTokenURL: f.ts.URL + "/identity/token"}
 	maps.Copy(settings, extra)
 	p.HTTPClient = cmp.Or(p.HTTPClient, f.ts.Client())
-	ts, err := plugintest.Configure(t.Context(), p, settings)
-	if err != nil {
-		t.Fatalf("Configure: %v", err)
-	}
-	return ts
+	return plugintest.MustConfigure(t, p, settings)
 }
 
 func TestTokenComesFromIAMAsDocumented(t *testing.T) {
@@ -133,10 +129,7 @@ func TestExpiryIsReadFromTheBestFieldPresent(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := plugintest.ServeBody(t, "application/json", tt.body)
 			p := Provider{HTTPClient: srv.Client(), now: func() time.Time { return now }}
-			ts, err := plugintest.Configure(t.Context(), p, map[string]string{SettingAPIKey: testKey, SettingTokenURL: srv.URL})
-			if err != nil {
-				t.Fatal(err)
-			}
+			ts := plugintest.MustConfigure(t, p, map[string]string{SettingAPIKey: testKey, SettingTokenURL: srv.URL})
 			tok, err := ts.Token()
 			if err != nil {
 				t.Fatal(err)

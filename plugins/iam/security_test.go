@@ -29,10 +29,7 @@ func TestARedirectWithinTheOriginIsFollowed(t *testing.T) {
 	mux.Handle("/", f.iam)
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
-	ts, err := plugintest.Configure(t.Context(), Provider{}, map[string]string{SettingAPIKey: testKey, SettingTokenURL: srv.URL + "/old"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ts := plugintest.MustConfigure(t, Provider{}, map[string]string{SettingAPIKey: testKey, SettingTokenURL: srv.URL + "/old"})
 	if _, err := ts.Token(); err != nil {
 		t.Errorf("Token after a same-origin 307: %v", err)
 	}

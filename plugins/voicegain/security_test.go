@@ -21,12 +21,8 @@ import (
 // shortLived configures mode short_lived against apiURL with client.
 func shortLived(t *testing.T, client *http.Client, console, apiURL string) oauth2.TokenSource {
 	t.Helper()
-	ts, err := plugintest.Configure(t.Context(), voicegain.Provider{Client: client},
+	return plugintest.MustConfigure(t, voicegain.Provider{Client: client},
 		map[string]string{"jwt": console, "mode": "short_lived", "api_url": apiURL, "audience": "*"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ts
 }
 
 // plainTrap is a plain-http origin that counts requests carrying a bearer.

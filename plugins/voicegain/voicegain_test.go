@@ -26,11 +26,7 @@ func configure(t *testing.T, settings map[string]string) (oauth2.TokenSource, er
 
 func mustConfigure(t *testing.T, settings map[string]string) oauth2.TokenSource {
 	t.Helper()
-	ts, err := configure(t, settings)
-	if err != nil {
-		t.Fatalf("Configure: %v", err)
-	}
-	return ts
+	return plugintest.MustConfigure(t, voicegain.New(), settings)
 }
 
 // recordingServer serves vg and remembers the last request to it.
