@@ -14,7 +14,6 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/tokenplug/tokenplug/emulator"
-	"github.com/tokenplug/tokenplug/internal/authheader"
 	"github.com/tokenplug/tokenplug/plugin"
 	"github.com/tokenplug/tokenplug/plugin/plugintest"
 )
@@ -59,8 +58,11 @@ func (f *fixture) source(t *testing.T, p Provider, extra map[string]string) oaut
 func (f *fixture) callSpeech(t *testing.T, tok *oauth2.Token) int {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, f.ts.URL+"/speech", nil)
-	name, value := authheader.For(tok)
-	req.Header.Set(name, value)
+	if h := plugin.HeaderOf(tok); h != "" {
+		req.Header.Set(h, tok.AccessToken) // sent raw, as the host does
+	} else {
+		tok.SetAuthHeader(req)
+	}
 	resp, err := f.ts.Client().Do(req)
 	if err != nil {
 		t.Fatal(err)
