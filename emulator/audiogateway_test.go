@@ -13,7 +13,6 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/coder/websocket/wsjson"
-	"go.uber.org/goleak"
 
 	"github.com/tokenplug/tokenplug/emulator"
 )
@@ -21,6 +20,7 @@ import (
 // gatewayFixture starts an IAM emulator and an audio gateway that trusts it,
 // and returns a valid IAM token.
 type gatewayFixture struct {
+	ctx   context.Context // ends with the test, or after 10s
 	iam   *emulator.IAM
 	gw    *emulator.AudioGateway
 	ts    *httptest.Server
@@ -29,7 +29,9 @@ type gatewayFixture struct {
 
 func newGatewayFixture(t *testing.T) *gatewayFixture {
 	t.Helper()
-	f := &gatewayFixture{iam: emulator.NewIAM()}
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	t.Cleanup(cancel)
+	f := &gatewayFixture{ctx: ctx, iam: emulator.NewIAM()}
 	f.iam.AddAPIKey(iamTestKey)
 	f.gw = emulator.NewAudioGateway(f.iam)
 	mux := http.NewServeMux()
@@ -57,22 +59,27 @@ func (f *gatewayFixture) dial(ctx context.Context, query, auth string) (*websock
 	return websocket.Dial(ctx, u, &websocket.DialOptions{HTTPClient: f.ts.Client(), HTTPHeader: h})
 }
 
-func TestAudioGatewaySaysHelloAndEchoes(t *testing.T) {
-	// Cleanups run last-in first-out: this runs after the fixture's.
-	t.Cleanup(func() { goleak.VerifyNone(t) })
-	f := newGatewayFixture(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-
-	c, _, err := f.dial(ctx, "skillset=banking&userID=u-42&language=fr-FR", "Bearer "+f.token)
+// open opens a session with the fixture's token and reads its hello. The
+// connection is dropped when the test ends.
+func (f *gatewayFixture) open(ctx context.Context, t *testing.T, query string) (*websocket.Conn, emulator.Hello) {
+	t.Helper()
+	c, _, err := f.dial(ctx, query, "Bearer "+f.token)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.CloseNow()
+	t.Cleanup(func() { c.CloseNow() })
 	var hello emulator.Hello
 	if err := wsjson.Read(ctx, c, &hello); err != nil {
 		t.Fatal(err)
 	}
+	return c, hello
+}
+
+func TestAudioGatewaySaysHelloAndEchoes(t *testing.T) {
+	f := newGatewayFixture(t)
+	ctx := f.ctx
+
+	c, hello := f.open(ctx, t, "skillset=banking&userID=u-42&language=fr-FR")
 	want := emulator.Hello{Type: "hello", Skillset: "banking", UserID: "u-42", Language: "fr-FR"}
 	if hello != want {
 		t.Errorf("hello = %+v, want %+v", hello, want)
@@ -94,26 +101,16 @@ func TestAudioGatewaySaysHelloAndEchoes(t *testing.T) {
 }
 
 func TestAudioGatewayDefaultsLanguage(t *testing.T) {
-	// Cleanups run last-in first-out: this runs after the fixture's.
-	t.Cleanup(func() { goleak.VerifyNone(t) })
 	f := newGatewayFixture(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	c, _, err := f.dial(ctx, "skillset=s&userID=u", "Bearer "+f.token)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.CloseNow()
-	var hello emulator.Hello
-	if err := wsjson.Read(ctx, c, &hello); err != nil || hello.Language != "en-US" {
-		t.Errorf("hello %+v %v", hello, err)
+	ctx := f.ctx
+	c, hello := f.open(ctx, t, "skillset=s&userID=u")
+	if hello.Language != "en-US" {
+		t.Errorf("hello %+v, want language en-US", hello)
 	}
 	_ = c.Close(websocket.StatusNormalClosure, "")
 }
 
 func TestAudioGatewayRefusesTheUpgrade(t *testing.T) {
-	// Cleanups run last-in first-out: this runs after the fixture's.
-	t.Cleanup(func() { goleak.VerifyNone(t) })
 	f := newGatewayFixture(t)
 	ok := url.Values{"skillset": {"s"}, "userID": {"u"}}
 	tests := []struct {
@@ -130,9 +127,7 @@ func TestAudioGatewayRefusesTheUpgrade(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			c, resp, err := f.dial(ctx, tt.query, tt.auth)
+			c, resp, err := f.dial(f.ctx, tt.query, tt.auth)
 			if err == nil {
 				c.CloseNow()
 				t.Fatal("upgrade succeeded")
@@ -152,20 +147,9 @@ func TestAudioGatewayRefusesTheUpgrade(t *testing.T) {
 }
 
 func TestAudioGatewayCloseEndsOpenSessions(t *testing.T) {
-	// Cleanups run last-in first-out: this runs after the fixture's.
-	t.Cleanup(func() { goleak.VerifyNone(t) })
 	f := newGatewayFixture(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	c, _, err := f.dial(ctx, "skillset=s&userID=u", "Bearer "+f.token)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.CloseNow()
-	var hello emulator.Hello
-	if err := wsjson.Read(ctx, c, &hello); err != nil {
-		t.Fatal(err)
-	}
+	ctx := f.ctx
+	c, _ := f.open(ctx, t, "skillset=s&userID=u")
 	f.gw.Close() // must return although the client never closes
 	if _, _, err := c.Read(ctx); err == nil {
 		t.Error("session still open after Close")

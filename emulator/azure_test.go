@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
-	"go.uber.org/goleak"
 
 	"github.com/tokenplug/tokenplug/emulator"
 )
@@ -21,23 +20,11 @@ const azureTestKey = "0123456789abcdef0123456789abcdef"
 // azureDo sends a request with the given headers and returns status and body.
 func azureDo(t *testing.T, ts *httptest.Server, method, path string, headers map[string]string) (int, http.Header, []byte) {
 	t.Helper()
-	req, err := http.NewRequest(method, ts.URL+path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range headers {
-		req.Header.Set(k, v)
-	}
-	resp, err := ts.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp.StatusCode, resp.Header, body
+	return do(t, ts, method, path, nil, func(req *http.Request) {
+		for k, v := range headers {
+			req.Header.Set(k, v)
+		}
+	})
 }
 
 // azureServer serves issueToken and a protected /speech resource.
@@ -51,7 +38,6 @@ func azureServer(az *emulator.Azure) *httptest.Server {
 }
 
 func TestAzureIssuesAPlainTextJWTValidTenMinutes(t *testing.T) {
-	defer goleak.VerifyNone(t)
 	now := time.Unix(1_700_000_000, 0)
 	az := emulator.NewAzure()
 	az.Now = func() time.Time { return now }
@@ -85,7 +71,6 @@ func TestAzureIssuesAPlainTextJWTValidTenMinutes(t *testing.T) {
 }
 
 func TestAzureRejectsMissingAndUnknownKeysWithItsJSONError(t *testing.T) {
-	defer goleak.VerifyNone(t)
 	az := emulator.NewAzure()
 	az.AddKey(azureTestKey)
 	ts := azureServer(az)
@@ -121,7 +106,6 @@ func TestAzureRejectsMissingAndUnknownKeysWithItsJSONError(t *testing.T) {
 }
 
 func TestAzureResourceAcceptsABearerTokenOrTheKey(t *testing.T) {
-	defer goleak.VerifyNone(t)
 	az := emulator.NewAzure()
 	az.AddKey(azureTestKey)
 	ts := azureServer(az)

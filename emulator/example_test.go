@@ -55,31 +55,6 @@ func ExampleStartIAM() {
 	// issued: 1
 }
 
-// The tokenplug IAM provider, run in-process against the emulator. In
-// production the host runs the tokenplug-iam binary and token_url keeps its
-// default.
-func ExampleStartIAM_provider() {
-	idp := emulator.StartIAM()
-	defer idp.Close()
-	idp.AddAPIKey("my-api-key")
-
-	src, err := iam.New().Configure(context.Background(), map[string]string{
-		iam.SettingAPIKey:   "my-api-key",
-		iam.SettingTokenURL: idp.URL + "/identity/token",
-	})
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	tok, err := src.Token()
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	fmt.Println(tok.Type(), idp.Verify(tok.AccessToken) == nil)
-	// Output: Bearer true
-}
-
 // Azure's issueToken, and a speech endpoint of yours that accepts what it
 // issues.
 func ExampleStartAzure() {

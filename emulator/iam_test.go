@@ -2,7 +2,6 @@ package emulator_test
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -11,7 +10,6 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
-	"go.uber.org/goleak"
 
 	"github.com/tokenplug/tokenplug/emulator"
 )
@@ -26,29 +24,17 @@ func iamForm(key string) url.Values {
 // iamPost sends form to the emulator and returns the status and body.
 func iamPost(t *testing.T, ts *httptest.Server, form url.Values, edit func(*http.Request)) (int, []byte) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, ts.URL+"/identity/token", strings.NewReader(form.Encode()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Accept", "application/json")
-	if edit != nil {
-		edit(req)
-	}
-	resp, err := ts.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp.StatusCode, body
+	status, _, body := do(t, ts, http.MethodPost, "/identity/token", strings.NewReader(form.Encode()), func(req *http.Request) {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Accept", "application/json")
+		if edit != nil {
+			edit(req)
+		}
+	})
+	return status, body
 }
 
 func TestIAMIssuesATokenLikeIBM(t *testing.T) {
-	defer goleak.VerifyNone(t)
 	now := time.Unix(1_700_000_000, 0)
 	iam := emulator.NewIAM()
 	iam.Now = func() time.Time { return now }
@@ -95,7 +81,6 @@ func TestIAMIssuesATokenLikeIBM(t *testing.T) {
 }
 
 func TestIAMRejectsWhatIBMRejects(t *testing.T) {
-	defer goleak.VerifyNone(t)
 	iam := emulator.NewIAM()
 	iam.AddAPIKey(iamTestKey)
 	ts := httptest.NewServer(iam)
@@ -142,7 +127,6 @@ func TestIAMRejectsWhatIBMRejects(t *testing.T) {
 }
 
 func TestIAMUnknownKeyAnswersIBMsMessage(t *testing.T) {
-	defer goleak.VerifyNone(t)
 	ts := httptest.NewServer(emulator.NewIAM())
 	defer ts.Close()
 	_, body := iamPost(t, ts, iamForm("nope"), nil)
@@ -152,7 +136,6 @@ func TestIAMUnknownKeyAnswersIBMsMessage(t *testing.T) {
 }
 
 func TestIAMChecksBasicAuthOnceClientsAreRegistered(t *testing.T) {
-	defer goleak.VerifyNone(t)
 	iam := emulator.NewIAM()
 	iam.AddAPIKey(iamTestKey)
 	iam.AddClient("bx", "bx-secret")

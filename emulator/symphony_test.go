@@ -1,7 +1,6 @@
 package emulator_test
 
 import (
-	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
@@ -14,10 +13,9 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
-	"go.uber.org/goleak"
 
 	"github.com/tokenplug/tokenplug/emulator"
-	"github.com/tokenplug/tokenplug/plugin"
+	"github.com/tokenplug/tokenplug/plugin/plugintest"
 	"github.com/tokenplug/tokenplug/plugins/symphony"
 )
 
@@ -150,7 +148,6 @@ func TestSymphonyForgetsJTIsOnceTheirTokensExpire(t *testing.T) {
 }
 
 func TestSymphonyHandlerRequiresAValidBearerToken(t *testing.T) {
-	defer goleak.VerifyNone(t)
 	now := time.Now()
 	s := symVerifier(&now)
 	srv := httptest.NewServer(s)
@@ -176,16 +173,11 @@ func TestSymphonyHandlerRequiresAValidBearerToken(t *testing.T) {
 }
 
 func TestSymphonyAcceptsTokensFromTheSymphonyProvider(t *testing.T) {
-	defer goleak.VerifyNone(t)
 	der := x509.MarshalPKCS1PrivateKey(symKey)
-	settings, err := plugin.ApplySchema(symphony.Provider{}.Describe(), map[string]string{
-		"private_key":     string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: der})),
-		"public_key_name": "acme-prod",
+	ts, err := plugintest.Configure(t.Context(), symphony.New(), map[string]string{
+		symphony.SettingPrivateKey:    string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: der})),
+		symphony.SettingPublicKeyName: "acme-prod",
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts, err := symphony.Provider{}.Configure(context.Background(), settings)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,6 @@ package emulator_test
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -12,7 +11,6 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
-	"go.uber.org/goleak"
 
 	"github.com/tokenplug/tokenplug/emulator"
 )
@@ -21,26 +19,15 @@ import (
 // optional) and returns the status and body.
 func vgCall(t *testing.T, srv *httptest.Server, method, path, token, origin string) (int, string) {
 	t.Helper()
-	req, err := http.NewRequest(method, srv.URL+path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	if origin != "" {
-		req.Header.Set("Origin", origin)
-	}
-	resp, err := srv.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp.StatusCode, string(b)
+	status, _, body := do(t, srv, method, path, nil, func(req *http.Request) {
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		if origin != "" {
+			req.Header.Set("Origin", origin)
+		}
+	})
+	return status, string(body)
 }
 
 // vgShortLived asks the emulator for a short-lived JWT and decodes the JSON
@@ -60,7 +47,6 @@ func vgShortLived(t *testing.T, srv *httptest.Server, console, aud string, secs 
 }
 
 func TestVoicegainIssuesShortLivedJWTWithRequestedAudienceAndLifetime(t *testing.T) {
-	defer goleak.VerifyNone(t)
 	vg := emulator.NewVoicegain()
 	srv := httptest.NewServer(vg)
 	defer srv.Close()
@@ -89,7 +75,6 @@ func TestVoicegainIssuesShortLivedJWTWithRequestedAudienceAndLifetime(t *testing
 }
 
 func TestVoicegainAnswersPlainTextWhenAsked(t *testing.T) {
-	defer goleak.VerifyNone(t)
 	vg := emulator.NewVoicegain()
 	vg.PlainText = true
 	srv := httptest.NewServer(vg)
@@ -102,7 +87,6 @@ func TestVoicegainAnswersPlainTextWhenAsked(t *testing.T) {
 }
 
 func TestVoicegainRejectsBadShortLivedRequests(t *testing.T) {
-	defer goleak.VerifyNone(t)
 	vg := emulator.NewVoicegain()
 	srv := httptest.NewServer(vg)
 	defer srv.Close()
@@ -133,7 +117,6 @@ func TestVoicegainRejectsBadShortLivedRequests(t *testing.T) {
 }
 
 func TestVoicegainRegenerateRevokesTheOldConsoleJWT(t *testing.T) {
-	defer goleak.VerifyNone(t)
 	vg := emulator.NewVoicegain()
 	srv := httptest.NewServer(vg)
 	defer srv.Close()
@@ -158,7 +141,6 @@ func TestVoicegainRegenerateRevokesTheOldConsoleJWT(t *testing.T) {
 }
 
 func TestVoicegainProtectedEndpointChecksOriginAgainstAudience(t *testing.T) {
-	defer goleak.VerifyNone(t)
 	vg := emulator.NewVoicegain()
 	srv := httptest.NewServer(vg)
 	defer srv.Close()
@@ -192,7 +174,6 @@ func TestVoicegainProtectedEndpointChecksOriginAgainstAudience(t *testing.T) {
 }
 
 func TestVoicegainProtectedEndpointRejectsExpiredAndForeignTokens(t *testing.T) {
-	defer goleak.VerifyNone(t)
 	now := time.Now()
 	vg := emulator.NewVoicegain()
 	vg.Now = func() time.Time { return now }
@@ -217,7 +198,6 @@ func TestVoicegainProtectedEndpointRejectsExpiredAndForeignTokens(t *testing.T) 
 }
 
 func TestVoicegainAppliesFaults(t *testing.T) {
-	defer goleak.VerifyNone(t)
 	vg := emulator.NewVoicegain()
 	srv := httptest.NewServer(vg)
 	defer srv.Close()

@@ -67,8 +67,13 @@ func (s *source) TokenContext(ctx context.Context) (*oauth2.Token, error) {
 
 // classify tells the host whether to retry: the server's answer by its
 // status (400/401 permanent, 429 rate limited with Retry-After, 5xx
-// temporary), anything else (network, timeout, a malformed 200) temporary.
+// temporary), a redirect to another origin permanent (httpClient refused
+// to carry the secret there; retrying cannot help), anything else
+// (network, timeout, a malformed 200) temporary.
 func (s *source) classify(err error) error {
+	if errors.Is(err, plugin.ErrCrossOriginRedirect) {
+		return plugin.Permanent(err)
+	}
 	var re *oauth2.RetrieveError
 	if errors.As(err, &re) && re.Response != nil {
 		if classified := plugin.CheckStatus(re.Response, re.Body, s.cfg.ClientSecret); classified != nil {

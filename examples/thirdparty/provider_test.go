@@ -7,7 +7,6 @@ import (
 	"net/http/httptest"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"go.uber.org/goleak"
 	"golang.org/x/oauth2"
@@ -23,7 +22,6 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 type authServer struct {
 	*httptest.Server
 	issued atomic.Int64
-	fail   atomic.Int32 // if not 0, the token endpoint answers this status
 }
 
 const (
@@ -47,11 +45,6 @@ func newAuthServer(t *testing.T) *authServer {
 }
 
 func (a *authServer) token(w http.ResponseWriter, r *http.Request) {
-	if code := int(a.fail.Load()); code != 0 {
-		w.Header().Set("Retry-After", "7")
-		http.Error(w, `{"error":"server_error"}`, code)
-		return
-	}
 	id, secret, _ := r.BasicAuth()
 	if r.PostFormValue("grant_type") != "client_credentials" || id != clientID || secret != clientSecret {
 		w.Header().Set("Content-Type", "application/json")
@@ -67,12 +60,29 @@ func (a *authServer) settings() map[string]string {
 	return map[string]string{"token_url": a.URL + "/token", "client_id": clientID, "client_secret": clientSecret, "scopes": "read write"}
 }
 
-// The plugin binary, built from this package, through the real host.
+// upstream is the auth server's handler, for the fault checks: plugintest
+// serves it on a port of its own and answers with each fault in turn.
+func (a *authServer) upstream() plugintest.Upstream {
+	return plugintest.Upstream{
+		Handler: a.Config.Handler,
+		Settings: func(url string) map[string]string {
+			s := a.settings()
+			s["token_url"] = url + "/token"
+			return s
+		},
+		ErrorPrefix: "tokenplug/clientcredentials: ",
+	}
+}
+
+// The plugin binary, built from this package, through the real host; with
+// the standard faults too.
 func TestConformance(t *testing.T) {
 	a := newAuthServer(t)
+	up := a.upstream()
 	plugintest.Run(t, plugintest.Config{
 		Package:  ".",
 		Settings: a.settings(),
+		Upstream: &up,
 		CheckToken: func(t *testing.T, tok *oauth2.Token) {
 			req, _ := http.NewRequest(http.MethodGet, a.URL+"/api", nil)
 			tok.SetAuthHeader(req)
@@ -93,35 +103,25 @@ func TestProvider(t *testing.T) {
 	plugintest.RunProvider(t, provider{}, newAuthServer(t).settings())
 }
 
-func TestUpstreamErrorsAreClassified(t *testing.T) {
-	a := newAuthServer(t)
-	tests := []struct {
-		name   string
-		status int
-		secret string
-		is     error
-		retry  time.Duration
-	}{
-		{"a wrong secret is permanent", 0, "wrong-secret", plugin.ErrPermanent, 0},
-		{"a 429 is rate limited with its Retry-After", http.StatusTooManyRequests, clientSecret, plugin.ErrRateLimited, 7 * time.Second},
-		{"a 503 is temporary", http.StatusServiceUnavailable, clientSecret, plugin.ErrTemporary, 0},
+// The standard faults of a token endpoint (plugintest.DefaultFaults), one
+// after another, against the auth server: each error has its kind, names
+// the provider and quotes no piece of the client secret.
+func TestUpstreamFaultsAreClassified(t *testing.T) {
+	plugintest.RunFaults(t, provider{}, newAuthServer(t).upstream())
+}
+
+func TestAWrongSecretIsPermanent(t *testing.T) {
+	s := newAuthServer(t).settings()
+	s["client_secret"] = "wrong-secret"
+	ts, err := provider{}.Configure(t.Context(), s)
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			a.fail.Store(int32(tt.status))
-			defer a.fail.Store(0)
-			s := a.settings()
-			s["client_secret"] = tt.secret
-			ts, err := provider{}.Configure(t.Context(), s)
-			if err != nil {
-				t.Fatal(err)
-			}
-			_, err = ts.Token()
-			if !errors.Is(err, tt.is) || plugin.RetryAfterOf(err) != tt.retry {
-				t.Fatalf("got %v (%v, retry-after %v), want %v with %v", err, plugin.KindOf(err), plugin.RetryAfterOf(err), tt.is, tt.retry)
-			}
-		})
+	_, err = ts.Token()
+	if !errors.Is(err, plugin.ErrPermanent) {
+		t.Fatalf("got %v (%v), want permanent", err, plugin.KindOf(err))
 	}
+	plugintest.CheckError(t, err, "tokenplug/clientcredentials: ", clientSecret, "wrong-secret")
 }
 
 func TestATokenURLInClearToAnotherHostIsRejected(t *testing.T) {

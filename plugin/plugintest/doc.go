@@ -25,6 +25,25 @@
 // RunProvider makes the in-process subset of those checks, with no binary:
 // fast enough for every unit test run.
 //
+// RunFaults checks how a provider reports a failing upstream: the test
+// supplies the upstream (an http.Handler, such as an emulator of the
+// vendor) and settings that point at it, and the kit serves it on loopback
+// and answers instead with each Fault in turn (DefaultFaults: 400, 401,
+// 403, 429 with Retry-After, 5xx, 200s that are not a token answer,
+// redirects to another origin, no answer). Each error must have the fault's kind (and retry-after), start
+// with the provider's prefix, stay short, and quote no piece of a secret
+// setting or of a token; the token source must work again once the fault
+// clears; the origin a redirect points to must see no request. Append a
+// vendor's own Faults, or BadAnswers for its nonsense 200s.
+// Config.Upstream runs the same faults through the host.
+//
+// For a test's own cases: Configure configures a provider as a host does
+// (schema, then Configure), MustConfigure or fails the test; CheckError and CheckSettingError check an
+// error's prefix, length or setting key, and that it quotes no piece of a secret
+// (ContainsPart); ServeBody is a token endpoint that answers one body;
+// UnsignedJWT makes a token with the claims a test needs; Recorder keeps
+// the last request an emulator received, to check what a provider sends.
+//
 // Settings are the test's own: point them at a local emulator of the
 // vendor (httptest), never at a real endpoint with real credentials. Run
 // launches the plugin with a clean environment, as the host does.

@@ -33,6 +33,11 @@ type Config struct {
 	CheckToken func(t *testing.T, tok *oauth2.Token)
 	// Timeout bounds each step (a plugin start, a token fetch); default 30s.
 	Timeout time.Duration
+	// Upstream, if set, is the endpoint the plugin fetches tokens from:
+	// Run then checks each of its faults through the host (see RunFaults),
+	// so that error kinds, retry-afters and messages are seen as the host
+	// sees them. Settings is then not needed for the faults.
+	Upstream *Upstream
 }
 
 // Run checks a plugin binary against the tokenplug contract, launching it
@@ -124,6 +129,9 @@ func Run(t *testing.T, c Config) {
 		_, err := h.register(t, "undeclared", settings).Token(ctx)
 		checkRejected(t, err, key)
 	})
+	if c.Upstream != nil {
+		t.Run("faults through the host", func(t *testing.T) { runHostFaults(t, h, desc, *c.Upstream, timeout) })
+	}
 	t.Run("no stdout and no secrets in output", func(t *testing.T) {
 		ctx, cancel := step()
 		defer cancel()
@@ -247,7 +255,7 @@ func RunProvider(t *testing.T, p plugin.Provider, settings map[string]string) {
 	desc := p.Describe()
 	t.Run("description is well-formed", func(t *testing.T) { checkDescription(t, desc) })
 	t.Run("token", func(t *testing.T) {
-		ts := configure(t, p, desc, settings)
+		ts := MustConfigure(t, p, settings)
 		if _, ok := ts.(plugin.ContextTokenSource); !ok {
 			t.Logf("token source %T has no TokenContext method: the host's deadline cannot reach its upstream requests", ts)
 		}
@@ -295,16 +303,25 @@ func RunProvider(t *testing.T, p plugin.Provider, settings map[string]string) {
 	})
 }
 
-func configure(t *testing.T, p plugin.Provider, desc plugin.Description, settings map[string]string) oauth2.TokenSource {
-	t.Helper()
-	secrets := plugin.SecretValues(desc, settings) // kept out of test output too
-	applied, err := plugin.ApplySchema(desc, settings)
+// Configure configures p as a host does: the settings go through
+// plugin.ApplySchema (defaults filled in, missing required and undeclared
+// keys rejected), then to p.Configure.
+func Configure(ctx context.Context, p plugin.Provider, settings map[string]string) (oauth2.TokenSource, error) {
+	applied, err := plugin.ApplySchema(p.Describe(), settings)
 	if err != nil {
-		t.Fatalf("settings do not fit the schema: %s", plugin.Redact(err.Error(), secrets...))
+		return nil, err
 	}
-	ts, err := p.Configure(context.Background(), applied)
+	return p.Configure(ctx, applied)
+}
+
+// MustConfigure is Configure that ends the test (t.Fatal) when the
+// provider refuses settings, with secret setting values redacted from the
+// message; a nil token source with no error fails it too.
+func MustConfigure(t testing.TB, p plugin.Provider, settings map[string]string) oauth2.TokenSource {
+	t.Helper()
+	ts, err := Configure(context.Background(), p, settings)
 	if err != nil {
-		t.Fatalf("Configure: %s", plugin.Redact(err.Error(), secrets...))
+		t.Fatalf("Configure: %s", redactParts(err.Error(), values(secretsOf(p.Describe(), settings))...))
 	}
 	if ts == nil {
 		t.Fatal("Configure returned no token source and no error")

@@ -131,15 +131,11 @@ func (p Provider) Configure(_ context.Context, settings map[string]string) (oaut
 	if mode == ModeKey {
 		return keySource{key: key}, nil
 	}
-	client := p.HTTPClient
-	if client == nil {
-		client = plugin.NewHTTPClient(plugin.DefaultTimeout)
-	}
 	now := p.now
 	if now == nil {
 		now = time.Now
 	}
-	return &tokenSource{client: client, url: tokenURL, key: key, now: now}, nil
+	return &tokenSource{client: p.HTTPClient, url: tokenURL, key: key, now: now}, nil
 }
 
 // issueTokenURL returns token_url when set, else the region's endpoint.

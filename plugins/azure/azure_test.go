@@ -1,14 +1,13 @@
 package azure
 
 import (
+	"cmp"
 	"context"
-	"encoding/base64"
-	"errors"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,43 +16,26 @@ import (
 	"github.com/tokenplug/tokenplug"
 	"github.com/tokenplug/tokenplug/emulator"
 	"github.com/tokenplug/tokenplug/plugin"
+	"github.com/tokenplug/tokenplug/plugin/plugintest"
 )
 
-const testKey = "azure-5ubscription-key-0123456789abcdef"
-
-// recorded is what the endpoint saw of the last request.
-type recorded struct {
-	mu     sync.Mutex
-	method string
-	header http.Header
-	length int64
-	body   string
-}
-
-func (rec *recorded) record(h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		rec.mu.Lock()
-		rec.method, rec.header, rec.length, rec.body = r.Method, r.Header.Clone(), r.ContentLength, string(b)
-		rec.mu.Unlock()
-		h.ServeHTTP(w, r)
-	})
-}
+const testKey = "az-Kq8Vm3Xr7Tb2Wn9Lp4Hd6Jf1Yc5Gs0" // random-looking: errors are searched for any 8 bytes of it
 
 // fixture is an Azure emulator on loopback serving issueToken and a
 // protected /speech resource, with testKey registered.
 type fixture struct {
 	az  *emulator.Azure
 	ts  *httptest.Server
-	rec *recorded
+	rec *plugintest.Recorder
 }
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	f := &fixture{az: emulator.NewAzure(), rec: &recorded{}}
+	f := &fixture{az: emulator.NewAzure()}
+	f.rec = &plugintest.Recorder{Handler: f.az}
 	f.az.AddKey(testKey)
 	mux := http.NewServeMux()
-	mux.Handle("/sts/v1.0/issueToken", f.rec.record(f.az))
+	mux.Handle("/sts/v1.0/issueToken", f.rec)
 	mux.Handle("/speech", f.az.RequireAuth(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = io.WriteString(w, "recognized")
 	})))
@@ -67,25 +49,9 @@ func (f *fixture) tokenURL() string { return f.ts.URL + "/sts/v1.0/issueToken" }
 func (f *fixture) source(t *testing.T, p Provider, extra map[string]string) oauth2.TokenSource {
 	t.Helper()
 	settings := map[string]string{SettingSubscriptionKey: testKey, SettingTokenURL: f.tokenURL()}
-	for k, v := range extra {
-		settings[k] = v
-	}
-	if p.HTTPClient == nil {
-		p.HTTPClient = f.ts.Client()
-	}
-	ts, err := configure(p, settings)
-	if err != nil {
-		t.Fatalf("Configure: %v", err)
-	}
-	return ts
-}
-
-func configure(p Provider, settings map[string]string) (oauth2.TokenSource, error) {
-	s, err := plugin.ApplySchema(p.Describe(), settings)
-	if err != nil {
-		return nil, err
-	}
-	return p.Configure(context.Background(), s)
+	maps.Copy(settings, extra)
+	p.HTTPClient = cmp.Or(p.HTTPClient, f.ts.Client())
+	return plugintest.MustConfigure(t, p, settings)
 }
 
 // callSpeech calls the protected resource with tok in the header tokenplug
@@ -118,34 +84,27 @@ func TestTokenModeExchangesTheKeyAsDocumented(t *testing.T) {
 	if status := f.callSpeech(t, tok); status != 200 {
 		t.Errorf("speech resource answered %d to the bearer token", status)
 	}
-	f.rec.mu.Lock()
-	defer f.rec.mu.Unlock()
-	if f.rec.method != http.MethodPost || f.rec.header.Get(KeyHeader) != testKey || f.rec.length != 0 ||
-		f.rec.header.Get("Content-Length") != "0" || f.rec.body != "" || f.rec.header.Get("Authorization") != "" {
-		t.Errorf("request %s length %d body %q headers %v", f.rec.method, f.rec.length, f.rec.body, f.rec.header)
+	req, body := f.rec.Last()
+	if req.Method != http.MethodPost || req.Header.Get(KeyHeader) != testKey || req.ContentLength != 0 ||
+		req.Header.Get("Content-Length") != "0" || body != "" || req.Header.Get("Authorization") != "" {
+		t.Errorf("request %s length %d body %q headers %v", req.Method, req.ContentLength, body, req.Header)
 	}
 }
 
 func TestRegionGivesTheCognitiveServicesURL(t *testing.T) {
-	ts, err := configure(Provider{}, map[string]string{SettingSubscriptionKey: testKey, SettingRegion: "westeurope"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ts := plugintest.MustConfigure(t, Provider{}, map[string]string{SettingSubscriptionKey: testKey, SettingRegion: "westeurope"})
 	if got := ts.(*tokenSource).url; got != "https://westeurope.api.cognitive.microsoft.com/sts/v1.0/issueToken" {
 		t.Errorf("url = %s", got)
 	}
-	ts, err = configure(Provider{}, map[string]string{SettingSubscriptionKey: testKey, SettingRegion: "westeurope", SettingTokenURL: "https://chinaeast2.api.cognitive.azure.cn/sts/v1.0/issueToken"})
-	if err != nil || ts.(*tokenSource).url != "https://chinaeast2.api.cognitive.azure.cn/sts/v1.0/issueToken" {
-		t.Errorf("token_url does not override region: %v", err)
+	ts = plugintest.MustConfigure(t, Provider{}, map[string]string{SettingSubscriptionKey: testKey, SettingRegion: "westeurope", SettingTokenURL: "https://chinaeast2.api.cognitive.azure.cn/sts/v1.0/issueToken"})
+	if got := ts.(*tokenSource).url; got != "https://chinaeast2.api.cognitive.azure.cn/sts/v1.0/issueToken" {
+		t.Errorf("token_url does not override region: url = %s", got)
 	}
 }
 
 func TestKeyModeSendsTheKeyItselfWithoutARequest(t *testing.T) {
 	f := newFixture(t)
-	ts, err := configure(Provider{}, map[string]string{SettingSubscriptionKey: testKey, SettingMode: "key"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ts := plugintest.MustConfigure(t, Provider{}, map[string]string{SettingSubscriptionKey: testKey, SettingMode: "key"})
 	tok, err := ts.Token()
 	if err != nil {
 		t.Fatal(err)
@@ -161,31 +120,22 @@ func TestKeyModeSendsTheKeyItselfWithoutARequest(t *testing.T) {
 	}
 }
 
-// jwtWith returns an unsigned JWT-shaped string with the given claims JSON.
-func jwtWith(claims string) string {
-	enc := base64.RawURLEncoding.EncodeToString
-	return enc([]byte(`{"alg":"none"}`)) + "." + enc([]byte(claims)) + "."
-}
-
 func TestExpiryComesFromExpMinusIatElseExpElseTenMinutes(t *testing.T) {
 	now := time.Unix(1_700_000_000, 0)
 	tests := []struct {
 		name, body        string
 		expiry, refreshAt time.Time
 	}{
-		{"exp claim", jwtWith(`{"exp":1700000600}`), now.Add(10 * time.Minute), now.Add(9 * time.Minute)},
-		{"exp - iat on the local clock", jwtWith(`{"iat":1600000000,"exp":1600000600}`), now.Add(10 * time.Minute), now.Add(9 * time.Minute)},
-		{"no exp", jwtWith(`{"region":"westus"}`), now.Add(10 * time.Minute), now.Add(9 * time.Minute)},
-		{"a short exp keeps the 9:10 ratio", jwtWith(`{"exp":1700000100}`), now.Add(100 * time.Second), now.Add(90 * time.Second)},
-		{"trailing newline", jwtWith(`{"exp":1700000600}`) + "\r\n", now.Add(10 * time.Minute), now.Add(9 * time.Minute)},
+		{"exp claim", plugintest.UnsignedJWT(`{"exp":1700000600}`), now.Add(10 * time.Minute), now.Add(9 * time.Minute)},
+		{"exp - iat on the local clock", plugintest.UnsignedJWT(`{"iat":1600000000,"exp":1600000600}`), now.Add(10 * time.Minute), now.Add(9 * time.Minute)},
+		{"no exp", plugintest.UnsignedJWT(`{"region":"westus"}`), now.Add(10 * time.Minute), now.Add(9 * time.Minute)},
+		{"a short exp keeps the 9:10 ratio", plugintest.UnsignedJWT(`{"exp":1700000100}`), now.Add(100 * time.Second), now.Add(90 * time.Second)},
+		{"trailing newline", plugintest.UnsignedJWT(`{"exp":1700000600}`) + "\r\n", now.Add(10 * time.Minute), now.Add(9 * time.Minute)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-				_, _ = io.WriteString(w, tt.body)
-			}))
-			defer srv.Close()
-			ts, err := configure(Provider{HTTPClient: srv.Client(), now: func() time.Time { return now }},
+			srv := plugintest.ServeBody(t, "", tt.body)
+			ts, err := plugintest.Configure(t.Context(), Provider{HTTPClient: srv.Client(), now: func() time.Time { return now }},
 				map[string]string{SettingSubscriptionKey: testKey, SettingTokenURL: srv.URL})
 			if err != nil {
 				t.Fatal(err)
@@ -232,20 +182,14 @@ func TestConfigureNamesTheBadSetting(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := configure(Provider{}, tt.settings)
-			var se plugin.SettingErrors
-			if !errors.As(err, &se) || len(se) != 1 || se[0].Key != tt.key {
-				t.Fatalf("err = %v, want one error naming %q", err, tt.key)
-			}
-			if strings.Contains(err.Error(), testKey) {
-				t.Error("error contains the subscription key")
-			}
+			_, err := plugintest.Configure(t.Context(), Provider{}, tt.settings)
+			plugintest.CheckSettingError(t, err, tt.key, testKey)
 		})
 	}
 	if _, err := (Provider{}).Configure(context.Background(), nil); err == nil || !strings.Contains(err.Error(), SettingSubscriptionKey) {
 		t.Errorf("Configure(nil) = %v", err)
 	}
-	if _, err := configure(Provider{}, with(SettingMode, "key")); err != nil {
+	if _, err := plugintest.Configure(t.Context(), Provider{}, with(SettingMode, "key")); err != nil {
 		t.Errorf("key mode needs no region: %v", err)
 	}
 }

@@ -3,7 +3,6 @@ package azure_test
 import (
 	"context"
 	"fmt"
-	"net/http/httptest"
 
 	"github.com/tokenplug/tokenplug/emulator"
 	"github.com/tokenplug/tokenplug/plugin"
@@ -14,21 +13,14 @@ import (
 // production the host runs the tokenplug-azure binary with region set
 // instead of token_url.
 func ExampleProvider() {
-	az := emulator.NewAzure()
+	az := emulator.StartAzure()
+	defer az.Close()
 	az.AddKey("my-subscription-key")
-	srv := httptest.NewServer(az)
-	defer srv.Close()
 
-	p := azure.New()
-	settings, err := plugin.ApplySchema(p.Describe(), map[string]string{
-		"subscription_key": "my-subscription-key",
-		"token_url":        srv.URL + "/sts/v1.0/issueToken",
+	ts, err := azure.New().Configure(context.Background(), map[string]string{
+		azure.SettingSubscriptionKey: "my-subscription-key",
+		azure.SettingTokenURL:        az.URL + "/sts/v1.0/issueToken",
 	})
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	ts, err := p.Configure(context.Background(), settings)
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -1,127 +1,39 @@
 package azure
 
 import (
-	"context"
 	"errors"
-	"fmt"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/tokenplug/tokenplug/internal/testbin"
 	"github.com/tokenplug/tokenplug/plugin"
+	"github.com/tokenplug/tokenplug/plugin/plugintest"
 )
 
-// containsPart reports whether msg holds any 8-byte piece of secret.
-func containsPart(msg, secret string) bool {
-	for i := 0; i+8 <= len(secret); i++ {
-		if strings.Contains(msg, secret[i:i+8]) {
-			return true
-		}
-	}
-	return false
-}
-
-func TestTheKeyNeverFollowsARedirectToAnotherOrigin(t *testing.T) {
-	for _, code := range []int{http.StatusFound, http.StatusTemporaryRedirect} {
-		for _, custom := range []bool{false, true} {
-			t.Run(fmt.Sprintf("%d custom client %v", code, custom), func(t *testing.T) {
-				var hits, keys atomic.Int32
-				other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-					hits.Add(1)
-					if r.Header.Get(KeyHeader) != "" {
-						keys.Add(1)
-					}
-					_, _ = io.WriteString(w, jwtWith(`{"exp":4000000000}`))
-				}))
-				defer other.Close()
-				first := httptest.NewServer(http.RedirectHandler(other.URL+"/sts/v1.0/issueToken", code))
-				defer first.Close()
-				p := Provider{}
-				if custom {
-					p.HTTPClient = first.Client()
-				}
-				ts, err := configure(p, map[string]string{SettingSubscriptionKey: testKey, SettingTokenURL: first.URL})
-				if err != nil {
-					t.Fatal(err)
-				}
-				_, err = ts.Token()
-				if !errors.Is(err, plugin.ErrCrossOriginRedirect) || !errors.Is(err, plugin.ErrPermanent) {
-					t.Fatalf("err = %v, want a permanent cross-origin redirect error", err)
-				}
-				assertClean(t, err)
-				if hits.Load() != 0 || keys.Load() != 0 {
-					t.Errorf("the other origin received %d requests, %d with the key", hits.Load(), keys.Load())
-				}
-			})
-		}
-	}
-}
-
-func TestPlainHTTPTokenURLIsAcceptedOnlyForLoopback(t *testing.T) {
-	ok := map[string]string{SettingSubscriptionKey: testKey, SettingTokenURL: "http://127.0.0.1:9/sts/v1.0/issueToken"}
-	if _, err := configure(Provider{}, ok); err != nil {
-		t.Errorf("http://127.0.0.1: %v", err)
-	}
-	bad := map[string]string{SettingSubscriptionKey: testKey, SettingTokenURL: "http://example.com/sts/v1.0/issueToken"}
-	_, err := configure(Provider{}, bad)
-	var se plugin.SettingErrors
-	if !errors.As(err, &se) || len(se) != 1 || se[0].Key != SettingTokenURL || !strings.Contains(se[0].Message, "https") {
-		t.Errorf("http://example.com: err = %v, want an error naming %s and asking for https", err, SettingTokenURL)
-	}
+// assertClean fails if err leaks the key or is not the provider's.
+func assertClean(t *testing.T, err error) {
+	t.Helper()
+	plugintest.CheckError(t, err, "tokenplug/azure: ", testKey)
 }
 
 // badTokens are 200 bodies, each a JWT-looking token, that must be refused.
 var badTokens = map[string]string{
-	"exp before iat":           jwtWith(`{"iat":1700000600,"exp":1700000000,"sub":"LEAKEDTOKEN-0123456789"}`),
-	"a lifetime over a year":   jwtWith(`{"iat":1700000000,"exp":1800000000,"sub":"LEAKEDTOKEN-0123456789"}`),
-	"an exp before 1970":       jwtWith(`{"exp":-100,"sub":"LEAKEDTOKEN-0123456789"}`),
-	"an overflowing exp":       jwtWith(`{"exp":1e300,"sub":"LEAKEDTOKEN-0123456789"}`),
+	"exp before iat":           plugintest.UnsignedJWT(`{"iat":1700000600,"exp":1700000000,"sub":"LEAKEDTOKEN-0123456789"}`),
+	"a lifetime over a year":   plugintest.UnsignedJWT(`{"iat":1700000000,"exp":1800000000,"sub":"LEAKEDTOKEN-0123456789"}`),
+	"an exp before 1970":       plugintest.UnsignedJWT(`{"exp":-100,"sub":"LEAKEDTOKEN-0123456789"}`),
+	"an overflowing exp":       plugintest.UnsignedJWT(`{"exp":1e300,"sub":"LEAKEDTOKEN-0123456789"}`),
 	"not a JWT":                "LEAKEDTOKEN-0123456789.not-base64!.x",
-	"exp as a string":          jwtWith(`{"exp":"soon","sub":"LEAKEDTOKEN-0123456789"}`),
-	"claims that are not JSON": jwtWith(`LEAKEDTOKEN-0123456789`),
+	"exp as a string":          plugintest.UnsignedJWT(`{"exp":"soon","sub":"LEAKEDTOKEN-0123456789"}`),
+	"claims that are not JSON": plugintest.UnsignedJWT(`LEAKEDTOKEN-0123456789`),
 }
 
-func TestABad200IsRefusedWithoutQuotingTheToken(t *testing.T) {
-	now := time.Unix(1_700_000_000, 0)
-	for name, body := range badTokens {
-		t.Run(name, func(t *testing.T) {
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, body) }))
-			defer srv.Close()
-			ts, err := configure(Provider{now: func() time.Time { return now }}, map[string]string{SettingSubscriptionKey: testKey, SettingTokenURL: srv.URL})
-			if err != nil {
-				t.Fatal(err)
-			}
-			tok, err := ts.Token()
-			if err == nil {
-				t.Fatalf("Token = %+v, want an error", tok)
-			}
-			assertClean(t, err)
-			if containsPart(err.Error(), body) || !errors.Is(err, plugin.ErrTemporary) {
-				t.Errorf("err = %v, want a temporary error quoting no part of the token", err)
-			}
-		})
+func TestAnUnknownKeyIsPermanentAndSaysWhy(t *testing.T) {
+	f := newFixture(t)
+	_, err := f.source(t, Provider{}, map[string]string{SettingSubscriptionKey: "not-registered"}).Token()
+	if !errors.Is(err, plugin.ErrPermanent) || !strings.Contains(err.Error(), "invalid subscription key") {
+		t.Fatalf("err = %v, want permanent quoting Azure", err)
 	}
-}
-
-func TestTheBinaryNeverQuotesTheTokenOfABad200(t *testing.T) {
-	body := badTokens["exp before iat"]
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, body) }))
-	defer srv.Close()
-	pc := testbin.Launch(t, bins["azure"])
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := pc.Configure(ctx, map[string]string{SettingSubscriptionKey: testKey, SettingTokenURL: srv.URL}); err != nil {
-		t.Fatal(err)
-	}
-	_, err := pc.Token(ctx, false)
-	if err == nil || containsPart(err.Error(), body) || !strings.Contains(err.Error(), "lifetime") {
-		t.Errorf("host sees %v, want a lifetime error without the token", err)
-	}
+	assertClean(t, err)
 }
 
 func TestLifetimeIsAnchoredToTheLocalClock(t *testing.T) {

@@ -39,7 +39,7 @@ func (s keySource) TokenContext(context.Context) (*oauth2.Token, error) { return
 // tokenSource fetches a new issueToken token on every call. Safe for
 // concurrent use: its fields are set once by Configure.
 type tokenSource struct {
-	client *http.Client
+	client *http.Client // nil: plugin.Do's default client
 	url    string
 	key    string // secret
 	now    func() time.Time

@@ -99,16 +99,12 @@ func (p Provider) Configure(_ context.Context, settings map[string]string) (oaut
 	if len(errs) > 0 {
 		return nil, errs
 	}
-	client := p.HTTPClient
-	if client == nil {
-		client = plugin.NewHTTPClient(plugin.DefaultTimeout)
-	}
 	now := p.now
 	if now == nil {
 		now = time.Now
 	}
 	return &tokenSource{
-		client: client, url: tokenURL.String(), now: now,
+		client: p.HTTPClient, url: tokenURL.String(), now: now,
 		apikey: settings[SettingAPIKey], clientID: id, clientSecret: secret,
 	}, nil
 }

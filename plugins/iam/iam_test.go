@@ -1,16 +1,16 @@
 package iam
 
 import (
+	"cmp"
 	"context"
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,6 +18,7 @@ import (
 
 	"github.com/tokenplug/tokenplug/emulator"
 	"github.com/tokenplug/tokenplug/plugin"
+	"github.com/tokenplug/tokenplug/plugin/plugintest"
 )
 
 const (
@@ -25,38 +26,19 @@ const (
 	testSecret = "client-5ecret-9876543210"
 )
 
-// recorded is what the endpoint saw of the last request.
-type recorded struct {
-	mu     sync.Mutex
-	method string
-	header http.Header
-	body   string
-}
-
-// record wraps h so a test can assert on the request the provider sent.
-func (rec *recorded) record(h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		rec.mu.Lock()
-		rec.method, rec.header, rec.body = r.Method, r.Header.Clone(), string(b)
-		rec.mu.Unlock()
-		r.Body = io.NopCloser(strings.NewReader(string(b)))
-		h.ServeHTTP(w, r)
-	})
-}
-
 // fixture is an IAM emulator on loopback with testKey registered.
 type fixture struct {
 	iam *emulator.IAM
 	ts  *httptest.Server
-	rec *recorded
+	rec *plugintest.Recorder
 }
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	f := &fixture{iam: emulator.NewIAM(), rec: &recorded{}}
+	f := &fixture{iam: emulator.NewIAM()}
 	f.iam.AddAPIKey(testKey)
-	f.ts = httptest.NewServer(f.rec.record(f.iam))
+	f.rec = &plugintest.Recorder{Handler: f.iam}
+	f.ts = httptest.NewServer(f.rec)
 	t.Cleanup(f.ts.Close)
 	return f
 }
@@ -65,25 +47,9 @@ func newFixture(t *testing.T) *fixture {
 func (f *fixture) source(t *testing.T, p Provider, extra map[string]string) oauth2.TokenSource {
 	t.Helper()
 	settings := map[string]string{SettingAPIKey: testKey, SettingTokenURL: f.ts.URL + "/identity/token"}
-	for k, v := range extra {
-		settings[k] = v
-	}
-	if p.HTTPClient == nil {
-		p.HTTPClient = f.ts.Client()
-	}
-	ts, err := configure(p, settings)
-	if err != nil {
-		t.Fatalf("Configure: %v", err)
-	}
-	return ts
-}
-
-func configure(p Provider, settings map[string]string) (oauth2.TokenSource, error) {
-	s, err := plugin.ApplySchema(p.Describe(), settings)
-	if err != nil {
-		return nil, err
-	}
-	return p.Configure(context.Background(), s)
+	maps.Copy(settings, extra)
+	p.HTTPClient = cmp.Or(p.HTTPClient, f.ts.Client())
+	return plugintest.MustConfigure(t, p, settings)
 }
 
 func TestTokenComesFromIAMAsDocumented(t *testing.T) {
@@ -100,13 +66,12 @@ func TestTokenComesFromIAMAsDocumented(t *testing.T) {
 	if tok.Type() != "Bearer" || !tok.Expiry.Equal(now.Add(time.Hour)) || plugin.HeaderOf(tok) != "" || !plugin.RefreshAtOf(tok).IsZero() {
 		t.Errorf("token type %q expiry %v header %q refresh_at %v", tok.Type(), tok.Expiry, plugin.HeaderOf(tok), plugin.RefreshAtOf(tok))
 	}
-	f.rec.mu.Lock()
-	defer f.rec.mu.Unlock()
-	if f.rec.method != http.MethodPost || f.rec.header.Get("Content-Type") != "application/x-www-form-urlencoded" ||
-		f.rec.header.Get("Accept") != "application/json" || f.rec.header.Get("Authorization") != "" {
-		t.Errorf("request %s %v", f.rec.method, f.rec.header)
+	req, body := f.rec.Last()
+	if req.Method != http.MethodPost || req.Header.Get("Content-Type") != "application/x-www-form-urlencoded" ||
+		req.Header.Get("Accept") != "application/json" || req.Header.Get("Authorization") != "" {
+		t.Errorf("request %s %v", req.Method, req.Header)
 	}
-	form, err := url.ParseQuery(f.rec.body)
+	form, err := url.ParseQuery(body)
 	want := url.Values{"grant_type": {"urn:ibm:params:oauth:grant-type:apikey"}, "apikey": {testKey}, "response_type": {"cloud_iam"}}
 	if err != nil || fmt.Sprint(form) != fmt.Sprint(want) {
 		t.Errorf("form = %v, want %v", form, want)
@@ -138,22 +103,15 @@ func TestClientCredentialsGoInBasicAuth(t *testing.T) {
 	if _, err := f.source(t, Provider{}, map[string]string{SettingClientID: "bx", SettingClientSecret: testSecret}).Token(); err != nil {
 		t.Fatal(err)
 	}
-	f.rec.mu.Lock()
-	defer f.rec.mu.Unlock()
+	req, _ := f.rec.Last()
 	want := "Basic " + base64.StdEncoding.EncodeToString([]byte("bx:"+testSecret))
-	if got := f.rec.header.Get("Authorization"); got != want {
+	if got := req.Header.Get("Authorization"); got != want {
 		t.Errorf("Authorization = %q, want %q", got, want)
 	}
 }
 
 // jwtWithExp returns an unsigned JWT-shaped string whose exp is exp.
-func jwtWithExp(exp int64) string { return jwtWith(fmt.Sprintf(`{"exp":%d}`, exp)) }
-
-// jwtWith returns an unsigned JWT with the given claims JSON.
-func jwtWith(claims string) string {
-	enc := base64.RawURLEncoding.EncodeToString
-	return enc([]byte(`{"alg":"none"}`)) + "." + enc([]byte(claims)) + "."
-}
+func jwtWithExp(exp int64) string { return plugintest.UnsignedJWT(fmt.Sprintf(`{"exp":%d}`, exp)) }
 
 func TestExpiryIsReadFromTheBestFieldPresent(t *testing.T) {
 	now := time.Unix(1_700_000_000, 0)
@@ -162,23 +120,16 @@ func TestExpiryIsReadFromTheBestFieldPresent(t *testing.T) {
 		want       time.Time
 	}{
 		{"expires_in wins, on the local clock", `{"access_token":"a","token_type":"Bearer","expires_in":120,"expiration":1600000100}`, now.Add(2 * time.Minute)},
-		{"then the JWT's exp - iat", fmt.Sprintf(`{"access_token":%q,"expiration":1600000100}`, jwtWith(`{"iat":1600000000,"exp":1600000300}`)), now.Add(5 * time.Minute)},
+		{"then the JWT's exp - iat", fmt.Sprintf(`{"access_token":%q,"expiration":1600000100}`, plugintest.UnsignedJWT(`{"iat":1600000000,"exp":1600000300}`)), now.Add(5 * time.Minute)},
 		{"then expiration", `{"access_token":"a","token_type":"Bearer","expiration":1700000100}`, time.Unix(1_700_000_100, 0)},
 		{"then the JWT's exp", fmt.Sprintf(`{"access_token":%q}`, jwtWithExp(1_700_000_500)), time.Unix(1_700_000_500, 0)},
 		{"else one hour", `{"access_token":"opaque"}`, now.Add(time.Hour)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-				w.Header().Set("Content-Type", "application/json")
-				_, _ = io.WriteString(w, tt.body)
-			}))
-			defer srv.Close()
+			srv := plugintest.ServeBody(t, "application/json", tt.body)
 			p := Provider{HTTPClient: srv.Client(), now: func() time.Time { return now }}
-			ts, err := configure(p, map[string]string{SettingAPIKey: testKey, SettingTokenURL: srv.URL})
-			if err != nil {
-				t.Fatal(err)
-			}
+			ts := plugintest.MustConfigure(t, p, map[string]string{SettingAPIKey: testKey, SettingTokenURL: srv.URL})
 			tok, err := ts.Token()
 			if err != nil {
 				t.Fatal(err)
@@ -208,14 +159,8 @@ func TestConfigureNamesTheBadSetting(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := configure(Provider{}, tt.settings)
-			var se plugin.SettingErrors
-			if !errors.As(err, &se) || len(se) != 1 || se[0].Key != tt.key {
-				t.Fatalf("err = %v, want one error naming %q", err, tt.key)
-			}
-			if strings.Contains(err.Error(), testSecret) {
-				t.Error("error contains the client secret")
-			}
+			_, err := plugintest.Configure(t.Context(), Provider{}, tt.settings)
+			plugintest.CheckSettingError(t, err, tt.key, testSecret)
 		})
 	}
 	// Configure called directly, without the schema, still refuses.

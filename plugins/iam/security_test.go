@@ -1,76 +1,25 @@
 package iam
 
 import (
-	"context"
 	"errors"
-	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/tokenplug/tokenplug/internal/testbin"
 	"github.com/tokenplug/tokenplug/plugin"
+	"github.com/tokenplug/tokenplug/plugin/plugintest"
 )
 
 // leakedToken is the access token of the 200 responses below: recognisable,
 // so that any fragment of it in an error is found.
 const leakedToken = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJMRUFLRURUT0tFTiJ9.QUNDRVNTVE9LRU5TSUdOQVRVUkU"
 
-// containsPart reports whether msg holds any 8-byte piece of secret.
-func containsPart(msg, secret string) bool {
-	for i := 0; i+8 <= len(secret); i++ {
-		if strings.Contains(msg, secret[i:i+8]) {
-			return true
-		}
-	}
-	return false
-}
-
-// trap is a second origin: it counts every request that reaches it.
-func trap(t *testing.T) (*httptest.Server, *atomic.Int32) {
+// assertClean fails if err leaks a secret or is not the provider's.
+func assertClean(t *testing.T, err error) {
 	t.Helper()
-	var hits atomic.Int32
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		hits.Add(1)
-		_, _ = io.WriteString(w, `{"access_token":"x","expires_in":3600}`)
-	}))
-	t.Cleanup(srv.Close)
-	return srv, &hits
-}
-
-func TestTheAPIKeyNeverFollowsARedirectToAnotherOrigin(t *testing.T) {
-	for _, code := range []int{http.StatusTemporaryRedirect, http.StatusPermanentRedirect, http.StatusFound} {
-		for _, custom := range []bool{false, true} {
-			t.Run(fmt.Sprintf("%d custom client %v", code, custom), func(t *testing.T) {
-				other, hits := trap(t)
-				first := httptest.NewServer(http.RedirectHandler(other.URL+"/identity/token", code))
-				defer first.Close()
-				p := Provider{}
-				if custom {
-					p.HTTPClient = first.Client()
-				}
-				ts, err := configure(p, map[string]string{
-					SettingAPIKey: testKey, SettingTokenURL: first.URL,
-					SettingClientID: "bx", SettingClientSecret: testSecret,
-				})
-				if err != nil {
-					t.Fatal(err)
-				}
-				_, err = ts.Token()
-				if err == nil || !errors.Is(err, plugin.ErrCrossOriginRedirect) || !errors.Is(err, plugin.ErrPermanent) {
-					t.Fatalf("err = %v, want a permanent cross-origin redirect error", err)
-				}
-				assertClean(t, err)
-				if n := hits.Load(); n != 0 {
-					t.Errorf("the other origin received %d requests", n)
-				}
-			})
-		}
-	}
+	plugintest.CheckError(t, err, "tokenplug/iam: ", testKey, testSecret)
 }
 
 func TestARedirectWithinTheOriginIsFollowed(t *testing.T) {
@@ -80,10 +29,7 @@ func TestARedirectWithinTheOriginIsFollowed(t *testing.T) {
 	mux.Handle("/", f.iam)
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
-	ts, err := configure(Provider{}, map[string]string{SettingAPIKey: testKey, SettingTokenURL: srv.URL + "/old"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ts := plugintest.MustConfigure(t, Provider{}, map[string]string{SettingAPIKey: testKey, SettingTokenURL: srv.URL + "/old"})
 	if _, err := ts.Token(); err != nil {
 		t.Errorf("Token after a same-origin 307: %v", err)
 	}
@@ -91,26 +37,15 @@ func TestARedirectWithinTheOriginIsFollowed(t *testing.T) {
 
 func TestPlainHTTPTokenURLIsAcceptedOnlyForLoopback(t *testing.T) {
 	for _, u := range []string{"http://127.0.0.1:8080/identity/token", "http://localhost/identity/token", "http://[::1]:9/t"} {
-		if _, err := configure(Provider{}, map[string]string{SettingAPIKey: "k", SettingTokenURL: u}); err != nil {
+		if _, err := plugintest.Configure(t.Context(), Provider{}, map[string]string{SettingAPIKey: "k", SettingTokenURL: u}); err != nil {
 			t.Errorf("%s: %v", u, err)
 		}
 	}
-	_, err := configure(Provider{}, map[string]string{SettingAPIKey: "k", SettingTokenURL: "http://example.com/identity/token"})
+	_, err := plugintest.Configure(t.Context(), Provider{}, map[string]string{SettingAPIKey: "k", SettingTokenURL: "http://example.com/identity/token"})
 	var se plugin.SettingErrors
 	if !errors.As(err, &se) || len(se) != 1 || se[0].Key != SettingTokenURL || !strings.Contains(se[0].Message, "https") {
 		t.Errorf("http://example.com: err = %v, want an error naming %s and asking for https", err, SettingTokenURL)
 	}
-}
-
-// serveBody answers every request with 200 and body.
-func serveBody(t *testing.T, body string) *httptest.Server {
-	t.Helper()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = io.WriteString(w, body)
-	}))
-	t.Cleanup(srv.Close)
-	return srv
 }
 
 // badBodies are 200 answers holding leakedToken that must be refused.
@@ -128,41 +63,13 @@ var badBodies = map[string]string{
 	"expiration in the year 3000": `{"access_token":"` + leakedToken + `","expiration":32503680000}`,
 }
 
-func TestA200ThatDoesNotParseNeverQuotesTheToken(t *testing.T) {
-	for name, body := range badBodies {
-		t.Run(name, func(t *testing.T) {
-			srv := serveBody(t, body)
-			ts, err := configure(Provider{}, map[string]string{SettingAPIKey: testKey, SettingTokenURL: srv.URL})
-			if err != nil {
-				t.Fatal(err)
-			}
-			tok, err := ts.Token()
-			if err == nil {
-				t.Fatalf("Token = %+v, want an error", tok)
-			}
-			assertClean(t, err)
-			if containsPart(err.Error(), leakedToken) {
-				t.Errorf("error %q quotes the access token", err)
-			}
-			if !errors.Is(err, plugin.ErrTemporary) {
-				t.Errorf("error %q is not temporary", err)
-			}
-		})
+func TestAnUnknownAPIKeyIsPermanentAndSaysWhy(t *testing.T) {
+	f := newFixture(t)
+	_, err := f.source(t, Provider{}, map[string]string{SettingAPIKey: "not-registered-key"}).Token()
+	if !errors.Is(err, plugin.ErrPermanent) || !strings.Contains(err.Error(), "BXNIM0415E") {
+		t.Fatalf("err = %v, want permanent mentioning BXNIM0415E", err)
 	}
-}
-
-func TestTheBinaryNeverQuotesTheTokenOfABad200(t *testing.T) {
-	srv := serveBody(t, badBodies["expires_in as a string"])
-	pc := testbin.Launch(t, bins["iam"])
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := pc.Configure(ctx, map[string]string{SettingAPIKey: testKey, SettingTokenURL: srv.URL}); err != nil {
-		t.Fatal(err)
-	}
-	_, err := pc.Token(ctx, false)
-	if err == nil || containsPart(err.Error(), leakedToken) || !strings.Contains(err.Error(), "expires_in") {
-		t.Errorf("host sees %v, want an error naming expires_in without the token", err)
-	}
+	assertClean(t, err)
 }
 
 func TestLifetimeIsAnchoredToTheLocalClock(t *testing.T) {

@@ -21,7 +21,19 @@ import (
 	"github.com/tokenplug/tokenplug/plugin"
 )
 
-// MaxLifetime is the longest token Symphony Connect accepts (exp - iat).
+// Name is the provider's name; its binary is tokenplug-symphony.
+const Name = "symphony"
+
+// Setting keys (user-facing API).
+const (
+	SettingPrivateKeyFile = "private_key_file"
+	SettingPrivateKey     = "private_key"
+	SettingPublicKeyName  = "public_key_name"
+	SettingLifetime       = "lifetime"
+)
+
+// MaxLifetime is the longest token Symphony Connect accepts (exp - iat),
+// and the default lifetime.
 const MaxLifetime = 30 * time.Minute
 
 // minKeyBits rejects keys too weak to sign with; Symphony asks for 4096-bit
@@ -31,24 +43,28 @@ const minKeyBits = 2048
 // Version is the provider's version.
 const Version = "1.0.0"
 
-// Provider signs Symphony Connect JWTs. The zero value is ready to use.
+// Provider signs Symphony Connect JWTs. The zero value is ready to use and
+// safe for concurrent use.
 type Provider struct {
 	// Now returns the current time; nil means time.Now. Tests set it.
 	Now func() time.Time
 }
 
+// New returns a Provider with default settings.
+func New() Provider { return Provider{} }
+
 // Describe declares the provider's settings.
 func (Provider) Describe() plugin.Description {
 	return plugin.Description{
-		Name:    "symphony",
+		Name:    Name,
 		Version: Version,
 		// Symphony's pods and its Connect API live under symphony.com.
 		DefaultHosts: []string{"*.symphony.com"},
 		Settings: []plugin.Setting{
-			{Key: "private_key_file", Description: "path to the customer's RSA private key (PEM, PKCS#1 or PKCS#8); or use private_key"},
-			{Key: "private_key", Description: "the customer's RSA private key itself (PEM, PKCS#1 or PKCS#8)", Secret: true},
-			{Key: "public_key_name", Description: "name the public key is registered under; the token's sub is ces:customer:<name>", Required: true},
-			{Key: "lifetime", Description: "token lifetime, at most 30m", Default: "30m"},
+			{Key: SettingPrivateKeyFile, Description: "path to the customer's RSA private key (PEM, PKCS#1 or PKCS#8); or use private_key"},
+			{Key: SettingPrivateKey, Description: "the customer's RSA private key itself (PEM, PKCS#1 or PKCS#8)", Secret: true},
+			{Key: SettingPublicKeyName, Description: "name the public key is registered under; the token's sub is ces:customer:<name>", Required: true},
+			{Key: SettingLifetime, Description: "token lifetime, at most 30m", Default: "30m"},
 		},
 	}
 }
@@ -56,16 +72,14 @@ func (Provider) Describe() plugin.Description {
 // Configure loads the private key and checks the lifetime.
 func (p Provider) Configure(_ context.Context, s map[string]string) (oauth2.TokenSource, error) {
 	var errs plugin.SettingErrors
-	key, keyErr := loadKey(s["private_key_file"], s["private_key"])
+	key, keyErr := loadKey(s[SettingPrivateKeyFile], s[SettingPrivateKey])
 	if keyErr != nil {
 		errs = append(errs, *keyErr)
 	}
-	lifetime, err := time.ParseDuration(s["lifetime"])
-	switch {
-	case err != nil:
-		errs = append(errs, plugin.SettingError{Key: "lifetime", Message: "not a duration (e.g. 30m)"})
-	case lifetime <= 0 || lifetime > MaxLifetime:
-		errs = append(errs, plugin.SettingError{Key: "lifetime", Message: fmt.Sprintf("must be more than 0 and at most %v, got %v", MaxLifetime, lifetime)})
+	lifetime, err := lifetimeOf(s)
+	var se plugin.SettingError
+	if errors.As(err, &se) {
+		errs = append(errs, se)
 	}
 	if len(errs) > 0 {
 		return nil, errs
@@ -74,20 +88,36 @@ func (p Provider) Configure(_ context.Context, s map[string]string) (oauth2.Toke
 	if now == nil {
 		now = time.Now
 	}
-	return &source{key: key, sub: "ces:customer:" + s["public_key_name"], lifetime: lifetime, now: now}, nil
+	return &source{key: key, sub: "ces:customer:" + s[SettingPublicKeyName], lifetime: lifetime, now: now}, nil
+}
+
+// lifetimeOf reads the lifetime setting; unset means MaxLifetime, for
+// callers that skip plugin.ApplySchema.
+func lifetimeOf(s map[string]string) (time.Duration, error) {
+	if s[SettingLifetime] == "" {
+		return MaxLifetime, nil
+	}
+	d, err := plugin.Duration(s, SettingLifetime)
+	switch {
+	case err != nil:
+		return 0, err
+	case d <= 0 || d > MaxLifetime:
+		return 0, plugin.SettingError{Key: SettingLifetime, Message: fmt.Sprintf("must be more than 0 and at most %v, got %v", MaxLifetime, d)}
+	}
+	return d, nil
 }
 
 // loadKey reads the key from exactly one of file and pem, naming the
 // setting at fault. It never echoes key material.
 func loadKey(file, inline string) (*rsa.PrivateKey, *plugin.SettingError) {
-	key, data := "private_key", []byte(inline)
+	key, data := SettingPrivateKey, []byte(inline)
 	switch {
 	case file != "" && inline != "":
-		return nil, &plugin.SettingError{Key: "private_key", Message: "set private_key or private_key_file, not both"}
+		return nil, &plugin.SettingError{Key: SettingPrivateKey, Message: "set private_key or private_key_file, not both"}
 	case file == "" && inline == "":
-		return nil, &plugin.SettingError{Key: "private_key_file", Message: "required (or private_key)"}
+		return nil, &plugin.SettingError{Key: SettingPrivateKeyFile, Message: "required (or private_key)"}
 	case file != "":
-		key = "private_key_file"
+		key = SettingPrivateKeyFile
 		b, err := os.ReadFile(file)
 		if err != nil {
 			return nil, &plugin.SettingError{Key: key, Message: "cannot read: " + errors.Unwrap(err).Error()}
@@ -141,8 +171,11 @@ type source struct {
 	now      func() time.Time
 }
 
+// Token signs a new token.
 func (s *source) Token() (*oauth2.Token, error) { return s.TokenContext(context.Background()) }
 
+// TokenContext signs a new token; signing makes no request, so ctx is not
+// needed.
 func (s *source) TokenContext(context.Context) (*oauth2.Token, error) {
 	iat := s.now().Truncate(time.Second) // JWT times are whole seconds
 	exp := iat.Add(s.lifetime)

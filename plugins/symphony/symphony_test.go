@@ -1,7 +1,6 @@
 package symphony_test
 
 import (
-	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -16,10 +15,15 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"go.uber.org/goleak"
+	"golang.org/x/oauth2"
 
 	"github.com/tokenplug/tokenplug/plugin"
+	"github.com/tokenplug/tokenplug/plugin/plugintest"
 	"github.com/tokenplug/tokenplug/plugins/symphony"
 )
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 var testKey = mustKey(2048)
 
@@ -46,11 +50,7 @@ func pkcs8PEM(t *testing.T, k any) string {
 
 func configure(t *testing.T, p symphony.Provider, settings map[string]string) (*jwt.Token, jwt.RegisteredClaims, error) {
 	t.Helper()
-	s, err := plugin.ApplySchema(p.Describe(), settings)
-	if err != nil {
-		return nil, jwt.RegisteredClaims{}, err
-	}
-	ts, err := p.Configure(context.Background(), s)
+	ts, err := plugintest.Configure(t.Context(), p, settings)
 	if err != nil {
 		return nil, jwt.RegisteredClaims{}, err
 	}
@@ -109,8 +109,7 @@ func TestTokenIsAnRS512JWTWithTheClaimsSymphonyRequires(t *testing.T) {
 
 func TestEveryTokenHasAFreshJTIAndTheConfiguredLifetime(t *testing.T) {
 	p := symphony.Provider{Now: fixedNow}
-	s, _ := plugin.ApplySchema(p.Describe(), map[string]string{"private_key": pkcs1PEM(testKey), "public_key_name": "acme", "lifetime": "5m"})
-	ts, err := p.Configure(context.Background(), s)
+	ts, err := plugintest.Configure(t.Context(), p, map[string]string{"private_key": pkcs1PEM(testKey), "public_key_name": "acme", "lifetime": "5m"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,4 +170,20 @@ func TestConfigureNamesTheSettingAtFault(t *testing.T) {
 			}
 		})
 	}
+}
+
+// The plugin binary through the real host, and the provider in-process.
+func TestConformance(t *testing.T) {
+	settings := map[string]string{symphony.SettingPrivateKey: pkcs1PEM(testKey), symphony.SettingPublicKeyName: "acme"}
+	plugintest.RunProvider(t, symphony.New(), settings)
+	plugintest.Run(t, plugintest.Config{
+		Package:  "./cmd/tokenplug-symphony",
+		Settings: settings,
+		CheckToken: func(t *testing.T, tok *oauth2.Token) {
+			if _, err := jwt.Parse(tok.AccessToken, func(*jwt.Token) (any, error) { return &testKey.PublicKey, nil },
+				jwt.WithValidMethods([]string{"RS512"})); err != nil {
+				t.Errorf("token does not verify with the public key: %v", err)
+			}
+		},
+	})
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/tokenplug/tokenplug/emulator"
 	"github.com/tokenplug/tokenplug/plugin"
+	"github.com/tokenplug/tokenplug/plugin/plugintest"
 )
 
 func TestRevokedConsoleJWTIsAPermanentError(t *testing.T) {
@@ -34,44 +35,6 @@ func TestRevokedConsoleJWTIsAPermanentError(t *testing.T) {
 	}
 	if strings.Contains(msg, old) {
 		t.Error("error contains the console jwt")
-	}
-}
-
-func TestUpstreamFailuresAreClassified(t *testing.T) {
-	vg := emulator.NewVoicegain()
-	srv := newServer(vg)
-	defer srv.Close()
-	ts := mustConfigure(t, map[string]string{"jwt": vg.ConsoleJWT(), "mode": "short_lived", "api_url": srv.URL + "/v1", "audience": "*"})
-
-	for _, tc := range []struct {
-		name  string
-		fault emulator.Fault
-		want  error
-	}{
-		{"503", emulator.Fault{Status: 503, Times: 1}, plugin.ErrTemporary},
-		{"500", emulator.Fault{Status: 500, Times: 1}, plugin.ErrTemporary},
-		{"429", emulator.Fault{Status: 429, RetryAfter: 7 * time.Second, Times: 1}, plugin.ErrRateLimited},
-		{"403", emulator.Fault{Status: 403, Times: 1}, plugin.ErrPermanent},
-		{"garbage", emulator.Fault{Garbage: true, Times: 1}, plugin.ErrTemporary},
-		{"oversized body", emulator.Fault{BodySize: plugin.MaxBodySize + 1, Times: 1}, plugin.ErrTemporary},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			vg.Faults.Set(tc.fault)
-			defer vg.Faults.Clear()
-			_, err := ts.Token()
-			if !errors.Is(err, tc.want) || !strings.HasPrefix(err.Error(), "tokenplug/voicegain: ") {
-				t.Fatalf("err = %v, want %v from tokenplug/voicegain", err, tc.want)
-			}
-			if tc.fault.Status == 429 && plugin.RetryAfterOf(err) != 7*time.Second {
-				t.Errorf("retry-after = %v, want 7s", plugin.RetryAfterOf(err))
-			}
-			if strings.Contains(err.Error(), vg.ConsoleJWT()) {
-				t.Error("error contains the console jwt")
-			}
-		})
-	}
-	if _, err := ts.Token(); err != nil {
-		t.Errorf("after the faults: %v", err)
 	}
 }
 
@@ -127,18 +90,7 @@ func TestConfigureNamesTheBadSettingAndNeverThePassword(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := configure(t, tc.settings)
-			var se plugin.SettingErrors
-			if !errors.As(err, &se) {
-				t.Fatalf("err = %v, want SettingErrors", err)
-			}
-			if len(se) != 1 || se[0].Key != tc.key {
-				t.Errorf("errors %v, want one naming %q", se, tc.key)
-			}
-			for _, secret := range []string{console, expired, "s3cr3t-api-key"} {
-				if strings.Contains(err.Error(), secret) {
-					t.Errorf("error %q contains the jwt setting's value", err)
-				}
-			}
+			plugintest.CheckSettingError(t, err, tc.key, console, expired, "s3cr3t-api-key")
 		})
 	}
 }

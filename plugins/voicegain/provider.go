@@ -15,6 +15,12 @@ import (
 	"github.com/tokenplug/tokenplug/plugin"
 )
 
+// Name is the provider's name; its binary is tokenplug-voicegain.
+const Name = "voicegain"
+
+// Version is the provider's version.
+const Version = "0.1.0"
+
 // Setting keys (user-facing API) and their values.
 const (
 	KeyJWT      = "jwt"
@@ -47,16 +53,14 @@ type Provider struct {
 	Client *http.Client
 }
 
-// defaultClient bounds a token request that the host's context does not (a
-// token endpoint that takes half a minute is down) and refuses redirects to
-// another origin, which would carry the console JWT with them.
-var defaultClient = plugin.NewHTTPClient(plugin.DefaultTimeout)
+// New returns a Provider with default settings.
+func New() Provider { return Provider{} }
 
 // Describe returns the provider's settings schema.
 func (Provider) Describe() plugin.Description {
 	return plugin.Description{
-		Name:    "voicegain",
-		Version: "0.1.0",
+		Name:    Name,
+		Version: Version,
 		// Voicegain's API and websocket hosts.
 		DefaultHosts: []string{"*.voicegain.ai"},
 		Settings: []plugin.Setting{
@@ -79,16 +83,12 @@ func (p Provider) Configure(_ context.Context, settings map[string]string) (oaut
 	if err != nil {
 		return nil, err
 	}
-	client := p.Client
-	if client == nil {
-		client = defaultClient
-	}
 	if cfg.mode == ModeStatic {
 		return &staticSource{jwt: cfg.jwt, exp: cfg.jwtExp, now: time.Now}, nil
 	}
 	q := url.Values{"aud": {cfg.audience}, "expInSec": {fmt.Sprint(int64(cfg.lifetime / time.Second))}}
 	return &shortLivedSource{
-		client:   client,
+		client:   p.Client, // nil: plugin.Do's default client
 		console:  cfg.jwt,
 		endpoint: strings.TrimRight(cfg.apiURL, "/") + "/security/jwt?" + q.Encode(),
 		lifetime: cfg.lifetime,
@@ -203,10 +203,11 @@ func checkAPIURL(raw string) string {
 // checkLifetime parses a lifetime. Voicegain takes whole seconds; a fraction
 // is dropped.
 func checkLifetime(raw string) (time.Duration, string) {
-	d, err := time.ParseDuration(raw)
+	d, err := plugin.Duration(map[string]string{KeyLifetime: raw}, KeyLifetime)
+	var se plugin.SettingError
 	switch {
-	case err != nil:
-		return 0, fmt.Sprintf("%q is not a Go duration such as 10m or 1h30m", raw)
+	case errors.As(err, &se):
+		return 0, se.Message
 	case d <= 0:
 		return 0, fmt.Sprintf("%q must be positive", raw)
 	case d < time.Second:

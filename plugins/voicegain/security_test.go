@@ -1,12 +1,10 @@
 package voicegain_test
 
 import (
-	"context"
 	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -16,32 +14,15 @@ import (
 
 	"github.com/tokenplug/tokenplug/emulator"
 	"github.com/tokenplug/tokenplug/plugin"
+	"github.com/tokenplug/tokenplug/plugin/plugintest"
 	"github.com/tokenplug/tokenplug/plugins/voicegain"
 )
-
-// containsPart reports whether msg holds any 8-byte piece of secret.
-func containsPart(msg, secret string) bool {
-	for i := 0; i+8 <= len(secret); i++ {
-		if strings.Contains(msg, secret[i:i+8]) {
-			return true
-		}
-	}
-	return false
-}
 
 // shortLived configures mode short_lived against apiURL with client.
 func shortLived(t *testing.T, client *http.Client, console, apiURL string) oauth2.TokenSource {
 	t.Helper()
-	p := voicegain.Provider{Client: client}
-	s, err := plugin.ApplySchema(p.Describe(), map[string]string{"jwt": console, "mode": "short_lived", "api_url": apiURL, "audience": "*"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts, err := p.Configure(context.Background(), s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ts
+	return plugintest.MustConfigure(t, voicegain.Provider{Client: client},
+		map[string]string{"jwt": console, "mode": "short_lived", "api_url": apiURL, "audience": "*"})
 }
 
 // plainTrap is a plain-http origin that counts requests carrying a bearer.
@@ -67,42 +48,8 @@ func TestTheConsoleJWTNeverFollowsAnHTTPSToHTTPRedirect(t *testing.T) {
 	if !errors.Is(err, plugin.ErrCrossOriginRedirect) || !errors.Is(err, plugin.ErrPermanent) {
 		t.Fatalf("err = %v, want a permanent cross-origin redirect error", err)
 	}
-	if containsPart(err.Error(), console) || hits.Load() != 0 {
+	if plugintest.ContainsPart(err.Error(), console) || hits.Load() != 0 {
 		t.Errorf("err %q; the http origin received %d requests", err, hits.Load())
-	}
-}
-
-func TestTheConsoleJWTNeverFollowsARedirectToAnotherPort(t *testing.T) {
-	console := signedJWT(t, jwt.MapClaims{"sub": "console"})
-	other, hits := plainTrap(t)
-	first := httptest.NewServer(http.RedirectHandler(other.URL+"/v1/security/jwt", http.StatusTemporaryRedirect))
-	defer first.Close()
-	_, err := shortLived(t, nil, console, first.URL+"/v1").Token()
-	if !errors.Is(err, plugin.ErrCrossOriginRedirect) || hits.Load() != 0 {
-		t.Errorf("err = %v, other origin hit %d times; want a refused redirect", err, hits.Load())
-	}
-}
-
-func TestABad200IsRefusedWithoutQuotingTheToken(t *testing.T) {
-	console := signedJWT(t, jwt.MapClaims{"sub": "console"})
-	tok := signedJWT(t, jwt.MapClaims{"iat": 1_700_000_600, "exp": 1_700_000_000, "sub": "LEAKEDTOKEN-0123456789"})
-	long := signedJWT(t, jwt.MapClaims{"iat": 1_700_000_000, "exp": 1_800_000_000, "sub": "LEAKEDTOKEN-0123456789"})
-	bodies := map[string]string{
-		"exp before iat":        tok,
-		"a lifetime over 1y":    long,
-		"truncated JSON":        `{"jwt":"` + tok,
-		"a field of wrong type": `{"token":"` + tok + `","jwt":5}`,
-		"JSON string, unclosed": `"` + tok,
-	}
-	for name, body := range bodies {
-		t.Run(name, func(t *testing.T) {
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, body) }))
-			defer srv.Close()
-			_, err := shortLived(t, nil, console, srv.URL).Token()
-			if err == nil || !errors.Is(err, plugin.ErrTemporary) || containsPart(err.Error(), tok) || containsPart(err.Error(), long) {
-				t.Errorf("err = %v, want a temporary error quoting no part of the token", err)
-			}
-		})
 	}
 }
 

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,51 +15,29 @@ import (
 
 	"github.com/tokenplug/tokenplug/emulator"
 	"github.com/tokenplug/tokenplug/plugin"
+	"github.com/tokenplug/tokenplug/plugin/plugintest"
 	"github.com/tokenplug/tokenplug/plugins/voicegain"
 )
 
 // configure runs settings through the schema and Configure, as Serve does.
 func configure(t *testing.T, settings map[string]string) (oauth2.TokenSource, error) {
-	t.Helper()
-	p := voicegain.Provider{}
-	s, err := plugin.ApplySchema(p.Describe(), settings)
-	if err != nil {
-		return nil, err
-	}
-	return p.Configure(context.Background(), s)
+	return plugintest.Configure(t.Context(), voicegain.New(), settings)
 }
 
 func mustConfigure(t *testing.T, settings map[string]string) oauth2.TokenSource {
 	t.Helper()
-	ts, err := configure(t, settings)
-	if err != nil {
-		t.Fatalf("Configure: %v", err)
-	}
-	return ts
+	return plugintest.MustConfigure(t, voicegain.New(), settings)
 }
 
 // recordingServer serves vg and remembers the last request to it.
 type recordingServer struct {
 	*httptest.Server
-	mu   sync.Mutex // guards last
-	last *http.Request
+	*plugintest.Recorder
 }
 
 func newServer(vg *emulator.Voicegain) *recordingServer {
-	rs := &recordingServer{}
-	rs.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rs.mu.Lock()
-		rs.last = r.Clone(context.Background())
-		rs.mu.Unlock()
-		vg.ServeHTTP(w, r)
-	}))
-	return rs
-}
-
-func (rs *recordingServer) lastRequest() *http.Request {
-	rs.mu.Lock()
-	defer rs.mu.Unlock()
-	return rs.last
+	rec := &plugintest.Recorder{Handler: vg}
+	return &recordingServer{httptest.NewServer(rec), rec}
 }
 
 // callASR calls the emulator's protected endpoint as a browser at origin.
@@ -144,7 +121,7 @@ func TestShortLivedModeAsksForTheConfiguredAudienceAndLifetime(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	r := srv.lastRequest()
+	r, _ := srv.Last()
 	if r.Method != "GET" || r.URL.Path != "/v1/security/jwt" {
 		t.Errorf("request %s %s, want GET /v1/security/jwt", r.Method, r.URL.Path)
 	}
@@ -190,11 +167,7 @@ func TestShortLivedModeAcceptsEveryResponseForm(t *testing.T) {
 		{"bare JWT labelled as JSON", "application/json", good},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				w.Header().Set("Content-Type", tc.contentType)
-				_, _ = io.WriteString(w, tc.body)
-			}))
-			defer srv.Close()
+			srv := plugintest.ServeBody(t, tc.contentType, tc.body)
 			ts := mustConfigure(t, map[string]string{"jwt": good, "mode": "short_lived", "api_url": srv.URL, "audience": "*"})
 			tok, err := ts.Token()
 			if err != nil {
@@ -211,10 +184,7 @@ func TestShortLivedModeRefusesAResponseWithoutAJWT(t *testing.T) {
 	console := signedJWT(t, jwt.MapClaims{"sub": "console"})
 	for _, body := range []string{"", "<html>oops</html>", `{"jwt":""}`, `{"other":"x"}`, `42`, `"not.a.jwt"`, `{"jwt": 7}`} {
 		t.Run(body, func(t *testing.T) {
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				_, _ = io.WriteString(w, body)
-			}))
-			defer srv.Close()
+			srv := plugintest.ServeBody(t, "", body)
 			ts := mustConfigure(t, map[string]string{"jwt": console, "mode": "short_lived", "api_url": srv.URL, "audience": "*"})
 			_, err := ts.Token()
 			if !errors.Is(err, plugin.ErrTemporary) || !strings.HasPrefix(err.Error(), "tokenplug/voicegain: ") {
@@ -226,10 +196,7 @@ func TestShortLivedModeRefusesAResponseWithoutAJWT(t *testing.T) {
 
 func TestShortLivedModeWithoutExpUsesTheRequestedLifetime(t *testing.T) {
 	noExp := signedJWT(t, jwt.MapClaims{"aud": "*"})
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.WriteString(w, noExp)
-	}))
-	defer srv.Close()
+	srv := plugintest.ServeBody(t, "", noExp)
 	ts := mustConfigure(t, map[string]string{"jwt": noExp, "mode": "short_lived", "api_url": srv.URL, "audience": "*", "lifetime": "5m"})
 	before := time.Now()
 	tok, err := ts.Token()

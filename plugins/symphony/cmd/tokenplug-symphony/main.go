@@ -8,4 +8,4 @@ import (
 	"github.com/tokenplug/tokenplug/plugins/symphony"
 )
 
-func main() { plugin.Serve(symphony.Provider{}) }
+func main() { plugin.Serve(symphony.New()) }

@@ -8,4 +8,4 @@ import (
 	"github.com/tokenplug/tokenplug/plugins/voicegain"
 )
 
-func main() { plugin.Serve(voicegain.Provider{}) }
+func main() { plugin.Serve(voicegain.New()) }
