@@ -20,7 +20,7 @@ import (
 // host.Registry given one with host.WithCache consults it on each fetch
 // and closes it when the registry closes. Safe for concurrent use.
 type Cache struct {
-	rdb     *redis.Client
+	rdb     redis.UniversalClient
 	prefix  string
 	nameKey []byte // HMAC key for key names
 	aead    cipher.AEAD
@@ -28,6 +28,9 @@ type Cache struct {
 	now     func() time.Time
 	log     *slog.Logger
 	health  health
+
+	probed    chan struct{}      // closed when the startup TLS check ends; nil without TLS
+	stopProbe context.CancelFunc // ends that check early
 }
 
 // Timing of the lease protocol.
@@ -92,7 +95,13 @@ func (c *Cache) Token(ctx context.Context, key, rejected string, fetch func(cont
 }
 
 // Close closes the connections to Redis.
-func (c *Cache) Close() error { return c.rdb.Close() }
+func (c *Cache) Close() error {
+	if c.probed != nil {
+		c.stopProbe()
+		<-c.probed
+	}
+	return c.rdb.Close()
+}
 
 // shared runs the lease protocol: read, else lease and fetch, else wait for
 // the holder's value, but not longer than waitLimit: then fetch alone.

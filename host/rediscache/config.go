@@ -1,6 +1,7 @@
 package rediscache
 
 import (
+	"context"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/hkdf"
@@ -32,6 +33,9 @@ type Config struct {
 	// KeyPrefix starts every Redis key the cache writes (key_prefix).
 	// Default "tokenplug/".
 	KeyPrefix string
+	// Topology selects Redis Cluster or Sentinel and the TLS files; its
+	// zero value is the one server URL names.
+	Topology
 
 	// Logger receives the cache's few log lines (outage, recovery). Default
 	// slog.Default().
@@ -81,9 +85,9 @@ func New(cfg Config) (*Cache, error) {
 	if err != nil {
 		return nil, &SettingError{Setting: "cache.redis.encryption_key", Message: err.Error()}
 	}
-	opt, err := parseURL(cfg.URL)
+	conn, err := newConnector(cfg)
 	if err != nil {
-		return nil, &SettingError{Setting: "cache.redis.url", Message: err.Error()}
+		return nil, err
 	}
 	c := &Cache{prefix: cfg.KeyPrefix, log: cfg.Logger, timeout: cfg.Timeout, now: cfg.Now}
 	if c.prefix == "" {
@@ -112,8 +116,13 @@ func New(cfg Config) (*Cache, error) {
 	if c.aead, err = cipher.NewGCM(block); err != nil {
 		return nil, fmt.Errorf("tokenplug/rediscache: %w", err)
 	}
-	tune(opt, c.timeout)
-	c.rdb = redis.NewClient(opt)
+	c.rdb = conn.client(c.timeout)
+	if conn.tls {
+		c.probed = make(chan struct{})
+		var ctx context.Context
+		ctx, c.stopProbe = context.WithCancel(context.Background())
+		go c.probe(ctx)
+	}
 	return c, nil
 }
 

@@ -1,0 +1,101 @@
+package redistest
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Cluster is a Redis Cluster of three primaries (no replicas), each a
+// redis-server on 127.0.0.1.
+type Cluster struct {
+	Nodes []*Server
+}
+
+// StartCluster starts three cluster-enabled servers and joins them with
+// `redis-cli --cluster create`. It skips the test when redis-cli is not
+// installed.
+func StartCluster(t testing.TB) *Cluster {
+	t.Helper()
+	cli, err := exec.LookPath("redis-cli")
+	if err != nil {
+		t.Skip("redis-cli not found on $PATH: the Redis Cluster tests need it (Debian/Ubuntu: apt-get install redis-tools)")
+	}
+	dir := t.TempDir()
+	c := &Cluster{}
+	addrs := make([]string, 3)
+	for i := range addrs {
+		port := clusterPort(t)
+		c.Nodes = append(c.Nodes, start(t, port, "--cluster-enabled", "yes",
+			"--cluster-config-file", filepath.Join(dir, fmt.Sprintf("nodes-%d.conf", port)),
+			"--cluster-node-timeout", "1000", "--dir", dir))
+		addrs[i] = c.Nodes[i].Addr()
+	}
+	args := append([]string{"--cluster", "create"}, addrs...)
+	args = append(args, "--cluster-replicas", "0", "--cluster-yes")
+	if out, err := exec.Command(cli, args...).CombinedOutput(); err != nil {
+		t.Fatalf("redis-cli --cluster create: %v\n%s", err, out)
+	}
+	c.waitReady(t)
+	return c
+}
+
+// URL is a cluster URL (for cache.redis.cluster: true): the first node,
+// the others as addr= parameters.
+func (c *Cluster) URL() string {
+	var q []string
+	for _, n := range c.Nodes[1:] {
+		q = append(q, "addr="+n.Addr())
+	}
+	return "redis://" + c.Nodes[0].Addr() + "?" + strings.Join(q, "&")
+}
+
+// waitReady waits until every node says the cluster is ok and knows
+// every slot's owner.
+func (c *Cluster) waitReady(t testing.TB) {
+	t.Helper()
+	for _, n := range c.Nodes {
+		rdb := redis.NewClient(&redis.Options{Addr: n.Addr()})
+		ok := false
+		for range 300 {
+			info, err := rdb.ClusterInfo(context.Background()).Result()
+			if err == nil && strings.Contains(info, "cluster_state:ok") && strings.Contains(info, "cluster_slots_ok:16384") {
+				ok = true
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		_ = rdb.Close()
+		if !ok {
+			t.Fatalf("redis cluster node %s not ready after 6s", n.Addr())
+		}
+	}
+}
+
+// clusterPort returns a free port whose cluster bus port (+10000) is free
+// too.
+func clusterPort(t testing.TB) int {
+	t.Helper()
+	for range 100 {
+		p := freePort(t)
+		if p+10000 > 65535 {
+			continue
+		}
+		l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(p+10000))
+		if err != nil {
+			continue
+		}
+		_ = l.Close()
+		return p
+	}
+	t.Fatal("no free port pair for a cluster node")
+	return 0
+}
