@@ -31,6 +31,7 @@ type Cache struct {
 
 	probed    chan struct{}      // closed when the startup TLS check ends; nil without TLS
 	stopProbe context.CancelFunc // ends that check early
+	janitor   janitor            // releases leases lost in a failover
 }
 
 // Timing of the lease protocol.
@@ -96,6 +97,7 @@ func (c *Cache) Token(ctx context.Context, key, rejected string, fetch func(cont
 
 // Close closes the connections to Redis.
 func (c *Cache) Close() error {
+	c.closeJanitor()
 	if c.probed != nil {
 		c.stopProbe()
 		<-c.probed
@@ -125,6 +127,8 @@ func (c *Cache) shared(ctx context.Context, key, rejected string, fetch func(con
 		}
 		won, ttl, err := c.lease(ctx, key, lease)
 		if err != nil {
+			// The lease may have been taken all the same, its reply lost.
+			c.releaseLater(orphan{key: key, id: lease, until: time.Now().Add(leaseTTL(ctx))})
 			return nil, err
 		}
 		if won {
@@ -191,6 +195,7 @@ func (c *Cache) fresh(tok *oauth2.Token) bool {
 // fetchAndStore fetches as the lease holder, stores the token, releases
 // the lease and wakes the waiters (who take over if the fetch failed).
 func (c *Cache) fetchAndStore(ctx context.Context, key, lease string, fetch func(context.Context) (*oauth2.Token, error)) (*oauth2.Token, error) {
+	until := time.Now().Add(leaseTTL(ctx)) // no earlier than the lease expires
 	tok, err := fetch(ctx)
 	// Store and release even if the caller gave up: the others wait on it.
 	bg := context.WithoutCancel(ctx)
@@ -201,6 +206,11 @@ func (c *Cache) fetchAndStore(ctx context.Context, key, lease string, fetch func
 	}
 	if rerr := c.release(bg, key, lease); rerr != nil {
 		c.trouble(rerr)
+		o := orphan{key: key, id: lease, until: until}
+		if err == nil {
+			o.tok = tok
+		}
+		c.releaseLater(o)
 	}
 	return tok, err
 }
