@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 )
 
@@ -82,13 +83,6 @@ func (c *Cache) probe(ctx context.Context) {
 	}
 }
 
-// TLS alerts a server sends when it rejects the client's certificate.
-const (
-	alertBadCertificate      = 42
-	alertUnknownCA           = 48
-	alertCertificateRequired = 116
-)
-
 // tlsProblem names the setting to fix when err is a failed TLS
 // verification, and says why; "" if err is something else.
 func tlsProblem(err error) (setting, why string) {
@@ -96,8 +90,8 @@ func tlsProblem(err error) (setting, why string) {
 		unknown  x509.UnknownAuthorityError
 		hostname x509.HostnameError
 		invalid  x509.CertificateInvalidError
-		alert    tls.AlertError
 		header   tls.RecordHeaderError
+		op       *net.OpError
 	)
 	switch {
 	case errors.As(err, &unknown):
@@ -106,8 +100,11 @@ func tlsProblem(err error) (setting, why string) {
 		return settingURL, "the server's certificate is not for the host in it"
 	case errors.As(err, &invalid):
 		return settingCAFile, "the server's certificate is not valid (expired, or not for a server)"
-	case errors.As(err, &alert) && (alert == alertBadCertificate || alert == alertUnknownCA || alert == alertCertificateRequired):
-		return settingCertFile, "the server rejected the client certificate (or its absence)"
+	case errors.As(err, &op) && op.Op == "remote error":
+		// A TLS alert from the server (crypto/tls's alert type is not
+		// exported): over a verified connection, the server refusing the
+		// client certificate or its absence.
+		return settingCertFile, "the server rejected the client certificate (or its absence): " + op.Err.Error()
 	case errors.As(err, &header):
 		return settingURL, "the server does not speak TLS: use redis:// or its TLS port"
 	}

@@ -1,0 +1,72 @@
+package rediscache_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/tokenplug/tokenplug/host/internal/redistest"
+	"github.com/tokenplug/tokenplug/host/rediscache"
+)
+
+func TestTLSWithPrivateCAAndClientCertificateShares(t *testing.T) {
+	ca := redistest.NewCA(t, "test")
+	srv, clk := redistest.StartTLS(t, ca, true), newClock()
+	emu, tokenURL := iamServer(t, clk, "key-A")
+	cert, key := ca.Issue(t, "client")
+	cfg := rediscache.Config{URL: srv.URL(), EncryptionKey: newKey(t),
+		Topology: rediscache.Topology{CAFile: ca.File, CertFile: cert, KeyFile: key}}
+	a := newReplicaWith(t, cfg, clk, tokenURL, "key-A")
+	b := newReplicaWith(t, cfg, clk, tokenURL, "key-A")
+	if a.token(t) != b.token(t) || emu.Issued() != 1 {
+		t.Fatalf("IAM issued %d tokens to two replicas over TLS, want 1", emu.Issued())
+	}
+	for i, r := range []*replica{a, b} {
+		if logs := r.logs.String(); strings.Contains(logs, "level=ERROR") || strings.Contains(logs, "unavailable") {
+			t.Errorf("replica %d logged trouble:\n%s", i, logs)
+		}
+	}
+}
+
+func TestTLSWrongCAIsReportedAtStartupAndRequestsFetchLocally(t *testing.T) {
+	ca := redistest.NewCA(t, "test")
+	srv, clk := redistest.StartTLS(t, ca, false), newClock()
+	emu, tokenURL := iamServer(t, clk, "key-A")
+	wrong := redistest.NewCA(t, "other")
+	cfg := rediscache.Config{URL: srv.URL(), EncryptionKey: newKey(t), Topology: rediscache.Topology{CAFile: wrong.File}}
+	a := newReplicaWith(t, cfg, clk, tokenURL, "key-A")
+	// Reported at startup, before any token is asked for.
+	waitFor(t, func() bool { return strings.Contains(a.logs.String(), "level=ERROR") })
+	if logs := a.logs.String(); !strings.Contains(logs, "cache.redis.ca_file: the server's certificate is not signed by a CA in it") {
+		t.Fatalf("startup log does not name cache.redis.ca_file:\n%s", logs)
+	}
+	if err := emu.Verify(a.token(t)); err != nil || emu.Issued() != 1 {
+		t.Fatalf("no local fetch with a wrong CA: %v (IAM issued %d)", err, emu.Issued())
+	}
+}
+
+func TestTLSMissingClientCertificateIsReportedAtStartup(t *testing.T) {
+	ca := redistest.NewCA(t, "test")
+	srv, clk := redistest.StartTLS(t, ca, true), newClock()
+	emu, tokenURL := iamServer(t, clk, "key-A")
+	cfg := rediscache.Config{URL: srv.URL(), EncryptionKey: newKey(t), Topology: rediscache.Topology{CAFile: ca.File}}
+	a := newReplicaWith(t, cfg, clk, tokenURL, "key-A")
+	waitFor(t, func() bool { return strings.Contains(a.logs.String(), "level=ERROR") })
+	if logs := a.logs.String(); !strings.Contains(logs, "cache.redis.cert_file: the server rejected the client certificate") {
+		t.Fatalf("startup log does not name cache.redis.cert_file:\n%s", logs)
+	}
+	if err := emu.Verify(a.token(t)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestTLSServerWithoutCAFileUsesSystemRoots(t *testing.T) {
+	ca := redistest.NewCA(t, "test")
+	srv, clk := redistest.StartTLS(t, ca, false), newClock()
+	_, tokenURL := iamServer(t, clk, "key-A")
+	a := newReplicaWith(t, rediscache.Config{URL: srv.URL(), EncryptionKey: newKey(t)}, clk, tokenURL, "key-A")
+	waitFor(t, func() bool { return strings.Contains(a.logs.String(), "level=ERROR") })
+	if logs := a.logs.String(); !strings.Contains(logs, "cache.redis.ca_file") {
+		t.Fatalf("a server signed by a private CA was not reported against cache.redis.ca_file:\n%s", logs)
+	}
+	a.token(t)
+}
