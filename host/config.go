@@ -80,6 +80,10 @@ type RedisCacheConfig struct {
 	// KeyPrefix is prepended to every key, to share a server between
 	// applications.
 	KeyPrefix string
+	// Topology is Redis Cluster or Sentinel and the TLS files (cluster,
+	// master_name, sentinel_username, sentinel_password, ca_file,
+	// cert_file, key_file); see rediscache.Topology.
+	rediscache.Topology
 }
 
 // maxConfigSize bounds the file read: a config with hundreds of providers
@@ -144,7 +148,7 @@ func (c *Config) options(logger *slog.Logger, withCache bool) ([]Option, error) 
 	}
 	if withCache && c.Cache != nil && c.Cache.Redis != nil {
 		r := c.Cache.Redis
-		cache, err := rediscache.New(rediscache.Config{URL: r.URL, EncryptionKey: r.EncryptionKey, KeyPrefix: r.KeyPrefix, Logger: logger})
+		cache, err := rediscache.New(rediscache.Config{URL: r.URL, EncryptionKey: r.EncryptionKey, KeyPrefix: r.KeyPrefix, Topology: r.Topology, Logger: logger})
 		var se *rediscache.SettingError
 		switch {
 		case errors.As(err, &se):
@@ -236,6 +240,14 @@ type rawRedis struct {
 	URL           string `yaml:"url"`
 	EncryptionKey string `yaml:"encryption_key"`
 	KeyPrefix     string `yaml:"key_prefix"`
+
+	Cluster          bool   `yaml:"cluster"`
+	MasterName       string `yaml:"master_name"`
+	SentinelUsername string `yaml:"sentinel_username"`
+	SentinelPassword string `yaml:"sentinel_password"`
+	CAFile           string `yaml:"ca_file"`
+	CertFile         string `yaml:"cert_file"`
+	KeyFile          string `yaml:"key_file"`
 }
 
 // builder turns a rawConfig into a Config, expanding variables and
@@ -312,6 +324,15 @@ func (b *builder) cache(rc *rawCache) {
 		URL:           b.value("cache.redis.url", rc.Redis.URL),
 		EncryptionKey: b.value("cache.redis.encryption_key", rc.Redis.EncryptionKey),
 		KeyPrefix:     b.value("cache.redis.key_prefix", rc.Redis.KeyPrefix),
+		Topology: rediscache.Topology{
+			Cluster:          rc.Redis.Cluster,
+			MasterName:       b.value("cache.redis.master_name", rc.Redis.MasterName),
+			SentinelUsername: b.value("cache.redis.sentinel_username", rc.Redis.SentinelUsername),
+			SentinelPassword: b.value("cache.redis.sentinel_password", rc.Redis.SentinelPassword),
+			CAFile:           b.value("cache.redis.ca_file", rc.Redis.CAFile),
+			CertFile:         b.value("cache.redis.cert_file", rc.Redis.CertFile),
+			KeyFile:          b.value("cache.redis.key_file", rc.Redis.KeyFile),
+		},
 	}
 	if r.URL == "" {
 		b.fail("cache.redis.url", "required")
