@@ -86,6 +86,9 @@ func (c *Cache) Token(ctx context.Context, key, rejected string, fetch func(cont
 	if c.health.skip(c.now()) {
 		return fetch(ctx)
 	}
+	if c.health.retry() {
+		c.relearn(ctx)
+	}
 	tok, err := c.shared(ctx, key, rejected, fetch)
 	var re *redisError
 	if errors.As(err, &re) {

@@ -3,6 +3,7 @@ package rediscache_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
 	"sync"
@@ -135,5 +136,76 @@ func scanAll(ctx context.Context, rdb *redis.Client) ([]string, error) {
 		if cursor = next; cursor == 0 {
 			return keys, nil
 		}
+	}
+}
+
+func TestClusterFailoverUnderLoadFailsNoRequestAndSharingResumes(t *testing.T) {
+	cl, clk := redistest.StartClusterWithReplicas(t), newClock()
+	const procs, providers = 3, 6
+	apikeys := make([]string, providers)
+	for i := range apikeys {
+		apikeys[i] = "key-A-" + strconv.Itoa(i)
+	}
+	emu, tokenURL := iamServer(t, clk, apikeys...)
+	cacheKey := newKey(t)
+	env := []string{"CACHEHOST_CLUSTER=1", "CACHEHOST_PROVIDERS=" + strconv.Itoa(providers)}
+	load := startHosts(t, procs, tokenURL, cl.URL(), "key-A", cacheKey, append(env, "CACHEHOST_LOAD=1")...)
+	for _, h := range load {
+		h.ask()
+	}
+	waitFor(t, func() bool { return emu.Issued() >= 30 })
+
+	// Kill the primary that holds the most tokens.
+	var victim *redistest.Server
+	most := -1
+	for _, n := range cl.Nodes {
+		if cl.Role(t, n) != "master" {
+			continue
+		}
+		rdb := redis.NewClient(&redis.Options{Addr: n.Addr()})
+		keys, err := scanAll(context.Background(), rdb)
+		_ = rdb.Close()
+		if err == nil && len(keys) > most {
+			victim, most = n, len(keys)
+		}
+	}
+	heir := cl.ReplicaOf(t, victim)
+	victim.Kill()
+	killed, issuedAtKill := time.Now(), emu.Issued()
+	waitFor(t, func() bool { return cl.Role(t, heir) == "master" })
+	promoted := time.Now()
+	heirClient := redis.NewClient(&redis.Options{Addr: heir.Addr()})
+	defer heirClient.Close()
+	base := writes(t, heirClient)
+	waitFor(t, func() bool { return writes(t, heirClient) > base })
+	resumed, issuedAtResume := time.Now(), emu.Issued()
+	time.Sleep(time.Second) // more load on the new primary
+	for _, h := range load {
+		h.ask() // stop
+	}
+	var ok, failed int
+	for i, h := range load {
+		var o, f int
+		if _, err := fmt.Sscanf(h.line(t), "ok %d failed %d", &o, &f); err != nil {
+			t.Fatalf("process %d: %v", i, err)
+		}
+		ok, failed = ok+o, failed+f
+	}
+	t.Logf("cluster failover: primary holding %d keys (values and leases of %d providers) killed; replica promoted after %v; hosts write to it after %v; %d upstream fetches in that gap; %d requests, %d failed",
+		most, providers, promoted.Sub(killed).Round(10*time.Millisecond), resumed.Sub(killed).Round(10*time.Millisecond), issuedAtResume-issuedAtKill, ok+failed, failed)
+	if failed != 0 {
+		t.Fatalf("%d of %d token requests failed during the failover", failed, ok+failed)
+	}
+
+	before := emu.Issued()
+	late := startHost(t, tokenURL, cl.URL(), "key-A", cacheKey, env...)
+	late.ask()
+	for p, tok := range late.tokens(t, providers) {
+		if err := emu.Verify(tok); err != nil {
+			t.Fatalf("provider %d: %v", p, err)
+		}
+	}
+	if n := emu.Issued() - before; n != 0 {
+		t.Fatalf("a process started after the failover fetched %d tokens upstream, want 0", n)
 	}
 }

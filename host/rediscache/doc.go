@@ -114,9 +114,10 @@
 // When a primary dies, the calls to it fail within Config.Timeout and the
 // processes fetch for themselves, as in any outage, until Sentinel or the
 // cluster has promoted a replica; go-redis then finds the new primary (the
-// Sentinel client asks the sentinels, the cluster client reloads its slot
-// map) and sharing resumes, without a restart, at the first call after
-// the five-second pause. A lease the dead primary had passed on to its
+// Sentinel client asks the sentinels; the cluster client's slot map is
+// reloaded before the first call after a pause, as go-redis alone would
+// wait up to a minute) and sharing resumes, without a restart, at the
+// first call after the five-second pause. A lease the dead primary had passed on to its
 // replica, whose holder could not release it, is released by the holder
 // as soon as Redis answers again, with the token it fetched (a background
 // retry, four times a second, that ends with the lease's TTL); if the

@@ -25,13 +25,26 @@ type Cluster struct {
 // installed.
 func StartCluster(t testing.TB) *Cluster {
 	t.Helper()
+	return startCluster(t, 0)
+}
+
+// StartClusterWithReplicas is StartCluster with a replica for each
+// primary (six servers), in sync when it returns; a primary killed is
+// replaced by its replica about two seconds later.
+func StartClusterWithReplicas(t testing.TB) *Cluster {
+	t.Helper()
+	return startCluster(t, 1)
+}
+
+func startCluster(t testing.TB, replicas int) *Cluster {
+	t.Helper()
 	cli, err := exec.LookPath("redis-cli")
 	if err != nil {
 		t.Skip("redis-cli not found on $PATH: the Redis Cluster tests need it (Debian/Ubuntu: apt-get install redis-tools)")
 	}
 	dir := t.TempDir()
 	c := &Cluster{}
-	addrs := make([]string, 3)
+	addrs := make([]string, 3*(1+replicas))
 	for i := range addrs {
 		port := clusterPort(t)
 		c.Nodes = append(c.Nodes, start(t, port, "--cluster-enabled", "yes",
@@ -40,7 +53,7 @@ func StartCluster(t testing.TB) *Cluster {
 		addrs[i] = c.Nodes[i].Addr()
 	}
 	args := append([]string{"--cluster", "create"}, addrs...)
-	args = append(args, "--cluster-replicas", "0", "--cluster-yes")
+	args = append(args, "--cluster-replicas", strconv.Itoa(replicas), "--cluster-yes")
 	if out, err := exec.Command(cli, args...).CombinedOutput(); err != nil {
 		t.Fatalf("redis-cli --cluster create: %v\n%s", err, out)
 	}
@@ -67,7 +80,9 @@ func (c *Cluster) waitReady(t testing.TB) {
 		ok := false
 		for range 300 {
 			info, err := rdb.ClusterInfo(context.Background()).Result()
-			if err == nil && strings.Contains(info, "cluster_state:ok") && strings.Contains(info, "cluster_slots_ok:16384") {
+			repl, err2 := rdb.Info(context.Background(), "replication").Result()
+			synced := err2 == nil && (strings.Contains(repl, "role:master") || strings.Contains(repl, "master_link_status:up"))
+			if err == nil && synced && strings.Contains(info, "cluster_state:ok") && strings.Contains(info, "cluster_slots_ok:16384") {
 				ok = true
 				break
 			}
@@ -78,6 +93,38 @@ func (c *Cluster) waitReady(t testing.TB) {
 			t.Fatalf("redis cluster node %s not ready after 6s", n.Addr())
 		}
 	}
+}
+
+// Role is "master" or "slave": the node's role now.
+func (c *Cluster) Role(t testing.TB, n *Server) string {
+	t.Helper()
+	rdb := redis.NewClient(&redis.Options{Addr: n.Addr(), MaxRetries: -1})
+	defer rdb.Close()
+	info, err := rdb.Info(context.Background(), "replication").Result()
+	if err != nil {
+		return ""
+	}
+	for _, line := range strings.Split(info, "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "role:"); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+// ReplicaOf returns the replica of primary.
+func (c *Cluster) ReplicaOf(t testing.TB, primary *Server) *Server {
+	t.Helper()
+	for _, n := range c.Nodes {
+		rdb := redis.NewClient(&redis.Options{Addr: n.Addr(), MaxRetries: -1})
+		info, err := rdb.Info(context.Background(), "replication").Result()
+		_ = rdb.Close()
+		if err == nil && strings.Contains(info, "master_port:"+strconv.Itoa(primary.Port)+"\r") {
+			return n
+		}
+	}
+	t.Fatalf("redistest: no replica of %s", primary.Addr())
+	return nil
 }
 
 // clusterPort returns a free port whose cluster bus port (+10000) is free
