@@ -22,6 +22,7 @@ type Server struct {
 	cmd  *exec.Cmd
 	done chan struct{}
 
+	dir    string   // working directory: replicas write the RDB they receive
 	args   []string // more arguments: a config file first, then options
 	ready  string   // the log line that says the server is ready
 	scheme string   // redis or rediss
@@ -43,6 +44,7 @@ func start(t testing.TB, port int, args ...string) *Server {
 // startServer starts s, to be killed when the test ends.
 func startServer(t testing.TB, s *Server) *Server {
 	t.Helper()
+	s.dir = t.TempDir()
 	s.Restart()
 	t.Cleanup(s.Kill)
 	return s
@@ -67,7 +69,7 @@ func (s *Server) Restart() {
 		args, rest = append(args, rest[0]), rest[1:] // a config file comes first
 	}
 	args = append(args, "--port", strconv.Itoa(s.Port), "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no", "--protected-mode", "yes")
+		"--save", "", "--appendonly", "no", "--protected-mode", "yes", "--dir", s.dir)
 	args = append(args, rest...) // later options override earlier ones
 	cmd := exec.Command(path, args...)
 	out, err := cmd.StdoutPipe()
