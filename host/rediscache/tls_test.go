@@ -70,3 +70,26 @@ func TestTLSServerWithoutCAFileUsesSystemRoots(t *testing.T) {
 	}
 	a.token(t)
 }
+
+// Redis Cluster over TLS: the client verifies every node it is sent to
+// (127.0.0.1 here) with the private CA, not only the seed in the URL.
+func TestTLSClusterWithPrivateCAShares(t *testing.T) {
+	ca := redistest.NewCA(t, "test")
+	cl, clk := redistest.StartClusterTLS(t, ca), newClock()
+	apikeys := []string{"key-A", "key-B", "key-C", "key-D", "key-E", "key-F"}
+	emu, tokenURL := iamServer(t, clk, apikeys...)
+	cfg := rediscache.Config{URL: cl.URL(), EncryptionKey: newKey(t), Topology: rediscache.Topology{Cluster: true, CAFile: ca.File}}
+	for _, k := range apikeys { // several providers: several slots, several nodes
+		a := newReplicaWith(t, cfg, clk, tokenURL, k)
+		b := newReplicaWith(t, cfg, clk, tokenURL, k)
+		if a.token(t) != b.token(t) {
+			t.Fatalf("replicas of %s got different tokens over a TLS cluster", k)
+		}
+		if logs := a.logs.String() + b.logs.String(); strings.Contains(logs, "level=ERROR") || strings.Contains(logs, "unavailable") {
+			t.Fatalf("trouble with the TLS cluster:\n%s", logs)
+		}
+	}
+	if n := emu.Issued(); n != int64(len(apikeys)) {
+		t.Fatalf("IAM issued %d tokens for %d providers shared over a TLS cluster, want %d", n, len(apikeys), len(apikeys))
+	}
+}

@@ -2,6 +2,7 @@ package redistest
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"net"
 	"os/exec"
@@ -18,6 +19,7 @@ import (
 // redis-server on 127.0.0.1.
 type Cluster struct {
 	Nodes []*Server
+	tls   *tls.Config // for the helpers' own clients; nil without TLS
 }
 
 // StartCluster starts three cluster-enabled servers and joins them with
@@ -25,7 +27,7 @@ type Cluster struct {
 // installed.
 func StartCluster(t testing.TB) *Cluster {
 	t.Helper()
-	return startCluster(t, 0)
+	return startCluster(t, 0, nil)
 }
 
 // StartClusterWithReplicas is StartCluster with a replica for each
@@ -33,10 +35,17 @@ func StartCluster(t testing.TB) *Cluster {
 // replaced by its replica about two seconds later.
 func StartClusterWithReplicas(t testing.TB) *Cluster {
 	t.Helper()
-	return startCluster(t, 1)
+	return startCluster(t, 1, nil)
 }
 
-func startCluster(t testing.TB, replicas int) *Cluster {
+// StartClusterTLS is StartCluster with TLS only, for clients and the
+// cluster bus, every node's certificate signed by ca (for 127.0.0.1).
+func StartClusterTLS(t testing.TB, ca *CA) *Cluster {
+	t.Helper()
+	return startCluster(t, 0, ca)
+}
+
+func startCluster(t testing.TB, replicas int, ca *CA) *Cluster {
 	t.Helper()
 	cli, err := exec.LookPath("redis-cli")
 	if err != nil {
@@ -44,15 +53,29 @@ func startCluster(t testing.TB, replicas int) *Cluster {
 	}
 	dir := t.TempDir()
 	c := &Cluster{}
+	var cliTLS []string
+	if ca != nil {
+		checkTLS(t)
+		c.tls = ca.ClientConfig(t)
+		cliTLS = []string{"--tls", "--cacert", ca.File}
+	}
 	addrs := make([]string, 3*(1+replicas))
 	for i := range addrs {
 		port := clusterPort(t)
-		c.Nodes = append(c.Nodes, start(t, port, "--cluster-enabled", "yes",
-			"--cluster-config-file", filepath.Join(dir, fmt.Sprintf("nodes-%d.conf", port)),
-			"--cluster-node-timeout", "1000", "--dir", dir))
+		args := []string{"--cluster-enabled", "yes", "--cluster-node-timeout", "1000",
+			"--cluster-config-file", filepath.Join(dir, fmt.Sprintf("nodes-%d.conf", port))}
+		if ca == nil {
+			c.Nodes = append(c.Nodes, start(t, port, args...))
+		} else {
+			args = append(args, tlsArgs(t, ca, port, false)...)
+			args = append(args, "--tls-cluster", "yes", "--tls-replication", "yes")
+			c.Nodes = append(c.Nodes, startServer(t, &Server{t: t, Port: port, scheme: "rediss",
+				ready: "Ready to accept connections", args: args}))
+		}
 		addrs[i] = c.Nodes[i].Addr()
 	}
-	args := append([]string{"--cluster", "create"}, addrs...)
+	args := append(cliTLS, "--cluster", "create")
+	args = append(args, addrs...)
 	args = append(args, "--cluster-replicas", strconv.Itoa(replicas), "--cluster-yes")
 	if out, err := exec.Command(cli, args...).CombinedOutput(); err != nil {
 		t.Fatalf("redis-cli --cluster create: %v\n%s", err, out)
@@ -68,7 +91,7 @@ func (c *Cluster) URL() string {
 	for _, n := range c.Nodes[1:] {
 		q = append(q, "addr="+n.Addr())
 	}
-	return "redis://" + c.Nodes[0].Addr() + "?" + strings.Join(q, "&")
+	return c.Nodes[0].scheme + "://" + c.Nodes[0].Addr() + "?" + strings.Join(q, "&")
 }
 
 // waitReady waits until every node says the cluster is ok and knows
@@ -76,7 +99,7 @@ func (c *Cluster) URL() string {
 func (c *Cluster) waitReady(t testing.TB) {
 	t.Helper()
 	for _, n := range c.Nodes {
-		rdb := redis.NewClient(&redis.Options{Addr: n.Addr()})
+		rdb := redis.NewClient(&redis.Options{Addr: n.Addr(), TLSConfig: c.tls})
 		ok := false
 		for range 300 {
 			info, err := rdb.ClusterInfo(context.Background()).Result()

@@ -4,6 +4,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
@@ -85,6 +86,27 @@ func (ca *CA) write(t testing.TB, name, typ string, der []byte) string {
 // skips the test when redis-server was built without TLS.
 func StartTLS(t testing.TB, ca *CA, clientCerts bool) *Server {
 	t.Helper()
+	checkTLS(t)
+	port := freePort(t)
+	return startServer(t, &Server{t: t, Port: port, scheme: "rediss", ready: "Ready to accept connections",
+		args: tlsArgs(t, ca, port, clientCerts)})
+}
+
+// tlsArgs are the options of a TLS-only server on port.
+func tlsArgs(t testing.TB, ca *CA, port int, clientCerts bool) []string {
+	t.Helper()
+	cert, key := ca.Issue(t, "redis-server-"+strconv.Itoa(port))
+	auth := "no"
+	if clientCerts {
+		auth = "yes"
+	}
+	return []string{"--tls-port", strconv.Itoa(port), "--port", "0", "--tls-cert-file", cert, "--tls-key-file", key,
+		"--tls-ca-cert-file", ca.File, "--tls-auth-clients", auth}
+}
+
+// checkTLS skips the test when redis-server was built without TLS.
+func checkTLS(t testing.TB) {
+	t.Helper()
 	path, err := exec.LookPath("redis-server")
 	if err != nil {
 		t.Fatalf("redis-server not found on $PATH: the shared-cache tests need it")
@@ -94,15 +116,15 @@ func StartTLS(t testing.TB, ca *CA, clientCerts bool) *Server {
 	if out, _ := exec.Command(path, "--port", "0", "--tls-port", "1", "--save", "").CombinedOutput(); !strings.Contains(string(out), "tls-cert-file") {
 		t.Skipf("redis-server seems built without TLS support (BUILD_TLS=yes): %s", strings.TrimSpace(string(out)))
 	}
-	cert, key := ca.Issue(t, "redis-server")
-	auth := "no"
-	if clientCerts {
-		auth = "yes"
-	}
-	port := freePort(t)
-	return startServer(t, &Server{t: t, Port: port, scheme: "rediss", ready: "Ready to accept connections",
-		args: []string{"--tls-port", strconv.Itoa(port), "--port", "0", "--tls-cert-file", cert, "--tls-key-file", key,
-			"--tls-ca-cert-file", ca.File, "--tls-auth-clients", auth}})
+}
+
+// ClientConfig is a TLS configuration trusting ca only, for a test's own
+// clients.
+func (ca *CA) ClientConfig(t testing.TB) *tls.Config {
+	t.Helper()
+	pool := x509.NewCertPool()
+	pool.AddCert(ca.cert)
+	return &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
 }
 
 func newKey(t testing.TB) *ecdsa.PrivateKey {
