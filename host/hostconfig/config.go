@@ -22,6 +22,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/tokenplug/tokenplug/host"
+	"github.com/tokenplug/tokenplug/host/rediscache"
 )
 
 // Config is a tokenplug configuration file: where plugins live, the
@@ -91,6 +92,10 @@ type RedisCacheConfig struct {
 	// KeyPrefix is prepended to every key, to share a server between
 	// applications.
 	KeyPrefix string
+	// Topology is Redis Cluster or Sentinel and the TLS files (cluster,
+	// master_name, sentinel_username, sentinel_password, ca_file,
+	// cert_file, key_file); see rediscache.Topology.
+	rediscache.Topology
 }
 
 // maxConfigSize bounds the file read: a config with hundreds of providers

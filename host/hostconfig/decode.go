@@ -88,6 +88,13 @@ func (d *decoder) cache(n *yaml.Node, path string) {
 			{"url", func(n *yaml.Node, p string) { r.URL = d.str(n, p) }},
 			{"encryption_key", func(n *yaml.Node, p string) { r.EncryptionKey = d.str(n, p) }},
 			{"key_prefix", func(n *yaml.Node, p string) { r.KeyPrefix = d.str(n, p) }},
+			{"cluster", func(n *yaml.Node, p string) { r.Cluster = d.boolean(n, p) }},
+			{"master_name", func(n *yaml.Node, p string) { r.MasterName = d.str(n, p) }},
+			{"sentinel_username", func(n *yaml.Node, p string) { r.SentinelUsername = d.str(n, p) }},
+			{"sentinel_password", func(n *yaml.Node, p string) { r.SentinelPassword = d.str(n, p) }},
+			{"ca_file", func(n *yaml.Node, p string) { r.CAFile = d.str(n, p) }},
+			{"cert_file", func(n *yaml.Node, p string) { r.CertFile = d.str(n, p) }},
+			{"key_file", func(n *yaml.Node, p string) { r.KeyFile = d.str(n, p) }},
 		})
 		c.Redis = r
 	}}})

@@ -67,7 +67,7 @@ func (c *Config) Register(r *host.Registry) error {
 
 // config is the rediscache configuration of the section.
 func (r *RedisCacheConfig) config(logger *slog.Logger) rediscache.Config {
-	return rediscache.Config{URL: r.URL, EncryptionKey: r.EncryptionKey, KeyPrefix: r.KeyPrefix, Logger: logger}
+	return rediscache.Config{URL: r.URL, EncryptionKey: r.EncryptionKey, KeyPrefix: r.KeyPrefix, Topology: r.Topology, Logger: logger}
 }
 
 // cacheKeys maps rediscache's field names to the file's keys.
@@ -75,6 +75,14 @@ var cacheKeys = map[string]string{
 	"URL":           "cache.redis.url",
 	"EncryptionKey": "cache.redis.encryption_key",
 	"KeyPrefix":     "cache.redis.key_prefix",
+
+	"Cluster":          "cache.redis.cluster",
+	"MasterName":       "cache.redis.master_name",
+	"SentinelUsername": "cache.redis.sentinel_username",
+	"SentinelPassword": "cache.redis.sentinel_password",
+	"CAFile":           "cache.redis.ca_file",
+	"CertFile":         "cache.redis.cert_file",
+	"KeyFile":          "cache.redis.key_file",
 }
 
 // locateCache places a rediscache error at its key in the file.

@@ -20,7 +20,7 @@ import (
 // host.Registry given one with host.WithCache consults it on each fetch
 // and closes it when the registry closes. Safe for concurrent use.
 type Cache struct {
-	rdb     *redis.Client
+	rdb     redis.UniversalClient
 	prefix  string
 	nameKey []byte // HMAC key for key names
 	aead    cipher.AEAD
@@ -28,6 +28,10 @@ type Cache struct {
 	now     func() time.Time
 	log     *slog.Logger
 	health  health
+
+	probed    chan struct{}      // closed when the startup TLS check ends; nil without TLS
+	stopProbe context.CancelFunc // ends that check early
+	janitor   janitor            // releases leases lost in a failover
 }
 
 // Timing of the lease protocol.
@@ -82,6 +86,9 @@ func (c *Cache) Token(ctx context.Context, key, rejected string, fetch func(cont
 	if c.health.skip(c.now()) {
 		return fetch(ctx)
 	}
+	if c.health.retry() {
+		c.relearn(ctx)
+	}
 	tok, err := c.shared(ctx, key, rejected, fetch)
 	var re *redisError
 	if errors.As(err, &re) {
@@ -92,7 +99,14 @@ func (c *Cache) Token(ctx context.Context, key, rejected string, fetch func(cont
 }
 
 // Close closes the connections to Redis.
-func (c *Cache) Close() error { return c.rdb.Close() }
+func (c *Cache) Close() error {
+	c.closeJanitor()
+	if c.probed != nil {
+		c.stopProbe()
+		<-c.probed
+	}
+	return c.rdb.Close()
+}
 
 // shared runs the lease protocol: read, else lease and fetch, else wait for
 // the holder's value, but not longer than waitLimit: then fetch alone.
@@ -116,6 +130,8 @@ func (c *Cache) shared(ctx context.Context, key, rejected string, fetch func(con
 		}
 		won, ttl, err := c.lease(ctx, key, lease)
 		if err != nil {
+			// The lease may have been taken all the same, its reply lost.
+			c.releaseLater(orphan{key: key, id: lease, until: time.Now().Add(leaseTTL(ctx))})
 			return nil, err
 		}
 		if won {
@@ -182,6 +198,7 @@ func (c *Cache) fresh(tok *oauth2.Token) bool {
 // fetchAndStore fetches as the lease holder, stores the token, releases
 // the lease and wakes the waiters (who take over if the fetch failed).
 func (c *Cache) fetchAndStore(ctx context.Context, key, lease string, fetch func(context.Context) (*oauth2.Token, error)) (*oauth2.Token, error) {
+	until := time.Now().Add(leaseTTL(ctx)) // no earlier than the lease expires
 	tok, err := fetch(ctx)
 	// Store and release even if the caller gave up: the others wait on it.
 	bg := context.WithoutCancel(ctx)
@@ -192,6 +209,11 @@ func (c *Cache) fetchAndStore(ctx context.Context, key, lease string, fetch func
 	}
 	if rerr := c.release(bg, key, lease); rerr != nil {
 		c.trouble(rerr)
+		o := orphan{key: key, id: lease, until: until}
+		if err == nil {
+			o.tok = tok
+		}
+		c.releaseLater(o)
 	}
 	return tok, err
 }

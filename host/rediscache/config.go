@@ -1,6 +1,7 @@
 package rediscache
 
 import (
+	"context"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/hkdf"
@@ -32,6 +33,9 @@ type Config struct {
 	// KeyPrefix starts every Redis key the cache writes.
 	// Default "tokenplug/".
 	KeyPrefix string
+	// Topology selects Redis Cluster or Sentinel and the TLS files; its
+	// zero value is the one server URL names.
+	Topology
 
 	// Logger receives the cache's few log lines (outage, recovery). Default
 	// slog.Default().
@@ -85,23 +89,26 @@ func (cfg Config) Validate() error {
 	return err
 }
 
-// parse decodes the key and the URL, or returns a *FieldError.
-func (cfg Config) parse() (secret []byte, opt *redis.Options, err error) {
-	if opt, err = parseURL(cfg.URL); err != nil {
-		return nil, nil, &FieldError{Field: "URL", Err: err}
+// parse checks the URL, topology and TLS files, then decodes the key; its
+// errors are *FieldError.
+func (cfg Config) parse() (secret []byte, conn *connector, err error) {
+	if conn, err = newConnector(cfg); err != nil {
+		return nil, nil, err
 	}
 	if secret, err = decodeKey(cfg.EncryptionKey); err != nil {
 		return nil, nil, &FieldError{Field: "EncryptionKey", Err: err}
 	}
-	return secret, opt, nil
+	return secret, conn, nil
 }
 
-// New returns a Cache for cfg. It does not connect: the first token fetch
-// does, and an unreachable Redis then only means fetching locally. A bad
+// New returns a Cache for cfg. It does not wait for Redis: the first token
+// fetch connects, and an unreachable Redis then only means fetching
+// locally (with rediss://, a background PING checks the certificates at
+// once and logs a failure naming the setting). A bad
 // URL or key is a *FieldError naming it; no error contains the password
 // or the key.
 func New(cfg Config) (*Cache, error) {
-	secret, opt, err := cfg.parse()
+	secret, conn, err := cfg.parse()
 	if err != nil {
 		return nil, err
 	}
@@ -132,8 +139,13 @@ func New(cfg Config) (*Cache, error) {
 	if c.aead, err = cipher.NewGCM(block); err != nil {
 		return nil, fmt.Errorf("tokenplug/rediscache: %w", err)
 	}
-	tune(opt, c.timeout)
-	c.rdb = redis.NewClient(opt)
+	c.rdb = conn.client(c.timeout)
+	if conn.tls {
+		c.probed = make(chan struct{})
+		var ctx context.Context
+		ctx, c.stopProbe = context.WithCancel(context.Background())
+		go c.probe(ctx)
+	}
 	return c, nil
 }
 

@@ -100,9 +100,17 @@ type replica struct {
 // closed when the test ends.
 func newReplica(t *testing.T, redisURL, cacheKey string, clk *clock, tokenURL, apikey string) *replica {
 	t.Helper()
+	return newReplicaWith(t, rediscache.Config{URL: redisURL, EncryptionKey: cacheKey}, clk, tokenURL, apikey)
+}
+
+// newReplicaWith is newReplica with a cache configured by cfg (its Logger
+// and Now are set here).
+func newReplicaWith(t *testing.T, cfg rediscache.Config, clk *clock, tokenURL, apikey string) *replica {
+	t.Helper()
 	logs := &logBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug - 8}))
-	cache, err := rediscache.New(rediscache.Config{URL: redisURL, EncryptionKey: cacheKey, Logger: logger, Now: clk.Now})
+	cfg.Logger, cfg.Now = logger, clk.Now
+	cache, err := rediscache.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

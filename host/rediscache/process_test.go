@@ -26,6 +26,36 @@ type hostProcess struct {
 // environment.
 func startHost(t *testing.T, tokenURL, redisURL, apikey, cacheKey string, env ...string) *hostProcess {
 	t.Helper()
+	p := spawnHost(t, tokenURL, redisURL, apikey, cacheKey, env...)
+	p.waitReady(t)
+	return p
+}
+
+// startHosts starts n cachehost processes at once and waits until all are
+// ready.
+func startHosts(t *testing.T, n int, tokenURL, redisURL, apikey, cacheKey string, env ...string) []*hostProcess {
+	t.Helper()
+	procs := make([]*hostProcess, n)
+	for i := range procs {
+		procs[i] = spawnHost(t, tokenURL, redisURL, apikey, cacheKey, env...)
+	}
+	for _, p := range procs {
+		p.waitReady(t)
+	}
+	return procs
+}
+
+// waitReady waits for the process's "ready".
+func (p *hostProcess) waitReady(t *testing.T) {
+	t.Helper()
+	if line := p.line(t); line != "ready" {
+		t.Fatalf("cachehost said %q, want ready", line)
+	}
+}
+
+// spawnHost starts a cachehost process without waiting for it.
+func spawnHost(t *testing.T, tokenURL, redisURL, apikey, cacheKey string, env ...string) *hostProcess {
+	t.Helper()
 	cmd := exec.Command(bins["cachehost"], bins["iam"], tokenURL, redisURL)
 	cmd.Env = append(os.Environ(), "CACHEHOST_APIKEY="+apikey, "CACHEHOST_CACHE_KEY="+cacheKey)
 	cmd.Env = append(cmd.Env, env...)
@@ -42,11 +72,7 @@ func startHost(t *testing.T, tokenURL, redisURL, apikey, cacheKey string, env ..
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	p := &hostProcess{cmd: cmd, stdin: stdin, out: bufio.NewScanner(stdout)}
-	if line := p.line(t); line != "ready" {
-		t.Fatalf("cachehost said %q, want ready", line)
-	}
-	return p
+	return &hostProcess{cmd: cmd, stdin: stdin, out: bufio.NewScanner(stdout)}
 }
 
 func (p *hostProcess) line(t *testing.T) string {

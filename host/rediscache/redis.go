@@ -134,6 +134,7 @@ type health struct {
 	mu        sync.Mutex // guards the fields below
 	down      bool       // in an outage (logged once, until it ends)
 	downUntil time.Time  // skip Redis until then
+	retried   bool       // the first call after downUntil has begun
 }
 
 // openFor is how long Redis is skipped after a failure: short enough that
@@ -147,12 +148,24 @@ func (h *health) skip(now time.Time) bool {
 	return h.down && now.Before(h.downUntil)
 }
 
+// retry reports whether this is the first call to try Redis again after
+// a pause (once per pause).
+func (h *health) retry() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if !h.down || h.retried {
+		return false
+	}
+	h.retried = true
+	return true
+}
+
 // trouble records a Redis failure and logs the start of an outage.
 func (c *Cache) trouble(err error) {
 	h := &c.health
 	h.mu.Lock()
 	first := !h.down
-	h.down, h.downUntil = true, c.now().Add(openFor)
+	h.down, h.downUntil, h.retried = true, c.now().Add(openFor), false
 	h.mu.Unlock()
 	if first {
 		c.log.Warn("tokenplug/rediscache: shared token cache unavailable; fetching tokens locally until it is back", "error", err.Error())
@@ -169,4 +182,19 @@ func (c *Cache) recovered() {
 	if was {
 		c.log.Info("tokenplug/rediscache: shared token cache reachable again")
 	}
+}
+
+// relearn makes a cluster client read the slot map again, before the first
+// call after a pause: a replica may have replaced a primary meanwhile, and
+// go-redis would otherwise keep sending that primary's slots to the dead
+// address until its periodic reload (a minute). ForEachMaster reloads the
+// map synchronously; the callback does nothing.
+func (c *Cache) relearn(ctx context.Context) {
+	cc, ok := c.rdb.(*redis.ClusterClient)
+	if !ok {
+		return
+	}
+	op, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	_ = cc.ForEachMaster(op, func(context.Context, *redis.Client) error { return nil })
 }

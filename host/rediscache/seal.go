@@ -15,8 +15,10 @@ import (
 )
 
 // Key returns the Redis key for a provider configuration:
-// <prefix><plugin>/<hex HMAC-SHA256 of the plugin name and its settings>,
-// keyed with a key derived from the encryption key. Settings that differ in
+// <prefix><plugin>/{<hex HMAC-SHA256 of the plugin name and its settings>},
+// keyed with a key derived from the encryption key. The braces are a Redis
+// Cluster hash tag: the value, its lease (key:lease) and its channel
+// (key:ready) hash to one slot, while providers spread over the slots. Settings that differ in
 // any value (another API key, another token URL) give another key, and the
 // key reveals nothing of them: without the encryption key the hash cannot
 // even be tested against guesses.
@@ -31,7 +33,7 @@ func (c *Cache) Key(pluginName string, settings map[string]string) string {
 	}
 	mac := hmac.New(sha256.New, c.nameKey)
 	mac.Write(b)
-	return c.prefix + pluginName + "/" + hex.EncodeToString(mac.Sum(nil))
+	return c.prefix + pluginName + "/{" + hex.EncodeToString(mac.Sum(nil)) + "}"
 }
 
 // sealed is the plaintext of a stored value: the token and what the host

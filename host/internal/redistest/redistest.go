@@ -21,20 +21,37 @@ type Server struct {
 	Port int
 	cmd  *exec.Cmd
 	done chan struct{}
+
+	dir    string   // working directory: replicas write the RDB they receive
+	args   []string // more arguments: a config file first, then options
+	ready  string   // the log line that says the server is ready
+	scheme string   // redis or rediss
 }
 
 // Start starts redis-server without persistence. It fails the test, not
 // skips it, when redis-server is not installed: CI installs it.
 func Start(t testing.TB) *Server {
 	t.Helper()
-	s := &Server{t: t, Port: freePort(t)}
+	return start(t, freePort(t))
+}
+
+// start starts redis-server on port with args.
+func start(t testing.TB, port int, args ...string) *Server {
+	t.Helper()
+	return startServer(t, &Server{t: t, Port: port, args: args, ready: "Ready to accept connections", scheme: "redis"})
+}
+
+// startServer starts s, to be killed when the test ends.
+func startServer(t testing.TB, s *Server) *Server {
+	t.Helper()
+	s.dir = t.TempDir()
 	s.Restart()
 	t.Cleanup(s.Kill)
 	return s
 }
 
-// URL is the server's redis:// URL.
-func (s *Server) URL() string { return fmt.Sprintf("redis://127.0.0.1:%d/0", s.Port) }
+// URL is the server's redis:// URL (rediss:// for a TLS server).
+func (s *Server) URL() string { return fmt.Sprintf("%s://127.0.0.1:%d/0", s.scheme, s.Port) }
 
 // Addr is host:port.
 func (s *Server) Addr() string { return "127.0.0.1:" + strconv.Itoa(s.Port) }
@@ -46,8 +63,15 @@ func (s *Server) Restart() {
 	if err != nil {
 		s.t.Fatalf("redis-server not found on $PATH: the shared-cache tests need it (Debian/Ubuntu: apt-get install redis-server; .ci/run installs it)")
 	}
-	cmd := exec.Command(path, "--port", strconv.Itoa(s.Port), "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no", "--protected-mode", "yes")
+	var args []string
+	rest := s.args
+	if len(rest) > 0 && !strings.HasPrefix(rest[0], "--") {
+		args, rest = append(args, rest[0]), rest[1:] // a config file comes first
+	}
+	args = append(args, "--port", strconv.Itoa(s.Port), "--bind", "127.0.0.1",
+		"--save", "", "--appendonly", "no", "--protected-mode", "yes", "--dir", s.dir)
+	args = append(args, rest...) // later options override earlier ones
+	cmd := exec.Command(path, args...)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		s.t.Fatal(err)
@@ -61,7 +85,7 @@ func (s *Server) Restart() {
 		defer close(s.done)
 		sc := bufio.NewScanner(out)
 		for sc.Scan() {
-			if strings.Contains(sc.Text(), "Ready to accept connections") {
+			if strings.Contains(sc.Text(), s.ready) {
 				close(ready)
 				break
 			}

@@ -1,0 +1,102 @@
+package redistest
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Sentinel is a primary, its replica and three sentinels monitoring them
+// under MasterName, with a quorum of two and a one-second down-after, so
+// that a killed primary is replaced within seconds.
+type Sentinel struct {
+	MasterName string
+	Primary    *Server
+	Replica    *Server
+	Sentinels  []*Server
+}
+
+// StartSentinel starts the primary, the replica (synced) and the
+// sentinels (each knowing the replica and the two other sentinels).
+func StartSentinel(t testing.TB) *Sentinel {
+	t.Helper()
+	s := &Sentinel{MasterName: "tokens", Primary: Start(t)}
+	s.Replica = start(t, freePort(t), "--replicaof", "127.0.0.1", strconv.Itoa(s.Primary.Port))
+	rc := client(s.Replica)
+	waitUntil(t, "the replica to sync", func() bool {
+		info, err := rc.Info(context.Background(), "replication").Result()
+		return err == nil && strings.Contains(info, "master_link_status:up")
+	})
+	_ = rc.Close()
+	dir := t.TempDir()
+	for i := range 3 {
+		port := freePort(t)
+		conf := filepath.Join(dir, fmt.Sprintf("sentinel-%d.conf", i))
+		text := fmt.Sprintf("sentinel monitor %[1]s 127.0.0.1 %[2]d 2\nsentinel down-after-milliseconds %[1]s 1000\nsentinel failover-timeout %[1]s 10000\n",
+			s.MasterName, s.Primary.Port)
+		if err := os.WriteFile(conf, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		s.Sentinels = append(s.Sentinels, startServer(t, &Server{t: t, Port: port, scheme: "redis",
+			args: []string{conf, "--dir", dir, "--sentinel"}, ready: "Sentinel ID is"}))
+	}
+	for _, sn := range s.Sentinels {
+		sc := redis.NewSentinelClient(&redis.Options{Addr: sn.Addr()})
+		waitUntil(t, "the sentinels to know each other and the replica", func() bool {
+			others, err1 := sc.Sentinels(context.Background(), s.MasterName).Result()
+			replicas, err2 := sc.Replicas(context.Background(), s.MasterName).Result()
+			return err1 == nil && err2 == nil && len(others) == 2 && len(replicas) == 1
+		})
+		_ = sc.Close()
+	}
+	return s
+}
+
+// URL is a Sentinel URL (with cache.redis.master_name): the first
+// sentinel, the others as addr= parameters.
+func (s *Sentinel) URL() string {
+	var q []string
+	for _, n := range s.Sentinels[1:] {
+		q = append(q, "addr="+n.Addr())
+	}
+	return "redis://" + s.Sentinels[0].Addr() + "/0?" + strings.Join(q, "&")
+}
+
+// MasterAddr is the primary's address as the first live sentinel reports
+// it.
+func (s *Sentinel) MasterAddr(t testing.TB) string {
+	t.Helper()
+	for _, sn := range s.Sentinels {
+		sc := redis.NewSentinelClient(&redis.Options{Addr: sn.Addr()})
+		addr, err := sc.GetMasterAddrByName(context.Background(), s.MasterName).Result()
+		_ = sc.Close()
+		if err == nil && len(addr) == 2 {
+			return addr[0] + ":" + addr[1]
+		}
+	}
+	return ""
+}
+
+// client is a plain client of srv, for setup checks.
+func client(srv *Server) *redis.Client {
+	return redis.NewClient(&redis.Options{Addr: srv.Addr(), MaxRetries: -1})
+}
+
+// waitUntil polls cond every 20ms for at most 20s.
+func waitUntil(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	for range 1000 {
+		if cond() {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("redistest: gave up waiting for %s", what)
+}

@@ -1,0 +1,211 @@
+package rediscache_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/tokenplug/tokenplug/emulator"
+	"github.com/tokenplug/tokenplug/host/internal/redistest"
+)
+
+func TestClusterTenProcessesTwentyProvidersFetchTwentyTokens(t *testing.T) {
+	cl, clk := redistest.StartCluster(t), newClock()
+	const procs, providers = 10, 20
+	apikeys := make([]string, providers)
+	for i := range apikeys {
+		apikeys[i] = "key-A-" + strconv.Itoa(i)
+	}
+	emu, tokenURL := iamServer(t, clk, apikeys...)
+	// A vendor that takes a moment, so that every process asks while the
+	// first fetches are in flight.
+	emu.Faults.Set(emulator.Fault{Latency: 300 * time.Millisecond})
+	cacheKey := newKey(t)
+
+	started := time.Now()
+	hosts := startHosts(t, procs, tokenURL, cl.URL(), "key-A", cacheKey,
+		"CACHEHOST_CLUSTER=1", "CACHEHOST_PROVIDERS="+strconv.Itoa(providers))
+	t.Logf("%d host processes with %d plugins each ready in %v", procs, providers, time.Since(started).Round(time.Millisecond))
+	for _, h := range hosts {
+		h.ask()
+	}
+	got := make([][]string, procs) // process, provider -> token
+	var wg sync.WaitGroup
+	for i, h := range hosts {
+		wg.Go(func() { got[i] = h.tokens(t, providers) })
+	}
+	wg.Wait()
+	if n := emu.Issued(); n != providers {
+		t.Fatalf("IAM issued %d tokens to %d processes x %d providers, want %d", n, procs, providers, providers)
+	}
+	var tokens []string
+	for p := range providers {
+		for i := range procs {
+			if got[i][p] != got[0][p] {
+				t.Fatalf("process %d got another token for provider %d", i, p)
+			}
+		}
+		if err := emu.Verify(got[0][p]); err != nil {
+			t.Fatal(err)
+		}
+		tokens = append(tokens, got[0][p])
+	}
+	checkClusterKeys(t, cl, providers, append(tokens, apikeys...))
+}
+
+// tokens reads n "i token" lines.
+func (p *hostProcess) tokens(t *testing.T, n int) []string {
+	t.Helper()
+	toks := make([]string, n)
+	for range n {
+		i, tok, ok := strings.Cut(p.line(t), " ")
+		k, err := strconv.Atoi(i)
+		if !ok || err != nil || k < 0 || k >= n {
+			t.Errorf("cachehost printed an unexpected line")
+			return toks
+		}
+		toks[k] = tok
+	}
+	return toks
+}
+
+// checkClusterKeys scans every node: want keys (token values) in all, on
+// more than one node, each in its lease's slot, and none of secrets in
+// clear in a key or a value.
+func checkClusterKeys(t *testing.T, cl *redistest.Cluster, want int, secrets []string) {
+	t.Helper()
+	ctx := context.Background()
+	total, holders := 0, 0
+	for _, n := range cl.Nodes {
+		rdb := redis.NewClient(&redis.Options{Addr: n.Addr()})
+		defer rdb.Close()
+		keys, err := scanAll(ctx, rdb)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(keys) > 0 {
+			holders++
+		}
+		for _, k := range keys {
+			if strings.HasSuffix(k, ":lease") {
+				t.Errorf("lease %s left behind", k)
+				continue
+			}
+			total++
+			v, err := rdb.Get(ctx, k).Bytes()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range secrets {
+				if strings.Contains(k, s) || bytes.Contains(v, []byte(s)) {
+					t.Errorf("a secret is in clear in Redis under %s", k)
+				}
+			}
+			ks, err1 := rdb.ClusterKeySlot(ctx, k).Result()
+			ls, err2 := rdb.ClusterKeySlot(ctx, k+":lease").Result()
+			if err1 != nil || err2 != nil || ks != ls {
+				t.Errorf("key %s in slot %d, its lease in slot %d (%v, %v)", k, ks, ls, err1, err2)
+			}
+		}
+	}
+	if total != want {
+		t.Errorf("the cluster holds %d tokens, want %d", total, want)
+	}
+	if holders < 2 {
+		t.Errorf("%d of %d nodes hold keys: the keys do not spread over the slots", holders, len(cl.Nodes))
+	}
+	t.Logf("%d tokens spread over %d of %d nodes", total, holders, len(cl.Nodes))
+}
+
+func scanAll(ctx context.Context, rdb *redis.Client) ([]string, error) {
+	var keys []string
+	var cursor uint64
+	for {
+		page, next, err := rdb.Scan(ctx, cursor, "*", 100).Result()
+		if err != nil {
+			return nil, err
+		}
+		keys = append(keys, page...)
+		if cursor = next; cursor == 0 {
+			return keys, nil
+		}
+	}
+}
+
+func TestClusterFailoverUnderLoadFailsNoRequestAndSharingResumes(t *testing.T) {
+	cl, clk := redistest.StartClusterWithReplicas(t), newClock()
+	const procs, providers = 3, 6
+	apikeys := make([]string, providers)
+	for i := range apikeys {
+		apikeys[i] = "key-A-" + strconv.Itoa(i)
+	}
+	emu, tokenURL := iamServer(t, clk, apikeys...)
+	cacheKey := newKey(t)
+	env := []string{"CACHEHOST_CLUSTER=1", "CACHEHOST_PROVIDERS=" + strconv.Itoa(providers)}
+	load := startHosts(t, procs, tokenURL, cl.URL(), "key-A", cacheKey, append(env, "CACHEHOST_LOAD=1")...)
+	for _, h := range load {
+		h.ask()
+	}
+	waitFor(t, func() bool { return emu.Issued() >= 30 })
+
+	// Kill the primary that holds the most tokens.
+	var victim *redistest.Server
+	most := -1
+	for _, n := range cl.Nodes {
+		if cl.Role(t, n) != "master" {
+			continue
+		}
+		rdb := redis.NewClient(&redis.Options{Addr: n.Addr()})
+		keys, err := scanAll(context.Background(), rdb)
+		_ = rdb.Close()
+		if err == nil && len(keys) > most {
+			victim, most = n, len(keys)
+		}
+	}
+	heir := cl.ReplicaOf(t, victim)
+	victim.Kill()
+	killed, issuedAtKill := time.Now(), emu.Issued()
+	waitFor(t, func() bool { return cl.Role(t, heir) == "master" })
+	promoted := time.Now()
+	heirClient := redis.NewClient(&redis.Options{Addr: heir.Addr()})
+	defer heirClient.Close()
+	base := writes(t, heirClient)
+	waitFor(t, func() bool { return writes(t, heirClient) > base })
+	resumed, issuedAtResume := time.Now(), emu.Issued()
+	time.Sleep(time.Second) // more load on the new primary
+	for _, h := range load {
+		h.ask() // stop
+	}
+	var ok, failed int
+	for i, h := range load {
+		var o, f int
+		if _, err := fmt.Sscanf(h.line(t), "ok %d failed %d", &o, &f); err != nil {
+			t.Fatalf("process %d: %v", i, err)
+		}
+		ok, failed = ok+o, failed+f
+	}
+	t.Logf("cluster failover: primary holding %d keys (values and leases of %d providers) killed; replica promoted after %v; hosts write to it after %v; %d upstream fetches in that gap; %d requests, %d failed",
+		most, providers, promoted.Sub(killed).Round(10*time.Millisecond), resumed.Sub(killed).Round(10*time.Millisecond), issuedAtResume-issuedAtKill, ok+failed, failed)
+	if failed != 0 {
+		t.Fatalf("%d of %d token requests failed during the failover", failed, ok+failed)
+	}
+
+	before := emu.Issued()
+	late := startHost(t, tokenURL, cl.URL(), "key-A", cacheKey, env...)
+	late.ask()
+	for p, tok := range late.tokens(t, providers) {
+		if err := emu.Verify(tok); err != nil {
+			t.Fatalf("provider %d: %v", p, err)
+		}
+	}
+	if n := emu.Issued() - before; n != 0 {
+		t.Fatalf("a process started after the failover fetched %d tokens upstream, want 0", n)
+	}
+}
