@@ -35,13 +35,10 @@ type process struct {
 
 	stopping atomic.Bool // the host is stopping a plugin: its exit is expected
 
-	mu        sync.Mutex // guards the fields below; held across a start
-	inst      *instance  // the running plugin, or nil
-	closed    bool
-	failures  int       // consecutive failed starts
-	notBefore time.Time // no start before this (backoff)
-	lastErr   error     // why the last start failed
-	starts    int       // plugins started so far, for logs and tests
+	mu     sync.Mutex // guards the fields below; held across a start
+	inst   *instance  // the running plugin, or nil
+	closed bool
+	gate   gate // backoff after failed starts
 }
 
 // instance is one running plugin process.
@@ -174,18 +171,16 @@ func (p *process) get(ctx context.Context) (*instance, error) {
 		p.stop(p.inst, true)
 		p.inst = nil
 	}
-	if p.lastErr != nil && p.o.now().Before(p.notBefore) {
-		return nil, p.lastErr
+	if err := p.gate.blocked(p.o.now()); err != nil {
+		return nil, err
 	}
 	inst, err := p.start(ctx)
 	if err != nil {
-		p.failures++
-		p.notBefore = p.o.now().Add(p.o.backoff.delay(p.failures))
-		p.lastErr = err
+		p.gate.fail(err, p.o.now(), p.o.backoff, 0)
 		return nil, err
 	}
-	p.failures, p.lastErr, p.inst = 0, nil, inst
-	p.starts++
+	p.gate.succeed()
+	p.inst = inst
 	return inst, nil
 }
 
