@@ -15,10 +15,10 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
-	goplugin "github.com/hashicorp/go-plugin"
 	"github.com/hashicorp/go-plugin/runner"
 	"golang.org/x/oauth2"
 
+	"github.com/tokenplug/tokenplug/internal/launch"
 	"github.com/tokenplug/tokenplug/plugin"
 )
 
@@ -43,9 +43,9 @@ type process struct {
 
 // instance is one running plugin process.
 type instance struct {
-	client *goplugin.Client
+	client *launch.Plugin
 	cmd    *exec.Cmd // the host's runner starts this very Cmd; its Process is the plugin
-	rpc    *plugin.Client
+	rpc    launch.Conn
 	desc   plugin.Description
 	stdout *lineWriter // what the plugin writes to stdout after the handshake
 	stderr *lineWriter // and to stderr
@@ -245,21 +245,16 @@ func (p *process) start(ctx context.Context) (*instance, error) {
 	return inst, nil
 }
 
-// newClient returns a go-plugin client that starts inst.cmd (whose
-// binary is name) with the host's runner: see cmdRunner.
-func (p *process) newClient(inst *instance, name string) *goplugin.Client {
+// newClient returns a plugin client that starts inst.cmd (whose binary is
+// name) with the host's runner: see cmdRunner.
+func (p *process) newClient(inst *instance, name string) *launch.Plugin {
 	verified := p.cfg.SHA256 != "" // inst.cmd runs the pinned copy
-	return goplugin.NewClient(&goplugin.ClientConfig{
-		HandshakeConfig:  plugin.Handshake,
-		VersionedPlugins: plugin.PluginSets(nil),
-		RunnerFunc: func(l hclog.Logger, spec *exec.Cmd, socketDir string) (runner.Runner, error) {
+	return launch.New(launch.Config{
+		Runner: func(l hclog.Logger, spec *exec.Cmd, socketDir string) (runner.Runner, error) {
 			return newCmdRunner(l, inst.cmd, name, verified, spec, socketDir)
 		},
-		SkipHostEnv:      true, // secrets reach plugins only through Configure
-		AllowedProtocols: []goplugin.Protocol{goplugin.ProtocolGRPC},
-		AutoMTLS:         true,
-		StartTimeout:     p.o.startTimeout,
-		Logger:           newHCLogBridge(p.log, p.red, &p.stopping),
+		StartTimeout: p.o.startTimeout,
+		Logger:       newHCLogBridge(p.log, p.red, &p.stopping),
 		// After the handshake go-plugin carries the plugin's stdout and
 		// stderr over its stdio stream; a well-behaved plugin writes
 		// nothing there, so anything that arrives is worth a warning.
@@ -270,23 +265,15 @@ func (p *process) newClient(inst *instance, name string) *goplugin.Client {
 
 // handshake connects to a started plugin, describes and configures it.
 func (p *process) handshake(ctx context.Context, inst *instance, path string) error {
-	rpcClient, err := inst.client.Client()
+	rpc, err := inst.client.Connect()
 	if err != nil {
 		return p.startErr(path, err)
-	}
-	raw, err := rpcClient.Dispense(plugin.PluginKey)
-	if err != nil {
-		return p.startErr(path, err)
-	}
-	rpc, ok := raw.(*plugin.Client)
-	if !ok {
-		return configErr(fmt.Sprintf("plugin %s: unexpected client type %T", path, raw))
 	}
 	desc, err := rpc.Describe(ctx)
 	if err != nil {
 		return fmt.Errorf("plugin %s: describe: %w", path, err)
 	}
-	p.red.set(plugin.SecretValues(desc, p.cfg.Settings))
+	p.red.set(launch.SecretValues(desc, p.cfg.Settings))
 	if _, err := plugin.ApplySchema(desc, p.cfg.Settings); err != nil {
 		return p.red.redactErr(err)
 	}

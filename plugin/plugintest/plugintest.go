@@ -15,6 +15,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/tokenplug/tokenplug/host"
+	"github.com/tokenplug/tokenplug/internal/launch"
 	"github.com/tokenplug/tokenplug/plugin"
 )
 
@@ -297,7 +298,7 @@ func RunProvider(t *testing.T, p plugin.Provider, settings map[string]string) {
 
 func configure(t *testing.T, p plugin.Provider, desc plugin.Description, settings map[string]string) oauth2.TokenSource {
 	t.Helper()
-	secrets := plugin.SecretValues(desc, settings) // kept out of test output too
+	secrets := launch.SecretValues(desc, settings) // kept out of test output too
 	applied, err := plugin.ApplySchema(desc, settings)
 	if err != nil {
 		t.Fatalf("settings do not fit the schema: %s", plugin.Redact(err.Error(), secrets...))

@@ -1,0 +1,101 @@
+package launch_test
+
+import (
+	"errors"
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/tokenplug/tokenplug/internal/launch"
+	"github.com/tokenplug/tokenplug/internal/testbin"
+	"github.com/tokenplug/tokenplug/plugin"
+)
+
+// start starts the fault plugin with env as its command's environment.
+func start(t *testing.T, env ...string) launch.Conn {
+	t.Helper()
+	cmd := exec.Command(bins["fault"])
+	cmd.Env = env
+	p, conn, err := launch.Start(launch.Config{Cmd: cmd})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.Kill)
+	return conn
+}
+
+func TestAStartedPluginDescribesConfiguresAndIssuesTokens(t *testing.T) {
+	conn := start(t)
+	ctx := t.Context()
+	if err := conn.Ping(ctx); err != nil {
+		t.Fatalf("ping: %v", err)
+	}
+	d, err := conn.Describe(ctx)
+	if err != nil || d.Name != "fault" {
+		t.Fatalf("describe: %+v, %v", d, err)
+	}
+	if err := conn.Configure(ctx, map[string]string{"behavior": "ok", "lifetime": "1h"}); err != nil {
+		t.Fatal(err)
+	}
+	tok, err := conn.Token(ctx, false)
+	if err != nil || tok.AccessToken != "tok-1" {
+		t.Fatalf("token: %v, %v", tok, err)
+	}
+	var se plugin.SettingErrors
+	if err := conn.Configure(ctx, map[string]string{"lifetime": "soon"}); !errors.As(err, &se) || len(se) == 0 || se[0].Key != "lifetime" {
+		t.Fatalf("a bad setting came back as %v, want plugin.SettingErrors naming lifetime", err)
+	}
+}
+
+func TestAPluginSeesOnlyItsCommandsEnvironmentNotTheHosts(t *testing.T) {
+	t.Setenv("TOKENPLUG_TEST_HOST_SECRET", "s3cr3t")
+	conn := start(t, "GIVEN=1")
+	ctx := t.Context()
+	if err := conn.Configure(ctx, map[string]string{"behavior": "env", "lifetime": "1h"}); err != nil {
+		t.Fatal(err)
+	}
+	tok, err := conn.Token(ctx, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := strings.Split(tok.AccessToken, ",")
+	if slices.Contains(keys, "TOKENPLUG_TEST_HOST_SECRET") || !slices.Contains(keys, "GIVEN") {
+		t.Fatalf("the plugin's environment has %q; want GIVEN and nothing of the host's", keys)
+	}
+}
+
+func TestStartRefusesAProgramThatIsNoPlugin(t *testing.T) {
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Skip("no sh")
+	}
+	cmd := exec.Command(sh, "-c", "echo not a plugin; exit 3")
+	cmd.Env = []string{}
+	p, conn, err := launch.Start(launch.Config{Cmd: cmd})
+	if err == nil || p != nil || conn != nil {
+		t.Fatalf("Start = %v, %v, %v; want an error", p, conn, err)
+	}
+}
+
+func TestSecretValuesListsOnlyNonEmptySecrets(t *testing.T) {
+	d := plugin.Description{Name: "demo", Settings: []plugin.Setting{
+		{Key: "api_key", Required: true, Secret: true},
+		{Key: "region"},
+	}}
+	got := launch.SecretValues(d, map[string]string{"api_key": "s3cr3t", "region": "eu"})
+	if !slices.Equal(got, []string{"s3cr3t"}) {
+		t.Fatalf("got %q", got)
+	}
+	if got := launch.SecretValues(d, map[string]string{"api_key": ""}); got != nil {
+		t.Fatalf("empty secret listed: %q", got)
+	}
+}
+
+// bins holds the fault plugin, built once for the package; TestMain also
+// fails the run if a test leaks goroutines.
+var bins = map[string]string{}
+
+func TestMain(m *testing.M) {
+	testbin.Main(m, bins, map[string]string{"fault": "../faultplugin"})
+}
