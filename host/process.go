@@ -232,7 +232,12 @@ func (p *process) start(ctx context.Context) (*instance, error) {
 		stderr: p.lineLogger("plugin wrote to stderr"),
 		unpin:  unpin, // kept while the plugin runs: a script reads it after exec
 	}
-	inst.client = p.newClient(inst, name)
+	if inst.client, err = p.newClient(inst, name); err != nil {
+		if unpin != nil {
+			unpin()
+		}
+		return nil, p.startErr(argv[0], err)
+	}
 	// A start is shared by every caller waiting on it: bound it by the
 	// start timeout, not by the context of the fetch that triggered it.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), p.o.startTimeout)
@@ -247,13 +252,14 @@ func (p *process) start(ctx context.Context) (*instance, error) {
 
 // newClient returns a plugin client that starts inst.cmd (whose binary is
 // name) with the host's runner: see cmdRunner.
-func (p *process) newClient(inst *instance, name string) *launch.Plugin {
+func (p *process) newClient(inst *instance, name string) (*launch.Plugin, error) {
 	verified := p.cfg.SHA256 != "" // inst.cmd runs the pinned copy
 	return launch.New(launch.Config{
 		Runner: func(l hclog.Logger, spec *exec.Cmd, socketDir string) (runner.Runner, error) {
 			return newCmdRunner(l, inst.cmd, name, verified, spec, socketDir)
 		},
 		StartTimeout: p.o.startTimeout,
+		Identity:     p.o.tls,
 		Logger:       newHCLogBridge(p.log, p.red, &p.stopping),
 		// After the handshake go-plugin carries the plugin's stdout and
 		// stderr over its stdio stream; a well-behaved plugin writes

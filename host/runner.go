@@ -32,7 +32,7 @@ type cmdRunner struct {
 }
 
 // newCmdRunner returns a runner that starts cmd with go-plugin's
-// environment (the handshake cookie, the mTLS certificate) appended to
+// environment (the handshake cookie, the channel's certificates) appended to
 // cmd's own. cmd must not have been started.
 func newCmdRunner(log hclog.Logger, cmd *exec.Cmd, name string, verified bool, spec *exec.Cmd, socketDir string) (*cmdRunner, error) {
 	cmd.Env = append(cmd.Env, spec.Env...)

@@ -45,6 +45,7 @@ func Serve(p Provider) {
 		HandshakeConfig:  wire.Handshake,
 		VersionedPlugins: wire.Sets(newServer(p)),
 		GRPCServer:       goplugin.DefaultGRPCServer,
+		TLSProvider:      channelTLS,
 		Logger:           hclogger(),
 	})
 }

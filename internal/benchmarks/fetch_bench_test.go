@@ -95,11 +95,11 @@ func (s *faultSource) Token() (*oauth2.Token, error) {
 }
 
 // startPlugin starts provider's plugin binary as the host does (go-plugin,
-// gRPC, AutoMTLS), configures it, and returns its client, killed when b
+// gRPC, mutual TLS), configures it, and returns its client, killed when b
 // ends.
 func startPlugin(b *testing.B, provider string) pluginlaunch.Conn {
 	b.Helper()
-	kill, rpc, err := launch(b.Context(), provider, true)
+	kill, rpc, err := launch(b.Context(), provider, pluginlaunch.PinnedTLS)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -107,11 +107,12 @@ func startPlugin(b *testing.B, provider string) pluginlaunch.Conn {
 	return rpc
 }
 
-// launch starts provider's plugin through internal/launch, with or without
-// mutual TLS, describes and configures it, as the host does. kill stops it.
-func launch(ctx context.Context, provider string, mtls bool) (kill func(), rpc pluginlaunch.Conn, err error) {
+// launch starts provider's plugin through internal/launch with the
+// channel mode, describes and configures it, as the host does. kill stops
+// it.
+func launch(ctx context.Context, provider string, mode pluginlaunch.Mode) (kill func(), rpc pluginlaunch.Conn, err error) {
 	cfg := providerConfig(provider)
-	p, rpc, err := pluginlaunch.Start(pluginlaunch.Config{Cmd: exec.Command(cfg.Path), PlainText: !mtls})
+	p, rpc, err := pluginlaunch.Start(pluginlaunch.Config{Cmd: exec.Command(cfg.Path), Mode: mode})
 	if err != nil {
 		return nil, nil, err
 	}

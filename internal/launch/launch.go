@@ -53,18 +53,38 @@ type Config struct {
 	SyncStdout   io.Writer    // what the plugin writes to os.Stdout after the handshake
 	SyncStderr   io.Writer    // and to os.Stderr
 	StartTimeout time.Duration
-	// PlainText turns mutual TLS off. Only benchmarks do, to measure
-	// what TLS costs.
-	PlainText bool
+	Identity     *Identity // the host's TLS identity; nil makes one for this start
+	Mode         Mode
 }
+
+// Mode is how the plugin channel is secured.
+type Mode int
+
+// Modes of the plugin channel. Only tests and benchmarks pick one other
+// than the default.
+const (
+	PinnedTLS Mode = iota // mutual TLS with P-256 certificates (see Identity)
+	AutoMTLS              // go-plugin's AutoMTLS, as hosts before PinnedTLS did
+	PlainText             // none, to measure what TLS costs
+)
 
 // Plugin is a plugin process, started by Connect.
 type Plugin struct {
 	client *goplugin.Client
 }
 
-// New returns a plugin that Connect starts.
-func New(cfg Config) *Plugin {
+// New returns a plugin that Connect starts. It fails only if it cannot
+// make a TLS certificate.
+func New(cfg Config) (*Plugin, error) {
+	cc, err := clientConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &Plugin{client: goplugin.NewClient(cc)}, nil
+}
+
+// clientConfig returns go-plugin's configuration for cfg.
+func clientConfig(cfg Config) (*goplugin.ClientConfig, error) {
 	logger := cfg.Logger
 	if logger == nil {
 		logger = hclog.NewNullLogger()
@@ -75,23 +95,42 @@ func New(cfg Config) *Plugin {
 		Cmd:              cfg.Cmd,
 		SkipHostEnv:      true, // secrets reach plugins only through Configure
 		AllowedProtocols: []goplugin.Protocol{goplugin.ProtocolGRPC},
-		AutoMTLS:         !cfg.PlainText,
+		AutoMTLS:         cfg.Mode == AutoMTLS,
 		StartTimeout:     cfg.StartTimeout,
 		Logger:           logger,
 		Stderr:           cfg.Stderr,
 		SyncStdout:       cfg.SyncStdout,
 		SyncStderr:       cfg.SyncStderr,
 	}
-	if cfg.Runner != nil {
-		cc.Cmd, cc.RunnerFunc = nil, cfg.Runner
+	var env []string
+	if cfg.Mode == PinnedTLS {
+		id := cfg.Identity
+		if id == nil {
+			id = new(Identity)
+		}
+		var err error
+		if env, cc.TLSConfig, err = id.channel(); err != nil {
+			return nil, fmt.Errorf("plugin channel certificate: %w", err)
+		}
 	}
-	return &Plugin{client: goplugin.NewClient(cc)}
+	if cfg.Runner != nil {
+		cc.Cmd, cc.RunnerFunc = nil, func(l hclog.Logger, spec *exec.Cmd, socketDir string) (runner.Runner, error) {
+			spec.Env = append(spec.Env, env...)
+			return cfg.Runner(l, spec, socketDir)
+		}
+	} else if cfg.Cmd != nil {
+		cfg.Cmd.Env = append(cfg.Cmd.Env, env...)
+	}
+	return cc, nil
 }
 
 // Start starts the plugin that cfg describes and returns it with its
 // connection; on failure the plugin is killed.
 func Start(cfg Config) (*Plugin, Conn, error) {
-	p := New(cfg)
+	p, err := New(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
 	conn, err := p.Connect()
 	if err != nil {
 		p.Kill()

@@ -9,15 +9,22 @@ import (
 
 	"github.com/tokenplug/tokenplug/internal/launch"
 	"github.com/tokenplug/tokenplug/internal/testbin"
+	"github.com/tokenplug/tokenplug/internal/wire"
 	"github.com/tokenplug/tokenplug/plugin"
 )
 
 // start starts the fault plugin with env as its command's environment.
 func start(t *testing.T, env ...string) launch.Conn {
 	t.Helper()
-	cmd := exec.Command(bins["fault"])
+	return startMode(t, "fault", launch.PinnedTLS, env...)
+}
+
+// startMode starts the plugin bin with the channel mode.
+func startMode(t *testing.T, bin string, mode launch.Mode, env ...string) launch.Conn {
+	t.Helper()
+	cmd := exec.Command(bins[bin])
 	cmd.Env = env
-	p, conn, err := launch.Start(launch.Config{Cmd: cmd})
+	p, conn, err := launch.Start(launch.Config{Cmd: cmd, Mode: mode})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,6 +70,28 @@ func TestAPluginSeesOnlyItsCommandsEnvironmentNotTheHosts(t *testing.T) {
 	if slices.Contains(keys, "TOKENPLUG_TEST_HOST_SECRET") || !slices.Contains(keys, "GIVEN") {
 		t.Fatalf("the plugin's environment has %q; want GIVEN and nothing of the host's", keys)
 	}
+	// The channel's key was in the environment until plugin.Serve read it:
+	// neither the provider nor anything it starts sees it.
+	if slices.Contains(keys, wire.EnvPluginKey) || slices.Contains(keys, wire.EnvPluginCert) {
+		t.Fatalf("the provider sees the plugin's channel key: %q", keys)
+	}
+}
+
+func TestPluginsAndHostsOfEitherChannelKindWorkTogether(t *testing.T) {
+	for name, start := range map[string]func(t *testing.T) launch.Conn{
+		// A host that predates the pinned channel (go-plugin's AutoMTLS),
+		// and a plugin of this SDK.
+		"old host, new plugin": func(t *testing.T) launch.Conn { return startMode(t, "fault", launch.AutoMTLS) },
+		// This host and a plugin built with an SDK that predates it.
+		"new host, old plugin": func(t *testing.T) launch.Conn { return startMode(t, "old", launch.PinnedTLS) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			d, err := start(t).Describe(t.Context())
+			if err != nil || d.Name == "" {
+				t.Fatalf("describe: %+v, %v", d, err)
+			}
+		})
+	}
 }
 
 func TestStartRefusesAProgramThatIsNoPlugin(t *testing.T) {
@@ -97,5 +126,5 @@ func TestSecretValuesListsOnlyNonEmptySecrets(t *testing.T) {
 var bins = map[string]string{}
 
 func TestMain(m *testing.M) {
-	testbin.Main(m, bins, map[string]string{"fault": "../faultplugin"})
+	testbin.Main(m, bins, map[string]string{"fault": "../faultplugin", "old": "./testdata/oldplugin"})
 }
