@@ -14,8 +14,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/hashicorp/go-hclog"
-	"github.com/hashicorp/go-plugin/runner"
 	"golang.org/x/oauth2"
 
 	"github.com/tokenplug/tokenplug/internal/launch"
@@ -250,14 +248,13 @@ func (p *process) start(ctx context.Context) (*instance, error) {
 	return inst, nil
 }
 
-// newClient returns a plugin client that starts inst.cmd (whose binary is
-// name) with the host's runner: see cmdRunner.
+// newClient returns a plugin client that starts inst.cmd, whose binary is
+// name: for a pinned provider, the sha256-verified copy.
 func (p *process) newClient(inst *instance, name string) (*launch.Plugin, error) {
-	verified := p.cfg.SHA256 != "" // inst.cmd runs the pinned copy
 	return launch.New(launch.Config{
-		Runner: func(l hclog.Logger, spec *exec.Cmd, socketDir string) (runner.Runner, error) {
-			return newCmdRunner(l, inst.cmd, name, verified, spec, socketDir)
-		},
+		Cmd:          inst.cmd,
+		Name:         name,
+		Verified:     p.cfg.SHA256 != "",
 		StartTimeout: p.o.startTimeout,
 		Identity:     p.o.tls,
 		Logger:       newHCLogBridge(p.log, p.red, &p.stopping),

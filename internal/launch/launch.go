@@ -1,8 +1,8 @@
 // Package launch starts a tokenplug plugin binary over go-plugin and hands
 // back its connection: the one place that knows the client configuration
-// (handshake, gRPC only, mutual TLS, no host environment), the dispense and
-// the type of what it returns. The host, plugintest, testbin and the
-// benchmarks all start plugins through it.
+// (handshake, gRPC only, mutual TLS, neither the host's environment nor its
+// stdin), the dispense and the type of what it returns. The host,
+// plugintest, testbin and the benchmarks all start plugins through it.
 package launch
 
 import (
@@ -39,15 +39,13 @@ type Conn interface {
 	Token(ctx context.Context, forceRefresh bool) (*oauth2.Token, error)
 }
 
-// RunnerFunc starts the plugin's process in place of go-plugin's own
-// runner (see go-plugin's ClientConfig.RunnerFunc).
-type RunnerFunc func(l hclog.Logger, spec *exec.Cmd, socketDir string) (runner.Runner, error)
-
 // Config says how to start a plugin. The plugin never inherits the host's
-// environment: only Cmd.Env and go-plugin's handshake variables.
+// environment (only Cmd.Env and go-plugin's handshake variables) nor its
+// stdin.
 type Config struct {
-	Cmd          *exec.Cmd    // the plugin's command, unless Runner is set
-	Runner       RunnerFunc   // starts the process itself, if set
+	Cmd          *exec.Cmd    // the plugin's command, started as it is (not re-resolved by path)
+	Name         string       // the plugin's path, for logs and errors; default Cmd.Path
+	Verified     bool         // Cmd runs a sha256-verified copy of Name
 	Logger       hclog.Logger // go-plugin's log; nil discards it
 	Stderr       io.Writer    // the plugin's log lines (stderr before the handshake), if set
 	SyncStdout   io.Writer    // what the plugin writes to os.Stdout after the handshake
@@ -92,7 +90,6 @@ func clientConfig(cfg Config) (*goplugin.ClientConfig, error) {
 	cc := &goplugin.ClientConfig{
 		HandshakeConfig:  wire.Handshake,
 		VersionedPlugins: wire.Sets(nil),
-		Cmd:              cfg.Cmd,
 		SkipHostEnv:      true, // secrets reach plugins only through Configure
 		AllowedProtocols: []goplugin.Protocol{goplugin.ProtocolGRPC},
 		AutoMTLS:         cfg.Mode == AutoMTLS,
@@ -103,23 +100,24 @@ func clientConfig(cfg Config) (*goplugin.ClientConfig, error) {
 		SyncStderr:       cfg.SyncStderr,
 	}
 	var env []string
+	var stdin []byte
 	if cfg.Mode == PinnedTLS {
 		id := cfg.Identity
 		if id == nil {
 			id = new(Identity)
 		}
 		var err error
-		if env, cc.TLSConfig, err = id.channel(); err != nil {
+		if env, stdin, cc.TLSConfig, err = id.channel(); err != nil {
 			return nil, fmt.Errorf("plugin channel certificate: %w", err)
 		}
 	}
-	if cfg.Runner != nil {
-		cc.Cmd, cc.RunnerFunc = nil, func(l hclog.Logger, spec *exec.Cmd, socketDir string) (runner.Runner, error) {
-			spec.Env = append(spec.Env, env...)
-			return cfg.Runner(l, spec, socketDir)
-		}
-	} else if cfg.Cmd != nil {
-		cfg.Cmd.Env = append(cfg.Cmd.Env, env...)
+	name := cfg.Name
+	if name == "" {
+		name = cfg.Cmd.Path
+	}
+	cc.RunnerFunc = func(l hclog.Logger, spec *exec.Cmd, socketDir string) (runner.Runner, error) {
+		spec.Env = append(spec.Env, env...)
+		return newCmdRunner(l, cfg.Cmd, name, cfg.Verified, stdin, spec, socketDir)
 	}
 	return cc, nil
 }

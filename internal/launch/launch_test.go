@@ -70,10 +70,8 @@ func TestAPluginSeesOnlyItsCommandsEnvironmentNotTheHosts(t *testing.T) {
 	if slices.Contains(keys, "TOKENPLUG_TEST_HOST_SECRET") || !slices.Contains(keys, "GIVEN") {
 		t.Fatalf("the plugin's environment has %q; want GIVEN and nothing of the host's", keys)
 	}
-	// The channel's key was in the environment until plugin.Serve read it:
-	// neither the provider nor anything it starts sees it.
-	if slices.Contains(keys, wire.EnvPluginKey) || slices.Contains(keys, wire.EnvPluginCert) {
-		t.Fatalf("the provider sees the plugin's channel key: %q", keys)
+	if !slices.Contains(keys, wire.EnvPluginTLS) {
+		t.Fatalf("the plugin was not told where its channel certificate is: %q", keys)
 	}
 }
 
@@ -127,4 +125,19 @@ var bins = map[string]string{}
 
 func TestMain(m *testing.M) {
 	testbin.Main(m, bins, map[string]string{"fault": "../faultplugin", "old": "./testdata/oldplugin"})
+}
+
+func TestTheProviderFindsNothingOnStdinServeReadTheChannelKeyFromIt(t *testing.T) {
+	conn := start(t)
+	ctx := t.Context()
+	if err := conn.Configure(ctx, map[string]string{"behavior": "stdin", "lifetime": "1h"}); err != nil {
+		t.Fatal(err)
+	}
+	tok, err := conn.Token(ctx, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := tok.AccessToken, `stdin "" EOF`; got != want {
+		t.Fatalf("the provider read %s from stdin, want %s", got, want)
+	}
 }

@@ -19,9 +19,10 @@ import (
 // without its cost: AutoMTLS makes a fresh P-521 key and certificate on
 // each side for every start, and P-521 is slow. Here the host makes one
 // P-256 certificate per Identity (per Registry) and, for each start, a
-// P-256 certificate for the plugin, handed over with its key in the
-// plugin's environment (which only the plugin and its user can read), next
-// to the host's certificate in go-plugin's PLUGIN_CLIENT_CERT. The plugin
+// P-256 certificate for the plugin, handed over with its key on the
+// plugin's stdin (a pipe that holds nothing else and that plugin.Serve
+// reads to its end before serving), the host's certificate in go-plugin's
+// PLUGIN_CLIENT_CERT. The plugin
 // (plugin.Serve, through go-plugin's TLSProvider) serves with that
 // certificate and accepts only the host's; the host accepts only that
 // certificate. A plugin built with an SDK that predates this ignores its
@@ -52,21 +53,22 @@ func (id *Identity) load() error {
 }
 
 // channel returns what one plugin start needs: the environment that gives
-// the plugin its certificate and the host's, and the host's TLS
+// the plugin the host's certificate and says its own is on stdin, what its
+// stdin holds (its certificate and key, PEM), and the host's TLS
 // configuration, which accepts only that plugin certificate (or the one
 // an older plugin sends in the handshake).
-func (id *Identity) channel() (env []string, cfg *tls.Config, err error) {
+func (id *Identity) channel() (env []string, stdin []byte, cfg *tls.Config, err error) {
 	if err := id.load(); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	certPEM, keyPEM, err := newCert()
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM(certPEM)
-	env = []string{wire.EnvHostCert + "=" + string(id.pem), wire.EnvPluginCert + "=" + string(certPEM), wire.EnvPluginKey + "=" + string(keyPEM)}
-	return env, &tls.Config{
+	env = []string{wire.EnvHostCert + "=" + string(id.pem), wire.EnvPluginTLS + "=" + wire.PluginTLSOnStdin}
+	return env, append(certPEM, keyPEM...), &tls.Config{
 		Certificates: []tls.Certificate{id.cert},
 		RootCAs:      pool,
 		ServerName:   serverName,

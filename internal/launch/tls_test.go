@@ -12,27 +12,31 @@ import (
 	"github.com/tokenplug/tokenplug/internal/wire"
 )
 
-// pluginEnv is what one start hands a plugin: its environment, parsed.
-type pluginEnv struct{ cert, key, host string }
+// pluginEnv is what one start hands a plugin: its certificate and key (on
+// stdin) and the host's certificate (in the environment).
+type pluginEnv struct{ pair, host string }
 
 func startChannel(t *testing.T, id *Identity) (pluginEnv, *tls.Config) {
 	t.Helper()
-	env, cfg, err := id.channel()
+	env, stdin, cfg, err := id.channel()
 	if err != nil {
 		t.Fatal(err)
 	}
-	var p pluginEnv
+	p := pluginEnv{pair: string(stdin)}
 	for _, kv := range env {
 		k, v, _ := strings.Cut(kv, "=")
 		switch k {
-		case wire.EnvPluginCert:
-			p.cert = v
-		case wire.EnvPluginKey:
-			p.key = v
 		case wire.EnvHostCert:
 			p.host = v
+		case wire.EnvPluginTLS:
+			if v != wire.PluginTLSOnStdin {
+				t.Fatalf("%s=%s", k, v)
+			}
 		default:
 			t.Fatalf("unexpected variable %s", k)
+		}
+		if strings.Contains(v, "PRIVATE KEY") {
+			t.Fatalf("a private key in the plugin's environment: %s", k)
 		}
 	}
 	return p, cfg
@@ -40,7 +44,7 @@ func startChannel(t *testing.T, id *Identity) (pluginEnv, *tls.Config) {
 
 func (p pluginEnv) server(t *testing.T) *tls.Config {
 	t.Helper()
-	cfg, err := wire.ServerTLS([]byte(p.cert), []byte(p.key), []byte(p.host))
+	cfg, err := wire.ServerTLS([]byte(p.pair), []byte(p.host))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,10 +124,10 @@ func TestAHostMakesItsCertificateOnceAndAP256OnePerStart(t *testing.T) {
 	if p.host != q.host {
 		t.Fatal("a second start made a new host certificate")
 	}
-	if p.cert == q.cert || p.key == q.key {
+	if p.pair == q.pair {
 		t.Fatal("two starts share a plugin certificate")
 	}
-	pair, err := tls.X509KeyPair([]byte(p.cert), []byte(p.key))
+	pair, err := tls.X509KeyPair([]byte(p.pair), []byte(p.pair))
 	if err != nil {
 		t.Fatal(err)
 	}
