@@ -1,6 +1,7 @@
 // Package wire is the go-plugin glue of the provider contract, shared by
 // the plugin side (plugin.Serve) and the host side (internal/launch): the
-// handshake, the plugin set, and the key hosts dispense. Plugin authors
+// handshake, the plugin set, the key hosts dispense, and how the plugin
+// gets its channel certificate (tls.go). Plugin authors
 // never see it; the contract's types and conversions live in package
 // plugin, which this package does not import.
 package wire
