@@ -32,6 +32,21 @@ func startMode(t *testing.T, bin string, mode launch.Mode, env ...string) launch
 	return conn
 }
 
+// faultSays starts the fault plugin with env, configures it with behavior
+// and returns its token, which says what the plugin saw.
+func faultSays(t *testing.T, behavior string, env ...string) string {
+	t.Helper()
+	conn := start(t, env...)
+	if err := conn.Configure(t.Context(), map[string]string{"behavior": behavior, "lifetime": "1h"}); err != nil {
+		t.Fatal(err)
+	}
+	tok, err := conn.Token(t.Context(), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok.AccessToken
+}
+
 func TestAStartedPluginDescribesConfiguresAndIssuesTokens(t *testing.T) {
 	conn := start(t)
 	ctx := t.Context()
@@ -57,16 +72,7 @@ func TestAStartedPluginDescribesConfiguresAndIssuesTokens(t *testing.T) {
 
 func TestAPluginSeesOnlyItsCommandsEnvironmentNotTheHosts(t *testing.T) {
 	t.Setenv("TOKENPLUG_TEST_HOST_SECRET", "s3cr3t")
-	conn := start(t, "GIVEN=1")
-	ctx := t.Context()
-	if err := conn.Configure(ctx, map[string]string{"behavior": "env", "lifetime": "1h"}); err != nil {
-		t.Fatal(err)
-	}
-	tok, err := conn.Token(ctx, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keys := strings.Split(tok.AccessToken, ",")
+	keys := strings.Split(faultSays(t, "env", "GIVEN=1"), ",")
 	if slices.Contains(keys, "TOKENPLUG_TEST_HOST_SECRET") || !slices.Contains(keys, "GIVEN") {
 		t.Fatalf("the plugin's environment has %q; want GIVEN and nothing of the host's", keys)
 	}
@@ -128,16 +134,7 @@ func TestMain(m *testing.M) {
 }
 
 func TestTheProviderFindsNothingOnStdinServeReadTheChannelKeyFromIt(t *testing.T) {
-	conn := start(t)
-	ctx := t.Context()
-	if err := conn.Configure(ctx, map[string]string{"behavior": "stdin", "lifetime": "1h"}); err != nil {
-		t.Fatal(err)
-	}
-	tok, err := conn.Token(ctx, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got, want := tok.AccessToken, `stdin "" EOF`; got != want {
+	if got, want := faultSays(t, "stdin"), `stdin "" EOF`; got != want {
 		t.Fatalf("the provider read %s from stdin, want %s", got, want)
 	}
 }
