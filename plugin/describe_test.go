@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/tokenplug/tokenplug/internal/wire"
 )
 
 func TestParseDescriptionReadsWhatServePrints(t *testing.T) {
@@ -38,5 +40,12 @@ func TestParseDescriptionRefusesWithoutQuotingTheOutput(t *testing.T) {
 				t.Fatalf("error %q quotes the output", err)
 			}
 		})
+	}
+}
+
+func TestTheWireSpeaksThisSDKsProtocolVersion(t *testing.T) {
+	if wire.ProtocolVersion != ProtocolVersion || wire.Handshake.ProtocolVersion != ProtocolVersion {
+		t.Fatalf("internal/wire speaks protocol %d (handshake %d), package plugin says %d",
+			wire.ProtocolVersion, wire.Handshake.ProtocolVersion, ProtocolVersion)
 	}
 }

@@ -21,7 +21,7 @@ import (
 // fields are only added, and a host and plugin of any SDK release with the
 // same ProtocolVersion work together. Breaking changes get a new version,
 // and hosts keep accepting the old one for at least one minor release.
-const ProtocolVersion = wire.ProtocolVersion
+const ProtocolVersion = 1
 
 // Serve runs p as a plugin and does not return. It must be called from main.
 //

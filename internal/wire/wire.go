@@ -16,8 +16,9 @@ import (
 	pb "github.com/tokenplug/tokenplug/plugin/proto"
 )
 
-// ProtocolVersion is the version of the provider contract (see
-// plugin.ProtocolVersion, its public name).
+// ProtocolVersion is the version of the provider contract:
+// plugin.ProtocolVersion, its public name (a test in package plugin keeps
+// the two equal).
 const ProtocolVersion = 1
 
 // PluginKey is the name of the provider in go-plugin's plugin set; hosts
