@@ -33,3 +33,39 @@ func (b Backoff) delay(n int) time.Duration {
 	d = min(d, b.Max)
 	return d/2 + rand.N(d/2+1)
 }
+
+// gate holds back retries after failures, for token fetches (Source) and
+// plugin starts (process): after the n-th consecutive failure, nothing is
+// tried again until its backoff has passed, and callers get the last error
+// meanwhile. Its owner's mutex guards it.
+type gate struct {
+	failures  int       // consecutive failures
+	notBefore time.Time // no try before this
+	lastErr   error     // why the last try failed
+}
+
+// blocked returns the last failure's error while its backoff lasts, else
+// nil: a try may go ahead.
+func (g *gate) blocked(now time.Time) error {
+	if g.lastErr != nil && now.Before(g.notBefore) {
+		return g.lastErr
+	}
+	return nil
+}
+
+// fail records a failed try at now. The next waits b's delay for this
+// failure, or atLeast when that is longer (a provider's retry-after).
+// It returns the failure's number and the wait.
+func (g *gate) fail(err error, now time.Time, b Backoff, atLeast time.Duration) (int, time.Duration) {
+	g.failures++
+	d := max(b.delay(g.failures), atLeast)
+	g.notBefore, g.lastErr = now.Add(d), err
+	return g.failures, d
+}
+
+// succeed records a successful try: the next failure starts the schedule
+// over.
+func (g *gate) succeed() { *g = gate{} }
+
+// wait returns how long from now until the next try may go ahead.
+func (g *gate) wait(now time.Time) time.Duration { return g.notBefore.Sub(now) }

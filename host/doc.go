@@ -10,9 +10,9 @@
 // name, a setting the plugin does not declare), and WithWarmOnRegister
 // does the same in the background. It starts a plugin with a clean
 // environment (see DefaultEnv), over a mutually authenticated TLS channel
-// (go-plugin's AutoMTLS), optionally after checking the binary's SHA-256. It
-// sends the provider's settings through Configure, the only way secrets
-// reach a plugin. A plugin that exits or stops answering is killed and
+// (one P-256 certificate per Registry, one per plugin start), optionally
+// after checking the binary's SHA-256. It sends the provider's settings
+// through Configure, the only way secrets reach a plugin. A plugin that exits or stops answering is killed and
 // started again, with backoff; plugins exit on their own when the host
 // process dies.
 //

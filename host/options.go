@@ -3,6 +3,8 @@ package host
 import (
 	"log/slog"
 	"time"
+
+	"github.com/tokenplug/tokenplug/internal/launch"
 )
 
 // Option configures a Registry.
@@ -21,9 +23,10 @@ type options struct {
 	pingTimeout    time.Duration
 	expiryDelta    time.Duration
 	refreshRatio   float64
-	cache          SharedCache   // nil: in-memory only
-	replaced       []SharedCache // caches a later WithCache replaced, for NewRegistry to close
-	warmOnRegister bool          // WithWarmOnRegister
+	cache          SharedCache      // nil: in-memory only
+	replaced       []SharedCache    // caches a later WithCache replaced, for NewRegistry to close
+	warmOnRegister bool             // WithWarmOnRegister
+	tls            *launch.Identity // the host's certificate towards its plugins
 
 	invalidationWindow time.Duration
 	maxRetryAfter      time.Duration
@@ -41,6 +44,7 @@ func defaultOptions() options {
 		pingTimeout:  2 * time.Second,  // a healthy plugin answers in well under a millisecond
 		expiryDelta:  10 * time.Second, // as x/oauth2: do not hand out a token about to expire in flight
 		refreshRatio: 0.8,              // refresh at 80% of the lifetime, as IBM and Google advise
+		tls:          new(launch.Identity),
 
 		invalidationWindow: 30 * time.Second, // azcore's pause between token refresh attempts
 		maxRetryAfter:      10 * time.Minute, // longer than any sane rate limit, short enough to recover from a bogus header

@@ -14,11 +14,9 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/hashicorp/go-hclog"
-	goplugin "github.com/hashicorp/go-plugin"
-	"github.com/hashicorp/go-plugin/runner"
 	"golang.org/x/oauth2"
 
+	"github.com/tokenplug/tokenplug/internal/launch"
 	"github.com/tokenplug/tokenplug/plugin"
 )
 
@@ -36,20 +34,17 @@ type process struct {
 
 	stopping atomic.Bool // the host is stopping a plugin: its exit is expected
 
-	mu        sync.Mutex // guards the fields below; held across a start
-	inst      *instance  // the running plugin, or nil
-	closed    bool
-	failures  int       // consecutive failed starts
-	notBefore time.Time // no start before this (backoff)
-	lastErr   error     // why the last start failed
-	starts    int       // plugins started so far, for logs and tests
+	mu     sync.Mutex // guards the fields below; held across a start
+	inst   *instance  // the running plugin, or nil
+	closed bool
+	gate   gate // backoff after failed starts
 }
 
 // instance is one running plugin process.
 type instance struct {
-	client *goplugin.Client
+	client *launch.Plugin
 	cmd    *exec.Cmd // the host's runner starts this very Cmd; its Process is the plugin
-	rpc    *plugin.Client
+	rpc    launch.Conn
 	desc   plugin.Description
 	stdout *lineWriter // what the plugin writes to stdout after the handshake
 	stderr *lineWriter // and to stderr
@@ -175,18 +170,16 @@ func (p *process) get(ctx context.Context) (*instance, error) {
 		p.stop(p.inst, true)
 		p.inst = nil
 	}
-	if p.lastErr != nil && p.o.now().Before(p.notBefore) {
-		return nil, p.lastErr
+	if err := p.gate.blocked(p.o.now()); err != nil {
+		return nil, err
 	}
 	inst, err := p.start(ctx)
 	if err != nil {
-		p.failures++
-		p.notBefore = p.o.now().Add(p.o.backoff.delay(p.failures))
-		p.lastErr = err
+		p.gate.fail(err, p.o.now(), p.o.backoff, 0)
 		return nil, err
 	}
-	p.failures, p.lastErr, p.inst = 0, nil, inst
-	p.starts++
+	p.gate.succeed()
+	p.inst = inst
 	return inst, nil
 }
 
@@ -238,7 +231,12 @@ func (p *process) start(ctx context.Context) (*instance, error) {
 		stderr: p.lineLogger("plugin wrote to stderr"),
 		unpin:  unpin, // kept while the plugin runs: a script reads it after exec
 	}
-	inst.client = p.newClient(inst, name)
+	if inst.client, err = p.newClient(inst, name); err != nil {
+		if unpin != nil {
+			unpin()
+		}
+		return nil, p.startErr(argv[0], err)
+	}
 	// A start is shared by every caller waiting on it: bound it by the
 	// start timeout, not by the context of the fetch that triggered it.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), p.o.startTimeout)
@@ -251,21 +249,16 @@ func (p *process) start(ctx context.Context) (*instance, error) {
 	return inst, nil
 }
 
-// newClient returns a go-plugin client that starts inst.cmd (whose
-// binary is name) with the host's runner: see cmdRunner.
-func (p *process) newClient(inst *instance, name string) *goplugin.Client {
-	verified := p.pin != nil // inst.cmd runs the pinned copy
-	return goplugin.NewClient(&goplugin.ClientConfig{
-		HandshakeConfig:  plugin.Handshake,
-		VersionedPlugins: plugin.PluginSets(nil),
-		RunnerFunc: func(l hclog.Logger, spec *exec.Cmd, socketDir string) (runner.Runner, error) {
-			return newCmdRunner(l, inst.cmd, name, verified, spec, socketDir)
-		},
-		SkipHostEnv:      true, // secrets reach plugins only through Configure
-		AllowedProtocols: []goplugin.Protocol{goplugin.ProtocolGRPC},
-		AutoMTLS:         true,
-		StartTimeout:     p.o.startTimeout,
-		Logger:           newHCLogBridge(p.log, p.red, &p.stopping),
+// newClient returns a plugin client that starts inst.cmd, whose binary is
+// name: for a pinned provider, the sha256-verified copy.
+func (p *process) newClient(inst *instance, name string) (*launch.Plugin, error) {
+	return launch.New(launch.Config{
+		Cmd:          inst.cmd,
+		Name:         name,
+		Verified:     p.pin != nil,
+		StartTimeout: p.o.startTimeout,
+		Identity:     p.o.tls,
+		Logger:       newHCLogBridge(p.log, p.red, &p.stopping),
 		// After the handshake go-plugin carries the plugin's stdout and
 		// stderr over its stdio stream; a well-behaved plugin writes
 		// nothing there, so anything that arrives is worth a warning.
@@ -276,23 +269,15 @@ func (p *process) newClient(inst *instance, name string) *goplugin.Client {
 
 // handshake connects to a started plugin, describes and configures it.
 func (p *process) handshake(ctx context.Context, inst *instance, path string) error {
-	rpcClient, err := inst.client.Client()
+	rpc, err := inst.client.Connect()
 	if err != nil {
 		return p.startErr(path, err)
-	}
-	raw, err := rpcClient.Dispense(plugin.PluginKey)
-	if err != nil {
-		return p.startErr(path, err)
-	}
-	rpc, ok := raw.(*plugin.Client)
-	if !ok {
-		return configErr(fmt.Sprintf("plugin %s: unexpected client type %T", path, raw))
 	}
 	desc, err := rpc.Describe(ctx)
 	if err != nil {
 		return fmt.Errorf("plugin %s: describe: %w", path, err)
 	}
-	p.red.set(plugin.SecretValues(desc, p.cfg.Settings))
+	p.red.set(launch.SecretValues(desc, p.cfg.Settings))
 	if _, err := plugin.ApplySchema(desc, p.cfg.Settings); err != nil {
 		return p.red.redactErr(err)
 	}

@@ -47,19 +47,16 @@ type Source struct {
 	cur        atomic.Pointer[entry] // the cached token, or nil
 	force      atomic.Bool           // the next fetch asks for force_refresh
 	refreshing atomic.Bool           // a background refresh is running
-	fetches    atomic.Int64          // upstream fetches attempted
 	sf         singleflight.Group
 	scope      scopeState // where the token may go (scope.go)
 
 	ctx    context.Context // bounds fetches; cancelled by close
 	cancel context.CancelFunc
 
-	mu        sync.Mutex     // guards the fields below, and wg.Add against close
-	closed    bool           //
-	wg        sync.WaitGroup // background refreshes and fetches in flight
-	failures  int            // consecutive failed fetches
-	notBefore time.Time      // no fetch before this (backoff, retry-after)
-	lastErr   error          // why the last fetch failed
+	mu     sync.Mutex     // guards the fields below, and wg.Add against close
+	closed bool           //
+	wg     sync.WaitGroup // background refreshes and fetches in flight
+	gate   gate           // backoff after failed fetches (and retry-after)
 }
 
 func newSource(name string, hosts []string, fetch fetchFunc, o *options) *Source {
@@ -158,15 +155,14 @@ func (s *Source) flight() (any, error) {
 		return e.tok, nil // filled by the flight that just ended
 	}
 	s.mu.Lock()
-	gated, lastErr := s.lastErr != nil && now.Before(s.notBefore), s.lastErr
+	lastErr := s.gate.blocked(now)
 	s.mu.Unlock()
-	if gated {
+	if lastErr != nil {
 		return nil, lastErr // backing off: do not hammer a failing upstream
 	}
 	force := s.force.Swap(false)
 	ctx, cancel := context.WithTimeout(s.ctx, s.o.fetchTimeout)
 	defer cancel()
-	s.fetches.Add(1)
 	tok, err := s.fetch(ctx, force)
 	if err == nil && (tok == nil || tok.AccessToken == "") {
 		err = tokenplug.Temporary(errEmptyToken)
@@ -184,7 +180,7 @@ func (s *Source) flight() (any, error) {
 	e.forced = force
 	s.cur.Store(e)
 	s.mu.Lock()
-	s.failures, s.lastErr = 0, nil
+	s.gate.succeed()
 	s.mu.Unlock()
 	return tok, nil
 }
@@ -198,14 +194,11 @@ func (e errorString) Error() string { return string(e) }
 // failed records a failed fetch and schedules the next attempt.
 func (s *Source) failed(err error) error {
 	err = wrapErr(s.name, err)
+	// A vendor's retry-after is capped: one absurd header must not block
+	// the provider for a year.
+	ra := min(tokenplug.RetryAfterOf(err), s.o.maxRetryAfter)
 	s.mu.Lock()
-	s.failures++
-	n := s.failures
-	d := s.o.backoff.delay(n)
-	if ra := min(tokenplug.RetryAfterOf(err), s.o.maxRetryAfter); ra > d {
-		d = ra // a vendor's retry-after, capped: one absurd header must not block the provider for a year
-	}
-	s.notBefore, s.lastErr = s.o.now().Add(d), err
+	n, d := s.gate.fail(err, s.o.now(), s.o.backoff, ra)
 	s.mu.Unlock()
 	s.log.Warn("token fetch failed", "attempt", n, "retry_in", d.Round(time.Millisecond), "error", err.Error())
 	return err
@@ -240,7 +233,7 @@ func (s *Source) refreshLoop() {
 			return
 		}
 		s.mu.Lock()
-		wait := s.notBefore.Sub(s.o.now())
+		wait := s.gate.wait(s.o.now())
 		s.mu.Unlock()
 		t := time.NewTimer(max(wait, time.Millisecond))
 		select {

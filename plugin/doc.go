@@ -17,8 +17,10 @@
 // Serve speaks hashicorp/go-plugin's gRPC protocol, version [ProtocolVersion],
 // writes its logs as hclog JSON on stderr (the host bridges them into
 // log/slog; use [Logger]), never writes to stdout, and exits when the host
-// process dies. Run with the single argument "describe" and outside a host,
-// the binary prints its settings schema as JSON.
+// process dies. It serves over mutual TLS with the certificate its host
+// made for it, accepting only the host's. Run with the single argument
+// "describe" and outside a host, the binary prints its settings schema as
+// JSON; [ParseDescription] reads it back.
 //
 // # Helpers
 //

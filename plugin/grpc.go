@@ -16,32 +16,13 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/status"
 
+	"github.com/tokenplug/tokenplug/internal/wire"
 	pb "github.com/tokenplug/tokenplug/plugin/proto"
 )
 
-// GRPCPlugin is the go-plugin glue for the provider contract. Plugins get it
-// through Serve; hosts use it, with Impl nil, in their plugin set (see
-// PluginSets). Provider authors do not use it directly.
-type GRPCPlugin struct {
-	goplugin.NetRPCUnsupportedPlugin
-	Impl Provider
-}
-
-// GRPCServer registers the provider service for Impl on s. It is called by
-// go-plugin in the plugin process.
-func (p *GRPCPlugin) GRPCServer(_ *goplugin.GRPCBroker, s *grpc.Server) error {
-	if p.Impl == nil {
-		return errors.New("tokenplug/plugin: GRPCPlugin.Impl is nil")
-	}
-	pb.RegisterProviderServer(s, newServer(p.Impl))
-	return nil
-}
-
-// GRPCClient returns a *Client for the plugin behind c. It is called by
-// go-plugin in the host process.
-func (p *GRPCPlugin) GRPCClient(_ context.Context, _ *goplugin.GRPCBroker, c *grpc.ClientConn) (any, error) {
-	return &Client{rpc: pb.NewProviderClient(c), health: healthpb.NewHealthClient(c)}, nil
-}
+// The host reaches a plugin through internal/wire's go-plugin glue, which
+// asks this package for the host's view of a connection: client.
+func init() { wire.NewClient = newClient }
 
 // server adapts a Provider to the generated service.
 type server struct {
@@ -117,18 +98,24 @@ func recoverStatus(err *error) {
 	}
 }
 
-// Client is the host's view of a running plugin. Its methods return the same
-// types and classified errors a provider returns in-process. It is safe for
-// concurrent use. Hosts get one from go-plugin's Dispense(PluginKey).
-type Client struct {
+// client is the host's view of a running plugin (internal/launch.Conn). Its
+// methods return the same types and classified errors a provider returns
+// in-process. It is safe for concurrent use. Hosts get one from go-plugin's
+// Dispense.
+type client struct {
 	rpc    pb.ProviderClient
 	health healthpb.HealthClient
+}
+
+// newClient returns the host's view of the plugin behind conn.
+func newClient(conn *grpc.ClientConn) any {
+	return &client{rpc: pb.NewProviderClient(conn), health: healthpb.NewHealthClient(conn)}
 }
 
 // Ping asks the plugin's gRPC health service whether it is serving. Unlike
 // go-plugin's Ping it honours ctx, so a plugin that stopped answering (hung,
 // or stopped by a signal) is detected within the caller's deadline.
-func (c *Client) Ping(ctx context.Context) error {
+func (c *client) Ping(ctx context.Context) error {
 	resp, err := c.health.Check(ctx, &healthpb.HealthCheckRequest{Service: goplugin.GRPCServiceName})
 	if err != nil {
 		return err
@@ -140,7 +127,7 @@ func (c *Client) Ping(ctx context.Context) error {
 }
 
 // Describe asks the plugin for its description.
-func (c *Client) Describe(ctx context.Context) (Description, error) {
+func (c *client) Describe(ctx context.Context) (Description, error) {
 	resp, err := c.rpc.Describe(ctx, &pb.DescribeRequest{})
 	if err != nil {
 		return Description{}, fromStatus(err)
@@ -149,7 +136,7 @@ func (c *Client) Describe(ctx context.Context) (Description, error) {
 }
 
 // Configure sends settings; field problems come back as SettingErrors.
-func (c *Client) Configure(ctx context.Context, settings map[string]string) error {
+func (c *client) Configure(ctx context.Context, settings map[string]string) error {
 	resp, err := c.rpc.Configure(ctx, &pb.ConfigureRequest{Settings: settings})
 	if err != nil {
 		return fromStatus(err)
@@ -166,7 +153,7 @@ func (c *Client) Configure(ctx context.Context, settings map[string]string) erro
 
 // Token fetches a new token from the plugin. forceRefresh tells the plugin
 // the previous token was rejected by a server.
-func (c *Client) Token(ctx context.Context, forceRefresh bool) (*oauth2.Token, error) {
+func (c *client) Token(ctx context.Context, forceRefresh bool) (*oauth2.Token, error) {
 	resp, err := c.rpc.Token(ctx, &pb.TokenRequest{ForceRefresh: forceRefresh})
 	if err != nil {
 		return nil, fromStatus(err)

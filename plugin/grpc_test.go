@@ -14,6 +14,7 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
 	"github.com/tokenplug/tokenplug/internal/grpctest"
+	"github.com/tokenplug/tokenplug/internal/wire"
 )
 
 // stubProvider is a provider whose Configure and Token do what a test says.
@@ -40,9 +41,9 @@ func (f tokenFunc) TokenContext(ctx context.Context) (*oauth2.Token, error) { re
 
 // dial serves p over real gRPC with TLS on 127.0.0.1 and returns the host's
 // client for it, as go-plugin would hand it out.
-func dial(t *testing.T, p Provider) *Client {
+func dial(t *testing.T, p Provider) *client {
 	t.Helper()
-	gp := &GRPCPlugin{Impl: p}
+	gp := &wire.Plugin{Provider: newServer(p)}
 	srv, err := grpctest.Start(grpctest.Config{Register: func(s *grpc.Server) {
 		if err := gp.GRPCServer(nil, s); err != nil {
 			t.Fatal(err)
@@ -62,7 +63,7 @@ func dial(t *testing.T, p Provider) *Client {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return c.(*Client)
+	return c.(*client)
 }
 
 func ctx(t *testing.T) context.Context {

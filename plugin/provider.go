@@ -136,15 +136,3 @@ func ApplySchema(d Description, settings map[string]string) (map[string]string, 
 	}
 	return out, nil
 }
-
-// SecretValues returns the values of settings the schema marks secret, for
-// scrubbing them out of logs and errors.
-func SecretValues(d Description, settings map[string]string) []string {
-	var out []string
-	for _, s := range d.Settings {
-		if v := settings[s.Key]; s.Secret && v != "" {
-			out = append(out, v)
-		}
-	}
-	return out
-}

@@ -96,16 +96,6 @@ func TestUnknownSettingErrorNamesThePlugin(t *testing.T) {
 	}
 }
 
-func TestSecretValuesListsOnlyNonEmptySecrets(t *testing.T) {
-	got := SecretValues(schema, map[string]string{"api_key": "s3cr3t", "region": "eu"})
-	if !slices.Equal(got, []string{"s3cr3t"}) {
-		t.Fatalf("got %q", got)
-	}
-	if got := SecretValues(schema, map[string]string{"api_key": ""}); got != nil {
-		t.Fatalf("empty secret listed: %q", got)
-	}
-}
-
 func TestSettingErrorsAreFoundWrappedJoinedAndByPointer(t *testing.T) {
 	err := fmt.Errorf("tokenplug/demo: %w", errors.Join(
 		SettingError{Key: "a", Message: "bad"},

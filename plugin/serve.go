@@ -1,9 +1,7 @@
 package plugin
 
 import (
-	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -11,6 +9,8 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	goplugin "github.com/hashicorp/go-plugin"
+
+	"github.com/tokenplug/tokenplug/internal/wire"
 )
 
 // ProtocolVersion is the version of the provider contract this SDK speaks.
@@ -23,27 +23,6 @@ import (
 // and hosts keep accepting the old one for at least one minor release.
 const ProtocolVersion = 1
 
-// PluginKey is the name of the provider in go-plugin's plugin set; hosts
-// Dispense it.
-const PluginKey = "provider"
-
-// Handshake is go-plugin's handshake for tokenplug plugins. The cookie only
-// stops a user from running a plugin binary by hand by mistake; it is not a
-// security measure.
-var Handshake = goplugin.HandshakeConfig{
-	ProtocolVersion:  ProtocolVersion,
-	MagicCookieKey:   "TOKENPLUG_PLUGIN",
-	MagicCookieValue: "7d1f3c0b-tokenplug-provider",
-}
-
-// PluginSets returns the versioned plugin sets a plugin serves (impl set) or
-// a host dispenses (impl nil).
-func PluginSets(impl Provider) map[int]goplugin.PluginSet {
-	return map[int]goplugin.PluginSet{
-		ProtocolVersion: {PluginKey: &GRPCPlugin{Impl: impl}},
-	}
-}
-
 // Serve runs p as a plugin and does not return. It must be called from main.
 //
 // Run by a host, it serves the provider over go-plugin gRPC and exits when
@@ -51,7 +30,7 @@ func PluginSets(impl Provider) map[int]goplugin.PluginSet {
 // prints p's description as JSON and exits, so tools can inspect a binary
 // without the plugin handshake.
 func Serve(p Provider) {
-	if len(os.Args) == 2 && os.Args[1] == "describe" && os.Getenv(Handshake.MagicCookieKey) == "" {
+	if len(os.Args) == 2 && os.Args[1] == "describe" && os.Getenv(wire.Handshake.MagicCookieKey) == "" {
 		if err := writeDescription(os.Stdout, p.Describe()); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
@@ -63,9 +42,10 @@ func Serve(p Provider) {
 		logger.Error(msg)
 	}
 	goplugin.Serve(&goplugin.ServeConfig{
-		HandshakeConfig:  Handshake,
-		VersionedPlugins: PluginSets(p),
+		HandshakeConfig:  wire.Handshake,
+		VersionedPlugins: wire.Sets(newServer(p)),
 		GRPCServer:       goplugin.DefaultGRPCServer,
+		TLSProvider:      channelTLS,
 		Logger:           hclogger(),
 	})
 }
@@ -90,39 +70,6 @@ func versionMismatch(hostVersions string) string {
 	}
 	return fmt.Sprintf("this plugin speaks tokenplug plugin protocol %d but the host accepts only %s; "+
 		"use a host and plugin built with SDK releases that share a protocol version", ProtocolVersion, hostVersions)
-}
-
-func writeDescription(w io.Writer, d Description) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(describeToJSON(d))
-}
-
-// describeJSON is the stable JSON form of a Description (the "describe"
-// command's output).
-type describeJSON struct {
-	Name            string        `json:"name"`
-	Version         string        `json:"version"`
-	ProtocolVersion int           `json:"protocol_version"`
-	Settings        []settingJSON `json:"settings"`
-	DefaultHosts    []string      `json:"default_hosts"`
-}
-
-type settingJSON struct {
-	Key         string `json:"key"`
-	Description string `json:"description,omitempty"`
-	Required    bool   `json:"required"`
-	Secret      bool   `json:"secret"`
-	Default     string `json:"default,omitempty"`
-}
-
-func describeToJSON(d Description) describeJSON {
-	out := describeJSON{Name: d.Name, Version: d.Version, ProtocolVersion: ProtocolVersion, Settings: []settingJSON{}, DefaultHosts: []string{}}
-	out.DefaultHosts = append(out.DefaultHosts, d.DefaultHosts...)
-	for _, s := range d.Settings {
-		out.Settings = append(out.Settings, settingJSON(s))
-	}
-	return out
 }
 
 // watchParent exits the plugin when its parent dies. The host may die by

@@ -1,54 +1,51 @@
-package plugin
+package plugin_test
 
 import (
 	"fmt"
-	"io"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/hashicorp/go-hclog"
-	goplugin "github.com/hashicorp/go-plugin"
+	"github.com/tokenplug/tokenplug/internal/launch"
+	"github.com/tokenplug/tokenplug/internal/testbin"
+	"github.com/tokenplug/tokenplug/plugin"
 )
 
-// buildPlugin compiles the main package pkg into dir and returns its path.
-func buildPlugin(t *testing.T, pkg, name string) string {
+// start starts the main package pkg as a host starts a plugin (through
+// internal/launch, as host/process.go does).
+func start(t *testing.T, pkg string) (launch.Conn, error) {
 	t.Helper()
-	out := filepath.Join(t.TempDir(), name)
-	if b, err := exec.Command("go", "build", "-o", out, pkg).CombinedOutput(); err != nil {
-		t.Fatalf("go build %s: %v\n%s", pkg, err, b)
+	bin, err := testbin.Build(t.TempDir(), "launched", pkg)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return out
+	cmd := exec.Command(bin)
+	cmd.Env = []string{}
+	p, conn, err := launch.Start(launch.Config{Cmd: cmd})
+	if err == nil {
+		t.Cleanup(p.Kill)
+	}
+	return conn, err
 }
 
-// hostClient returns a go-plugin client configured as host/process.go's
-// newClient configures it (that package may not be imported from here).
-func hostClient(path string) *goplugin.Client {
-	cmd := exec.Command(path)
-	cmd.Env = []string{}
-	return goplugin.NewClient(&goplugin.ClientConfig{
-		HandshakeConfig:  Handshake,
-		VersionedPlugins: PluginSets(nil),
-		Cmd:              cmd,
-		SkipHostEnv:      true,
-		AllowedProtocols: []goplugin.Protocol{goplugin.ProtocolGRPC},
-		AutoMTLS:         true,
-		Logger:           hclog.New(&hclog.LoggerOptions{Output: io.Discard}),
-	})
+func TestAHostOfThisReleaseCompletesTheHandshake(t *testing.T) {
+	conn, err := start(t, "../plugins/symphony/cmd/tokenplug-symphony")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := conn.Describe(t.Context())
+	if err != nil || d.Name != "symphony" {
+		t.Fatalf("describe over the plugin connection: %+v, %v", d, err)
+	}
 }
 
 func TestAPluginBuiltForAnotherProtocolVersionIsRefusedNamingBoth(t *testing.T) {
-	bin := buildPlugin(t, "./testdata/v2plugin", "tokenplug-future")
-	client := hostClient(bin)
-	defer client.Kill()
-
-	_, err := client.Client()
+	_, err := start(t, "./testdata/v2plugin")
 	if err == nil {
 		t.Fatal("a host speaking protocol 1 accepted a protocol 2 plugin")
 	}
 	msg := err.Error()
-	for _, want := range []string{"Plugin version: 2", fmt.Sprintf("Client versions: [%d]", ProtocolVersion)} {
+	for _, want := range []string{"Plugin version: 2", fmt.Sprintf("Client versions: [%d]", plugin.ProtocolVersion)} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("error %q does not contain %q", msg, want)
 		}

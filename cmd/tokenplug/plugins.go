@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -140,37 +139,9 @@ func describeBinary(ctx context.Context, path string) (plugin.Description, error
 		}
 		return plugin.Description{}, fmt.Errorf("%s describe: %w", path, err)
 	}
-	desc, err := parseDescription(out)
+	desc, err := plugin.ParseDescription(out)
 	if err != nil {
 		return plugin.Description{}, fmt.Errorf("%s describe: %w", path, err)
-	}
-	return desc, nil
-}
-
-// errNotDescription: the output is not a plugin description (its text is
-// not quoted: a binary that is no plugin may print anything).
-var errNotDescription = errors.New("not a tokenplug plugin description")
-
-// parseDescription reads "<binary> describe" output.
-func parseDescription(out []byte) (plugin.Description, error) {
-	var d struct { // plugin.Serve's describe output
-		Name     string `json:"name"`
-		Version  string `json:"version"`
-		Settings []struct {
-			Key         string `json:"key"`
-			Description string `json:"description"`
-			Required    bool   `json:"required"`
-			Secret      bool   `json:"secret"`
-			Default     string `json:"default"`
-		} `json:"settings"`
-		DefaultHosts []string `json:"default_hosts"`
-	}
-	if err := json.Unmarshal(out, &d); err != nil || d.Name == "" {
-		return plugin.Description{}, errNotDescription
-	}
-	desc := plugin.Description{Name: d.Name, Version: d.Version, DefaultHosts: d.DefaultHosts}
-	for _, s := range d.Settings {
-		desc.Settings = append(desc.Settings, plugin.Setting(s))
 	}
 	return desc, nil
 }

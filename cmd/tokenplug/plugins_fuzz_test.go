@@ -1,19 +1,20 @@
 package main
 
 import (
-	"encoding/json"
+	"errors"
 	"reflect"
 	"strings"
 	"testing"
-	"unicode"
 
+	"github.com/tokenplug/tokenplug/internal/testbin"
 	"github.com/tokenplug/tokenplug/plugin"
 )
 
 // FuzzParseDescription feeds arbitrary "<binary> describe" output to the
-// parser tokenplug plugins uses. No panic; a rejection is the one fixed
-// error (the caller adds the binary's path); an accepted description has a
-// name and, printed again as plugin.Serve prints it, parses to the same
+// parser tokenplug plugins uses (plugin.ParseDescription). No panic; a
+// rejection wraps plugin.ErrNotDescription and is one short line of the
+// parser's own (the caller adds the binary's path); an accepted description has a name
+// and, printed again as plugin.Serve prints it, parses to the same
 // description.
 func FuzzParseDescription(f *testing.F) {
 	for _, s := range []string{
@@ -21,7 +22,8 @@ func FuzzParseDescription(f *testing.F) {
 		"{}",
 		"null",
 		`{"name":"voicegain","version":"0.3.0","protocol_version":1,"settings":[{"key":"jwt","required":true,"secret":true},{"key":"api_url","description":"API","default":"https://api.voicegain.ai/v1"}]}`,
-		`{"name":"x"}{"name":"y"}`,
+		`{"name":"x","protocol_version":1}{"name":"y"}`,
+		`{"name":"x"}`,
 		`{"name":""}`,
 		`{"name":"x","settings":[null,{"key":1}]}`,
 		`{"Name":"x","SETTINGS":null}`,
@@ -35,69 +37,22 @@ func FuzzParseDescription(f *testing.F) {
 		if len(out) > 64<<10 {
 			t.Skip()
 		}
-		d, err := parseDescription(out)
+		d, err := plugin.ParseDescription(out)
 		if err != nil {
-			if err != errNotDescription || !reflect.DeepEqual(d, plugin.Description{}) {
-				t.Fatalf("rejected with %v, %+v; want errNotDescription and no description", err, d)
+			if !errors.Is(err, plugin.ErrNotDescription) || !reflect.DeepEqual(d, plugin.Description{}) {
+				t.Fatalf("rejected with %v, %+v; want plugin.ErrNotDescription and no description", err, d)
+			}
+			if msg := err.Error(); strings.ContainsAny(msg, "\n\r") || len(msg) > 200 {
+				t.Fatalf("rejection %q is not one short line of the parser's own", msg)
 			}
 			return
 		}
 		if d.Name == "" {
 			t.Fatalf("accepted a description without a name: %+v", d)
 		}
-		again, err := parseDescription(serveForm(t, d))
+		again, err := plugin.ParseDescription(testbin.DescribeOutput(t, d))
 		if err != nil || !reflect.DeepEqual(again, d) {
 			t.Fatalf("description %+v printed and parsed again: %+v, %v", d, again, err)
 		}
 	})
-}
-
-// serveForm prints d in the describe command's form: every field of
-// plugin.Description and plugin.Setting under its snake_case name (so a
-// field added later is covered too), plus protocol_version.
-func serveForm(t *testing.T, d plugin.Description) []byte {
-	t.Helper()
-	b, err := json.Marshal(d)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc map[string]any
-	if err := json.Unmarshal(b, &doc); err != nil {
-		t.Fatal(err)
-	}
-	out := snakeKeys(doc).(map[string]any)
-	out["protocol_version"] = plugin.ProtocolVersion
-	b, err = json.MarshalIndent(out, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-// snakeKeys renames every object key in v from Go's CamelCase to
-// snake_case: DefaultHosts becomes default_hosts.
-func snakeKeys(v any) any {
-	switch v := v.(type) {
-	case map[string]any:
-		out := make(map[string]any, len(v))
-		for k, e := range v {
-			var b strings.Builder
-			for i, r := range k {
-				if unicode.IsUpper(r) {
-					if i > 0 {
-						b.WriteByte('_')
-					}
-					r = unicode.ToLower(r)
-				}
-				b.WriteRune(r)
-			}
-			out[b.String()] = snakeKeys(e)
-		}
-		return out
-	case []any:
-		for i, e := range v {
-			v[i] = snakeKeys(e)
-		}
-	}
-	return v
 }

@@ -8,10 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashicorp/go-hclog"
-	goplugin "github.com/hashicorp/go-plugin"
 	"golang.org/x/oauth2"
 
+	pluginlaunch "github.com/tokenplug/tokenplug/internal/launch"
 	"github.com/tokenplug/tokenplug/plugin"
 	"github.com/tokenplug/tokenplug/plugins/symphony"
 )
@@ -20,7 +19,7 @@ import (
 // ways:
 //
 //   - impl=inproc: the provider's TokenSource called in this process.
-//   - impl=rpc: plugin.Client.Token, one gRPC call over go-plugin's
+//   - impl=rpc: the plugin connection's Token (internal/launch.Conn), one gRPC call over go-plugin's
 //     AutoMTLS connection to the plugin process: the out-of-process cost.
 //   - impl=host: host.Source.Token after Invalidate, what a token refresh
 //     costs a tokenplug user: the RPC, the plugin health check that precedes
@@ -96,11 +95,11 @@ func (s *faultSource) Token() (*oauth2.Token, error) {
 }
 
 // startPlugin starts provider's plugin binary as the host does (go-plugin,
-// gRPC, AutoMTLS), configures it, and returns its client, killed when b
+// gRPC, mutual TLS), configures it, and returns its client, killed when b
 // ends.
-func startPlugin(b *testing.B, provider string) *plugin.Client {
+func startPlugin(b *testing.B, provider string) pluginlaunch.Conn {
 	b.Helper()
-	kill, rpc, err := launch(b.Context(), provider, true)
+	kill, rpc, err := launch(b.Context(), provider, pluginlaunch.PinnedTLS)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -108,40 +107,24 @@ func startPlugin(b *testing.B, provider string) *plugin.Client {
 	return rpc
 }
 
-// launch starts provider's plugin with go-plugin, with or without AutoMTLS,
-// describes and configures it, as the host does. kill stops it.
-func launch(ctx context.Context, provider string, mtls bool) (kill func(), rpc *plugin.Client, err error) {
+// launch starts provider's plugin through internal/launch with the
+// channel mode, describes and configures it, as the host does. kill stops
+// it.
+func launch(ctx context.Context, provider string, mode pluginlaunch.Mode) (kill func(), rpc pluginlaunch.Conn, err error) {
 	cfg := providerConfig(provider)
-	client := goplugin.NewClient(&goplugin.ClientConfig{
-		HandshakeConfig:  plugin.Handshake,
-		VersionedPlugins: plugin.PluginSets(nil),
-		Cmd:              exec.Command(cfg.Path),
-		SkipHostEnv:      true,
-		AllowedProtocols: []goplugin.Protocol{goplugin.ProtocolGRPC},
-		AutoMTLS:         mtls,
-		Logger:           hclog.NewNullLogger(),
-	})
-	defer func() {
-		if err != nil {
-			client.Kill()
-		}
-	}()
-	conn, err := client.Client()
+	p, rpc, err := pluginlaunch.Start(pluginlaunch.Config{Cmd: exec.Command(cfg.Path), Mode: mode})
 	if err != nil {
 		return nil, nil, err
 	}
-	raw, err := conn.Dispense(plugin.PluginKey)
-	if err != nil {
-		return nil, nil, err
-	}
-	rpc = raw.(*plugin.Client)
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if _, err := rpc.Describe(ctx); err != nil {
+		p.Kill()
 		return nil, nil, err
 	}
 	if err := rpc.Configure(ctx, cfg.Settings); err != nil {
+		p.Kill()
 		return nil, nil, err
 	}
-	return client.Kill, rpc, nil
+	return p.Kill, rpc, nil
 }

@@ -9,13 +9,10 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 
-	"go.uber.org/goleak"
-
 	"github.com/tokenplug/tokenplug/host"
+	"github.com/tokenplug/tokenplug/internal/testbin"
 )
 
 // bins holds the plugin binaries, built once for the package.
@@ -32,38 +29,16 @@ func TestMain(m *testing.M) {
 		// building plugins and making a key it would not use.
 		os.Exit(m.Run())
 	}
-	dir, err := os.MkdirTemp("", "tokenplug-bench")
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
-		panic(err)
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
 	}
-	code := func() int {
-		defer os.RemoveAll(dir)
-		for name, pkg := range map[string]string{
-			"symphony": "../../plugins/symphony/cmd/tokenplug-symphony",
-			"fault":    "../faultplugin",
-		} {
-			out := filepath.Join(dir, "tokenplug-"+name)
-			if b, err := exec.Command("go", "build", "-o", out, pkg).CombinedOutput(); err != nil {
-				fmt.Fprintf(os.Stderr, "build %s: %v\n%s", pkg, err, b)
-				return 1
-			}
-			bins[name] = out
-		}
-		key, err := rsa.GenerateKey(rand.Reader, 2048)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
-		}
-		symphonyKey = string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}))
-		return m.Run()
-	}()
-	if code == 0 {
-		if err := goleak.Find(); err != nil {
-			fmt.Fprintln(os.Stderr, "goleak:", err)
-			code = 1
-		}
-	}
-	os.Exit(code)
+	symphonyKey = string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}))
+	testbin.Main(m, bins, map[string]string{
+		"symphony": "../../plugins/symphony/cmd/tokenplug-symphony",
+		"fault":    "../faultplugin",
+	})
 }
 
 // providers are the configurations the plugin benchmarks run: the fault

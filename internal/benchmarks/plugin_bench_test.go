@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/tokenplug/tokenplug/host"
+	pluginlaunch "github.com/tokenplug/tokenplug/internal/launch"
 )
 
 // These benchmarks measure one-off costs: each iteration of b.N is one
@@ -24,17 +25,19 @@ import (
 // the 50th and 99th percentile over b.N starts.
 //
 //   - impl=host: through a new host.Registry, as a user's first request
-//     does: exec, go-plugin handshake with AutoMTLS (a new P-521 key and
-//     certificate on each side, then a mutual TLS handshake), describe,
-//     configure, health check, fetch.
-//   - impl=plain: the same start with go-plugin directly and without
-//     AutoMTLS (describe, configure, fetch): what the plugin machinery costs
+//     does: exec, go-plugin handshake with the host's mutual TLS (a P-256
+//     certificate made for the plugin, the registry's own made once, then
+//     a mutual TLS handshake), describe, configure, health check, fetch.
+//   - impl=plain: the same start through internal/launch without TLS
+//     (describe, configure, fetch): what the plugin machinery costs
 //     without the TLS.
-//   - impl=mtls: as plain, with AutoMTLS: the difference to plain is what
-//     AutoMTLS costs.
+//   - impl=tls: as plain, with the host's mutual TLS (a new identity per
+//     start: one more P-256 certificate than impl=host makes).
+//   - impl=automtls: as plain, with go-plugin's AutoMTLS (a new P-521 key
+//     and certificate on each side), as hosts did before.
 func BenchmarkColdStart(b *testing.B) {
 	for _, provider := range []string{"fault", "symphony"} {
-		for _, impl := range []string{"plain", "mtls", "host"} {
+		for _, impl := range []string{"plain", "tls", "automtls", "host"} {
 			b.Run("provider="+provider+"/impl="+impl, func(b *testing.B) {
 				var took []time.Duration
 				for b.Loop() {
@@ -60,7 +63,8 @@ func coldStart(b *testing.B, provider, impl string) time.Duration {
 		return time.Since(start)
 	}
 	start := time.Now()
-	kill, rpc, err := launch(ctx, provider, impl == "mtls")
+	mode := map[string]pluginlaunch.Mode{"plain": pluginlaunch.PlainText, "tls": pluginlaunch.PinnedTLS, "automtls": pluginlaunch.AutoMTLS}[impl]
+	kill, rpc, err := launch(ctx, provider, mode)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -10,11 +10,9 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/hashicorp/go-hclog"
-	goplugin "github.com/hashicorp/go-plugin"
 	"go.uber.org/goleak"
 
-	"github.com/tokenplug/tokenplug/plugin"
+	"github.com/tokenplug/tokenplug/internal/launch"
 )
 
 // Main is a TestMain body: it builds each of pkgs (name to package path,
@@ -59,27 +57,15 @@ func Build(dir, name, pkg string) (string, error) {
 	return out, nil
 }
 
-// Launch starts the plugin binary at path over go-plugin, as a host does
-// (AutoMTLS, gRPC, protocol version 1), and returns its client. The plugin
-// is killed when the test ends.
-func Launch(t *testing.T, path string) *plugin.Client {
+// Launch starts the plugin binary at path as a host does (see
+// internal/launch) and returns its connection. The plugin is killed when
+// the test ends.
+func Launch(t *testing.T, path string) launch.Conn {
 	t.Helper()
-	c := goplugin.NewClient(&goplugin.ClientConfig{
-		HandshakeConfig:  plugin.Handshake,
-		VersionedPlugins: plugin.PluginSets(nil),
-		Cmd:              exec.Command(path),
-		AllowedProtocols: []goplugin.Protocol{goplugin.ProtocolGRPC},
-		AutoMTLS:         true,
-		Logger:           hclog.NewNullLogger(),
-	})
-	t.Cleanup(c.Kill)
-	rpc, err := c.Client()
+	p, conn, err := launch.Start(launch.Config{Cmd: exec.Command(path)})
 	if err != nil {
 		t.Fatalf("start plugin %s: %v", path, err)
 	}
-	raw, err := rpc.Dispense(plugin.PluginKey)
-	if err != nil {
-		t.Fatalf("dispense plugin %s: %v", path, err)
-	}
-	return raw.(*plugin.Client)
+	t.Cleanup(p.Kill)
+	return conn
 }

@@ -1,13 +1,12 @@
 package plugintest
 
 import (
-	"encoding/json"
 	"reflect"
 	"strconv"
 	"strings"
 	"testing"
-	"unicode"
 
+	"github.com/tokenplug/tokenplug/internal/testbin"
 	"github.com/tokenplug/tokenplug/plugin"
 )
 
@@ -47,59 +46,9 @@ func FuzzParseDescribe(f *testing.F) {
 			}
 			return
 		}
-		again, err := parseDescribe(printDescribe(t, d))
+		again, err := parseDescribe(testbin.DescribeOutput(t, d))
 		if err != nil || !reflect.DeepEqual(again, d) {
 			t.Fatalf("description %+v printed and parsed again: %+v, %v", d, again, err)
 		}
 	})
-}
-
-// printDescribe prints d in the describe command's form: every field of
-// plugin.Description and plugin.Setting under its snake_case name (so a
-// field added later is covered too), plus protocol_version.
-func printDescribe(t *testing.T, d plugin.Description) []byte {
-	t.Helper()
-	b, err := json.Marshal(d)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc map[string]any
-	if err := json.Unmarshal(b, &doc); err != nil {
-		t.Fatal(err)
-	}
-	out := snakeKeys(doc).(map[string]any)
-	out["protocol_version"] = plugin.ProtocolVersion
-	b, err = json.MarshalIndent(out, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-// snakeKeys renames every object key in v from Go's CamelCase to
-// snake_case: DefaultHosts becomes default_hosts.
-func snakeKeys(v any) any {
-	switch v := v.(type) {
-	case map[string]any:
-		out := make(map[string]any, len(v))
-		for k, e := range v {
-			var b strings.Builder
-			for i, r := range k {
-				if unicode.IsUpper(r) {
-					if i > 0 {
-						b.WriteByte('_')
-					}
-					r = unicode.ToLower(r)
-				}
-				b.WriteRune(r)
-			}
-			out[b.String()] = snakeKeys(e)
-		}
-		return out
-	case []any:
-		for i, e := range v {
-			v[i] = snakeKeys(e)
-		}
-	}
-	return v
 }

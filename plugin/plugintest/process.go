@@ -3,10 +3,7 @@ package plugintest
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"os/exec"
 	"path/filepath"
 	"runtime"
@@ -14,10 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashicorp/go-hclog"
-	goplugin "github.com/hashicorp/go-plugin"
 	"golang.org/x/oauth2"
 
+	"github.com/tokenplug/tokenplug/internal/launch"
 	"github.com/tokenplug/tokenplug/plugin"
 )
 
@@ -37,21 +33,6 @@ func build(t *testing.T, pkg string) string {
 	return out
 }
 
-// describeJSON is the output of "<binary> describe" (plugin.Serve's form).
-type describeJSON struct {
-	Name            string `json:"name"`
-	Version         string `json:"version"`
-	ProtocolVersion int    `json:"protocol_version"`
-	Settings        []struct {
-		Key         string `json:"key"`
-		Description string `json:"description"`
-		Required    bool   `json:"required"`
-		Secret      bool   `json:"secret"`
-		Default     string `json:"default"`
-	} `json:"settings"`
-	DefaultHosts []string `json:"default_hosts"`
-}
-
 // describeCommand runs "<bin> describe" with a clean environment and returns
 // the description it prints. Anything on stdout besides one JSON document
 // is an error: tools parse it, and a plugin that prints stray text before
@@ -64,28 +45,22 @@ func describeCommand(ctx context.Context, bin string) (plugin.Description, error
 	if err := cmd.Run(); err != nil {
 		return plugin.Description{}, fmt.Errorf("%s describe: %v; stderr: %s", filepath.Base(bin), err, plugin.Snippet(stderr.Bytes()))
 	}
-	return parseDescribe(stdout.Bytes())
+	d, err := parseDescribe(stdout.Bytes())
+	if err != nil {
+		// The plugin's author runs this on their own binary: show what it printed.
+		return plugin.Description{}, fmt.Errorf("%w: %s", err, plugin.Snippet(stdout.Bytes()))
+	}
+	return d, nil
 }
 
-// parseDescribe reads the describe command's stdout: exactly one JSON
-// document, of this SDK's protocol version.
+// parseDescribe reads the describe command's stdout (plugin.ParseDescription),
+// its errors one line starting "describe: ".
 func parseDescribe(stdout []byte) (plugin.Description, error) {
-	var d describeJSON
-	dec := json.NewDecoder(bytes.NewReader(stdout))
-	if err := dec.Decode(&d); err != nil {
-		return plugin.Description{}, fmt.Errorf("describe: stdout is not the schema JSON (%v): %s", err, plugin.Snippet(stdout))
+	d, err := plugin.ParseDescription(stdout)
+	if err != nil {
+		return plugin.Description{}, fmt.Errorf("describe: %w", err)
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		return plugin.Description{}, errors.New("describe: stdout has more after the schema JSON: something in the plugin prints to stdout")
-	}
-	if d.ProtocolVersion != plugin.ProtocolVersion {
-		return plugin.Description{}, fmt.Errorf("describe: protocol_version %d, this SDK speaks %d", d.ProtocolVersion, plugin.ProtocolVersion)
-	}
-	out := plugin.Description{Name: d.Name, Version: d.Version, DefaultHosts: d.DefaultHosts}
-	for _, s := range d.Settings {
-		out.Settings = append(out.Settings, plugin.Setting(s))
-	}
-	return out, nil
+	return d, nil
 }
 
 // syncBuffer is a bytes.Buffer safe for go-plugin's goroutines to write to.
@@ -128,31 +103,15 @@ func runRaw(ctx context.Context, bin string, settings ...map[string]string) (raw
 	var stdout, stderr syncBuffer
 	cmd := exec.Command(bin)
 	cmd.Env = []string{"TOKENPLUG_LOG_LEVEL=trace"}
-	client := goplugin.NewClient(&goplugin.ClientConfig{
-		HandshakeConfig:  plugin.Handshake,
-		VersionedPlugins: plugin.PluginSets(nil),
-		Cmd:              cmd,
-		SkipHostEnv:      true,
-		AllowedProtocols: []goplugin.Protocol{goplugin.ProtocolGRPC},
-		AutoMTLS:         true,
-		Stderr:           &stderr,
-		SyncStdout:       &stdout,
-		SyncStderr:       &stderr,
-		Logger:           hclog.NewNullLogger(),
-	})
+	cfg := launch.Config{Cmd: cmd, Stderr: &stderr, SyncStdout: &stdout, SyncStderr: &stderr}
 	var out rawOutput
 	var toks []*oauth2.Token
 	err := func() error {
-		defer client.Kill()
-		rpc, err := client.Client()
+		p, c, err := launch.Start(cfg)
 		if err != nil {
 			return fmt.Errorf("handshake: %w", err)
 		}
-		raw, err := rpc.Dispense(plugin.PluginKey)
-		if err != nil {
-			return fmt.Errorf("dispense: %w", err)
-		}
-		c := raw.(*plugin.Client)
+		defer p.Kill()
 		for _, s := range settings {
 			if err := c.Configure(ctx, s); err != nil {
 				out.errs = append(out.errs, err)

@@ -5,33 +5,23 @@
 package main
 
 import (
-	"context"
-
 	goplugin "github.com/hashicorp/go-plugin"
-	"golang.org/x/oauth2"
 
-	"github.com/tokenplug/tokenplug/plugin"
+	"github.com/tokenplug/tokenplug/internal/wire"
+	pb "github.com/tokenplug/tokenplug/plugin/proto"
 )
 
 const futureVersion = 2
 
-type provider struct{}
-
-func (provider) Describe() plugin.Description {
-	return plugin.Description{Name: "future", Version: "2.0.0"}
-}
-
-func (provider) Configure(context.Context, map[string]string) (oauth2.TokenSource, error) {
-	return oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "from-the-future"}), nil
-}
-
 func main() {
-	handshake := plugin.Handshake
+	handshake := wire.Handshake
 	handshake.ProtocolVersion = futureVersion
 	goplugin.Serve(&goplugin.ServeConfig{
 		HandshakeConfig: handshake,
 		VersionedPlugins: map[int]goplugin.PluginSet{
-			futureVersion: {plugin.PluginKey: &plugin.GRPCPlugin{Impl: provider{}}},
+			// No host of this release gets past the handshake: the
+			// service is never called.
+			futureVersion: {wire.PluginKey: &wire.Plugin{Provider: pb.UnimplementedProviderServer{}}},
 		},
 		GRPCServer: goplugin.DefaultGRPCServer,
 	})
