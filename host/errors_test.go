@@ -29,6 +29,13 @@ func TestErrorsNameTheProviderOnce(t *testing.T) {
 		"hal":    faultSource(t, reg, "hal", "hang"),
 		"marvin": faultSource(t, reg, "marvin", "ratelimit"),
 	}
+	for name, src := range srcs {
+		// Start each plugin first: a start on a loaded machine must not eat
+		// the short fetch timeout the hung provider needs.
+		if _, err := src.Describe(ctxT(t)); err != nil {
+			t.Fatalf("%s: describe: %v", name, err)
+		}
+	}
 	kinds := map[string]error{"watson": tokenplug.ErrPermanent, "hal": tokenplug.ErrTemporary, "marvin": tokenplug.ErrRateLimited}
 	words := map[string]string{"watson": "permanent", "hal": "temporary", "marvin": "rate limited"}
 	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {}))

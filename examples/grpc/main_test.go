@@ -26,7 +26,7 @@ func TestRunShowsRetryStreamRefusalAndUnknownProvider(t *testing.T) {
 		"client: Check -> SERVING",
 		"client: Watch -> SERVING",
 		"(tokens fetched: 0)",
-		`client: -> Unauthenticated: tokenplug/grpccreds: provider "nope"`,
+		`client: -> Unauthenticated: tokenplug/grpccreds: configuration error: no provider named "nope"`,
 	}
 	rest := got
 	for _, w := range want {
