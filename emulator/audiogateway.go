@@ -12,7 +12,7 @@ import (
 )
 
 // Verifier checks a bearer token, returning nil if it is acceptable. *IAM
-// and *Azure are Verifiers; so is *Symphony, which admits each token once.
+// and *Azure are Verifiers; so is *Symphony.
 // An AudioGateway calls Verify from many goroutines at once.
 type Verifier interface {
 	Verify(token string) error

@@ -33,8 +33,10 @@
 //   - Symphony: Symphony Connect's check of customer-signed tokens. RS512
 //     with a registered public key named by sub "ces:customer:<name>", iat
 //     and exp present, exp at most 30 minutes after iat, not expired, and a
-//     jti never seen before. Use Verify directly, or serve it as a resource
-//     that requires such a bearer token.
+//     jti. A token may be used again until it expires, as Symphony's
+//     documentation allows; RefuseReplay refuses a jti seen before. Use
+//     Verify directly, or serve it as a resource that requires such a
+//     bearer token.
 //   - AudioGateway: a Watson audio gateway, a websocket endpoint that admits
 //     a bearer token some Verifier accepts (an *IAM or *Azure), requires the
 //     skillset and userID query parameters, sends a Hello and then echoes

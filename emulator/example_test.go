@@ -114,8 +114,8 @@ func ExampleStartVoicegain() {
 	// issued: 1
 }
 
-// Symphony's rules for a customer-signed token, checked directly. A token
-// verifies once: its jti cannot be replayed.
+// Symphony's rules for a customer-signed token, checked directly. With
+// RefuseReplay a token verifies once: its jti cannot be replayed.
 func ExampleSymphony_Verify() {
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
@@ -123,6 +123,7 @@ func ExampleSymphony_Verify() {
 		return
 	}
 	verifier := emulator.NewSymphony()
+	verifier.RefuseReplay = true
 	verifier.Register("acme", &key.PublicKey)
 
 	now := time.Now()
