@@ -26,10 +26,12 @@
 //     ten minutes. RequireAuth wraps your resource so it accepts the token
 //     or the key, as Azure's speech endpoints do.
 //   - Voicegain: the web API's JWT scheme. GET /v1/security/jwt, authorised
-//     by the console JWT, issues short-lived JWTs bound to an Origin domain
-//     (aud), at most a day; /v1/asr/... accepts the console JWT or a
-//     short-lived JWT from a matching Origin. Only the latest console JWT
-//     is valid (RegenerateConsoleJWT revokes the previous one).
+//     by a console JWT, issues short-lived JWTs bound to an Origin host
+//     (aud, a port allowed, at most 128 characters), expInSec 1 to 3600,
+//     answered as text/plain; /v1/asr/... accepts a console JWT, or a
+//     short-lived JWT whose aud matches the Origin when one is sent.
+//     Several console JWTs may be valid at once, as since Voicegain 1.91.0
+//     (AddConsoleJWT, RevokeConsoleJWT, RegenerateConsoleJWT).
 //   - Symphony: Symphony Connect's check of customer-signed tokens. RS512
 //     with a registered public key named by sub "ces:customer:<name>", iat
 //     and exp present, exp at most 30 minutes after iat, not expired, and a
@@ -59,6 +61,6 @@
 // them and one emulator does not accept another's.
 //
 // All methods are safe for concurrent use, including while serving. The
-// exported fields Lifetime, Region, PlainText and Now are read on every
+// exported fields Lifetime, Region, JSON, RefuseReplay and Now are read on every
 // request: set them before sending requests, not while any are in flight.
 package emulator

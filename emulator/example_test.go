@@ -94,9 +94,8 @@ func ExampleStartVoicegain() {
 
 	req, _ := http.NewRequest(http.MethodGet, apiURL+"/security/jwt?aud=app.example.com&expInSec=300", nil)
 	req.Header.Set("Authorization", "Bearer "+vg.ConsoleJWT())
-	body, status := send(req)
-	var short string
-	_ = json.Unmarshal([]byte(body), &short)
+	req.Header.Set("Accept", "text/plain")
+	short, status := send(req) // the bare JWT, as text/plain
 	fmt.Println("security/jwt:", status)
 
 	for _, origin := range []string{"https://app.example.com", "https://evil.example.net"} {
