@@ -22,9 +22,12 @@
 //     would.
 //   - Azure: the Cognitive Services issueToken endpoint
 //     (POST /sts/v1.0/issueToken). A registered Ocp-Apim-Subscription-Key
-//     (else Azure's 401 JSON); a text/plain RS256 JWT for the region, living
-//     ten minutes. RequireAuth wraps your resource so it accepts the token
-//     or the key, as Azure's speech endpoints do.
+//     (else Azure's 401 JSON; also for a regional host of another region);
+//     a text/plain RS256 JWT for the region, living ten minutes, valid only
+//     in the host family (public cloud, Azure Government, Azure China,
+//     loopback) of the Host it was issued on. RequireAuth wraps your
+//     resource so it accepts the token or the key, as Azure's speech
+//     endpoints do.
 //   - Voicegain: the web API's JWT scheme. GET /v1/security/jwt, authorised
 //     by a console JWT, issues short-lived JWTs bound to an Origin host
 //     (aud, a port allowed, at most 128 characters), expInSec 1 to 3600,
