@@ -52,6 +52,7 @@ package azure
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -142,7 +143,12 @@ func (p Provider) Configure(_ context.Context, settings map[string]string) (oaut
 	var tokenURL string
 	switch mode {
 	case ModeKey:
-		// No request is made, so region and token_url are not needed.
+		// No request is made, so region and token_url are not needed; a
+		// misspelt cloud is still a mistake worth reporting.
+		if _, ok := clouds[or(settings[SettingCloud], CloudPublic)]; !ok {
+			errs = append(errs, plugin.SettingError{Key: SettingCloud, Message: fmt.Sprintf("%q is not %s, %s or %s",
+				settings[SettingCloud], CloudPublic, CloudUSGov, CloudChina)})
+		}
 	case ModeToken:
 		var err *plugin.SettingError
 		tokenURL, err = issueTokenURL(where{

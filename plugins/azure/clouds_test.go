@@ -145,6 +145,7 @@ func TestARegionOfAnotherCloudIsAConfigError(t *testing.T) {
 		{"China region in Azure Government", k(SettingCloud, CloudUSGov, SettingRegion, "chinanorth3"), SettingRegion},
 		{"public region in Azure China", k(SettingCloud, CloudChina, SettingRegion, "eastus"), SettingRegion},
 		{"an unknown cloud", k(SettingCloud, "germany", SettingRegion, "westus"), SettingCloud},
+		{"an unknown cloud in key mode", k(SettingCloud, "germany", SettingMode, ModeKey), SettingCloud},
 		{"a public endpoint in Azure Government", k(SettingCloud, CloudUSGov, SettingEndpoint, "https://r.cognitiveservices.azure.com"), SettingEndpoint},
 		{"a sovereign endpoint in the public cloud", k(SettingEndpoint, "https://r.cognitiveservices.azure.cn"), SettingEndpoint},
 		{"an endpoint of another host", k(SettingEndpoint, "https://attacker.example"), SettingEndpoint},
