@@ -8,11 +8,10 @@ import (
 	"sync/atomic"
 
 	"github.com/coder/websocket"
-	"github.com/coder/websocket/wsjson"
 )
 
 // Verifier checks a bearer token, returning nil if it is acceptable. *IAM
-// and *Azure are Verifiers; so is *Symphony, which admits each token once.
+// and *Azure are Verifiers; so is *Symphony.
 // An AudioGateway calls Verify from many goroutines at once.
 type Verifier interface {
 	Verify(token string) error
@@ -27,14 +26,23 @@ const audioReadLimit = 1 << 20
 // streams audio to a skill set for a user. Create it with StartAudioGateway,
 // or NewAudioGateway to serve it yourself, and call Close when done.
 //
+// A client connects as the gateway's authentication page shows:
+// wss://<host>[:port]?skillset=<s>&userID=<u>&language=<l>, with
+// "Authorization: Bearer <IAM token>" on the upgrade request, and then
+// streams audio; the gateway sends nothing first, so a client must not
+// wait for a greeting. The emulator answers on any path, the root
+// included.
+//
 // Before the upgrade it checks, in order: the injected Faults; an
 // Authorization: Bearer token the Verifier accepts (else 401 with
 // WWW-Authenticate: Bearer); the query parameters skillset and userID (else
 // 400 naming the missing one). language is optional (default "en-US").
-// After the upgrade it sends one JSON text message
-// {"type":"hello","skillset":...,"userID":...,"language":...} and then
-// echoes every message back with its type, until the client closes. It
-// does not recognise speech or talk to a skill set.
+// After the upgrade it echoes every message back with its type, until the
+// client closes: the echo is the emulator's own, so a test can see its
+// audio arrive (the real gateway answers with its skill set's results).
+// AudioBytes counts the binary bytes received and LastSession reports the
+// parameters of the latest session. It does not recognise speech or talk
+// to a skill set.
 //
 // The methods are safe for concurrent use, also while serving.
 type AudioGateway struct {
@@ -49,10 +57,12 @@ type AudioGateway struct {
 	ctx      context.Context // cancelled by Close; bounds every session
 	cancel   context.CancelFunc
 	sessions atomic.Int64
+	audio    atomic.Int64
 	server   loopback
 
-	mu     sync.Mutex // guards closed and wg.Add
+	mu     sync.Mutex // guards closed, last and wg.Add
 	closed bool
+	last   *Session
 	wg     sync.WaitGroup // open sessions
 }
 
@@ -88,13 +98,28 @@ func (g *AudioGateway) Close() {
 	g.server.close()
 }
 
-// Hello is the first message the gateway sends on a session.
-type Hello struct {
-	Type     string `json:"type"` // "hello"
-	Skillset string `json:"skillset"`
-	UserID   string `json:"userID"`
-	Language string `json:"language"`
+// Session is what a client asked for when it opened a session: the query
+// parameters of the upgrade request.
+type Session struct {
+	Skillset string
+	UserID   string
+	Language string // "en-US" when the client sent none
 }
+
+// LastSession returns the parameters of the latest session the gateway
+// accepted, and false if it has accepted none.
+func (g *AudioGateway) LastSession() (Session, bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.last == nil {
+		return Session{}, false
+	}
+	return *g.last, true
+}
+
+// AudioBytes returns how many bytes of binary messages (audio) the gateway
+// has received, over every session.
+func (g *AudioGateway) AudioBytes() int64 { return g.audio.Load() }
 
 // ServeHTTP checks and upgrades a session request, then runs the session.
 func (g *AudioGateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -108,15 +133,15 @@ func (g *AudioGateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	hello := Hello{Type: "hello", Skillset: q.Get("skillset"), UserID: q.Get("userID"), Language: q.Get("language")}
-	for _, p := range []struct{ name, v string }{{"skillset", hello.Skillset}, {"userID", hello.UserID}} {
+	sess := Session{Skillset: q.Get("skillset"), UserID: q.Get("userID"), Language: q.Get("language")}
+	for _, p := range []struct{ name, v string }{{"skillset", sess.Skillset}, {"userID", sess.UserID}} {
 		if p.v == "" {
 			http.Error(w, "missing query parameter "+p.name, http.StatusBadRequest)
 			return
 		}
 	}
-	if hello.Language == "" {
-		hello.Language = "en-US"
+	if sess.Language == "" {
+		sess.Language = "en-US"
 	}
 	if !g.begin() {
 		http.Error(w, "gateway closed", http.StatusServiceUnavailable)
@@ -128,8 +153,11 @@ func (g *AudioGateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return // Accept has already written the response
 	}
 	defer c.CloseNow()
+	g.mu.Lock()
+	g.last = &sess
+	g.mu.Unlock()
 	g.sessions.Add(1)
-	g.session(c, hello)
+	g.session(c)
 }
 
 // begin registers a session unless the gateway is closed.
@@ -143,19 +171,20 @@ func (g *AudioGateway) begin() bool {
 	return true
 }
 
-// session sends the hello and echoes messages until the client closes the
-// session, the connection breaks, or the gateway is closed.
-func (g *AudioGateway) session(c *websocket.Conn, hello Hello) {
+// session echoes messages until the client closes the session, the
+// connection breaks, or the gateway is closed. It sends nothing first, as
+// the real gateway does not.
+func (g *AudioGateway) session(c *websocket.Conn) {
 	c.SetReadLimit(audioReadLimit)
-	if err := wsjson.Write(g.ctx, c, hello); err != nil {
-		return
-	}
 	for {
 		typ, msg, err := c.Read(g.ctx)
 		if err != nil {
 			// A close frame from the client has been answered by the
 			// library; anything else leaves nothing to say.
 			return
+		}
+		if typ == websocket.MessageBinary {
+			g.audio.Add(int64(len(msg)))
 		}
 		if err := c.Write(g.ctx, typ, msg); err != nil {
 			return

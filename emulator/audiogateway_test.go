@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
-	"github.com/coder/websocket/wsjson"
 
 	"github.com/tokenplug/tokenplug/emulator"
 )
@@ -36,7 +35,7 @@ func newGatewayFixture(t *testing.T) *gatewayFixture {
 	f.gw = emulator.NewAudioGateway(f.iam)
 	mux := http.NewServeMux()
 	mux.Handle("/identity/token", f.iam)
-	mux.Handle("/v1/audio", f.gw)
+	mux.Handle("/", f.gw) // the seed's URL has no path
 	f.ts = httptest.NewServer(mux)
 	t.Cleanup(func() { f.gw.Close(); f.ts.Close() })
 	_, body := iamPost(t, f.ts, iamForm(iamTestKey), nil)
@@ -55,59 +54,61 @@ func (f *gatewayFixture) dial(ctx context.Context, query, auth string) (*websock
 	if auth != "" {
 		h.Set("Authorization", auth)
 	}
-	u := "ws" + strings.TrimPrefix(f.ts.URL, "http") + "/v1/audio?" + query
+	u := "ws" + strings.TrimPrefix(f.ts.URL, "http") + "?" + query
 	return websocket.Dial(ctx, u, &websocket.DialOptions{HTTPClient: f.ts.Client(), HTTPHeader: h})
 }
 
-// open opens a session with the fixture's token and reads its hello. The
-// connection is dropped when the test ends.
-func (f *gatewayFixture) open(ctx context.Context, t *testing.T, query string) (*websocket.Conn, emulator.Hello) {
+// open opens a session with the fixture's token. The connection is
+// dropped when the test ends.
+func (f *gatewayFixture) open(ctx context.Context, t *testing.T, query string) *websocket.Conn {
 	t.Helper()
 	c, _, err := f.dial(ctx, query, "Bearer "+f.token)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.CloseNow() })
-	var hello emulator.Hello
-	if err := wsjson.Read(ctx, c, &hello); err != nil {
-		t.Fatal(err)
-	}
-	return c, hello
+	return c
 }
 
-func TestAudioGatewaySaysHelloAndEchoes(t *testing.T) {
+// The seed's client connects to wss://<host>[:port]?skillset=..&userID=..
+// &language=.. with the IAM token on the upgrade and streams audio at
+// once: the gateway sends nothing first.
+func TestAudioGatewayTakesAudioAtOnceWithoutAGreeting(t *testing.T) {
 	f := newGatewayFixture(t)
 	ctx := f.ctx
 
-	c, hello := f.open(ctx, t, "skillset=banking&userID=u-42&language=fr-FR")
-	want := emulator.Hello{Type: "hello", Skillset: "banking", UserID: "u-42", Language: "fr-FR"}
-	if hello != want {
-		t.Errorf("hello = %+v, want %+v", hello, want)
-	}
+	c := f.open(ctx, t, "skillset=banking&userID=u-42&language=fr-FR")
 	audio := []byte{0, 1, 2, 0xff}
-	if err := c.Write(ctx, websocket.MessageBinary, audio); err != nil {
-		t.Fatal(err)
+	for range 3 { // streamed without reading anything first
+		if err := c.Write(ctx, websocket.MessageBinary, audio); err != nil {
+			t.Fatal(err)
+		}
 	}
+	// The first message from the gateway is the echo, not a greeting.
 	typ, got, err := c.Read(ctx)
 	if err != nil || typ != websocket.MessageBinary || string(got) != string(audio) {
-		t.Errorf("echo = %v %v %v", typ, got, err)
+		t.Errorf("first message = %v %q %v, want the echoed audio", typ, got, err)
 	}
 	if err := c.Close(websocket.StatusNormalClosure, "done"); err != nil {
 		t.Errorf("clean close: %v", err)
 	}
-	if f.gw.Sessions() != 1 {
-		t.Errorf("Sessions() = %d", f.gw.Sessions())
+	if f.gw.Sessions() != 1 || f.gw.AudioBytes() != int64(3*len(audio)) {
+		t.Errorf("Sessions() = %d, AudioBytes() = %d, want 1, %d", f.gw.Sessions(), f.gw.AudioBytes(), 3*len(audio))
+	}
+	want := emulator.Session{Skillset: "banking", UserID: "u-42", Language: "fr-FR"}
+	if got, ok := f.gw.LastSession(); !ok || got != want {
+		t.Errorf("LastSession() = %+v %v, want %+v", got, ok, want)
 	}
 }
 
 func TestAudioGatewayDefaultsLanguage(t *testing.T) {
 	f := newGatewayFixture(t)
 	ctx := f.ctx
-	c, hello := f.open(ctx, t, "skillset=s&userID=u")
-	if hello.Language != "en-US" {
-		t.Errorf("hello %+v, want language en-US", hello)
-	}
+	c := f.open(ctx, t, "skillset=s&userID=u")
 	_ = c.Close(websocket.StatusNormalClosure, "")
+	if s, _ := f.gw.LastSession(); s.Language != "en-US" {
+		t.Errorf("session %+v, want language en-US", s)
+	}
 }
 
 func TestAudioGatewayRefusesTheUpgrade(t *testing.T) {
@@ -149,7 +150,7 @@ func TestAudioGatewayRefusesTheUpgrade(t *testing.T) {
 func TestAudioGatewayCloseEndsOpenSessions(t *testing.T) {
 	f := newGatewayFixture(t)
 	ctx := f.ctx
-	c, _ := f.open(ctx, t, "skillset=s&userID=u")
+	c := f.open(ctx, t, "skillset=s&userID=u")
 	f.gw.Close() // must return although the client never closes
 	if _, _, err := c.Read(ctx); err == nil {
 		t.Error("session still open after Close")

@@ -35,13 +35,22 @@ const (
 // Like the real endpoint, ServeHTTP checks, in order: the injected Faults;
 // the method is POST (else 405); Ocp-Apim-Subscription-Key is present and
 // registered with AddKey (else 401 with Azure's JSON error
-// {"error":{"code":"401","message":"Access denied due to ..."}}). It ignores
-// the body, which clients send empty. A success is a text/plain RS256 JWT
-// signed with the emulator's own key, with Azure's claims (region,
+// {"error":{"code":"401","message":"Access denied due to ..."}}); a request
+// to a regional host (<region>.api.cognitive.microsoft.com and the
+// sovereign clouds' equivalents, by its Host header) of another region than
+// Region gets the same 401 ("... use a correct regional API endpoint"). It
+// ignores the body, which clients send empty. A success is a text/plain
+// RS256 JWT signed with the emulator's own key, with Azure's claims (region,
 // subscription-id, product-id, scope "speechservices", aud
 // "urn:ms.speechservices.<region>"), valid for Lifetime.
 //
-// It does not emulate the speech services themselves, the regional
+// As on the real service, a token is valid only in the host family that
+// issued it (AzureCloudOf the request's Host: the public cloud, Azure
+// Government, Azure China, or loopback and other hosts): RequireAuth
+// refuses a token issued in another family. Tests stand in for the
+// vendor's host names with a loopback dialer or a Host header.
+//
+// It does not emulate the speech services themselves, DNS for the vendor's
 // hostnames, or Azure AD (Entra ID) tokens.
 //
 // Set Region, Lifetime and Now before sending requests; the methods are
@@ -107,16 +116,36 @@ func (e *Azure) AddKey(key string) {
 func (e *Azure) Issued() int64 { return e.issued.Load() }
 
 // Verify reports whether token is an unexpired token this emulator issued
-// for its region, checking its RS256 signature, issuer and audience.
+// for its region, checking its RS256 signature, issuer and audience, in
+// whatever host family. VerifyForHost also checks the family.
 func (e *Azure) Verify(token string) error {
-	claims, err := e.signer.verify(token, clock(e.Now))
+	_, err := e.verify(token)
+	return err
+}
+
+// VerifyForHost is Verify for a request sent to host (a Host header): the
+// token must also have been issued in host's family (AzureCloudOf), as
+// Azure accepts a token only where it was issued.
+func (e *Azure) VerifyForHost(token, host string) error {
+	claims, err := e.verify(token)
 	if err != nil {
-		return fmt.Errorf("emulator/azure: invalid token: %w", err)
+		return err
 	}
-	if aud, _ := claims.GetAudience(); len(aud) != 1 || aud[0] != "urn:ms.speechservices."+e.Region {
-		return errors.New("emulator/azure: invalid token: wrong audience")
+	if issued, want := claims[azureClaimCloud], AzureCloudOf(host); issued != want {
+		return fmt.Errorf("emulator/azure: invalid token: issued in host family %v, used in %s", issued, want)
 	}
 	return nil
+}
+
+func (e *Azure) verify(token string) (map[string]any, error) {
+	claims, err := e.signer.verify(token, clock(e.Now))
+	if err != nil {
+		return nil, fmt.Errorf("emulator/azure: invalid token: %w", err)
+	}
+	if aud, _ := claims.GetAudience(); len(aud) != 1 || aud[0] != "urn:ms.speechservices."+e.Region {
+		return nil, errors.New("emulator/azure: invalid token: wrong audience")
+	}
+	return claims, nil
 }
 
 // ServeHTTP answers an issueToken request.
@@ -130,6 +159,9 @@ func (e *Azure) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sub, msg := e.checkKey(r.Header.Get(AzureKeyHeader))
+	if region := azureHostRegion(r.Host); msg == "" && region != "" && region != e.Region {
+		msg = azureInvalidKey // the key is good, the regional endpoint wrong
+	}
 	if msg != "" {
 		azureError(w, http.StatusUnauthorized, msg)
 		return
@@ -143,6 +175,7 @@ func (e *Azure) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		"azure-resource-id":           "/subscriptions/" + sub + "/resourceGroups/emulator/providers/Microsoft.CognitiveServices/accounts/emulator",
 		"scope":                       "speechservices",
 		"aud":                         "urn:ms.speechservices." + e.Region,
+		azureClaimCloud:               AzureCloudOf(r.Host),
 		"iat":                         now.Unix(),
 		"exp":                         now.Add(e.Lifetime).Unix(),
 	})
@@ -157,8 +190,9 @@ func (e *Azure) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // RequireAuth wraps a resource (say, a speech endpoint) so it accepts only
 // requests carrying either Authorization: Bearer <a token this emulator
-// issued and that has not expired> or Ocp-Apim-Subscription-Key: <a
-// registered key>, as Azure's resources do. Others get Azure's 401.
+// issued, in the request Host's family, and that has not expired> or
+// Ocp-Apim-Subscription-Key: <a registered key>, as Azure's resources do.
+// Others get Azure's 401.
 func (e *Azure) RequireAuth(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if key := r.Header.Get(AzureKeyHeader); key != "" {
@@ -170,7 +204,7 @@ func (e *Azure) RequireAuth(next http.Handler) http.Handler {
 			return
 		}
 		scheme, tok, _ := strings.Cut(r.Header.Get("Authorization"), " ")
-		if !strings.EqualFold(scheme, "Bearer") || e.Verify(tok) != nil {
+		if !strings.EqualFold(scheme, "Bearer") || e.VerifyForHost(tok, r.Host) != nil {
 			w.Header().Set("WWW-Authenticate", "Bearer")
 			azureError(w, http.StatusUnauthorized, "Access denied due to an invalid or expired token.")
 			return

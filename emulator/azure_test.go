@@ -141,3 +141,85 @@ func TestAzureResourceAcceptsABearerTokenOrTheKey(t *testing.T) {
 		})
 	}
 }
+
+// azureAt sends a request to ts as if to host: the Host header names the
+// vendor's host, the connection goes to loopback.
+func azureAt(t *testing.T, ts *httptest.Server, method, host, path string, headers map[string]string) (int, []byte) {
+	t.Helper()
+	status, _, body := do(t, ts, method, path, nil, func(req *http.Request) {
+		req.Host = host
+		for k, v := range headers {
+			req.Header.Set(k, v)
+		}
+	})
+	return status, body
+}
+
+// A token is valid only in the host family that issued it (Microsoft
+// Learn, "Azure AI services in sovereign clouds").
+func TestAzureScopesTokensToTheHostFamilyThatIssuedThem(t *testing.T) {
+	az := emulator.NewAzure()
+	az.Region = "usgovvirginia"
+	az.AddKey(azureTestKey)
+	ts := azureServer(az)
+	defer ts.Close()
+
+	status, tok := azureAt(t, ts, http.MethodPost, "usgovvirginia.api.cognitive.microsoft.us", "/sts/v1.0/issueToken",
+		map[string]string{emulator.AzureKeyHeader: azureTestKey})
+	if status != 200 {
+		t.Fatalf("issueToken on the Azure Government host: %d %s", status, tok)
+	}
+	bearer := map[string]string{"Authorization": "Bearer " + string(tok)}
+	for host, want := range map[string]int{
+		"usgovvirginia.stt.speech.azure.us":        200,
+		"usgovvirginia.api.cognitive.microsoft.us": 200,
+		"res.cognitiveservices.azure.us:443":       200,
+		"usgovvirginia.stt.speech.microsoft.com":   401, // public cloud
+		"chinaeast2.stt.speech.azure.cn":           401, // Azure China
+		"127.0.0.1":                                401, // neither
+	} {
+		if status, body := azureAt(t, ts, http.MethodGet, host, "/speech", bearer); status != want {
+			t.Errorf("token from Azure Government on %s: %d %s, want %d", host, status, body, want)
+		}
+	}
+	if err := az.VerifyForHost(string(tok), "westus.stt.speech.microsoft.com"); err == nil || !strings.Contains(err.Error(), "host family") {
+		t.Errorf("VerifyForHost in another cloud = %v", err)
+	}
+	if err := az.Verify(string(tok)); err != nil {
+		t.Errorf("Verify, which ignores the host: %v", err)
+	}
+}
+
+func TestAzureRefusesARegionalHostOfAnotherRegion(t *testing.T) {
+	az := emulator.NewAzure() // westus
+	az.AddKey(azureTestKey)
+	ts := azureServer(az)
+	defer ts.Close()
+
+	key := map[string]string{emulator.AzureKeyHeader: azureTestKey}
+	if status, body := azureAt(t, ts, http.MethodPost, "eastus.api.cognitive.microsoft.com", "/sts/v1.0/issueToken", key); status != 401 ||
+		!strings.Contains(string(body), "wrong API endpoint") {
+		t.Errorf("another region's host: %d %s, want Azure's 401", status, body)
+	}
+	for _, host := range []string{"westus.api.cognitive.microsoft.com", "myres.cognitiveservices.azure.com", "127.0.0.1"} {
+		if status, body := azureAt(t, ts, http.MethodPost, host, "/sts/v1.0/issueToken", key); status != 200 {
+			t.Errorf("%s: %d %s, want 200", host, status, body)
+		}
+	}
+}
+
+func TestAzureCloudOf(t *testing.T) {
+	for host, want := range map[string]string{
+		"westus.api.cognitive.microsoft.com":      emulator.AzureCloudPublic,
+		"MyRes.CognitiveServices.Azure.com.":      emulator.AzureCloudPublic,
+		"usgovarizona.api.cognitive.microsoft.us": emulator.AzureCloudUSGov,
+		"res.cognitiveservices.azure.us:443":      emulator.AzureCloudUSGov,
+		"chinaeast2.api.cognitive.azure.cn":       emulator.AzureCloudChina,
+		"127.0.0.1:8080":                          emulator.AzureCloudLocal,
+		"api.cognitive.microsoft.com.evil.test":   emulator.AzureCloudLocal,
+	} {
+		if got := emulator.AzureCloudOf(host); got != want {
+			t.Errorf("AzureCloudOf(%q) = %q, want %q", host, got, want)
+		}
+	}
+}

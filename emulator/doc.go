@@ -16,40 +16,52 @@
 //   - IAM: IBM Cloud IAM's token endpoint (POST /identity/token) for the API
 //     key grant. POST, a form body, grant_type
 //     urn:ibm:params:oauth:grant-type:apikey, a registered apikey (else
-//     IBM's 400 BXNIM0415E), optional client credentials in Basic auth;
-//     IBM's error JSON; RS256 JWTs with IBM's claims, expires_in and
+//     IBM's 400 BXNIM0415E), optional client credentials in Basic auth
+//     (any pair until AddClient registers some), an optional scope added to
+//     the token's; IBM's error JSON; RS256 JWTs with IBM's claims, expires_in and
 //     expiration, living one hour. Verify checks a token as an IBM service
 //     would.
 //   - Azure: the Cognitive Services issueToken endpoint
 //     (POST /sts/v1.0/issueToken). A registered Ocp-Apim-Subscription-Key
-//     (else Azure's 401 JSON); a text/plain RS256 JWT for the region, living
-//     ten minutes. RequireAuth wraps your resource so it accepts the token
-//     or the key, as Azure's speech endpoints do.
+//     (else Azure's 401 JSON; also for a regional host of another region);
+//     a text/plain RS256 JWT for the region, living ten minutes, valid only
+//     in the host family (public cloud, Azure Government, Azure China,
+//     loopback) of the Host it was issued on. RequireAuth wraps your
+//     resource so it accepts the token or the key, as Azure's speech
+//     endpoints do.
 //   - Voicegain: the web API's JWT scheme. GET /v1/security/jwt, authorised
-//     by the console JWT, issues short-lived JWTs bound to an Origin domain
-//     (aud), at most a day; /v1/asr/... accepts the console JWT or a
-//     short-lived JWT from a matching Origin. Only the latest console JWT
-//     is valid (RegenerateConsoleJWT revokes the previous one).
+//     by a console JWT, issues short-lived JWTs bound to an Origin host
+//     (aud, a port allowed, at most 128 characters), expInSec 1 to 3600,
+//     answered as text/plain; /v1/asr/... accepts a console JWT, or a
+//     short-lived JWT whose aud matches the Origin when one is sent.
+//     Several console JWTs may be valid at once, as since Voicegain 1.91.0
+//     (AddConsoleJWT, RevokeConsoleJWT, RegenerateConsoleJWT).
 //   - Symphony: Symphony Connect's check of customer-signed tokens. RS512
 //     with a registered public key named by sub "ces:customer:<name>", iat
 //     and exp present, exp at most 30 minutes after iat, not expired, and a
-//     jti never seen before. Use Verify directly, or serve it as a resource
-//     that requires such a bearer token.
+//     jti. A token may be used again until it expires, as nothing in
+//     Symphony's documentation makes it single-use; RefuseReplay refuses a jti seen before. Use
+//     Verify directly, or serve it as a resource that requires such a
+//     bearer token.
 //   - AudioGateway: a Watson audio gateway, a websocket endpoint that admits
-//     a bearer token some Verifier accepts (an *IAM or *Azure), requires the
-//     skillset and userID query parameters, sends a Hello and then echoes
-//     every message.
+//     a client as the gateway's authentication page shows
+//     (wss://<host>[:port]?skillset=..&userID=..&language=.., with a bearer
+//     token some Verifier accepts, an *IAM or *Azure, on the upgrade),
+//     requires the skillset and userID query parameters, sends nothing
+//     first, and echoes every message (the echo is the emulator's own).
 //
 // Every emulator counts what it does (IAM.Issued, Azure.Issued,
-// Voicegain.Issued, Symphony.Accepted, AudioGateway.Sessions) and has a
-// Faults field: Faults.Set(Fault{...}) makes the next requests (Fault.Times
-// of them, or all until Faults.Clear) fail with a status (with Retry-After
-// if asked), answer slowly, answer garbage or answer an oversized body. A
-// fault is applied before any check and a faulted request is not counted.
+// Voicegain.Issued, Symphony.Accepted, AudioGateway.Sessions and
+// AudioGateway.AudioBytes) and has a Faults field: Faults.Set(Fault{...})
+// makes the next requests (Fault.Times of them, or all until Faults.Clear)
+// fail with a status (with Retry-After if asked), answer slowly, answer
+// garbage or answer an oversized body. A fault is applied before any check
+// and a faulted request is not counted.
 //
 // What they do not emulate: TLS (they serve plain http on loopback; point a
-// client at them with an http URL to 127.0.0.1), the vendors' hostnames and
-// paths (every emulator but Voicegain answers on any path), refresh tokens,
+// client at them with an http URL to 127.0.0.1), DNS for the vendors'
+// hostnames (Azure reads the Host header to scope its tokens), the
+// vendors' paths (every emulator but Voicegain answers on any path), refresh tokens,
 // rate limits other than the ones you inject, IAM grants other than the API
 // key, Azure resources other than RequireAuth's wrapper, and the gateway's
 // speech processing. Tokens are signed with each emulator's own RSA key made
@@ -57,6 +69,6 @@
 // them and one emulator does not accept another's.
 //
 // All methods are safe for concurrent use, including while serving. The
-// exported fields Lifetime, Region, PlainText and Now are read on every
-// request: set them before sending requests, not while any are in flight.
+// exported fields Lifetime, Region, JSON, RefuseReplay and Now are read on
+// every request: set them before sending requests, not while any are in flight.
 package emulator

@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
-	"github.com/coder/websocket/wsjson"
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/tokenplug/tokenplug/emulator"
@@ -94,9 +93,8 @@ func ExampleStartVoicegain() {
 
 	req, _ := http.NewRequest(http.MethodGet, apiURL+"/security/jwt?aud=app.example.com&expInSec=300", nil)
 	req.Header.Set("Authorization", "Bearer "+vg.ConsoleJWT())
-	body, status := send(req)
-	var short string
-	_ = json.Unmarshal([]byte(body), &short)
+	req.Header.Set("Accept", "text/plain")
+	short, status := send(req) // the bare JWT, as text/plain
 	fmt.Println("security/jwt:", status)
 
 	for _, origin := range []string{"https://app.example.com", "https://evil.example.net"} {
@@ -114,8 +112,8 @@ func ExampleStartVoicegain() {
 	// issued: 1
 }
 
-// Symphony's rules for a customer-signed token, checked directly. A token
-// verifies once: its jti cannot be replayed.
+// Symphony's rules for a customer-signed token, checked directly. With
+// RefuseReplay a token verifies once: its jti cannot be replayed.
 func ExampleSymphony_Verify() {
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
@@ -123,6 +121,7 @@ func ExampleSymphony_Verify() {
 		return
 	}
 	verifier := emulator.NewSymphony()
+	verifier.RefuseReplay = true
 	verifier.Register("acme", &key.PublicKey)
 
 	now := time.Now()
@@ -218,7 +217,9 @@ func ExampleStartAudioGateway() {
 		return
 	}
 	ctx := context.Background()
-	wsURL := "ws" + strings.TrimPrefix(gw.URL, "http") + "/v1/stream?skillset=demo&userID=u1"
+	// As the gateway's authentication page shows: no path, the session's
+	// parameters in the query, the IAM token on the upgrade request.
+	wsURL := "ws" + strings.TrimPrefix(gw.URL, "http") + "?skillset=demo&userID=u1&language=en-US"
 	c, _, err := websocket.Dial(ctx, wsURL, &websocket.DialOptions{
 		HTTPHeader: http.Header{"Authorization": {"Bearer " + tok.AccessToken}},
 	})
@@ -227,17 +228,18 @@ func ExampleStartAudioGateway() {
 		return
 	}
 	defer c.CloseNow()
-	var hello emulator.Hello
-	if err := wsjson.Read(ctx, c, &hello); err != nil {
+	// Stream audio at once: the gateway sends no greeting.
+	if err := c.Write(ctx, websocket.MessageBinary, make([]byte, 3200)); err != nil {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println(hello.Type, hello.Skillset, hello.UserID, hello.Language)
 	_ = c.Close(websocket.StatusNormalClosure, "")
-	fmt.Println("sessions:", gw.Sessions())
+	s, _ := gw.LastSession()
+	fmt.Println(s.Skillset, s.UserID, s.Language)
+	fmt.Println("sessions:", gw.Sessions(), "audio bytes:", gw.AudioBytes())
 	// Output:
-	// hello demo u1 en-US
-	// sessions: 1
+	// demo u1 en-US
+	// sessions: 1 audio bytes: 3200
 }
 
 // send does req and returns the body and status; a transport error prints

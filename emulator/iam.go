@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -21,6 +22,7 @@ const (
 	// no other.
 	IAMGrantType    = "urn:ibm:params:oauth:grant-type:apikey"
 	iamResponseType = "cloud_iam"
+	iamBaseScope    = "ibm openid" // every IAM token's scope
 	iamIssuer       = "https://iam.cloud.ibm.com/identity"
 	// IBM IAM access tokens live one hour (expires_in 3600).
 	iamDefaultLifetime = 3600 * time.Second
@@ -33,11 +35,16 @@ const (
 //
 // Like the real endpoint, it checks, in order: the injected Faults; the
 // method is POST (else 405); the body is application/x-www-form-urlencoded
-// (else 400); client credentials in Authorization: Basic, when any are
-// registered with AddClient or the request sends some (else 400); grant_type
-// is urn:ibm:params:oauth:grant-type:apikey; apikey is present and registered
-// (else 400 with IBM's BXNIM0415E "Provided API key could not be found.");
-// response_type, when sent, includes cloud_iam. Errors use IBM's JSON shape
+// (else 400); client credentials in Authorization: Basic (else 400): by
+// default any pair with a client id is accepted, as the real service accepts
+// the valid pairs it knows and the emulator cannot tell which yours are;
+// once pairs are registered with AddClient, only those are, and a request
+// must send one; grant_type is urn:ibm:params:oauth:grant-type:apikey;
+// apikey is present and registered (else 400 with IBM's BXNIM0415E
+// "Provided API key could not be found."); response_type, when sent,
+// includes cloud_iam. An optional scope form field, as IBM/go-sdk-core's
+// IamAuthenticator sends its Scope, is added to the token's scope ("ibm
+// openid <scope>") and to the answer's. Errors use IBM's JSON shape
 // {"errorCode","errorMessage","errorDetails","context":{...}}; BXNIM0415E is
 // IBM's code, the other codes are the emulator's own.
 //
@@ -104,7 +111,8 @@ func (e *IAM) AddAPIKey(apikey string) {
 	e.keys[apikey] = "iam-ServiceId-" + randomID(16)
 }
 
-// AddClient registers client credentials. Once any are registered, every
+// AddClient registers client credentials. Until any are registered, every
+// Basic auth pair with a client id is accepted; once some are, every
 // request must authenticate with HTTP Basic auth as one of them.
 func (e *IAM) AddClient(id, secret string) {
 	e.mu.Lock()
@@ -124,7 +132,7 @@ func (e *IAM) Verify(token string) error {
 	if err != nil {
 		return fmt.Errorf("emulator/iam: invalid token: %w", err)
 	}
-	if claims["scope"] != "ibm openid" {
+	if sc, _ := claims["scope"].(string); sc != iamBaseScope && !strings.HasPrefix(sc, iamBaseScope+" ") {
 		return errors.New("emulator/iam: invalid token: wrong scope")
 	}
 	return nil
@@ -174,7 +182,16 @@ func (e *IAM) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		iamError(w, r, http.StatusBadRequest, "BXNIM0415E", "Provided API key could not be found.", "")
 		return
 	}
-	e.issue(w, r, iamID, clientID)
+	e.issue(w, r, iamID, clientID, iamScope(r.PostForm.Get("scope")))
+}
+
+// iamScope is the scope of a token issued for a request's scope field:
+// IBM's "ibm openid", plus what was asked for.
+func iamScope(requested string) string {
+	if f := strings.Fields(requested); len(f) > 0 {
+		return iamBaseScope + " " + strings.Join(f, " ")
+	}
+	return iamBaseScope
 }
 
 // checkClient validates Basic auth. It returns the client id ("default", as
@@ -183,14 +200,17 @@ func (e *IAM) checkClient(r *http.Request) (string, bool) {
 	id, secret, sent := r.BasicAuth()
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if !sent {
+	switch {
+	case !sent:
 		return "default", len(e.clients) == 0
+	case len(e.clients) == 0:
+		return id, id != ""
 	}
 	want, known := e.clients[id]
-	return id, known && want == secret
+	return id, known && subtle.ConstantTimeCompare([]byte(want), []byte(secret)) == 1
 }
 
-func (e *IAM) issue(w http.ResponseWriter, r *http.Request, iamID, clientID string) {
+func (e *IAM) issue(w http.ResponseWriter, r *http.Request, iamID, clientID, scope string) {
 	now := clock(e.Now).Truncate(time.Second)
 	exp := now.Add(e.Lifetime)
 	tok, err := e.signer.sign(jwt.MapClaims{
@@ -205,7 +225,7 @@ func (e *IAM) issue(w http.ResponseWriter, r *http.Request, iamID, clientID stri
 		"iat":        now.Unix(),
 		"exp":        exp.Unix(),
 		"grant_type": IAMGrantType,
-		"scope":      "ibm openid",
+		"scope":      scope,
 		"client_id":  clientID,
 		"acr":        1,
 		"amr":        []string{"pwd"},
@@ -222,7 +242,7 @@ func (e *IAM) issue(w http.ResponseWriter, r *http.Request, iamID, clientID stri
 		"token_type":    "Bearer",
 		"expires_in":    int64(e.Lifetime / time.Second),
 		"expiration":    exp.Unix(),
-		"scope":         "ibm openid",
+		"scope":         scope,
 	})
 }
 

@@ -26,7 +26,7 @@ const (
 // vendor's when checking iat and exp.
 const symphonyLeeway = 30 * time.Second
 
-// symphonyMaxSeen bounds the replay cache. Entries leave it when their token
+// symphonyMaxSeen bounds the replay cache (used with RefuseReplay). Entries leave it when their token
 // expires, so at 30-minute lifetimes it holds ~36 new tokens a second for
 // ever; past it Verify fails closed rather than forget a jti.
 const symphonyMaxSeen = 1 << 16
@@ -38,11 +38,17 @@ var (
 	ErrSymphonyLifetime   = errors.New("exp is more than 30 minutes after iat")
 )
 
-// Symphony verifies Symphony Connect customer tokens as the vendor does:
-// a JWT signed RS512 with the customer's private key, sub
-// "ces:customer:<public key name>" naming a registered public key, iat and
-// exp present, exp at most 30 minutes after iat, not expired, and a jti never
-// seen before (within the token's lifetime).
+// Symphony verifies Symphony Connect customer tokens as the vendor does
+// (Symphony's Connect authentication page): a JWT signed RS512 with the
+// customer's private key, sub "ces:customer:<public key name>" naming a
+// registered public key, iat and exp present, exp at most 30 minutes after
+// iat, not expired, and a jti.
+//
+// Symphony's documentation does not say a Connect JWT is single-use, so by
+// default a token verifies as often as it is presented until it expires,
+// and clients may cache it. Set RefuseReplay to refuse a jti seen before
+// (within its token's lifetime), to test a client that must not reuse
+// tokens.
 //
 // As an http.Handler it serves any path: a request with a valid
 // "Authorization: Bearer <token>" gets 200 and a JSON object; any other gets
@@ -51,7 +57,7 @@ var (
 // It does not emulate Symphony's APIs behind the check, nor key rotation
 // beyond Register replacing a key.
 //
-// Set Now before use; the methods are safe for concurrent use, also while
+// Set Now and RefuseReplay before use; the methods are safe for concurrent use, also while
 // serving.
 type Symphony struct {
 	// URL is the base URL StartSymphony serves on
@@ -62,6 +68,9 @@ type Symphony struct {
 	Faults Faults
 	// Now is the verifier's clock; nil means time.Now.
 	Now func() time.Time
+	// RefuseReplay makes Verify refuse a jti it has accepted before, until
+	// that token expires. Off by default, as on the real service.
+	RefuseReplay bool
 
 	accepted atomic.Int64
 	server   loopback
@@ -103,8 +112,8 @@ func (s *Symphony) Accepted() int64 { return s.accepted.Load() }
 
 func (s *Symphony) now() time.Time { return clock(s.Now) }
 
-// Verify checks token against every rule and records its jti, so the same
-// token verifies once. It neither applies Faults nor counts in Accepted.
+// Verify checks token against every rule. With RefuseReplay it also
+// records the jti, so the same token verifies once. It neither applies Faults nor counts in Accepted.
 // Its errors wrap ErrSymphonyUnknownKey, ErrSymphonyReplayed or
 // ErrSymphonyLifetime where they apply.
 func (s *Symphony) Verify(token string) error {
@@ -126,6 +135,9 @@ func (s *Symphony) Verify(token string) error {
 		return fmt.Errorf("emulator/symphony: %w", ErrSymphonyLifetime)
 	case c.ID == "":
 		return errors.New("emulator/symphony: token has no jti")
+	}
+	if !s.RefuseReplay {
+		return nil
 	}
 	return s.remember(c.ID, c.ExpiresAt.Time)
 }

@@ -82,9 +82,23 @@ func symVerifier(now *time.Time) *emulator.Symphony {
 	return s
 }
 
-func TestSymphonyVerifyAcceptsAValidTokenOnce(t *testing.T) {
+// Symphony's documentation does not make a Connect JWT single-use: by
+// default the same token verifies again until it expires.
+func TestSymphonyVerifyAcceptsAValidTokenAgainByDefault(t *testing.T) {
 	now := time.Now()
 	s := symVerifier(&now)
+	tok := symValidToken(now).sign(t)
+	for i := range 3 {
+		if err := s.Verify(tok); err != nil {
+			t.Fatalf("use %d of a valid token: %v", i+1, err)
+		}
+	}
+}
+
+func TestSymphonyRefuseReplayAcceptsAValidTokenOnce(t *testing.T) {
+	now := time.Now()
+	s := symVerifier(&now)
+	s.RefuseReplay = true
 	tok := symValidToken(now).sign(t)
 	if err := s.Verify(tok); err != nil {
 		t.Fatalf("valid token: %v", err)
@@ -132,6 +146,7 @@ func TestSymphonyVerifyRejectsTokensThatBreakARule(t *testing.T) {
 func TestSymphonyForgetsJTIsOnceTheirTokensExpire(t *testing.T) {
 	now := time.Now()
 	s := symVerifier(&now)
+	s.RefuseReplay = true
 	first := symValidToken(now)
 	first.exp = now.Add(time.Minute)
 	if err := s.Verify(first.sign(t)); err != nil {
@@ -157,14 +172,22 @@ func TestSymphonyHandlerRequiresAValidBearerToken(t *testing.T) {
 	if code, body := vgCall(t, srv, "GET", "/any/path", tok, ""); code != http.StatusOK {
 		t.Fatalf("valid token: %d %s", code, body)
 	}
-	if code, body := vgCall(t, srv, "GET", "/any/path", tok, ""); code != http.StatusUnauthorized || !strings.Contains(body, "jti already used") {
-		t.Errorf("replay: %d %s, want 401 with reason", code, body)
+	if code, body := vgCall(t, srv, "GET", "/any/path", tok, ""); code != http.StatusOK {
+		t.Errorf("second use: %d %s, want 200 (replay refusal is off by default)", code, body)
+	}
+	strict := symVerifier(&now)
+	strict.RefuseReplay = true
+	strictSrv := httptest.NewServer(strict)
+	defer strictSrv.Close()
+	_, _ = vgCall(t, strictSrv, "GET", "/", tok, "")
+	if code, body := vgCall(t, strictSrv, "GET", "/any/path", tok, ""); code != http.StatusUnauthorized || !strings.Contains(body, "jti already used") {
+		t.Errorf("replay with RefuseReplay: %d %s, want 401 with reason", code, body)
 	}
 	if code, body := vgCall(t, srv, "POST", "/", "", ""); code != http.StatusUnauthorized || !strings.Contains(body, `"error"`) {
 		t.Errorf("no token: %d %s, want 401 JSON", code, body)
 	}
-	if s.Accepted() != 1 {
-		t.Errorf("Accepted() = %d, want 1", s.Accepted())
+	if s.Accepted() != 2 {
+		t.Errorf("Accepted() = %d, want 2", s.Accepted())
 	}
 	s.Faults.Set(emulator.Fault{Status: 500, Times: 1})
 	if code, _ := vgCall(t, srv, "GET", "/", symValidToken(now).sign(t), ""); code != 500 {

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -27,10 +26,15 @@ const (
 	VoicegainContextID = "emu-context-0001"
 )
 
-// VoicegainMaxLifetime is the longest short-lived JWT the emulator issues
-// (expInSec above it is a 400). Short-lived JWTs exist to be handed to
-// browsers; a day is already generous.
-const VoicegainMaxLifetime = 24 * time.Hour
+// VoicegainMaxLifetime is the longest short-lived JWT the emulator issues:
+// Voicegain's GET /security/jwt takes expInSec from 1 to 3600
+// (voicegain/python-sdk security_api.py), and so does the emulator; above
+// it is a 400.
+const VoicegainMaxLifetime = time.Hour
+
+// VoicegainMaxAudience is the longest aud Voicegain accepts, in characters
+// (voicegain/python-sdk security_api.py).
+const VoicegainMaxAudience = 128
 
 // Kinds of JWT the emulator issues, in the vgKind claim.
 const (
@@ -41,23 +45,30 @@ const (
 // Voicegain emulates the Voicegain web API's JWT scheme, mounted so that a
 // client's api_url is the server's URL + "/v1":
 //
-//   - GET /v1/security/jwt?aud=<domain>&expInSec=<n>, authorised by the
-//     current console JWT, issues a short-lived JWT for browsers whose Origin
-//     matches aud. It answers the JWT as a JSON string (application/json),
-//     or as plain text when PlainText is set.
+//   - GET /v1/security/jwt?aud=<host>&expInSec=<n>, authorised by a valid
+//     console JWT, issues a short-lived JWT for browsers whose Origin
+//     matches aud. aud is a host name, *.domain or *, optionally with a
+//     port (Voicegain's own example uses localhost:8088), at most 128
+//     characters; expInSec is 1 to 3600 (voicegain/python-sdk
+//     security_api.py). It answers the bare JWT as text/plain, as the
+//     vendor does, or as a JSON string when JSON is set.
 //   - /v1/asr/... (e.g. POST /v1/asr/transcribe) is a protected endpoint. It
-//     accepts the current console JWT, or an unexpired short-lived JWT when
-//     the request's Origin host matches the token's aud, and answers a small
-//     JSON object.
+//     accepts a valid console JWT, or an unexpired short-lived JWT. The
+//     short-lived JWT's aud is checked only when the request has an Origin
+//     header, as on the real service (a request without one, from a
+//     server, is not refused for its origin); then the Origin must match.
+//     It answers a small JSON object.
 //
-// As on the real service, a console JWT does not expire and only the most
-// recent one is accepted: RegenerateConsoleJWT revokes the previous one.
-// Short-lived JWTs already issued stay valid until their exp.
+// As on the real service, a console JWT does not expire, and since
+// Voicegain release 1.91.0 a context may have several valid console JWTs
+// at once: AddConsoleJWT issues another, RevokeConsoleJWT deletes one and
+// RegenerateConsoleJWT replaces the current one. Short-lived JWTs already
+// issued stay valid until their exp.
 //
 // It does not emulate speech recognition (the /v1/asr/ endpoint only
 // checks the caller) or Voicegain's other APIs.
 //
-// Set PlainText and Now before sending requests; the methods are safe for
+// Set JSON and Now before sending requests; the methods are safe for
 // concurrent use, also while serving.
 type Voicegain struct {
 	// URL is the base URL StartVoicegain serves on
@@ -66,8 +77,10 @@ type Voicegain struct {
 	URL string
 	// Faults is applied first to every request.
 	Faults Faults
-	// PlainText makes /security/jwt answer text/plain instead of JSON.
-	PlainText bool
+	// JSON makes /security/jwt answer the JWT as a JSON string
+	// (application/json) instead of the vendor's text/plain, for testing a
+	// client against both forms.
+	JSON bool
 	// Now is the emulator's clock; nil means time.Now.
 	Now func() time.Time
 
@@ -76,8 +89,9 @@ type Voicegain struct {
 	issued atomic.Int64
 	server loopback
 
-	mu      sync.Mutex // guards console
-	console string     // the only console JWT accepted
+	mu       sync.Mutex      // guards console and consoles
+	console  string          // the current console JWT, as ConsoleJWT returns it
+	consoles map[string]bool // every valid console JWT, console included
 }
 
 // NewVoicegain returns an emulator with a fresh signing key and a console
@@ -85,6 +99,7 @@ type Voicegain struct {
 func NewVoicegain() *Voicegain {
 	v := &Voicegain{key: vgNewSigningKey()}
 	v.console = v.signConsole()
+	v.consoles = map[string]bool{v.console: true}
 	v.mux = http.NewServeMux()
 	v.mux.HandleFunc("GET /v1/security/jwt", v.serveJWT)
 	v.mux.HandleFunc("/v1/asr/", v.serveASR)
@@ -135,15 +150,40 @@ func (v *Voicegain) ConsoleJWT() string {
 	return v.console
 }
 
-// RegenerateConsoleJWT issues a new console JWT and returns it. The previous
-// one is rejected with 401 from then on, as when a user presses Regenerate
-// in the console.
+// RegenerateConsoleJWT replaces the current console JWT with a new one and
+// returns it, as when a user presses Regenerate on it in the console: the
+// replaced one is rejected with 401 from then on. Console JWTs added with
+// AddConsoleJWT stay valid.
 func (v *Voicegain) RegenerateConsoleJWT() string {
 	tok := v.signConsole()
 	v.mu.Lock()
 	defer v.mu.Unlock()
+	delete(v.consoles, v.console)
 	v.console = tok
+	v.consoles[tok] = true
 	return tok
+}
+
+// AddConsoleJWT issues another console JWT for the same context and returns
+// it; every console JWT already issued stays valid, as Voicegain allows
+// since release 1.91.0. ConsoleJWT still returns the current one.
+func (v *Voicegain) AddConsoleJWT() string {
+	tok := v.signConsole()
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.consoles[tok] = true
+	return tok
+}
+
+// RevokeConsoleJWT deletes tok, as a user deletes a JWT in the console: it
+// is rejected with 401 from then on. It reports whether tok was valid.
+// Revoking the current console JWT leaves ConsoleJWT returning it, revoked.
+func (v *Voicegain) RevokeConsoleJWT(tok string) bool {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	ok := v.consoles[tok]
+	delete(v.consoles, tok)
+	return ok
 }
 
 // voicegainClaims are the claims of both kinds of JWT.
@@ -185,7 +225,7 @@ func (v *Voicegain) serveJWT(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	aud := strings.ToLower(q.Get("aud"))
 	if !vgValidAudience(aud) {
-		vgWriteError(w, http.StatusBadRequest, "aud must be a domain, *.domain or *")
+		vgWriteError(w, http.StatusBadRequest, fmt.Sprintf("aud must be a host, *.domain or *, optionally with a port, at most %d characters", VoicegainMaxAudience))
 		return
 	}
 	secs, err := strconv.ParseInt(q.Get("expInSec"), 10, 64)
@@ -204,12 +244,13 @@ func (v *Voicegain) serveJWT(w http.ResponseWriter, r *http.Request) {
 		},
 	})
 	v.issued.Add(1)
-	if v.PlainText {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		_, _ = w.Write([]byte(tok))
+	if v.JSON {
+		vgWriteJSON(w, http.StatusOK, tok)
 		return
 	}
-	vgWriteJSON(w, http.StatusOK, tok)
+	// The vendor's answer: the bare JWT as text/plain.
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = w.Write([]byte(tok))
 }
 
 // serveASR is the protected endpoint.
@@ -225,8 +266,8 @@ func (v *Voicegain) serveASR(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	aud := c.Audience[0]
-	origin := r.Header.Get("Origin")
-	if !vgOriginAllowed(aud, origin) {
+	origin, sent := r.Header["Origin"]
+	if sent && !vgOriginAllowed(aud, strings.Join(origin, ",")) {
 		vgWriteError(w, http.StatusForbidden, fmt.Sprintf("origin %q is not allowed by the token's audience %q", origin, aud))
 		return
 	}
@@ -241,12 +282,20 @@ func vgASRReply(kind, aud string) map[string]string {
 	return m
 }
 
-// isConsole reports whether tok is the current console JWT. Comparing the
-// whole string (in constant time) is how revocation works: an old console
-// JWT is validly signed but no longer current.
+// isConsole reports whether tok is a valid console JWT. Comparing the
+// whole string (in constant time) is how revocation works: a revoked
+// console JWT is validly signed but no longer valid.
 func (v *Voicegain) isConsole(tok string) bool {
-	cur := v.ConsoleJWT()
-	return tok != "" && subtle.ConstantTimeCompare([]byte(tok), []byte(cur)) == 1
+	if tok == "" {
+		return false
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	found := 0
+	for c := range v.consoles {
+		found |= subtle.ConstantTimeCompare([]byte(tok), []byte(c))
+	}
+	return found == 1
 }
 
 func (v *Voicegain) parseShortLived(tok string) (*voicegainClaims, error) {
@@ -268,58 +317,6 @@ func (v *Voicegain) parseShortLived(tok string) (*voicegainClaims, error) {
 		return nil, errors.New("invalid or revoked jwt")
 	}
 	return &c, nil
-}
-
-// vgOriginAllowed reports whether a browser Origin header value (e.g.
-// "https://app.example.com:8443") is allowed by a short-lived JWT's
-// audience: "*" allows any origin, even none; "*.example.com" allows any
-// subdomain of example.com at any depth, but not example.com itself; any
-// other audience must equal the origin's host (ports are ignored). Matching
-// ignores case.
-func vgOriginAllowed(aud, origin string) bool {
-	if aud == "*" {
-		return true
-	}
-	u, err := url.Parse(origin)
-	if origin == "" || err != nil || u.Hostname() == "" {
-		return false
-	}
-	host := strings.ToLower(u.Hostname())
-	aud = strings.ToLower(aud)
-	if suffix, ok := strings.CutPrefix(aud, "*"); ok {
-		return strings.HasPrefix(suffix, ".") && strings.HasSuffix(host, suffix) && len(host) > len(suffix)
-	}
-	return host == aud
-}
-
-// vgValidAudience accepts "*", "*.<domain>" and "<domain>", where a domain is
-// dot-separated labels of letters, digits and inner hyphens.
-func vgValidAudience(aud string) bool {
-	if aud == "*" {
-		return true
-	}
-	domain := strings.TrimPrefix(aud, "*.")
-	if domain == "" || len(domain) > 253 { // 253: the longest DNS name
-		return false
-	}
-	for _, label := range strings.Split(domain, ".") {
-		if !vgValidLabel(label) {
-			return false
-		}
-	}
-	return true
-}
-
-func vgValidLabel(l string) bool {
-	if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' { // 63: DNS label limit
-		return false
-	}
-	for _, c := range l {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
-			return false
-		}
-	}
-	return true
 }
 
 // bearer returns the token of an "Authorization: Bearer <token>" header.

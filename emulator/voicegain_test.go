@@ -30,8 +30,8 @@ func vgCall(t *testing.T, srv *httptest.Server, method, path, token, origin stri
 	return status, string(body)
 }
 
-// vgShortLived asks the emulator for a short-lived JWT and decodes the JSON
-// string it answers.
+// vgShortLived asks the emulator for a short-lived JWT, which it answers as
+// text/plain as the vendor does.
 func vgShortLived(t *testing.T, srv *httptest.Server, console, aud string, secs int) string {
 	t.Helper()
 	q := url.Values{"aud": {aud}, "expInSec": {strconv.Itoa(secs)}}
@@ -39,11 +39,7 @@ func vgShortLived(t *testing.T, srv *httptest.Server, console, aud string, secs 
 	if code != http.StatusOK {
 		t.Fatalf("GET /v1/security/jwt: %d %s", code, body)
 	}
-	var tok string
-	if err := json.Unmarshal([]byte(body), &tok); err != nil {
-		t.Fatalf("body %q is not a JSON string: %v", body, err)
-	}
-	return tok
+	return body
 }
 
 func TestVoicegainIssuesShortLivedJWTWithRequestedAudienceAndLifetime(t *testing.T) {
@@ -74,15 +70,32 @@ func TestVoicegainIssuesShortLivedJWTWithRequestedAudienceAndLifetime(t *testing
 	}
 }
 
-func TestVoicegainAnswersPlainTextWhenAsked(t *testing.T) {
+// Voicegain answers /security/jwt with the bare JWT as text/plain.
+func TestVoicegainAnswersTextPlainAsTheVendorDoes(t *testing.T) {
 	vg := emulator.NewVoicegain()
-	vg.PlainText = true
+	srv := httptest.NewServer(vg)
+	defer srv.Close()
+
+	status, header, body := do(t, srv, "GET", "/v1/security/jwt?aud=*&expInSec=60", nil, func(req *http.Request) {
+		req.Header.Set("Authorization", "Bearer "+vg.ConsoleJWT())
+		req.Header.Set("Accept", "text/plain")
+	})
+	if ct := header.Get("Content-Type"); status != http.StatusOK || !strings.HasPrefix(ct, "text/plain") ||
+		!strings.HasPrefix(string(body), "eyJ") || strings.Count(string(body), ".") != 2 {
+		t.Fatalf("got %d %s %q, want 200 and a bare JWT as text/plain", status, ct, body)
+	}
+}
+
+func TestVoicegainAnswersAJSONStringWhenAsked(t *testing.T) {
+	vg := emulator.NewVoicegain()
+	vg.JSON = true
 	srv := httptest.NewServer(vg)
 	defer srv.Close()
 
 	code, body := vgCall(t, srv, "GET", "/v1/security/jwt?aud=*&expInSec=60", vg.ConsoleJWT(), "")
-	if code != http.StatusOK || !strings.HasPrefix(body, "eyJ") || strings.Count(body, ".") != 2 {
-		t.Fatalf("got %d %q, want 200 and a bare JWT", code, body)
+	var tok string
+	if err := json.Unmarshal([]byte(body), &tok); code != http.StatusOK || err != nil || strings.Count(tok, ".") != 2 {
+		t.Fatalf("got %d %q (%v), want 200 and a JSON string", code, body, err)
 	}
 }
 
@@ -105,8 +118,19 @@ func TestVoicegainRejectsBadShortLivedRequests(t *testing.T) {
 		{"zero expInSec", "aud=a.com&expInSec=0", console, 400},
 		{"negative expInSec", "aud=a.com&expInSec=-5", console, 400},
 		{"fractional expInSec", "aud=a.com&expInSec=1.5", console, 400},
-		{"expInSec over a day", "aud=a.com&expInSec=86401", console, 400},
-		{"a day is fine", "aud=a.com&expInSec=86400", console, 200},
+		// voicegain/python-sdk security_api.py: expInSec from 1 to 3600.
+		{"expInSec over an hour", "aud=a.com&expInSec=3601", console, 400},
+		{"expInSec of a day", "aud=a.com&expInSec=86400", console, 400},
+		{"an hour is fine", "aud=a.com&expInSec=3600", console, 200},
+		{"a second is fine", "aud=a.com&expInSec=1", console, 200},
+		// Voicegain's own example uses localhost:8088; aud is at most 128.
+		{"aud with a port", "aud=localhost:8088&expInSec=60", console, 200},
+		{"wildcard aud with a port", "aud=*.example.com:8443&expInSec=60", console, 200},
+		{"aud with port 0", "aud=localhost:0&expInSec=60", console, 400},
+		{"aud with an empty port", "aud=localhost:&expInSec=60", console, 400},
+		{"aud with a port too big", "aud=localhost:65536&expInSec=60", console, 400},
+		{"aud of 128 characters", "aud=" + strings.Repeat("a", 60) + "." + strings.Repeat("b", 63) + ".com&expInSec=60", console, 200},
+		{"aud over 128 characters", "aud=" + strings.Repeat("a", 61) + "." + strings.Repeat("b", 63) + ".com&expInSec=60", console, 400},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if code, body := vgCall(t, srv, "GET", "/v1/security/jwt?"+tc.query, tc.token, ""); code != tc.want {
@@ -140,6 +164,34 @@ func TestVoicegainRegenerateRevokesTheOldConsoleJWT(t *testing.T) {
 	}
 }
 
+// Since Voicegain release 1.91.0 a context may have several console JWTs at
+// once; deleting or regenerating one leaves the others valid.
+func TestVoicegainAcceptsSeveralConsoleJWTs(t *testing.T) {
+	vg := emulator.NewVoicegain()
+	srv := httptest.NewServer(vg)
+	defer srv.Close()
+
+	first := vg.ConsoleJWT()
+	second := vg.AddConsoleJWT()
+	if second == first || vg.ConsoleJWT() != first {
+		t.Fatal("AddConsoleJWT replaced the current console jwt")
+	}
+	for _, tok := range []string{first, second} {
+		if code, body := vgCall(t, srv, "GET", "/v1/security/jwt?aud=*&expInSec=60", tok, ""); code != 200 {
+			t.Errorf("one of two console jwts: %d %s, want 200", code, body)
+		}
+	}
+	third := vg.RegenerateConsoleJWT() // replaces first
+	if !vg.RevokeConsoleJWT(second) || vg.RevokeConsoleJWT(second) {
+		t.Error("RevokeConsoleJWT did not report the valid jwt once")
+	}
+	for tok, want := range map[string]int{first: 401, second: 401, third: 200} {
+		if code, _ := vgCall(t, srv, "POST", "/v1/asr/transcribe", tok, ""); code != want {
+			t.Errorf("console jwt: %d, want %d", code, want)
+		}
+	}
+}
+
 func TestVoicegainProtectedEndpointChecksOriginAgainstAudience(t *testing.T) {
 	vg := emulator.NewVoicegain()
 	srv := httptest.NewServer(vg)
@@ -153,14 +205,22 @@ func TestVoicegainProtectedEndpointChecksOriginAgainstAudience(t *testing.T) {
 		{"app.example.com", "https://APP.example.com:8443", 200},
 		{"app.example.com", "https://other.example.com", 403},
 		{"app.example.com", "https://app.example.com.evil.net", 403},
-		{"app.example.com", "", 403},
+		// Without an Origin (a server, not a browser) aud is not checked.
+		{"app.example.com", "", 200},
 		{"app.example.com", "null", 403},
 		{"*.example.com", "https://a.example.com", 200},
 		{"*.example.com", "https://b.a.example.com", 200},
 		{"*.example.com", "https://example.com", 403},
 		{"*.example.com", "https://notexample.com", 403},
 		{"*.example.com", "https://a.example.com.evil.net", 403},
-		{"*.example.com", "", 403},
+		{"*.example.com", "", 200},
+		{"localhost:8088", "http://localhost:8088", 200},
+		{"localhost:8088", "http://localhost:8089", 403},
+		{"localhost:8088", "http://localhost", 403},
+		{"app.example.com:443", "https://app.example.com", 200},
+		{"app.example.com:443", "http://app.example.com", 403},
+		{"*.example.com:8443", "https://a.example.com:8443", 200},
+		{"*.example.com:8443", "https://a.example.com", 403},
 		{"*", "https://anything.test", 200},
 		{"*", "", 200},
 	} {

@@ -50,8 +50,8 @@ func TestTokenPrintsTheTokenInEveryForm(t *testing.T) {
 	if out.TokenType != "Bearer" || out.Header != "Authorization" || out.JWT != nil {
 		t.Errorf("output %+v", out)
 	}
-	if out.Expiry == nil || time.Until(*out.Expiry) > 30*time.Minute || time.Until(*out.Expiry) < 25*time.Minute {
-		t.Errorf("expiry %v, want about 30 minutes from now", out.Expiry)
+	if out.Expiry == nil || time.Until(*out.Expiry) > 25*time.Minute || time.Until(*out.Expiry) < 20*time.Minute {
+		t.Errorf("expiry %v, want about 25 minutes from now (symphony's default lifetime)", out.Expiry)
 	}
 
 	raw := tp(t, dir, nil, "token", "--raw", "sym") // flags before or after NAME
@@ -253,7 +253,7 @@ func TestPluginsListsBuiltinsPluginDirAndPath(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, r.stdout)
 		}
 	}
-	for _, want := range [][]string{{"apikey", "required, secret"}, {"subscription_key", "required, secret"}, {"private_key ", "secret"}, {"public_key_name", "required"}, {"lifetime", "default 30m"}} {
+	for _, want := range [][]string{{"apikey", "required, secret"}, {"subscription_key", "required, secret"}, {"private_key ", "secret"}, {"public_key_name", "required"}, {"lifetime", "default 25m"}} {
 		found := false
 		for _, line := range strings.Split(r.stdout, "\n") {
 			if f := strings.Fields(line); len(f) > 1 && f[0] == strings.TrimSpace(want[0]) && strings.Contains(line, want[1]) {

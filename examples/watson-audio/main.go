@@ -4,6 +4,12 @@
 // provider plugin, and transport.New puts its token on the websocket
 // client's requests.
 //
+// It connects exactly as the gateway's authentication page shows:
+// wss://<host>[:port]?skillset=<s>&userID=<u>&language=<l>, with
+// "Authorization: Bearer <IAM token>" on the upgrade request, and then
+// streams audio at once. The gateway sends no greeting, so the example
+// waits for none; it streams its audio and closes the session cleanly.
+//
 // By default it needs no network and no credentials: it starts an IBM IAM
 // emulator and an audio gateway emulator on 127.0.0.1, and runs the iam
 // provider by re-executing itself as the plugin.
@@ -13,7 +19,7 @@
 // Against real endpoints, pass the gateway's URL and put the API key in
 // IBM_APIKEY (never on the command line, where ps shows it):
 //
-//	IBM_APIKEY=... go run ./examples/watson-audio -gateway wss://gateway.example/v1/audio
+//	IBM_APIKEY=... go run ./examples/watson-audio -gateway wss://gateway.example:443
 package main
 
 import (
@@ -31,7 +37,6 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
-	"github.com/coder/websocket/wsjson"
 
 	"github.com/tokenplug/tokenplug/emulator"
 	"github.com/tokenplug/tokenplug/host"
@@ -48,6 +53,9 @@ const servePluginArg = "serve-iam-plugin"
 // chunk is 100 ms of 16 kHz 16-bit mono silence, a typical audio frame.
 var chunk = make([]byte, 16000*2/10)
 
+// chunks is how many chunks a session streams: half a second of audio.
+const chunks = 5
+
 type config struct {
 	skillset, user, language string
 	gateway, tokenURL        string
@@ -63,7 +71,7 @@ func main() {
 	flag.StringVar(&cfg.skillset, "skillset", "demo", "skill set to stream to")
 	flag.StringVar(&cfg.user, "user", "demo-user", "user id")
 	flag.StringVar(&cfg.language, "language", "en-US", "audio language")
-	flag.StringVar(&cfg.gateway, "gateway", "", "ws:// or wss:// URL of an audio gateway; empty starts local emulators")
+	flag.StringVar(&cfg.gateway, "gateway", "", "wss://<host>[:port] of an audio gateway (ws:// to loopback); empty starts local emulators")
 	flag.StringVar(&cfg.tokenURL, "token-url", iam.DefaultTokenURL, "IAM token endpoint (with -gateway)")
 	flag.Parse()
 	cfg.apikey = os.Getenv("IBM_APIKEY")
@@ -78,8 +86,7 @@ func main() {
 	}
 }
 
-// run opens one session, prints the gateway's hello, streams a chunk of
-// audio, reads the echo and closes the session cleanly.
+// run opens one session, streams audio and closes the session cleanly.
 func run(ctx context.Context, cfg config, out io.Writer) error {
 	if cfg.gateway == "" {
 		stop := startEmulators(&cfg)
@@ -90,7 +97,7 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 		return errors.New("set IBM_APIKEY to an IBM Cloud API key")
 	}
 	gw, err := url.Parse(cfg.gateway)
-	if err != nil || (gw.Scheme != "ws" && gw.Scheme != "wss") {
+	if err != nil || (gw.Scheme != "ws" && gw.Scheme != "wss") || gw.Host == "" {
 		return fmt.Errorf("-gateway must be a ws:// or wss:// URL")
 	}
 
@@ -114,32 +121,40 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 		return err
 	}
 	client := &http.Client{Transport: transport.New(nil, src)}
-	return session(ctx, client, cfg, out)
+	return session(ctx, client, sessionURL(gw, cfg), out)
 }
 
-// session dials the gateway with client, whose transport adds the token.
-func session(ctx context.Context, client *http.Client, cfg config, out io.Writer) error {
-	q := url.Values{"skillset": {cfg.skillset}, "userID": {cfg.user}, "language": {cfg.language}}
-	c, _, err := websocket.Dial(ctx, cfg.gateway+"?"+q.Encode(), &websocket.DialOptions{HTTPClient: client})
+// sessionURL is the gateway's URL with the session's parameters in the
+// query, as the gateway's authentication page shows it:
+// wss://<host>[:port]?skillset=..&userID=..&language=.. (a path the user
+// gave is kept).
+func sessionURL(gw *url.URL, cfg config) string {
+	u := *gw
+	q := u.Query()
+	q.Set("skillset", cfg.skillset)
+	q.Set("userID", cfg.user)
+	q.Set("language", cfg.language)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// session dials the gateway with client, whose transport adds the token,
+// streams audio at once and closes the session. It reads nothing before
+// streaming: the gateway sends no greeting. What the gateway answers is
+// read (and discarded) by the closing handshake.
+func session(ctx context.Context, client *http.Client, wsURL string, out io.Writer) error {
+	c, _, err := websocket.Dial(ctx, wsURL, &websocket.DialOptions{HTTPClient: client})
 	if err != nil {
 		return fmt.Errorf("dial audio gateway: %w", err)
 	}
 	defer c.CloseNow()
-
-	var hello map[string]any
-	if err := wsjson.Read(ctx, c, &hello); err != nil {
-		return fmt.Errorf("read hello: %w", err)
+	fmt.Fprintln(out, "session open")
+	for range chunks {
+		if err := c.Write(ctx, websocket.MessageBinary, chunk); err != nil {
+			return fmt.Errorf("send audio: %w", err)
+		}
 	}
-	fmt.Fprintf(out, "hello: skillset=%v userID=%v language=%v\n", hello["skillset"], hello["userID"], hello["language"])
-
-	if err := c.Write(ctx, websocket.MessageBinary, chunk); err != nil {
-		return fmt.Errorf("send audio: %w", err)
-	}
-	_, echo, err := c.Read(ctx)
-	if err != nil {
-		return fmt.Errorf("read echo: %w", err)
-	}
-	fmt.Fprintf(out, "sent %d bytes of audio, gateway echoed %d\n", len(chunk), len(echo))
+	fmt.Fprintf(out, "sent %d bytes of audio\n", chunks*len(chunk))
 	return c.Close(websocket.StatusNormalClosure, "done")
 }
 
@@ -151,8 +166,8 @@ func startEmulators(cfg *config) (stop func()) {
 	cfg.apikey = "demo-" + fmt.Sprint(time.Now().UnixNano()) // a throwaway key only the emulator knows
 	idp.AddAPIKey(cfg.apikey)
 	gw := emulator.StartAudioGateway(idp)
-	cfg.tokenURL = idp.URL + "/identity/token"
-	cfg.gateway = "ws" + strings.TrimPrefix(gw.URL, "http") + "/v1/audio"
+	cfg.tokenURL = idp.URL // a base URL: the iam provider appends /identity/token
+	cfg.gateway = "ws" + strings.TrimPrefix(gw.URL, "http")
 	return func() {
 		gw.Close() // ends open sessions, then stops its server
 		idp.Close()

@@ -2,29 +2,58 @@
 // (Speech and the other Azure AI services that accept issueToken tokens).
 //
 // In mode "token" (the default) it trades the subscription key for an access
-// token at https://<region>.api.cognitive.microsoft.com/sts/v1.0/issueToken,
-// as Azure documents: POST, the key in Ocp-Apim-Subscription-Key, an empty
-// body; the answer is the JWT as plain text, valid 10 minutes, sent as
-// Authorization: Bearer. In mode "key" it makes no request and sends the key
-// itself in Ocp-Apim-Subscription-Key on every call, with no expiry.
+// token at the issueToken endpoint, as Azure documents (Microsoft Learn,
+// Speech service REST API, "How to get an access token"): POST, the key in
+// Ocp-Apim-Subscription-Key, an empty body; the answer is the JWT as plain
+// text, valid 10 minutes, sent as Authorization: Bearer. In mode "key" it
+// makes no request and sends the key itself in Ocp-Apim-Subscription-Key on
+// every call, with no expiry.
+//
+// A token is valid only on the host family that issued it: a regional
+// token on that region's hosts, and never in another cloud. So the token
+// endpoint follows from the resource, in the forms Azure documents:
+//
+//   - region (public cloud): https://<region>.api.cognitive.microsoft.com/
+//     sts/v1.0/issueToken
+//   - endpoint, the resource's custom subdomain endpoint
+//     https://<resource>.cognitiveservices.azure.com, as the portal shows
+//     it: <endpoint>/sts/v1.0/issueToken
+//   - cloud usgov (Azure Government) with a usgov*/usdod* region:
+//     https://<region>.api.cognitive.microsoft.us/sts/v1.0/issueToken
+//   - cloud china (Azure China) with a china* region:
+//     https://<region>.api.cognitive.azure.cn/sts/v1.0/issueToken
+//
+// (Microsoft Learn: "Authenticate requests to Azure AI services"; "Azure AI
+// Speech in sovereign clouds".) A sovereign region given with the public
+// cloud, or a public one with a sovereign cloud, is a configuration error
+// naming region, not a request to a host that does not exist.
 //
 // Settings:
 //
 //	subscription_key  required, secret: the resource's key
-//	region            the resource's region, e.g. westus (token mode)
-//	token_url         the issueToken URL; overrides region (for sovereign
-//	                  clouds and custom domains); https (plain http to
-//	                  loopback only, for emulators)
 //	mode              token (default) or key
+//	cloud             public (default), usgov or china
+//	region            the resource's region, e.g. westus, usgovvirginia,
+//	                  chinaeast2 (token mode; or endpoint)
+//	endpoint          the resource's endpoint, https://<resource>.
+//	                  cognitiveservices.azure.com (.azure.us, .azure.cn in
+//	                  the sovereign clouds), with no path; instead of region
+//	token_url         the issueToken URL itself, for a proxy or an
+//	                  emulator; overrides region; https (plain http to
+//	                  loopback only)
+//
+// The plugin's default hosts (the scope used when a configuration names
+// none) cover the Cognitive Services and Speech hosts of all three clouds:
+// Describe cannot see the cloud setting. Name the hosts in the
+// configuration to narrow them to one cloud.
 //
 // The binary lives in cmd/tokenplug-azure.
 package azure
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"net/http"
-	"regexp"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -44,6 +73,8 @@ const (
 	SettingRegion          = "region"
 	SettingTokenURL        = "token_url"
 	SettingMode            = "mode"
+	SettingCloud           = "cloud"
+	SettingEndpoint        = "endpoint"
 )
 
 // Modes.
@@ -54,12 +85,6 @@ const (
 
 // KeyHeader is the header Azure reads a subscription key from.
 const KeyHeader = "Ocp-Apim-Subscription-Key"
-
-// regionRE is an Azure region name ("westus", "eastus2"): it becomes a DNS
-// label of the token URL, so nothing else may get in (no dots, slashes, at
-// signs or ports that would point the key at another host). 63 is the DNS
-// label limit.
-var regionRE = regexp.MustCompile(`^[a-z0-9]{1,63}$`)
 
 // Provider implements plugin.Provider for Azure Cognitive Services. The zero
 // value is ready to use and safe for concurrent use.
@@ -92,8 +117,11 @@ func (Provider) Describe() plugin.Description {
 		},
 		Settings: []plugin.Setting{
 			{Key: SettingSubscriptionKey, Description: "Cognitive Services resource key", Required: true, Secret: true},
-			{Key: SettingRegion, Description: "resource region, e.g. westus; gives https://<region>.api.cognitive.microsoft.com/sts/v1.0/issueToken"},
-			{Key: SettingTokenURL, Description: "issueToken URL; overrides region"},
+			{Key: SettingCloud, Default: CloudPublic,
+				Description: "public, usgov (Azure Government, *.api.cognitive.microsoft.us) or china (Azure China, *.api.cognitive.azure.cn): the cloud of region and endpoint"},
+			{Key: SettingRegion, Description: "resource region, e.g. westus; gives https://<region>.api.cognitive.microsoft.com/sts/v1.0/issueToken (the cloud's host for usgov, china)"},
+			{Key: SettingEndpoint, Description: "resource endpoint https://<resource>.cognitiveservices.azure.com (custom subdomain); gives <endpoint>/sts/v1.0/issueToken; instead of region"},
+			{Key: SettingTokenURL, Description: "issueToken URL itself, for a proxy or emulator; overrides region"},
 			{Key: SettingMode, Description: "token: exchange the key for a bearer token; key: send the key itself", Default: ModeToken},
 		},
 	}
@@ -115,10 +143,18 @@ func (p Provider) Configure(_ context.Context, settings map[string]string) (oaut
 	var tokenURL string
 	switch mode {
 	case ModeKey:
-		// No request is made, so region and token_url are not needed.
+		// No request is made, so region and token_url are not needed; a
+		// misspelt cloud is still a mistake worth reporting.
+		if _, ok := clouds[or(settings[SettingCloud], CloudPublic)]; !ok {
+			errs = append(errs, plugin.SettingError{Key: SettingCloud, Message: fmt.Sprintf("%q is not %s, %s or %s",
+				settings[SettingCloud], CloudPublic, CloudUSGov, CloudChina)})
+		}
 	case ModeToken:
 		var err *plugin.SettingError
-		tokenURL, err = issueTokenURL(settings[SettingRegion], settings[SettingTokenURL])
+		tokenURL, err = issueTokenURL(where{
+			cloud: or(settings[SettingCloud], CloudPublic), region: settings[SettingRegion],
+			endpoint: settings[SettingEndpoint], tokenURL: settings[SettingTokenURL],
+		})
 		if err != nil {
 			errs = append(errs, *err)
 		}
@@ -138,21 +174,10 @@ func (p Provider) Configure(_ context.Context, settings map[string]string) (oaut
 	return &tokenSource{client: p.HTTPClient, url: tokenURL, key: key, now: now}, nil
 }
 
-// issueTokenURL returns token_url when set, else the region's endpoint.
-func issueTokenURL(region, tokenURL string) (string, *plugin.SettingError) {
-	if tokenURL != "" {
-		u, err := plugin.URL(map[string]string{SettingTokenURL: tokenURL}, SettingTokenURL)
-		var se plugin.SettingError
-		if errors.As(err, &se) {
-			return "", &se
-		}
-		return u.String(), nil
+// or returns v, or def when v is empty.
+func or(v, def string) string {
+	if v == "" {
+		return def
 	}
-	switch {
-	case region == "":
-		return "", &plugin.SettingError{Key: SettingRegion, Message: "required in token mode unless token_url is set"}
-	case !regionRE.MatchString(region):
-		return "", &plugin.SettingError{Key: SettingRegion, Message: "must be an Azure region name: lowercase letters and digits, e.g. westus"}
-	}
-	return "https://" + region + ".api.cognitive.microsoft.com/sts/v1.0/issueToken", nil
+	return v
 }

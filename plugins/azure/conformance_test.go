@@ -89,7 +89,8 @@ func TestTheSchemaMarksTheKeySecretAndDefaultsToTokenMode(t *testing.T) {
 	for _, s := range (Provider{}).Describe().Settings {
 		got[s.Key] = fmt.Sprint(s.Secret, "/", s.Default)
 	}
-	want := map[string]string{SettingSubscriptionKey: "true/", SettingRegion: "false/", SettingTokenURL: "false/", SettingMode: "false/token"}
+	want := map[string]string{SettingSubscriptionKey: "true/", SettingRegion: "false/", SettingTokenURL: "false/", SettingMode: "false/token",
+		SettingCloud: "false/public", SettingEndpoint: "false/"}
 	if !maps.Equal(got, want) {
 		t.Errorf("settings = %v, want %v", got, want)
 	}

@@ -76,7 +76,7 @@ func TestSecretSettingsAreMarkedSecret(t *testing.T) {
 	for _, s := range (Provider{}).Describe().Settings {
 		secret[s.Key] = s.Secret
 	}
-	want := map[string]bool{SettingAPIKey: true, SettingTokenURL: false, SettingClientID: false, SettingClientSecret: true}
+	want := map[string]bool{SettingAPIKey: true, SettingTokenURL: false, SettingClientID: false, SettingClientSecret: true, SettingScope: false}
 	if !maps.Equal(secret, want) {
 		t.Errorf("settings = %v, want %v", secret, want)
 	}

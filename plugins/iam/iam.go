@@ -8,9 +8,18 @@
 //
 //	apikey         required, secret: an IBM Cloud API key
 //	token_url      default https://iam.cloud.ibm.com/identity/token; https
-//	               (plain http to loopback only, for emulators)
+//	               (plain http to loopback only, for emulators). A base URL
+//	               with no path, such as https://iam.cloud.ibm.com or
+//	               https://private.iam.cloud.ibm.com, gets /identity/token
+//	               appended, as IBM's SDKs do with the URL they are given
+//	               (IBM/go-sdk-core iam_authenticator.go); a URL with a
+//	               path is used as given
 //	client_id      optional; with client_secret, sent as HTTP Basic auth
+//	               (IBM/go-sdk-core's ClientId and ClientSecret)
 //	client_secret  optional, secret
+//	scope          optional: space-separated IAM scopes, sent as the form
+//	               field scope, as IBM/go-sdk-core's IamAuthenticator sends
+//	               its Scope; unset sends none
 //
 // IBM advises renewing at 80% of a token's lifetime; the tokenplug host does
 // that by default, so tokens carry no refresh hint. The binary lives in
@@ -21,6 +30,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -37,12 +47,17 @@ const Version = "0.1.0"
 // DefaultTokenURL is IBM Cloud's public IAM token endpoint.
 const DefaultTokenURL = "https://iam.cloud.ibm.com/identity/token"
 
+// TokenPath is the path IBM's SDKs append to a base IAM URL
+// (IBM/go-sdk-core iam_authenticator.go, iamAuthOperationPathGetToken).
+const TokenPath = "/identity/token"
+
 // Setting keys (user-facing API).
 const (
 	SettingAPIKey       = "apikey"
 	SettingTokenURL     = "token_url"
 	SettingClientID     = "client_id"
 	SettingClientSecret = "client_secret"
+	SettingScope        = "scope"
 )
 
 // Provider implements plugin.Provider for IBM Cloud IAM. The zero value is
@@ -69,9 +84,10 @@ func (Provider) Describe() plugin.Description {
 		DefaultHosts: []string{"*.cloud.ibm.com", "*.mybluemix.net"},
 		Settings: []plugin.Setting{
 			{Key: SettingAPIKey, Description: "IBM Cloud API key", Required: true, Secret: true},
-			{Key: SettingTokenURL, Description: "IAM token endpoint", Default: DefaultTokenURL},
+			{Key: SettingTokenURL, Description: "IAM token endpoint; a base URL without a path (https://iam.cloud.ibm.com) gets /identity/token appended, as IBM's SDKs do", Default: DefaultTokenURL},
 			{Key: SettingClientID, Description: "client id for HTTP Basic auth (needs client_secret)"},
 			{Key: SettingClientSecret, Description: "client secret for HTTP Basic auth (needs client_id)", Secret: true},
+			{Key: SettingScope, Description: "space-separated IAM scopes, sent as the form field scope as IBM's go-sdk-core does; unset sends none"},
 		},
 	}
 }
@@ -88,6 +104,9 @@ func (p Provider) Configure(_ context.Context, settings map[string]string) (oaut
 	var se plugin.SettingError
 	if errors.As(err, &se) {
 		errs = append(errs, se)
+	} else if err == nil && (tokenURL.Path == "" || tokenURL.Path == "/") {
+		// A base URL, as IBM's SDKs take it: append the token path.
+		tokenURL.Path, tokenURL.RawPath = TokenPath, ""
 	}
 	id, secret := settings[SettingClientID], settings[SettingClientSecret]
 	switch {
@@ -106,6 +125,7 @@ func (p Provider) Configure(_ context.Context, settings map[string]string) (oaut
 	return &tokenSource{
 		client: p.HTTPClient, url: tokenURL.String(), now: now,
 		apikey: settings[SettingAPIKey], clientID: id, clientSecret: secret,
+		scope: strings.Join(strings.Fields(settings[SettingScope]), " "),
 	}, nil
 }
 

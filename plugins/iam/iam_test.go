@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golang-jwt/jwt/v5"
 	"golang.org/x/oauth2"
 
 	"github.com/tokenplug/tokenplug/emulator"
@@ -177,5 +178,74 @@ func TestDefaultTokenURLIsIBMs(t *testing.T) {
 	ts, err := Provider{}.Configure(context.Background(), map[string]string{SettingAPIKey: "k"})
 	if err != nil || ts.(*tokenSource).url != DefaultTokenURL {
 		t.Errorf("Configure without token_url: %v", err)
+	}
+}
+
+// IBM's SDKs take IAM's base URL and append /identity/token
+// (IBM/go-sdk-core iam_authenticator.go); users paste that form.
+func TestABaseTokenURLGetsIBMsTokenPath(t *testing.T) {
+	idp := emulator.NewIAM()
+	idp.AddAPIKey(testKey)
+	rec := &plugintest.Recorder{Handler: idp}
+	mux := http.NewServeMux()
+	mux.Handle("POST /identity/token", rec) // the real path only
+	ts := httptest.NewServer(mux)
+	defer ts.Close()
+
+	for _, base := range []string{ts.URL, ts.URL + "/"} {
+		src := plugintest.MustConfigure(t, Provider{HTTPClient: ts.Client()}, map[string]string{SettingAPIKey: testKey, SettingTokenURL: base})
+		if got := src.(*tokenSource).url; got != ts.URL+"/identity/token" {
+			t.Errorf("token_url %q became %q, want %q", base, got, ts.URL+"/identity/token")
+		}
+		if _, err := src.Token(); err != nil {
+			t.Fatalf("token_url %q: %v", base, err)
+		}
+	}
+	if r, _ := rec.Last(); r == nil || r.URL.Path != "/identity/token" {
+		t.Errorf("last request %v, want POST /identity/token", r)
+	}
+	// A URL with a path is used as given: a proxy may serve IAM elsewhere.
+	src := plugintest.MustConfigure(t, Provider{}, map[string]string{SettingAPIKey: testKey, SettingTokenURL: "https://proxy.example/iam/token"})
+	if got := src.(*tokenSource).url; got != "https://proxy.example/iam/token" {
+		t.Errorf("a token_url with a path became %q", got)
+	}
+}
+
+// The scope setting goes out as the form field scope, as IBM/go-sdk-core's
+// IamAuthenticator sends its Scope; without it no scope field is sent.
+func TestScopeIsSentAsIBMsSDKSendsIt(t *testing.T) {
+	f := newFixture(t)
+	tok, err := f.source(t, Provider{}, map[string]string{SettingScope: " custom-scope  other "}).Token()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, raw := f.rec.Last()
+	body, _ := url.ParseQuery(raw)
+	if got := body.Get("scope"); got != "custom-scope other" {
+		t.Errorf("scope form field %q, want custom-scope other", got)
+	}
+	var claims jwt.MapClaims
+	if _, _, err := jwt.NewParser().ParseUnverified(tok.AccessToken, &claims); err != nil {
+		t.Fatal(err)
+	}
+	if claims["scope"] != "ibm openid custom-scope other" || f.iam.Verify(tok.AccessToken) != nil {
+		t.Errorf("token scope %v, want ibm openid custom-scope other", claims["scope"])
+	}
+	if _, err := f.source(t, Provider{}, nil).Token(); err != nil {
+		t.Fatal(err)
+	}
+	_, raw = f.rec.Last()
+	body, _ = url.ParseQuery(raw)
+	if _, sent := body["scope"]; sent {
+		t.Error("scope sent without the setting")
+	}
+}
+
+// The emulator, like IAM for the pairs it knows, accepts a client pair it
+// was not told about; the provider sends it as Basic auth.
+func TestClientCredentialsWorkAgainstTheDefaultEmulator(t *testing.T) {
+	f := newFixture(t)
+	if _, err := f.source(t, Provider{}, map[string]string{SettingClientID: "bx", SettingClientSecret: testSecret}).Token(); err != nil {
+		t.Fatal(err)
 	}
 }

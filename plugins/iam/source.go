@@ -32,6 +32,7 @@ type tokenSource struct {
 	apikey       string // secret
 	clientID     string
 	clientSecret string // secret
+	scope        string // empty: not sent
 	now          func() time.Time
 }
 
@@ -49,6 +50,9 @@ func (s *tokenSource) Token() (*oauth2.Token, error) { return s.TokenContext(con
 // TokenContext fetches a token, bounded by ctx.
 func (s *tokenSource) TokenContext(ctx context.Context) (*oauth2.Token, error) {
 	form := url.Values{"grant_type": {grantType}, "apikey": {s.apikey}, "response_type": {responseType}}
+	if s.scope != "" {
+		form.Set("scope", s.scope) // as IBM/go-sdk-core's IamAuthenticator sends Scope
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.url, strings.NewReader(form.Encode()))
 	if err != nil {
 		return nil, fmt.Errorf("tokenplug/iam: build request: %w", err)

@@ -1,10 +1,34 @@
 // Package symphony is the tokenplug provider for Symphony Connect, which
 // authenticates a customer by a JWT the customer signs itself: RS512, with
 // sub "ces:customer:<public key name>", iat, exp no more than 30 minutes
-// after iat, and a random jti. It needs no network.
+// after iat, and a random jti (Symphony's Connect authentication page). It
+// needs no network.
+//
+// Settings:
+//
+//	private_key_file  path to the customer's RSA private key (PEM, PKCS#1
+//	                  or PKCS#8, at least 2048 bits); or use private_key
+//	private_key       secret: the key itself. A PEM pasted into YAML or an
+//	                  environment variable with literal \n sequences
+//	                  instead of newlines is accepted, as
+//	                  finos/symphony-bdk-java's JwtHelper tolerates them
+//	public_key_name   required: the name the public key is registered
+//	                  under in Symphony; the token's sub is
+//	                  ces:customer:<name>
+//	lifetime          default 25m, at most 30m (Symphony refuses exp more
+//	                  than 30 minutes after iat). The default leaves 5
+//	                  minutes for clock skew between this machine and
+//	                  Symphony's, as the BDK's JwtHelper signs well under
+//	                  the maximum; a lifetime of exactly 30m is refused as
+//	                  soon as the clocks disagree by a second.
+//
+// Each token has a fresh jti. Symphony's documentation does not make a
+// Connect JWT single-use, so the host caches and reuses a token until it
+// nears expiry.
 package symphony
 
 import (
+	"bytes"
 	"context"
 	"crypto/rsa"
 	"crypto/x509"
@@ -32,9 +56,12 @@ const (
 	SettingLifetime       = "lifetime"
 )
 
-// MaxLifetime is the longest token Symphony Connect accepts (exp - iat),
-// and the default lifetime.
+// MaxLifetime is the longest token Symphony Connect accepts (exp - iat).
 const MaxLifetime = 30 * time.Minute
+
+// DefaultLifetime leaves a margin below MaxLifetime for clock skew, as
+// finos/symphony-bdk-java's JwtHelper does.
+const DefaultLifetime = 25 * time.Minute
 
 // minKeyBits rejects keys too weak to sign with; Symphony asks for 4096-bit
 // keys, and nothing below 2048 bits is safe today.
@@ -62,9 +89,9 @@ func (Provider) Describe() plugin.Description {
 		DefaultHosts: []string{"*.symphony.com"},
 		Settings: []plugin.Setting{
 			{Key: SettingPrivateKeyFile, Description: "path to the customer's RSA private key (PEM, PKCS#1 or PKCS#8); or use private_key"},
-			{Key: SettingPrivateKey, Description: "the customer's RSA private key itself (PEM, PKCS#1 or PKCS#8)", Secret: true},
+			{Key: SettingPrivateKey, Description: "the customer's RSA private key itself (PEM, PKCS#1 or PKCS#8; literal \\n sequences are read as newlines)", Secret: true},
 			{Key: SettingPublicKeyName, Description: "name the public key is registered under; the token's sub is ces:customer:<name>", Required: true},
-			{Key: SettingLifetime, Description: "token lifetime, at most 30m", Default: "30m"},
+			{Key: SettingLifetime, Description: "token lifetime, at most 30m; the default leaves 5m for clock skew", Default: "25m"},
 		},
 	}
 }
@@ -91,11 +118,11 @@ func (p Provider) Configure(_ context.Context, s map[string]string) (oauth2.Toke
 	return &source{key: key, sub: "ces:customer:" + s[SettingPublicKeyName], lifetime: lifetime, now: now}, nil
 }
 
-// lifetimeOf reads the lifetime setting; unset means MaxLifetime, for
+// lifetimeOf reads the lifetime setting; unset means DefaultLifetime, for
 // callers that skip plugin.ApplySchema.
 func lifetimeOf(s map[string]string) (time.Duration, error) {
 	if s[SettingLifetime] == "" {
-		return MaxLifetime, nil
+		return DefaultLifetime, nil
 	}
 	d, err := plugin.Duration(s, SettingLifetime)
 	switch {
@@ -131,8 +158,24 @@ func loadKey(file, inline string) (*rsa.PrivateKey, *plugin.SettingError) {
 	return rsaKey, nil
 }
 
+// escapedNewline is a newline written as the two characters \ and n, as a
+// PEM pasted into a one-line YAML string or environment variable often is.
+var escapedNewline = []byte(`\n`)
+
+// decodePEM decodes the first PEM block of data. If there is none and data
+// holds literal \n sequences, it reads them (and \r\n) as newlines and tries
+// again, as finos/symphony-bdk-java's JwtHelper accepts such keys.
+func decodePEM(data []byte) *pem.Block {
+	if block, _ := pem.Decode(data); block != nil || !bytes.Contains(data, escapedNewline) {
+		return block
+	}
+	data = bytes.ReplaceAll(data, []byte(`\r\n`), []byte("\n"))
+	block, _ := pem.Decode(bytes.ReplaceAll(data, escapedNewline, []byte("\n")))
+	return block
+}
+
 func parseRSAKey(data []byte) (*rsa.PrivateKey, error) {
-	block, _ := pem.Decode(data)
+	block := decodePEM(data)
 	if block == nil {
 		return nil, errors.New("no PEM block found")
 	}

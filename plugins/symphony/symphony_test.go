@@ -18,6 +18,7 @@ import (
 	"go.uber.org/goleak"
 	"golang.org/x/oauth2"
 
+	"github.com/tokenplug/tokenplug/emulator"
 	"github.com/tokenplug/tokenplug/plugin"
 	"github.com/tokenplug/tokenplug/plugin/plugintest"
 	"github.com/tokenplug/tokenplug/plugins/symphony"
@@ -81,6 +82,9 @@ func TestTokenIsAnRS512JWTWithTheClaimsSymphonyRequires(t *testing.T) {
 	cases := map[string]map[string]string{
 		"PKCS#1 from file": {"private_key_file": file, "public_key_name": "acme"},
 		"PKCS#8 inline":    {"private_key": pkcs8PEM(t, testKey), "public_key_name": "acme"},
+		// As pasted into a one-line YAML string or an environment variable.
+		"PKCS#8 with literal \\n":    {"private_key": strings.ReplaceAll(pkcs8PEM(t, testKey), "\n", `\n`), "public_key_name": "acme"},
+		"PKCS#1 with literal \\r\\n": {"private_key": strings.ReplaceAll(pkcs1PEM(testKey), "\n", `\r\n`), "public_key_name": "acme"},
 	}
 	for name, settings := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -94,8 +98,8 @@ func TestTokenIsAnRS512JWTWithTheClaimsSymphonyRequires(t *testing.T) {
 			if c.Subject != "ces:customer:acme" {
 				t.Errorf("sub = %q", c.Subject)
 			}
-			if got := c.ExpiresAt.Sub(c.IssuedAt.Time); got != 30*time.Minute {
-				t.Errorf("exp - iat = %v, want the default 30m", got)
+			if got := c.ExpiresAt.Sub(c.IssuedAt.Time); got != 25*time.Minute {
+				t.Errorf("exp - iat = %v, want the default 25m", got)
 			}
 			if !c.IssuedAt.Equal(fixedNow()) {
 				t.Errorf("iat = %v", c.IssuedAt)
@@ -186,4 +190,33 @@ func TestConformance(t *testing.T) {
 			}
 		},
 	})
+}
+
+// The default lifetime stays under Symphony's 30-minute maximum with a
+// margin for clock skew, and the emulated Symphony Connect accepts its
+// tokens, a key pasted with literal \n sequences included, and accepts a
+// cached token more than once.
+func TestDefaultTokensWithAPastedKeyPassTheEmulatedConnect(t *testing.T) {
+	now := fixedNow()
+	verifier := emulator.NewSymphony()
+	verifier.Now = func() time.Time { return now }
+	verifier.Register("acme", &testKey.PublicKey)
+	oneLine := strings.ReplaceAll(pkcs1PEM(testKey), "\n", `\n`)
+	ts, err := plugintest.Configure(t.Context(), symphony.Provider{Now: fixedNow},
+		map[string]string{symphony.SettingPrivateKey: oneLine, symphony.SettingPublicKeyName: "acme"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := ts.Token()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := tok.Expiry.Sub(now); got != symphony.DefaultLifetime || got >= symphony.MaxLifetime {
+		t.Errorf("default lifetime %v, want %v, under %v", got, symphony.DefaultLifetime, symphony.MaxLifetime)
+	}
+	for i := range 2 { // the host caches the token: its second use must pass
+		if err := verifier.Verify(tok.AccessToken); err != nil {
+			t.Fatalf("use %d: emulated Symphony Connect refused the token: %v", i+1, err)
+		}
+	}
 }

@@ -76,14 +76,20 @@ func TestConfigureNamesTheBadSettingAndNeverThePassword(t *testing.T) {
 		{"audience in static mode", map[string]string{"jwt": console, "audience": "a.com"}, "audience"},
 		{"short_lived without audience", short(map[string]string{"audience": ""}), "audience"},
 		{"audience that is a URL", short(map[string]string{"audience": "https://app.example.com"}), "audience"},
-		{"audience with a port", short(map[string]string{"audience": "app.example.com:443"}), "audience"},
+		{"audience with port 0", short(map[string]string{"audience": "localhost:0"}), "audience"},
+		{"audience with an empty port", short(map[string]string{"audience": "localhost:"}), "audience"},
+		{"audience with a port too big", short(map[string]string{"audience": "localhost:65536"}), "audience"},
+		{"audience with a signed port", short(map[string]string{"audience": "localhost:+80"}), "audience"},
+		{"audience over 128 characters", short(map[string]string{"audience": strings.Repeat("a", 61) + "." + strings.Repeat("b", 63) + ".com"}), "audience"},
 		{"audience wildcard inside", short(map[string]string{"audience": "app.*.com"}), "audience"},
 		{"audience bare wildcard suffix", short(map[string]string{"audience": "*."}), "audience"},
 		{"lifetime not a duration", short(map[string]string{"lifetime": "ten minutes"}), "lifetime"},
 		{"lifetime zero", short(map[string]string{"lifetime": "0s"}), "lifetime"},
 		{"lifetime negative", short(map[string]string{"lifetime": "-5m"}), "lifetime"},
 		{"lifetime under a second", short(map[string]string{"lifetime": "500ms"}), "lifetime"},
-		{"lifetime over a day", short(map[string]string{"lifetime": "25h"}), "lifetime"},
+		// voicegain/python-sdk security_api.py: expInSec 1 to 3600.
+		{"lifetime over an hour", short(map[string]string{"lifetime": "1h0m1s"}), "lifetime"},
+		{"lifetime of a day", short(map[string]string{"lifetime": "24h"}), "lifetime"},
 		{"api_url not http", short(map[string]string{"api_url": "ftp://api.voicegain.ai/v1"}), "api_url"},
 		{"api_url plain http to a remote host", short(map[string]string{"api_url": "http://api.voicegain.ai/v1"}), "api_url"},
 		{"api_url relative", short(map[string]string{"api_url": "/v1"}), "api_url"},
@@ -97,7 +103,8 @@ func TestConfigureNamesTheBadSettingAndNeverThePassword(t *testing.T) {
 
 func TestConfigureAcceptsEveryAudienceForm(t *testing.T) {
 	console := emulator.NewVoicegain().ConsoleJWT()
-	for _, aud := range []string{"*", "*.example.com", "app.example.com", "localhost", "xn--bcher-kva.example"} {
+	for _, aud := range []string{"*", "*.example.com", "app.example.com", "localhost", "xn--bcher-kva.example",
+		"localhost:8088", "app.example.com:443", "*.example.com:8443", strings.Repeat("a", 60) + "." + strings.Repeat("b", 63) + ".com"} {
 		if _, err := configure(t, map[string]string{"jwt": console, "mode": "short_lived", "audience": aud}); err != nil {
 			t.Errorf("audience %q: %v", aud, err)
 		}

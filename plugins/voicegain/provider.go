@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -39,9 +40,13 @@ const (
 	// browser is soon useless.
 	DefaultLifetime = 10 * time.Minute
 	defaultLifetime = "10m" // DefaultLifetime as the schema shows it
-	// MaxLifetime bounds lifetime: a short-lived JWT meant for browsers that
-	// lives longer than a day defeats its purpose (use mode static instead).
-	MaxLifetime = 24 * time.Hour
+	// MaxLifetime bounds lifetime: Voicegain's GET /security/jwt takes
+	// expInSec from 1 to 3600 (voicegain/python-sdk security_api.py) and
+	// refuses more with a 400, which would fail every Token permanently.
+	MaxLifetime = time.Hour
+	// MaxAudience is the longest audience Voicegain takes, in characters
+	// (voicegain/python-sdk security_api.py).
+	MaxAudience = 128
 )
 
 // Provider is the Voicegain provider. The zero value is ready to use.
@@ -70,9 +75,9 @@ func (Provider) Describe() plugin.Description {
 				Description: "static: send the console JWT; short_lived: exchange it for a JWT limited to audience and lifetime"},
 			{Key: KeyAPIURL, Default: DefaultAPIURL, Description: "Voicegain API base URL"},
 			{Key: KeyAudience,
-				Description: "short_lived: browser origin host the JWT is for: app.example.com, *.example.com or *"},
+				Description: "short_lived: browser origin host the JWT is for, optionally with a port: app.example.com, localhost:8088, *.example.com or *; at most 128 characters"},
 			{Key: KeyLifetime, Default: defaultLifetime,
-				Description: "short_lived: lifetime of each JWT (Go duration, whole seconds, at most 24h)"},
+				Description: "short_lived: lifetime of each JWT (Go duration, whole seconds, 1s to 1h as Voicegain allows)"},
 		},
 	}
 }
@@ -134,8 +139,10 @@ func parseSettings(s map[string]string, now time.Time) (config, error) {
 		switch {
 		case cfg.audience == "":
 			add(KeyAudience, "required with mode %s", ModeShortLived)
+		case len(cfg.audience) > MaxAudience:
+			add(KeyAudience, "is %d characters; Voicegain takes at most %d", len(cfg.audience), MaxAudience)
 		case !validAudience(cfg.audience):
-			add(KeyAudience, "%q is not a domain (app.example.com), a wildcard subdomain (*.example.com) or *", cfg.audience)
+			add(KeyAudience, "%q is not a host (app.example.com), a host with a port (localhost:8088), a wildcard subdomain (*.example.com) or *", cfg.audience)
 		}
 		var msg string
 		if cfg.lifetime, msg = checkLifetime(or(s[KeyLifetime], defaultLifetime)); msg != "" {
@@ -213,17 +220,24 @@ func checkLifetime(raw string) (time.Duration, string) {
 	case d < time.Second:
 		return 0, fmt.Sprintf("%q is under 1s; Voicegain takes whole seconds", raw)
 	case d > MaxLifetime:
-		return 0, fmt.Sprintf("%q is over %s; use mode %s for a credential that lasts", raw, MaxLifetime, ModeStatic)
+		return 0, fmt.Sprintf("%q is over 1h, the longest short-lived JWT Voicegain issues (expInSec 1 to 3600); use mode %s for a credential that lasts", raw, ModeStatic)
 	}
 	return d.Truncate(time.Second), ""
 }
 
-// validAudience accepts "*", "*.<domain>" and "<domain>", where a domain is
-// dot-separated DNS labels (letters, digits, inner hyphens). aud is lower
-// case.
+// validAudience accepts "*", and "*.<domain>" or "<domain>" optionally
+// followed by ":<port>" (Voicegain's own example uses localhost:8088), where
+// a domain is dot-separated DNS labels (letters, digits, inner hyphens). aud
+// is lower case; its length is checked by the caller.
 func validAudience(aud string) bool {
 	if aud == "*" {
 		return true
+	}
+	if i := strings.LastIndexByte(aud, ':'); i >= 0 {
+		if !validPort(aud[i+1:]) {
+			return false
+		}
+		aud = aud[:i]
 	}
 	domain := strings.TrimPrefix(aud, "*.")
 	if domain == "" || len(domain) > 253 { // 253: the longest DNS name
@@ -240,4 +254,11 @@ func validAudience(aud string) bool {
 		}
 	}
 	return true
+}
+
+// validPort accepts a decimal port from 1 to 65535 without a sign or
+// leading zero.
+func validPort(p string) bool {
+	n, err := strconv.Atoi(p)
+	return err == nil && n >= 1 && n <= 65535 && p[0] >= '1' && p[0] <= '9'
 }

@@ -59,12 +59,14 @@ func (s *shortLivedSource) TokenContext(ctx context.Context) (*oauth2.Token, err
 		return nil, fmt.Errorf("tokenplug/voicegain: build request: %w", err)
 	}
 	req.Header.Set("Authorization", "Bearer "+s.console)
-	req.Header.Set("Accept", "application/json, text/plain;q=0.9")
+	// Voicegain answers the JWT as text/plain (voicegain/python-sdk
+	// security_api.py); ask for what it sends.
+	req.Header.Set("Accept", "text/plain")
 	start := s.now()
 	body, resp, err := plugin.Do(s.client, req, s.console)
 	if err != nil {
 		if resp != nil && resp.StatusCode == http.StatusUnauthorized {
-			return nil, fmt.Errorf("tokenplug/voicegain: the console jwt was rejected (revoked by regenerating it in the Voicegain console, or wrong): %w", err)
+			return nil, fmt.Errorf("tokenplug/voicegain: the console jwt was rejected (deleted or regenerated in the Voicegain console, or wrong): %w", err)
 		}
 		return nil, fmt.Errorf("tokenplug/voicegain: get short-lived jwt: %w", err)
 	}

@@ -131,6 +131,9 @@ func TestShortLivedModeAsksForTheConfiguredAudienceAndLifetime(t *testing.T) {
 	if got := r.Header.Get("Authorization"); got != "Bearer "+console {
 		t.Errorf("Authorization header does not carry the console jwt as bearer")
 	}
+	if got := r.Header.Get("Accept"); got != "text/plain" {
+		t.Errorf("Accept = %q, want text/plain, as Voicegain answers", got)
+	}
 
 	var c jwt.RegisteredClaims
 	if _, err := jwt.ParseWithClaims(tok.AccessToken, &c, func(*jwt.Token) (any, error) { return vg.PublicKey(), nil }); err != nil {
@@ -209,9 +212,9 @@ func TestShortLivedModeWithoutExpUsesTheRequestedLifetime(t *testing.T) {
 	}
 }
 
-func TestShortLivedModeReadsTheEmulatorsPlainTextForm(t *testing.T) {
+func TestShortLivedModeReadsTheEmulatorsJSONForm(t *testing.T) {
 	vg := emulator.NewVoicegain()
-	vg.PlainText = true
+	vg.JSON = true
 	srv := newServer(vg)
 	defer srv.Close()
 
@@ -222,5 +225,55 @@ func TestShortLivedModeReadsTheEmulatorsPlainTextForm(t *testing.T) {
 	}
 	if code := callASR(t, srv.Server, tok, "https://app.example.com"); code != http.StatusOK {
 		t.Errorf("protected endpoint: %d, want 200", code)
+	}
+}
+
+// The longest lifetime Voicegain issues (expInSec 3600), an audience with a
+// port as in Voicegain's own example, and a server-side call without an
+// Origin header all work against the emulator, which refuses what the
+// vendor refuses.
+func TestShortLivedModeWithinVoicegainsLimits(t *testing.T) {
+	vg := emulator.NewVoicegain()
+	srv := newServer(vg)
+	defer srv.Close()
+
+	ts := mustConfigure(t, map[string]string{"jwt": vg.ConsoleJWT(), "mode": "short_lived", "api_url": srv.URL + "/v1",
+		"audience": "localhost:8088", "lifetime": "1h"})
+	tok, err := ts.Token()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, _ := srv.Last(); r.URL.Query().Get("expInSec") != "3600" || r.URL.Query().Get("aud") != "localhost:8088" {
+		t.Errorf("query %v, want expInSec=3600 aud=localhost:8088", r.URL.Query())
+	}
+	for origin, want := range map[string]int{"http://localhost:8088": 200, "http://localhost:9999": 403, "": 200} {
+		if code := callASR(t, srv.Server, tok, origin); code != want {
+			t.Errorf("origin %q: %d, want %d", origin, code, want)
+		}
+	}
+}
+
+// Since Voicegain release 1.91.0 a context may have several console JWTs:
+// one deleted in the console leaves a provider configured with another
+// working.
+func TestAnotherConsoleJWTOfTheContextKeepsWorking(t *testing.T) {
+	vg := emulator.NewVoicegain()
+	srv := newServer(vg)
+	defer srv.Close()
+	mine := vg.AddConsoleJWT()
+	vg.RevokeConsoleJWT(vg.ConsoleJWT())
+
+	for _, mode := range []string{"static", "short_lived"} {
+		settings := map[string]string{"jwt": mine, "mode": mode, "api_url": srv.URL + "/v1"}
+		if mode == "short_lived" {
+			settings["audience"] = "*"
+		}
+		tok, err := mustConfigure(t, settings).Token()
+		if err != nil {
+			t.Fatalf("%s: %v", mode, err)
+		}
+		if code := callASR(t, srv.Server, tok, ""); code != http.StatusOK {
+			t.Errorf("%s: protected endpoint %d, want 200", mode, code)
+		}
 	}
 }

@@ -1,0 +1,170 @@
+package azure
+
+import (
+	"context"
+	"crypto/tls"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"golang.org/x/oauth2"
+
+	"github.com/tokenplug/tokenplug"
+	"github.com/tokenplug/tokenplug/emulator"
+	"github.com/tokenplug/tokenplug/plugin/plugintest"
+)
+
+// vendorLab is an Azure emulator behind TLS on loopback, reached under the
+// vendor's host names: the client dials every name to the loopback server
+// (never a real address) and checks the test certificate under the name
+// example.com, which it carries. The emulator sees the vendor's name in
+// the Host header, as the real service would.
+type vendorLab struct {
+	az     *emulator.Azure
+	ts     *httptest.Server
+	client *http.Client
+}
+
+func newVendorLab(t *testing.T, region string) *vendorLab {
+	t.Helper()
+	l := &vendorLab{az: emulator.NewAzure()}
+	l.az.Region = region
+	l.az.AddKey(testKey)
+	mux := http.NewServeMux()
+	mux.Handle("POST /sts/v1.0/issueToken", l.az)
+	mux.Handle("/speech", l.az.RequireAuth(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = io.WriteString(w, "recognized")
+	})))
+	l.ts = httptest.NewTLSServer(mux)
+	t.Cleanup(l.ts.Close)
+	tr := l.ts.Client().Transport.(*http.Transport).Clone()
+	addr := l.ts.Listener.Addr().String()
+	tr.DialContext = func(ctx context.Context, network, _ string) (net.Conn, error) {
+		return (&net.Dialer{}).DialContext(ctx, network, addr) // loopback only
+	}
+	tr.TLSClientConfig.ServerName = "example.com"
+	tr.TLSClientConfig.MinVersion = tls.VersionTLS12
+	l.client = &http.Client{Transport: tr}
+	t.Cleanup(tr.CloseIdleConnections)
+	return l
+}
+
+// token configures the provider with settings against the lab and gets a
+// token, returning the URL it asked.
+func (l *vendorLab) token(t *testing.T, settings map[string]string) (*oauth2.Token, string) {
+	t.Helper()
+	settings[SettingSubscriptionKey] = testKey
+	src := plugintest.MustConfigure(t, Provider{HTTPClient: l.client}, settings)
+	tok, err := src.Token()
+	if err != nil {
+		t.Fatalf("Token with %v: %v", settings, err)
+	}
+	return tok, src.(*tokenSource).url
+}
+
+// speech calls /speech on host with tok and returns the status.
+func (l *vendorLab) speech(t *testing.T, host string, tok *oauth2.Token) int {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, "https://"+host+"/speech", nil)
+	name, value := tokenplug.RequestHeader(tok)
+	req.Header.Set(name, value)
+	resp, err := l.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// Each form Azure documents gives the token endpoint of its host family,
+// and the token works there and nowhere else (Microsoft Learn:
+// "Authenticate requests to Azure AI services"; "Azure AI Speech in
+// sovereign clouds").
+func TestEachCloudGetsItsTokenFromItsOwnHosts(t *testing.T) {
+	for _, tc := range []struct {
+		name, region    string
+		settings        map[string]string
+		wantURL         string
+		home, elsewhere string
+	}{
+		{"public region", "westus", map[string]string{SettingRegion: "westus"},
+			"https://westus.api.cognitive.microsoft.com/sts/v1.0/issueToken",
+			"westus.stt.speech.microsoft.com", "westus.stt.speech.azure.us"},
+		{"resource endpoint", "westus", map[string]string{SettingEndpoint: "https://my-speech.cognitiveservices.azure.com/"},
+			"https://my-speech.cognitiveservices.azure.com/sts/v1.0/issueToken",
+			"my-speech.cognitiveservices.azure.com", "chinaeast2.stt.speech.azure.cn"},
+		{"Azure Government", "usgovvirginia", map[string]string{SettingCloud: CloudUSGov, SettingRegion: "usgovvirginia"},
+			"https://usgovvirginia.api.cognitive.microsoft.us/sts/v1.0/issueToken",
+			"usgovvirginia.stt.speech.azure.us", "usgovvirginia.stt.speech.microsoft.com"},
+		{"Azure China", "chinaeast2", map[string]string{SettingCloud: CloudChina, SettingRegion: "chinaeast2"},
+			"https://chinaeast2.api.cognitive.azure.cn/sts/v1.0/issueToken",
+			"chinaeast2.stt.speech.azure.cn", "chinaeast2.stt.speech.microsoft.com"},
+		{"Azure Government endpoint", "usgovarizona", map[string]string{SettingCloud: CloudUSGov, SettingEndpoint: "https://gov-res.cognitiveservices.azure.us"},
+			"https://gov-res.cognitiveservices.azure.us/sts/v1.0/issueToken",
+			"usgovarizona.stt.speech.azure.us", "westus.stt.speech.microsoft.com"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			l := newVendorLab(t, tc.region)
+			tok, url := l.token(t, tc.settings)
+			if url != tc.wantURL {
+				t.Errorf("token URL %s, want %s", url, tc.wantURL)
+			}
+			if status := l.speech(t, tc.home, tok); status != http.StatusOK {
+				t.Errorf("token on %s: %d, want 200", tc.home, status)
+			}
+			if status := l.speech(t, tc.elsewhere, tok); status != http.StatusUnauthorized {
+				t.Errorf("token on %s, another cloud: %d, want 401", tc.elsewhere, status)
+			}
+		})
+	}
+}
+
+// A sovereign region given as a public-cloud region, or the reverse, is a
+// configuration error naming region and the cloud to set, not a request to
+// a host that does not exist.
+func TestARegionOfAnotherCloudIsAConfigError(t *testing.T) {
+	k := func(kv ...string) map[string]string {
+		m := map[string]string{SettingSubscriptionKey: testKey}
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return m
+	}
+	for _, tc := range []struct {
+		name     string
+		settings map[string]string
+		key      string
+	}{
+		{"Azure Government region in the public cloud", k(SettingRegion, "usgovvirginia"), SettingRegion},
+		{"DoD region in the public cloud", k(SettingRegion, "usdodeast"), SettingRegion},
+		{"Azure China region in the public cloud", k(SettingRegion, "chinaeast2"), SettingRegion},
+		{"public region in Azure Government", k(SettingCloud, CloudUSGov, SettingRegion, "westus"), SettingRegion},
+		{"China region in Azure Government", k(SettingCloud, CloudUSGov, SettingRegion, "chinanorth3"), SettingRegion},
+		{"public region in Azure China", k(SettingCloud, CloudChina, SettingRegion, "eastus"), SettingRegion},
+		{"an unknown cloud", k(SettingCloud, "germany", SettingRegion, "westus"), SettingCloud},
+		{"an unknown cloud in key mode", k(SettingCloud, "germany", SettingMode, ModeKey), SettingCloud},
+		{"a public endpoint in Azure Government", k(SettingCloud, CloudUSGov, SettingEndpoint, "https://r.cognitiveservices.azure.com"), SettingEndpoint},
+		{"a sovereign endpoint in the public cloud", k(SettingEndpoint, "https://r.cognitiveservices.azure.cn"), SettingEndpoint},
+		{"an endpoint of another host", k(SettingEndpoint, "https://attacker.example"), SettingEndpoint},
+		{"a lookalike endpoint", k(SettingEndpoint, "https://cognitiveservices.azure.com.attacker.example"), SettingEndpoint},
+		{"an endpoint with a path", k(SettingEndpoint, "https://r.cognitiveservices.azure.com/sts/v1.0/issueToken"), SettingEndpoint},
+		{"an endpoint with a query", k(SettingEndpoint, "https://r.cognitiveservices.azure.com?x=1"), SettingEndpoint},
+		{"an http endpoint", k(SettingEndpoint, "http://r.cognitiveservices.azure.com"), SettingEndpoint},
+		{"endpoint and region", k(SettingEndpoint, "https://r.cognitiveservices.azure.com", SettingRegion, "westus"), SettingEndpoint},
+		{"endpoint and token_url", k(SettingEndpoint, "https://r.cognitiveservices.azure.com", SettingTokenURL, "https://westus.api.cognitive.microsoft.com/sts/v1.0/issueToken"), SettingEndpoint},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := plugintest.Configure(t.Context(), Provider{}, tc.settings)
+			plugintest.CheckSettingError(t, err, tc.key, testKey)
+		})
+	}
+	_, err := plugintest.Configure(t.Context(), Provider{}, k(SettingRegion, "usgovvirginia"))
+	if err == nil || !contains(err.Error(), "cloud to usgov") {
+		t.Errorf("err = %v, want it to say which cloud to set", err)
+	}
+}
+
+func contains(s, sub string) bool { return strings.Contains(s, sub) }
