@@ -76,8 +76,9 @@ func TestRegistryFetchesThroughTheSharedCacheAndClosesIt(t *testing.T) {
 	if len(cache.rejected) != 2 || cache.rejected[0] != "" || cache.rejected[1] != tok.AccessToken {
 		t.Fatal("the second fetch did not name the invalidated token as rejected")
 	}
-	// Symphony tokens live 30 minutes: the stored refresh point is 80% in.
-	want := now.Add(24 * time.Minute)
+	// Symphony tokens live 25 minutes by default: the stored refresh point
+	// is 80% in.
+	want := now.Add(20 * time.Minute)
 	if at := plugin.RefreshAtOf(cache.fetched[0]); at.Sub(want).Abs() > 2*time.Second {
 		t.Fatalf("refresh_at = %v, want the host's refresh point %v", at, want)
 	}

@@ -61,7 +61,7 @@ func TestServe(t *testing.T) {
 		for _, s := range d.Settings {
 			keys[s.Key] = s
 		}
-		if !keys["private_key"].Secret || !keys["public_key_name"].Required || keys["lifetime"].Default != "30m" {
+		if !keys["private_key"].Secret || !keys["public_key_name"].Required || keys["lifetime"].Default != "25m" {
 			t.Fatalf("settings: %+v", d.Settings)
 		}
 	})
