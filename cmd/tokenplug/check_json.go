@@ -15,7 +15,9 @@ import (
 
 // checkJSON is one provider in check --json's output. Unknown values are
 // null: the version of a plugin that never started, the expiry of a token
-// that never expires or was never fetched, the hosts of a failed provider.
+// that never expires or was never fetched, the hosts of a failed provider,
+// the fetch duration of a provider that made no upstream fetch (its token
+// came from the shared cache, or its plugin was not found).
 type checkJSON struct {
 	Name                 string     `json:"name"`
 	Plugin               string     `json:"plugin"`
