@@ -60,15 +60,15 @@ func (f *otelFixture) points(t *testing.T) map[string]float64 {
 			switch d := m.Data.(type) {
 			case metricdata.Sum[int64]:
 				for _, p := range d.DataPoints {
-					got[m.Name+" "+attrText(p.Attributes)] = float64(p.Value)
+					got[m.Name+" "+attrText(t, p.Attributes)] = float64(p.Value)
 				}
 			case metricdata.Histogram[float64]:
 				for _, p := range d.DataPoints {
-					got[m.Name+" "+attrText(p.Attributes)] = float64(p.Count)
+					got[m.Name+" "+attrText(t, p.Attributes)] = float64(p.Count)
 				}
 			case metricdata.Gauge[float64]:
 				for _, p := range d.DataPoints {
-					got[m.Name+" "+attrText(p.Attributes)] = p.Value
+					got[m.Name+" "+attrText(t, p.Attributes)] = p.Value
 				}
 			}
 		}
@@ -76,12 +76,24 @@ func (f *otelFixture) points(t *testing.T) map[string]float64 {
 	return got
 }
 
-func attrText(s attribute.Set) string {
+// attrText is s as "k=v,k=v", failing on any key outside the fixed
+// vocabulary: no metric may carry a token, a setting or a message.
+func attrText(t *testing.T, s attribute.Set) string {
+	t.Helper()
 	var parts []string
 	for _, kv := range s.ToSlice() {
+		if !allowedAttrs[string(kv.Key)] {
+			t.Errorf("unexpected attribute %s=%q", kv.Key, kv.Value.Emit())
+		}
 		parts = append(parts, string(kv.Key)+"="+kv.Value.Emit())
 	}
 	return strings.Join(parts, ",")
+}
+
+// allowedAttrs is every attribute key the host may record.
+var allowedAttrs = map[string]bool{
+	"tokenplug.provider": true, "tokenplug.outcome": true, "error.type": true, "tokenplug.reason": true,
+	"tokenplug.result": true, "tokenplug.force_refresh": true,
 }
 
 // wantPoints fails unless every point in want was recorded with its value.
@@ -97,10 +109,20 @@ func wantPoints(t *testing.T, got map[string]float64, want map[string]float64) {
 	}
 }
 
-// noSecrets fails if any span attribute or status holds one of secrets.
+// noSecrets fails if any span attribute or status holds one of secrets,
+// or a span carries an attribute outside the fixed vocabulary or an event
+// (RecordError would put the error's message in one).
 func noSecrets(t *testing.T, spans []sdktrace.ReadOnlySpan, secrets ...string) {
 	t.Helper()
 	for _, s := range spans {
+		for _, kv := range s.Attributes() {
+			if !allowedAttrs[string(kv.Key)] {
+				t.Errorf("span %s: unexpected attribute %s=%q", s.Name(), kv.Key, kv.Value.Emit())
+			}
+		}
+		if len(s.Events()) != 0 {
+			t.Errorf("span %s has events %v: they may carry error messages", s.Name(), s.Events())
+		}
 		texts := []string{s.Name(), s.Status().Description}
 		for _, kv := range s.Attributes() {
 			texts = append(texts, string(kv.Key), kv.Value.Emit())
