@@ -57,4 +57,35 @@
 // for refresh or rejected, so the hot path stays an atomic load. One process
 // fetches for all; if the shared tier fails, each process fetches for
 // itself.
+//
+// # Metrics and traces
+//
+// A Registry records OpenTelemetry metrics and spans through the API only;
+// the application brings the SDK and an exporter (Prometheus, OTLP) and
+// passes its providers with WithMeterProvider and WithTracerProvider
+// (default: the global ones, otel.GetMeterProvider()). Nothing is recorded
+// on the cached path of Source.Token, only on fetches, plugin starts,
+// invalidations and shared-cache lookups. Every metric carries
+// tokenplug.provider, the provider's registered name:
+//
+//	name                            unit           attributes besides tokenplug.provider
+//	tokenplug.fetches               {fetch}        tokenplug.outcome (ok, error), error.type on error
+//	tokenplug.fetch.duration        s (histogram)  tokenplug.outcome; a plugin start is included
+//	tokenplug.token.expiry          s (gauge)      -; time until the cached token's expiry, on the
+//	                                               host's clock; negative: expired, not renewed;
+//	                                               absent: no token, or one that never expires
+//	tokenplug.refresh.failures      {failure}      error.type; failed fetches while a valid token
+//	                                               was still served
+//	tokenplug.plugin.starts         {start}        tokenplug.outcome, error.type on error
+//	tokenplug.plugin.restarts       {restart}      tokenplug.reason (exited, unresponsive, died_in_fetch)
+//	tokenplug.shared_cache.lookups  {lookup}       tokenplug.result (hit, miss, fallback, error)
+//	tokenplug.invalidations         {invalidation} tokenplug.result (dropped; kept: within the
+//	                                               invalidation window)
+//
+// error.type is the error's kind: temporary, permanent, rate_limited or
+// configuration. Each upstream fetch, never a request, is a span
+// tokenplug.fetch with tokenplug.provider, tokenplug.force_refresh,
+// tokenplug.outcome and error.type; its status on error is the kind alone.
+// No attribute holds a token, a setting or an error message. A SharedCache
+// reports fetching without its tier with ReportCacheFallback.
 package host

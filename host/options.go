@@ -4,6 +4,9 @@ import (
 	"log/slog"
 	"time"
 
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/tokenplug/tokenplug/internal/launch"
 )
 
@@ -27,6 +30,10 @@ type options struct {
 	replaced       []SharedCache    // caches a later WithCache replaced, for NewRegistry to close
 	warmOnRegister bool             // WithWarmOnRegister
 	tls            *launch.Identity // the host's certificate towards its plugins
+
+	meterProvider  metric.MeterProvider // nil: the global one
+	tracerProvider trace.TracerProvider // nil: the global one
+	tel            *telemetry           // set by NewRegistry (metrics.go)
 
 	invalidationWindow time.Duration
 	maxRetryAfter      time.Duration

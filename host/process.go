@@ -111,6 +111,7 @@ func (p *process) token(ctx context.Context, force bool) (*oauth2.Token, error) 
 		return tok, p.red.redactErr(err)
 	}
 	p.log.Warn("plugin died or hung during a fetch; replacing it", "error", p.red.redact(err.Error()))
+	p.o.tel.pluginRestart(p.name, "died_in_fetch")
 	p.discard(inst)
 	if ctx.Err() != nil {
 		return nil, p.red.redactErr(err) // no time left; the next fetch starts a new plugin
@@ -130,6 +131,7 @@ func (p *process) live(ctx context.Context) (*instance, error) {
 		return inst, err
 	}
 	p.log.Warn("plugin stopped answering; restarting it")
+	p.o.tel.pluginRestart(p.name, "unresponsive")
 	p.discard(inst)
 	return p.get(ctx)
 }
@@ -167,6 +169,7 @@ func (p *process) get(ctx context.Context) (*instance, error) {
 	}
 	if p.inst != nil {
 		p.log.Warn("plugin exited; restarting it")
+		p.o.tel.pluginRestart(p.name, "exited")
 		p.stop(p.inst, true)
 		p.inst = nil
 	}
@@ -174,6 +177,7 @@ func (p *process) get(ctx context.Context) (*instance, error) {
 		return nil, err
 	}
 	inst, err := p.start(ctx)
+	p.o.tel.pluginStarted(p.name, err)
 	if err != nil {
 		p.gate.fail(err, p.o.now(), p.o.backoff, 0)
 		return nil, err

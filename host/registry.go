@@ -61,6 +61,7 @@ func NewRegistry(opts ...Option) *Registry {
 		_ = c.Close() // never used: nothing to report
 	}
 	o.replaced = nil
+	o.tel = newTelemetry(o.meterProvider, o.tracerProvider, o.logger)
 	return &Registry{o: o, sources: map[string]*Source{}, warming: newWarmer()}
 }
 
@@ -94,7 +95,7 @@ func (r *Registry) Register(name string, cfg ProviderConfig) error {
 func (r *Registry) newSource(p *provider) *Source {
 	proc := newProcess(p.name, p.cfg, &r.o)
 	proc.pin = p.pin
-	src := newSource(p.name, p.cfg.Hosts, r.o.shared(p.cfg, proc.token), &r.o)
+	src := newSource(p.name, p.cfg.Hosts, r.o.shared(p.name, p.cfg, r.o.tel.upstream(p.name, proc.token)), &r.o)
 	src.proc = proc
 	src.initScope(p.hosts, p.cfg.AllowInsecure)
 	return src

@@ -41,7 +41,7 @@ type SharedCache interface {
 // for it (newEntry: 80% of its lifetime or the provider's hint) as its
 // refresh_at hint before it is stored, so every process renews it at the
 // same moment, by the same rule, and one fetch serves them all.
-func (o *options) shared(cfg ProviderConfig, fetch fetchFunc) fetchFunc {
+func (o *options) shared(name string, cfg ProviderConfig, fetch fetchFunc) fetchFunc {
 	fetch = o.onHostClock(fetch)
 	if o.cache == nil {
 		return fetch
@@ -55,7 +55,9 @@ func (o *options) shared(cfg ProviderConfig, fetch fetchFunc) fetchFunc {
 		if l := last.Load(); force && l != nil {
 			rejected = l.AccessToken
 		}
+		ctx, lookup := cacheLookupStart(ctx)
 		tok, err := o.cache.Token(ctx, key, rejected, func(ctx context.Context) (*oauth2.Token, error) {
+			lookup.fetched.Store(true)
 			tok, err := fetch(ctx, force)
 			if err != nil || tok == nil {
 				return tok, err
@@ -69,6 +71,7 @@ func (o *options) shared(cfg ProviderConfig, fetch fetchFunc) fetchFunc {
 			}
 			return tok, nil
 		})
+		o.tel.cacheLookupDone(name, lookup, err)
 		if err == nil && tok != nil {
 			last.Store(tok)
 		}

@@ -49,6 +49,7 @@ type Source struct {
 	refreshing atomic.Bool           // a background refresh is running
 	sf         singleflight.Group
 	scope      scopeState // where the token may go (scope.go)
+	unobserve  func()     // stops the expiry gauge's callback (metrics.go)
 
 	ctx    context.Context // bounds fetches; cancelled by close
 	cancel context.CancelFunc
@@ -61,7 +62,9 @@ type Source struct {
 
 func newSource(name string, hosts []string, fetch fetchFunc, o *options) *Source {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Source{name: name, hosts: hosts, fetch: fetch, o: o, log: o.logger.With("provider", name), ctx: ctx, cancel: cancel}
+	s := &Source{name: name, hosts: hosts, fetch: fetch, o: o, log: o.logger.With("provider", name), ctx: ctx, cancel: cancel}
+	s.unobserve = o.tel.observeExpiry(name, &s.cur, o.now)
+	return s
 }
 
 // Name returns the provider's registered name.
@@ -113,11 +116,13 @@ func (s *Source) Invalidate(rejected *oauth2.Token) {
 	}
 	if e.forced && s.o.now().Before(e.fetchedAt.Add(s.o.invalidationWindow)) {
 		s.log.Debug("token rejected again within the invalidation window; keeping it", "window", s.o.invalidationWindow)
+		s.o.tel.invalidated(s.name, false)
 		return
 	}
 	if s.cur.CompareAndSwap(e, nil) {
 		s.force.Store(true)
 		s.log.Debug("token invalidated")
+		s.o.tel.invalidated(s.name, true)
 	}
 }
 
@@ -201,6 +206,7 @@ func (s *Source) failed(err error) error {
 	n, d := s.gate.fail(err, s.o.now(), s.o.backoff, ra)
 	s.mu.Unlock()
 	s.log.Warn("token fetch failed", "attempt", n, "retry_in", d.Round(time.Millisecond), "error", err.Error())
+	s.o.tel.refreshFailed(s.name, s.cur.Load(), s.o.now(), err)
 	return err
 }
 
@@ -263,6 +269,7 @@ func (s *Source) close() {
 	s.mu.Unlock()
 	s.cancel()
 	s.wg.Wait()
+	s.unobserve()
 	if s.proc != nil {
 		s.proc.close()
 	}

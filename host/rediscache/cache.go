@@ -13,6 +13,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/tokenplug/tokenplug"
+	"github.com/tokenplug/tokenplug/host"
 )
 
 // Cache is a token cache in Redis shared by every process configured with
@@ -84,6 +85,7 @@ return 1`)
 // itself: Redis trouble never fails a call.
 func (c *Cache) Token(ctx context.Context, key, rejected string, fetch func(context.Context) (*oauth2.Token, error)) (*oauth2.Token, error) {
 	if c.health.skip(c.now()) {
+		host.ReportCacheFallback(ctx)
 		return fetch(ctx)
 	}
 	if c.health.retry() {
@@ -93,6 +95,7 @@ func (c *Cache) Token(ctx context.Context, key, rejected string, fetch func(cont
 	var re *redisError
 	if errors.As(err, &re) {
 		c.trouble(re)
+		host.ReportCacheFallback(ctx)
 		return fetch(ctx)
 	}
 	return tok, err

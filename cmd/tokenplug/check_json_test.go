@@ -1,0 +1,102 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// faultDir is symphonyDir plus the fault plugin in plugin_dir and extra
+// providers.
+func faultDir(t *testing.T, extra string) string {
+	t.Helper()
+	dir := symphonyDir(t, `"127.0.0.1"`, extra)
+	if err := os.Mkdir(filepath.Join(dir, "bin"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(faultBin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "bin", "tokenplug-fault"), data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := os.ReadFile(filepath.Join(dir, "tokenplug.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, dir, "tokenplug.yaml", "plugin_dir: bin\n"+string(cfg))
+	return dir
+}
+
+type checkOutput struct {
+	Providers []struct {
+		Name                 string     `json:"name"`
+		Plugin               string     `json:"plugin"`
+		Version              *string    `json:"version"`
+		Hosts                []string   `json:"hosts"`
+		HostsFrom            *string    `json:"hosts_from"`
+		OK                   bool       `json:"ok"`
+		Error                *string    `json:"error"`
+		Expiry               *time.Time `json:"expiry"`
+		SecondsToExpiry      *float64   `json:"seconds_to_expiry"`
+		FetchDurationSeconds *float64   `json:"fetch_duration_seconds"`
+	} `json:"providers"`
+}
+
+func TestCheckJSONPrintsEachProvidersFactsForScripts(t *testing.T) {
+	dir := faultDir(t, `  never:
+    plugin: fault
+    hosts: ["*.example.com"]
+    settings: {lifetime: "0"}
+  broken:
+    plugin: fault
+    hosts: ["127.0.0.1"]
+    settings: {behavior: permanent, password: SECRET-VALUE}
+`)
+	r := tp(t, dir, nil, "check", "--json")
+	if r.code != 1 || !strings.Contains(r.stderr, "1 of 3 providers failed") {
+		t.Fatalf("status %d, stderr %s; want 1 and the failure counted", r.code, r.stderr)
+	}
+	if strings.Contains(r.stdout+r.stderr, "SECRET-VALUE") {
+		t.Fatal("check --json printed a secret setting's value")
+	}
+	var out checkOutput
+	dec := json.NewDecoder(strings.NewReader(r.stdout))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&out); err != nil {
+		t.Fatalf("stdout is not the JSON object: %v\n%s", err, r.stdout)
+	}
+	if dec.More() {
+		t.Fatalf("stdout has more than the JSON object:\n%s", r.stdout)
+	}
+	if len(out.Providers) != 3 || out.Providers[0].Name != "broken" || out.Providers[1].Name != "never" || out.Providers[2].Name != "sym" {
+		t.Fatalf("providers not in name order:\n%s", r.stdout)
+	}
+	broken, never, sym := out.Providers[0], out.Providers[1], out.Providers[2]
+
+	if broken.OK || broken.Error == nil || !strings.Contains(*broken.Error, `provider "broken"`) || !strings.Contains(*broken.Error, "permanent") ||
+		broken.Expiry != nil || broken.SecondsToExpiry != nil || broken.FetchDurationSeconds == nil {
+		t.Errorf("broken = %+v, want not ok, its error, no expiry, a fetch duration", broken)
+	}
+	if !never.OK || never.Error != nil || never.Expiry != nil || never.SecondsToExpiry != nil ||
+		never.Plugin != "fault" || never.Version == nil || strings.Join(never.Hosts, ",") != "*.example.com" || never.HostsFrom == nil || *never.HostsFrom != "configured" {
+		t.Errorf("never = %+v, want ok, expiry null, its configured hosts", never)
+	}
+	if !sym.OK || sym.Version == nil || *sym.Version != "1.0.0" || sym.Expiry == nil || sym.SecondsToExpiry == nil ||
+		strings.Join(sym.Hosts, ",") != "127.0.0.1" || sym.FetchDurationSeconds == nil || *sym.FetchDurationSeconds <= 0 {
+		t.Errorf("sym = %+v, want ok, version 1.0.0, an expiry, its hosts, a fetch duration", sym)
+	}
+	// Symphony tokens live 30 minutes.
+	if left := *sym.SecondsToExpiry; left <= 0 || left > 1800 {
+		t.Errorf("seconds_to_expiry = %v, want within the token's 30 minutes", left)
+	}
+
+	ok := tp(t, symphonyDir(t, `"127.0.0.1"`, ""), nil, "check", "--json")
+	if ok.code != 0 || ok.stderr != "" || !strings.HasPrefix(ok.stdout, "{") || !strings.HasSuffix(ok.stdout, "}\n") {
+		t.Errorf("all ok: status %d, stderr %q, stdout:\n%s", ok.code, ok.stderr, ok.stdout)
+	}
+}
