@@ -142,7 +142,7 @@ func (c *cli) loadConfig() (*hostconfig.Config, error) {
 
 // registry returns a registry of cfg's providers that serves the built-in
 // plugins from this binary, logging (the shared cache too) to c.logger.
-func (c *cli) registry(cfg *hostconfig.Config) (*host.Registry, error) {
+func (c *cli) registry(cfg *hostconfig.Config, extra ...host.Option) (*host.Registry, error) {
 	builtin, err := builtinOptions()
 	if err != nil {
 		return nil, err
@@ -152,7 +152,8 @@ func (c *cli) registry(cfg *hostconfig.Config) (*host.Registry, error) {
 	if err != nil {
 		return nil, configError(err)
 	}
-	reg := host.NewRegistry(append(append(opts, builtin...), host.WithLogger(logger))...)
+	opts = append(append(opts, builtin...), host.WithLogger(logger))
+	reg := host.NewRegistry(append(opts, extra...)...)
 	if err := cfg.Register(reg); err != nil {
 		reg.Close()
 		return nil, configError(err)
