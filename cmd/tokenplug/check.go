@@ -25,8 +25,9 @@ fetches one token from each, and prints a table: provider, plugin, plugin
 version, token expiry, the hosts its token may go to (configured, else the
 plugin's defaults), and status. A provider with no hosts at all fails: its
 token would go nowhere. Each failure is then printed on stderr, one line
-naming the provider. Exit status 1 if any provider failed, 2 if the
-configuration itself is wrong.
+naming the provider. Exit status 2 if the configuration is wrong (for any
+provider: a bad value, a missing plugin, a wrong pin, a setting the plugin
+refuses), else 1 if any provider failed.
 
 Example:
   tokenplug check --config /etc/myapp/tokenplug.yaml
@@ -74,15 +75,15 @@ func runCheck(ctx context.Context, c *cli, cmd *command, args []string) error {
 		results = append(results, checkOne(ctx, cfg, reg, name, warmErrs[name]))
 	}
 	printCheckTable(c, results)
-	failed := 0
+	failed, code := 0, 1
 	for _, r := range results {
 		if r.err != nil {
 			failed++
-			report(c.stderr, r.err) // each names its provider, or its place in the file
+			code = max(code, report(c.stderr, r.err)) // each names its provider, or its place in the file
 		}
 	}
 	if failed > 0 {
-		return &exitError{code: 1, err: fmt.Errorf("check: %d of %d providers failed", failed, len(results))}
+		return &exitError{code: code, err: fmt.Errorf("check: %d of %d providers failed", failed, len(results))}
 	}
 	fmt.Fprintf(c.stdout, "%d providers ready in %v\n", len(results), took.Round(time.Millisecond))
 	return nil

@@ -194,8 +194,7 @@ func (c *cli) logger() *slog.Logger {
 // is the host's, which never holds a secret value.
 func locate(cfg *hostconfig.Config, err error) error {
 	var se plugin.SettingErrors
-	var ce *host.ConfigError
-	if !errors.As(err, &se) && !errors.As(err, &ce) {
+	if !errors.As(err, &se) && !isConfigError(err) {
 		return err
 	}
 	return &exitError{code: 2, err: cfg.Locate(err)}

@@ -18,7 +18,10 @@
 //
 // Exit status: 0 on success, 1 when a command fails (a token could not be
 // fetched, a check failed, get -f saw a non-2xx status), 2 on a usage or
-// configuration error. Errors go to stderr, one line each.
+// configuration error (a bad value in the file, an unset variable, a plugin
+// binary that is missing or does not match its sha256 pin, a setting the
+// plugin does not declare), in every command. Errors go to stderr, one
+// line each.
 package main
 
 import (
@@ -29,6 +32,9 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+
+	"github.com/tokenplug/tokenplug"
+	"github.com/tokenplug/tokenplug/host"
 )
 
 func main() {
@@ -164,16 +170,36 @@ func configError(err error) error { return &exitError{code: 2, err: err} }
 // silentFailure is exit status 1 after the command reported the details.
 var silentFailure = &exitError{code: 1}
 
+// exitCode is err's exit status: an *exitError's own, else 2 for a
+// configuration error (errors.Is(err, tokenplug.ErrConfig): a value of the
+// file, a missing plugin binary, a wrong pin, a setting the plugin
+// refuses), else 1.
+func exitCode(err error) int {
+	var ee *exitError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ee):
+		return ee.code
+	case isConfigError(err):
+		return 2
+	}
+	return 1
+}
+
+// isConfigError reports whether err is about the configuration, by its
+// kind, never its text.
+func isConfigError(err error) bool {
+	var ce *host.ConfigError
+	return errors.As(err, &ce) || errors.Is(err, tokenplug.ErrConfig)
+}
+
 // report prints err on one line and returns the exit status.
 func report(stderr io.Writer, err error) int {
 	if err == nil {
 		return 0
 	}
-	code := 1
-	var ee *exitError
-	if errors.As(err, &ee) {
-		code = ee.code
-	}
+	code := exitCode(err)
 	if msg := oneLine(err.Error()); msg != "" {
 		if !strings.HasPrefix(msg, "tokenplug") {
 			msg = "tokenplug: " + msg
