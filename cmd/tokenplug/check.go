@@ -53,7 +53,7 @@ func runCheck(ctx context.Context, c *cli, cmd *command, args []string) error {
 	if err != nil {
 		return err
 	}
-	if len(cfg.Providers) == 0 {
+	if len(allNames(cfg)) == 0 {
 		return configError(fmt.Errorf("check: %s has no providers", cfg.File))
 	}
 	reg, err := c.registry(cfg)
@@ -70,8 +70,12 @@ func runCheck(ctx context.Context, c *cli, cmd *command, args []string) error {
 	warmErrs := byProvider(reg.Warm(ctx))
 	took := time.Since(start)
 
-	results := make([]checkResult, 0, len(cfg.Names()))
-	for _, name := range cfg.Names() {
+	results := make([]checkResult, 0, len(allNames(cfg)))
+	for _, name := range allNames(cfg) {
+		if err := cfg.Unavailable[name]; err != nil {
+			results = append(results, checkResult{name: name, plugin: "-", err: configError(err)})
+			continue
+		}
 		results = append(results, checkOne(ctx, cfg, reg, name, warmErrs[name]))
 	}
 	printCheckTable(c, results)
@@ -141,8 +145,8 @@ func checkHosts(ctx context.Context, src *host.Source) (string, error) {
 	case err != nil:
 		return "-", err
 	case len(hosts) == 0:
-		return "none", fmt.Errorf("tokenplug: provider %q: no hosts: its plugin declares no default hosts, so its token goes nowhere; "+
-			"list them under hosts (hosts: [\"*\"] allows every host)", src.Name())
+		return "none", &host.ConfigError{Provider: src.Name(), Path: "hosts", Err: errors.New("none: its plugin declares no default hosts, so its token goes nowhere; " +
+			"list them under hosts (hosts: [\"*\"] allows every host)")}
 	}
 	if len(hosts) > maxHostsShown {
 		hosts = append(hosts[:maxHostsShown:maxHostsShown], fmt.Sprintf("+%d more", len(hosts)-maxHostsShown))

@@ -9,7 +9,9 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/tokenplug/tokenplug/host"
@@ -128,9 +130,11 @@ func (c *cli) configPath() (path string, chosen bool) {
 }
 
 // loadConfig reads the configuration; its errors are configuration errors.
+// A provider whose values name an unset variable or a missing file is left
+// out (see hostconfig.LoadPartial): only commands that use it fail.
 func (c *cli) loadConfig() (*hostconfig.Config, error) {
 	path, chosen := c.configPath()
-	cfg, err := hostconfig.Load(path)
+	cfg, err := hostconfig.LoadPartial(path)
 	if err != nil {
 		if !chosen && errors.Is(err, fs.ErrNotExist) {
 			err = fmt.Errorf("%w (give --config FILE or set $TOKENPLUG_CONFIG)", err)
@@ -152,6 +156,10 @@ func (c *cli) registry(cfg *hostconfig.Config, extra ...host.Option) (*host.Regi
 	if err != nil {
 		return nil, configError(err)
 	}
+	if cfg.Unavailable == nil {
+		cfg.Unavailable = map[string]error{}
+	}
+	c.left = resolveBinaries(cfg)
 	opts = append(append(opts, builtin...), host.WithLogger(logger))
 	reg := host.NewRegistry(append(opts, extra...)...)
 	if err := cfg.Register(reg); err != nil {
@@ -164,11 +172,21 @@ func (c *cli) registry(cfg *hostconfig.Config, extra ...host.Option) (*host.Regi
 // source returns the named provider, or a configuration error listing the
 // names the file has.
 func source(cfg *hostconfig.Config, reg *host.Registry, name string) (*host.Source, error) {
+	if err := cfg.Unavailable[name]; err != nil {
+		return nil, configError(err)
+	}
 	src, err := reg.Source(name)
 	if errors.Is(err, host.ErrUnknownProvider) {
-		return nil, configError(fmt.Errorf("unknown provider %q: %s has %s", name, cfg.File, listOrNone(cfg.Names())))
+		return nil, configError(fmt.Errorf("unknown provider %q: %s has %s", name, cfg.File, listOrNone(allNames(cfg))))
 	}
 	return src, err
+}
+
+// allNames returns the file's providers, those left out included, sorted.
+func allNames(cfg *hostconfig.Config) []string {
+	names := slices.AppendSeq(slices.Collect(maps.Keys(cfg.Providers)), maps.Keys(cfg.Unavailable))
+	slices.Sort(names)
+	return names
 }
 
 func listOrNone(names []string) string {

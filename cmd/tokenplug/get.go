@@ -81,7 +81,7 @@ func runGet(ctx context.Context, c *cli, cmd *command, args []string) error {
 		return err
 	}
 	defer reg.Close()
-	src, err := pickSource(ctx, cfg, reg, f.provider, u)
+	src, err := c.pickSource(ctx, cfg, reg, f.provider, u)
 	if err != nil {
 		return err
 	}
@@ -101,7 +101,7 @@ func runGet(ctx context.Context, c *cli, cmd *command, args []string) error {
 // whose hosts match u: first among the providers with configured hosts,
 // then, if none matches, among the others by their plugins' default hosts
 // (which starts those plugins).
-func pickSource(ctx context.Context, cfg *hostconfig.Config, reg *host.Registry, name string, u *url.URL) (*host.Source, error) {
+func (c *cli) pickSource(ctx context.Context, cfg *hostconfig.Config, reg *host.Registry, name string, u *url.URL) (*host.Source, error) {
 	if name != "" {
 		src, err := source(cfg, reg, name)
 		if err != nil {
@@ -122,6 +122,9 @@ func pickSource(ctx context.Context, cfg *hostconfig.Config, reg *host.Registry,
 	}
 	switch len(found) {
 	case 0:
+		if err := c.unavailableFor(cfg, u); err != nil {
+			return nil, err
+		}
 		return nil, configError(fmt.Errorf("get: no provider in %s has a host matching %s; add it to a provider's hosts or use --provider", cfg.File, u.Host))
 	case 1:
 		return reg.Source(found[0])

@@ -12,9 +12,15 @@
 //	tokenplug help [COMMAND]  show help
 //
 // The configuration file is --config, else $TOKENPLUG_CONFIG, else
-// ./tokenplug.yaml; see hostconfig.Config for its format. Plugins are looked up
-// as built-ins (served by this binary), then tokenplug-<plugin> in the
-// file's plugin_dir, then on $PATH.
+// ./tokenplug.yaml; see hostconfig.Config for its format. A provider runs
+// the binary its path: names, else tokenplug-<plugin> in the file's
+// plugin_dir, else the built-in <plugin> served by this binary (not for a
+// provider with a sha256 pin: a pin names a separate binary), else
+// tokenplug-<plugin> on $PATH; "tokenplug plugins" shows each provider's.
+//
+// "tokenplug token" keeps valid tokens in a per-user cache
+// ($XDG_CACHE_HOME/tokenplug, else ~/.cache/tokenplug; see package
+// host/filecache): --no-cache bypasses it, --refresh renews the token.
 //
 // Exit status: 0 on success, 1 when a command fails (a token could not be
 // fetched, a check failed, get -f saw a non-2xx status), 2 on a usage or
@@ -49,6 +55,8 @@ func main() {
 type cli struct {
 	stdout, stderr io.Writer
 	config         string // --config; "" means the default lookup
+
+	left map[string]host.ProviderConfig // providers with no binary to run (see resolveBinaries)
 }
 
 // command is one subcommand. Its help is shown by "tokenplug help NAME" and
@@ -86,6 +94,7 @@ Commands:
 
 const usageTail = `
 The configuration is --config FILE, else $TOKENPLUG_CONFIG, else ./tokenplug.yaml.
+` + lookupOrder + `
 Exit status: 0 ok, 1 failure, 2 usage or configuration error.
 Run "tokenplug help COMMAND" for a command's flags and an example.
 `
