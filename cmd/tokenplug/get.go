@@ -207,7 +207,16 @@ func doGet(c *cli, src *host.Source, req *http.Request, f getFlags) error {
 	client := &http.Client{Transport: transport.New(base, src)}
 	resp, err := client.Do(req)
 	if err != nil {
-		return fmt.Errorf("get: %s %s: %w", req.Method, req.URL.Redacted(), err)
+		// *url.Error's message holds the whole URL, query string included:
+		// name the endpoint by its host only.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		if errors.Is(err, context.DeadlineExceeded) {
+			return fmt.Errorf("get: %s %s://%s: timed out waiting for the server (--timeout sets the limit)", req.Method, req.URL.Scheme, req.URL.Host)
+		}
+		return fmt.Errorf("get: %s %s://%s: %w", req.Method, req.URL.Scheme, req.URL.Host, err)
 	}
 	defer resp.Body.Close()
 	if _, err := io.Copy(c.stdout, resp.Body); err != nil {

@@ -83,7 +83,7 @@ func runToken(ctx context.Context, c *cli, cmd *command, args []string) error {
 	defer cancel()
 	tok, err := src.Token(ctx)
 	if err != nil {
-		return locate(cfg, err)
+		return locate(cfg, timedOut(ctx, cfg, pos[0], *timeout, err))
 	}
 	name, value := tokenplug.RequestHeader(tok)
 	switch {
