@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"text/tabwriter"
 	"time"
 
@@ -39,6 +40,7 @@ Example:
 type checkResult struct {
 	name, plugin, version string
 	hosts                 string // effective hosts, for display
+	anyHost               bool   // hosts include "*": the token may go anywhere
 	expiry                time.Time
 	err                   error
 }
@@ -79,6 +81,12 @@ func runCheck(ctx context.Context, c *cli, cmd *command, args []string) error {
 		results = append(results, checkOne(ctx, cfg, reg, name, warmErrs[name]))
 	}
 	printCheckTable(c, results)
+	for _, r := range results {
+		if r.anyHost {
+			fmt.Fprintf(c.stderr, "tokenplug: warning: provider %q sends its token to any host (hosts: [\"*\"], %s): "+
+				"every URL a program requests with it gets the credential; list the hosts that need it\n", r.name, cfg.Position("providers."+r.name+".hosts"))
+		}
+	}
 	failed, code := 0, 1
 	for _, r := range results {
 		if r.err != nil {
@@ -126,32 +134,57 @@ func checkOne(ctx context.Context, cfg *hostconfig.Config, reg *host.Registry, n
 	}
 	if err = cmp.Or(warmErr, err); err != nil {
 		r.err = locate(cfg, err)
+		r.version = failedVersion(ctx, cfg, src, name)
 		return r
 	}
 	if d, err := src.Describe(ctx); err == nil {
 		r.version = d.Version
 	}
-	r.hosts, r.err = checkHosts(ctx, src)
+	r.hosts, r.anyHost, r.err = checkHosts(ctx, src)
 	if r.err != nil {
 		r.err = locate(cfg, r.err)
 	}
 	return r
 }
 
+// failedVersion is the version of a failed provider's plugin, when it
+// can be described: by the running plugin, else by its binary ("-" if
+// neither answers).
+func failedVersion(ctx context.Context, cfg *hostconfig.Config, src *host.Source, name string) string {
+	if src != nil {
+		if d, err := src.Describe(ctx); err == nil && d.Version != "" {
+			return d.Version
+		}
+	}
+	if _, ok := cfg.Providers[name]; !ok {
+		return ""
+	}
+	b, err := choose(cfg, name)
+	if err != nil {
+		return ""
+	}
+	d, err := describeChosen(ctx, cfg.Providers[name], b, nil)
+	if err != nil {
+		return ""
+	}
+	return d.Version
+}
+
 // checkHosts describes src's effective hosts, and fails when it has none.
-func checkHosts(ctx context.Context, src *host.Source) (string, error) {
+func checkHosts(ctx context.Context, src *host.Source) (string, bool, error) {
 	hosts, from, err := src.EffectiveHosts(ctx)
 	switch {
 	case err != nil:
-		return "-", err
+		return "-", false, err
 	case len(hosts) == 0:
-		return "none", &host.ConfigError{Provider: src.Name(), Path: "hosts", Err: errors.New("none: its plugin declares no default hosts, so its token goes nowhere; " +
+		return "none", false, &host.ConfigError{Provider: src.Name(), Path: "hosts", Err: errors.New("none: its plugin declares no default hosts, so its token goes nowhere; " +
 			"list them under hosts (hosts: [\"*\"] allows every host)")}
 	}
+	anyHost := slices.Contains(hosts, "*")
 	if len(hosts) > maxHostsShown {
 		hosts = append(hosts[:maxHostsShown:maxHostsShown], fmt.Sprintf("+%d more", len(hosts)-maxHostsShown))
 	}
-	return hostsText(hosts, "") + " (" + from + ")", nil
+	return hostsText(hosts, "") + " (" + from + ")", anyHost, nil
 }
 
 // maxHostsShown keeps a row readable: Azure alone declares a dozen hosts
@@ -162,9 +195,9 @@ func printCheckTable(c *cli, results []checkResult) {
 	tw := tabwriter.NewWriter(c.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "PROVIDER\tPLUGIN\tVERSION\tEXPIRES\tHOSTS\tSTATUS")
 	for _, r := range results {
-		version, expires, status := "-", "-", "FAILED"
+		version, expires, status := orDash(r.version), "-", "FAILED"
 		if r.err == nil {
-			version, expires, status = orDash(r.version), expiryText(r.expiry), "ok"
+			expires, status = expiryText(r.expiry), "ok"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.name, r.plugin, version, expires, orDash(r.hosts), status)
 	}

@@ -25,9 +25,15 @@ var errHelpShown = &exitError{code: 0}
 // flagSet returns a flag set for cmd that reports errors to the caller
 // instead of printing them, with the global --config flag.
 func (c *cli) flagSet(cmd *command) *flag.FlagSet {
+	fs := c.flagSetNoConfig(cmd)
+	fs.StringVar(&c.config, "config", c.config, "configuration `file` (default $TOKENPLUG_CONFIG, else ./tokenplug.yaml)")
+	return fs
+}
+
+// flagSetNoConfig is flagSet for a command that reads no configuration.
+func (c *cli) flagSetNoConfig(cmd *command) *flag.FlagSet {
 	fs := flag.NewFlagSet(cmd.name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	fs.StringVar(&c.config, "config", c.config, "configuration `file` (default $TOKENPLUG_CONFIG, else ./tokenplug.yaml)")
 	return fs
 }
 

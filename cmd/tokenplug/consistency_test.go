@@ -118,3 +118,28 @@ func TestFileSettingsResolveAgainstTheConfigFile(t *testing.T) {
 	r = tp(t, elsewhere, []string{"KEY_FILE=keys/nope.pem"}, "--config", cfg, "token", "sym")
 	r.wantError(t, 2, "providers.sym.settings.private_key_file: "+filepath.Join(dir, "keys", "nope.pem")+": no such file or directory")
 }
+
+func TestCheckWarnsAboutAnyHostShowsNeverAndAFailedPluginsVersion(t *testing.T) {
+	dir, _ := pluginDirWith(t)
+	writeFile(t, dir, "tokenplug.yaml", `plugin_dir: bin
+providers:
+  anywhere:
+    plugin: voicegain
+    hosts: ["*"]
+    settings: {jwt: `+voicegainJWT+`}
+  broken:
+    plugin: voicegain
+    hosts: [a.test]
+    settings: {jwt: x, mode: nonsense}
+`)
+	r := tp(t, dir, nil, "check")
+	if !hasRow(r.stdout, "anywhere", "voicegain", "0.1.0", "never", "* (configured)", "ok") {
+		t.Errorf("no ok row with expiry never:\n%s", r.stdout)
+	}
+	if !hasRow(r.stdout, "broken", "voicegain", "0.1.0", "-", "-", "FAILED") {
+		t.Errorf("the failed provider's row lacks its plugin's version:\n%s", r.stdout)
+	}
+	if !strings.Contains(r.stderr, `warning: provider "anywhere" sends its token to any host (hosts: ["*"], tokenplug.yaml:5)`) {
+		t.Errorf("no warning about hosts: [\"*\"]:\n%s", r.stderr)
+	}
+}

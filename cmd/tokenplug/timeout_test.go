@@ -53,3 +53,19 @@ func readFile(t *testing.T, dir, name string) string {
 	}
 	return string(b)
 }
+
+func TestGetVerbosePrintsARedirectedRequestsProtocol(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/from" {
+			http.Redirect(w, r, "/to", http.StatusFound)
+			return
+		}
+		w.Write([]byte("ok"))
+	}))
+	defer srv.Close()
+	dir := symphonyDir(t, `"127.0.0.1"`, "")
+	r := tp(t, dir, nil, "get", "-v", srv.URL+"/from")
+	if r.code != 0 || !strings.Contains(r.stderr, "> GET /from HTTP/1.1\n") || !strings.Contains(r.stderr, "> GET /to HTTP/1.1\n") {
+		t.Errorf("status %d, stderr:\n%s", r.code, r.stderr)
+	}
+}
