@@ -75,7 +75,7 @@ func runCheck(ctx context.Context, c *cli, cmd *command, args []string) error {
 	results := make([]checkResult, 0, len(allNames(cfg)))
 	for _, name := range allNames(cfg) {
 		if err := cfg.Unavailable[name]; err != nil {
-			results = append(results, checkResult{name: name, plugin: "-", err: configError(err)})
+			results = append(results, checkResult{name: name, plugin: cmp.Or(c.left[name].Plugin, "-"), err: configError(err)})
 			continue
 		}
 		results = append(results, checkOne(ctx, cfg, reg, name, warmErrs[name]))
