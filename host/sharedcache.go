@@ -14,7 +14,9 @@ import (
 // SharedCache is a token cache shared by many processes (the replicas of a
 // service), a second tier behind each Source's in-memory cache: a Source
 // consults it only when it has no fresh token, never on the hot path.
-// rediscache.Cache implements it; set one with WithCache.
+// rediscache.Cache (one Redis for many hosts) and filecache.Cache (files
+// of one user on one machine, as the tokenplug CLI uses) implement it; set
+// one with WithCache.
 //
 // Implementations must be safe for concurrent use, must not let their own
 // trouble fail a call (fetch instead), and must never store a token in the

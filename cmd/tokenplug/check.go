@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"text/tabwriter"
 	"time"
 
@@ -25,8 +26,9 @@ fetches one token from each, and prints a table: provider, plugin, plugin
 version, token expiry, the hosts its token may go to (configured, else the
 plugin's defaults), and status. A provider with no hosts at all fails: its
 token would go nowhere. Each failure is then printed on stderr, one line
-naming the provider. Exit status 1 if any provider failed, 2 if the
-configuration itself is wrong.
+naming the provider. Exit status 2 if the configuration is wrong (for any
+provider: a bad value, a missing plugin, a wrong pin, a setting the plugin
+refuses), else 1 if any provider failed.
 
 With --json it prints the same facts as one JSON object for scripts and
 health checks, {"providers": [...]}, each with name, plugin, version,
@@ -45,6 +47,7 @@ Example:
 type checkResult struct {
 	name, plugin, version string
 	hosts                 string // effective hosts, for display
+	anyHost               bool   // hosts include "*": the token may go anywhere
 	expiry                time.Time
 	err                   error
 }
@@ -60,7 +63,7 @@ func runCheck(ctx context.Context, c *cli, cmd *command, args []string) error {
 	if err != nil {
 		return err
 	}
-	if len(cfg.Providers) == 0 {
+	if len(allNames(cfg)) == 0 {
 		return configError(fmt.Errorf("check: %s has no providers", cfg.File))
 	}
 	durations := func() map[string]float64 { return nil }
@@ -81,8 +84,12 @@ func runCheck(ctx context.Context, c *cli, cmd *command, args []string) error {
 	warmErrs := byProvider(reg.Warm(ctx))
 	took := time.Since(start)
 
-	results := make([]checkResult, 0, len(cfg.Names()))
-	for _, name := range cfg.Names() {
+	results := make([]checkResult, 0, len(allNames(cfg)))
+	for _, name := range allNames(cfg) {
+		if err := cfg.Unavailable[name]; err != nil {
+			results = append(results, checkResult{name: name, plugin: cmp.Or(c.left[name].Plugin, "-"), err: configError(err)})
+			continue
+		}
 		results = append(results, checkOne(ctx, cfg, reg, name, warmErrs[name]))
 	}
 	if *asJSON {
@@ -92,15 +99,21 @@ func runCheck(ctx context.Context, c *cli, cmd *command, args []string) error {
 	} else {
 		printCheckTable(c, results)
 	}
-	failed := 0
+	for _, r := range results {
+		if r.anyHost {
+			fmt.Fprintf(c.stderr, "tokenplug: warning: provider %q sends its token to any host (hosts: [\"*\"], %s): "+
+				"every URL a program requests with it gets the credential; list the hosts that need it\n", r.name, cfg.Position("providers."+r.name+".hosts"))
+		}
+	}
+	failed, code := 0, 1
 	for _, r := range results {
 		if r.err != nil {
 			failed++
-			report(c.stderr, r.err) // each names its provider, or its place in the file
+			code = max(code, report(c.stderr, r.err)) // each names its provider, or its place in the file
 		}
 	}
 	if failed > 0 {
-		return &exitError{code: 1, err: fmt.Errorf("check: %d of %d providers failed", failed, len(results))}
+		return &exitError{code: code, err: fmt.Errorf("check: %d of %d providers failed", failed, len(results))}
 	}
 	if !*asJSON {
 		fmt.Fprintf(c.stdout, "%d providers ready in %v\n", len(results), took.Round(time.Millisecond))
@@ -141,32 +154,57 @@ func checkOne(ctx context.Context, cfg *hostconfig.Config, reg *host.Registry, n
 	}
 	if err = cmp.Or(warmErr, err); err != nil {
 		r.err = locate(cfg, err)
+		r.version = failedVersion(ctx, cfg, src, name)
 		return r
 	}
 	if d, err := src.Describe(ctx); err == nil {
 		r.version = d.Version
 	}
-	r.hosts, r.err = checkHosts(ctx, src)
+	r.hosts, r.anyHost, r.err = checkHosts(ctx, src)
 	if r.err != nil {
 		r.err = locate(cfg, r.err)
 	}
 	return r
 }
 
+// failedVersion is the version of a failed provider's plugin, when it
+// can be described: by the running plugin, else by its binary ("-" if
+// neither answers).
+func failedVersion(ctx context.Context, cfg *hostconfig.Config, src *host.Source, name string) string {
+	if src != nil {
+		if d, err := src.Describe(ctx); err == nil && d.Version != "" {
+			return d.Version
+		}
+	}
+	if _, ok := cfg.Providers[name]; !ok {
+		return ""
+	}
+	b, err := choose(cfg, name)
+	if err != nil {
+		return ""
+	}
+	d, err := describeChosen(ctx, cfg.Providers[name], b, nil)
+	if err != nil {
+		return ""
+	}
+	return d.Version
+}
+
 // checkHosts describes src's effective hosts, and fails when it has none.
-func checkHosts(ctx context.Context, src *host.Source) (string, error) {
+func checkHosts(ctx context.Context, src *host.Source) (string, bool, error) {
 	hosts, from, err := src.EffectiveHosts(ctx)
 	switch {
 	case err != nil:
-		return "-", err
+		return "-", false, err
 	case len(hosts) == 0:
-		return "none", fmt.Errorf("tokenplug: provider %q: no hosts: its plugin declares no default hosts, so its token goes nowhere; "+
-			"list them under hosts (hosts: [\"*\"] allows every host)", src.Name())
+		return "none", false, &host.ConfigError{Provider: src.Name(), Path: "hosts", Err: errors.New("none: its plugin declares no default hosts, so its token goes nowhere; " +
+			"list them under hosts (hosts: [\"*\"] allows every host)")}
 	}
+	anyHost := slices.Contains(hosts, "*")
 	if len(hosts) > maxHostsShown {
 		hosts = append(hosts[:maxHostsShown:maxHostsShown], fmt.Sprintf("+%d more", len(hosts)-maxHostsShown))
 	}
-	return hostsText(hosts, "") + " (" + from + ")", nil
+	return hostsText(hosts, "") + " (" + from + ")", anyHost, nil
 }
 
 // maxHostsShown keeps a row readable: Azure alone declares a dozen hosts
@@ -177,9 +215,9 @@ func printCheckTable(c *cli, results []checkResult) {
 	tw := tabwriter.NewWriter(c.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "PROVIDER\tPLUGIN\tVERSION\tEXPIRES\tHOSTS\tSTATUS")
 	for _, r := range results {
-		version, expires, status := "-", "-", "FAILED"
+		version, expires, status := orDash(r.version), "-", "FAILED"
 		if r.err == nil {
-			version, expires, status = orDash(r.version), expiryText(r.expiry), "ok"
+			expires, status = expiryText(r.expiry), "ok"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.name, r.plugin, version, expires, orDash(r.hosts), status)
 	}

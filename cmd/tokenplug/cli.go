@@ -9,7 +9,9 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/tokenplug/tokenplug/host"
@@ -23,9 +25,15 @@ var errHelpShown = &exitError{code: 0}
 // flagSet returns a flag set for cmd that reports errors to the caller
 // instead of printing them, with the global --config flag.
 func (c *cli) flagSet(cmd *command) *flag.FlagSet {
+	fs := c.flagSetNoConfig(cmd)
+	fs.StringVar(&c.config, "config", c.config, "configuration `file` (default $TOKENPLUG_CONFIG, else ./tokenplug.yaml)")
+	return fs
+}
+
+// flagSetNoConfig is flagSet for a command that reads no configuration.
+func (c *cli) flagSetNoConfig(cmd *command) *flag.FlagSet {
 	fs := flag.NewFlagSet(cmd.name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	fs.StringVar(&c.config, "config", c.config, "configuration `file` (default $TOKENPLUG_CONFIG, else ./tokenplug.yaml)")
 	return fs
 }
 
@@ -128,9 +136,11 @@ func (c *cli) configPath() (path string, chosen bool) {
 }
 
 // loadConfig reads the configuration; its errors are configuration errors.
+// A provider whose values name an unset variable or a missing file is left
+// out (see hostconfig.LoadPartial): only commands that use it fail.
 func (c *cli) loadConfig() (*hostconfig.Config, error) {
 	path, chosen := c.configPath()
-	cfg, err := hostconfig.Load(path)
+	cfg, err := hostconfig.LoadPartial(path)
 	if err != nil {
 		if !chosen && errors.Is(err, fs.ErrNotExist) {
 			err = fmt.Errorf("%w (give --config FILE or set $TOKENPLUG_CONFIG)", err)
@@ -142,7 +152,7 @@ func (c *cli) loadConfig() (*hostconfig.Config, error) {
 
 // registry returns a registry of cfg's providers that serves the built-in
 // plugins from this binary, logging (the shared cache too) to c.logger.
-func (c *cli) registry(cfg *hostconfig.Config) (*host.Registry, error) {
+func (c *cli) registry(cfg *hostconfig.Config, extra ...host.Option) (*host.Registry, error) {
 	builtin, err := builtinOptions()
 	if err != nil {
 		return nil, err
@@ -152,7 +162,12 @@ func (c *cli) registry(cfg *hostconfig.Config) (*host.Registry, error) {
 	if err != nil {
 		return nil, configError(err)
 	}
-	reg := host.NewRegistry(append(append(opts, builtin...), host.WithLogger(logger))...)
+	if cfg.Unavailable == nil {
+		cfg.Unavailable = map[string]error{}
+	}
+	c.left = resolveBinaries(cfg)
+	opts = append(append(opts, builtin...), host.WithLogger(logger))
+	reg := host.NewRegistry(append(opts, extra...)...)
 	if err := cfg.Register(reg); err != nil {
 		reg.Close()
 		return nil, configError(err)
@@ -163,11 +178,21 @@ func (c *cli) registry(cfg *hostconfig.Config) (*host.Registry, error) {
 // source returns the named provider, or a configuration error listing the
 // names the file has.
 func source(cfg *hostconfig.Config, reg *host.Registry, name string) (*host.Source, error) {
+	if err := cfg.Unavailable[name]; err != nil {
+		return nil, configError(err)
+	}
 	src, err := reg.Source(name)
 	if errors.Is(err, host.ErrUnknownProvider) {
-		return nil, configError(fmt.Errorf("unknown provider %q: %s has %s", name, cfg.File, listOrNone(cfg.Names())))
+		return nil, configError(fmt.Errorf("unknown provider %q: %s has %s", name, cfg.File, listOrNone(allNames(cfg))))
 	}
 	return src, err
+}
+
+// allNames returns the file's providers, those left out included, sorted.
+func allNames(cfg *hostconfig.Config) []string {
+	names := slices.AppendSeq(slices.Collect(maps.Keys(cfg.Providers)), maps.Keys(cfg.Unavailable))
+	slices.Sort(names)
+	return names
 }
 
 func listOrNone(names []string) string {
@@ -193,8 +218,7 @@ func (c *cli) logger() *slog.Logger {
 // is the host's, which never holds a secret value.
 func locate(cfg *hostconfig.Config, err error) error {
 	var se plugin.SettingErrors
-	var ce *host.ConfigError
-	if !errors.As(err, &se) && !errors.As(err, &ce) {
+	if !errors.As(err, &se) && !isConfigError(err) {
 		return err
 	}
 	return &exitError{code: 2, err: cfg.Locate(err)}

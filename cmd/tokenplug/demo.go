@@ -43,10 +43,13 @@ type demoCheck struct {
 const demoTimeout = 60 * time.Second
 
 func runDemo(ctx context.Context, c *cli, cmd *command, args []string) error {
-	fs := c.flagSet(cmd)
+	fs := c.flagSetNoConfig(cmd) // the demo writes its own configuration
 	showConfig := fs.Bool("show-config", false, "print the generated configuration (throwaway keys) first")
 	if _, err := c.parse(fs, cmd, args, ""); err != nil {
 		return err
+	}
+	if c.config != "" {
+		return usageErrorf("demo: --config is not used: the demo writes its own configuration (see --show-config)")
 	}
 	ctx, cancel := context.WithTimeout(ctx, demoTimeout)
 	defer cancel()

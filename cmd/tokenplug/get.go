@@ -81,7 +81,7 @@ func runGet(ctx context.Context, c *cli, cmd *command, args []string) error {
 		return err
 	}
 	defer reg.Close()
-	src, err := pickSource(ctx, cfg, reg, f.provider, u)
+	src, err := c.pickSource(ctx, cfg, reg, f.provider, u)
 	if err != nil {
 		return err
 	}
@@ -101,7 +101,7 @@ func runGet(ctx context.Context, c *cli, cmd *command, args []string) error {
 // whose hosts match u: first among the providers with configured hosts,
 // then, if none matches, among the others by their plugins' default hosts
 // (which starts those plugins).
-func pickSource(ctx context.Context, cfg *hostconfig.Config, reg *host.Registry, name string, u *url.URL) (*host.Source, error) {
+func (c *cli) pickSource(ctx context.Context, cfg *hostconfig.Config, reg *host.Registry, name string, u *url.URL) (*host.Source, error) {
 	if name != "" {
 		src, err := source(cfg, reg, name)
 		if err != nil {
@@ -122,6 +122,9 @@ func pickSource(ctx context.Context, cfg *hostconfig.Config, reg *host.Registry,
 	}
 	switch len(found) {
 	case 0:
+		if err := c.unavailableFor(cfg, u); err != nil {
+			return nil, err
+		}
 		return nil, configError(fmt.Errorf("get: no provider in %s has a host matching %s; add it to a provider's hosts or use --provider", cfg.File, u.Host))
 	case 1:
 		return reg.Source(found[0])
@@ -204,7 +207,16 @@ func doGet(c *cli, src *host.Source, req *http.Request, f getFlags) error {
 	client := &http.Client{Transport: transport.New(base, src)}
 	resp, err := client.Do(req)
 	if err != nil {
-		return fmt.Errorf("get: %s %s: %w", req.Method, req.URL.Redacted(), err)
+		// *url.Error's message holds the whole URL, query string included:
+		// name the endpoint by its host only.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		if errors.Is(err, context.DeadlineExceeded) {
+			return fmt.Errorf("get: %s %s://%s: timed out waiting for the server (--timeout sets the limit)", req.Method, req.URL.Scheme, req.URL.Host)
+		}
+		return fmt.Errorf("get: %s %s://%s: %w", req.Method, req.URL.Scheme, req.URL.Host, err)
 	}
 	defer resp.Body.Close()
 	if _, err := io.Copy(c.stdout, resp.Body); err != nil {

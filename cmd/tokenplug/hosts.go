@@ -1,12 +1,14 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/tokenplug/tokenplug/host"
 	"github.com/tokenplug/tokenplug/host/hostconfig"
+	"github.com/tokenplug/tokenplug/plugin"
 )
 
 // hostsText joins host patterns for display, or says none.
@@ -17,37 +19,58 @@ func hostsText(hosts []string, none string) string {
 	return strings.Join(hosts, ", ")
 }
 
-// printProviderHosts lists where each configured provider's token may go:
-// its configured hosts, else the default hosts of the plugin that serves
-// it (the first found, as a host looks it up), else none.
-func printProviderHosts(c *cli, cfg *hostconfig.Config, found []foundPlugin) {
-	if len(cfg.Providers) == 0 {
+// printProviderHosts lists, for each configured provider, the binary it
+// will run (see lookupOrder) and where its token may go: its configured
+// hosts, else the default hosts of that binary, else none.
+func printProviderHosts(ctx context.Context, c *cli, cfg *hostconfig.Config, found []foundPlugin) {
+	names := allNames(cfg)
+	if len(names) == 0 {
 		return
 	}
 	fmt.Fprintf(c.stdout, "\nproviders in %s:\n", cfg.File)
 	tw := tabwriter.NewWriter(c.stdout, 0, 0, 2, ' ', 0)
-	for _, name := range cfg.Names() {
+	for _, name := range names {
+		if err := cfg.Unavailable[name]; err != nil {
+			fmt.Fprintf(tw, "  %s\t-\tunavailable: %s\n", name, oneLine(err.Error()))
+			continue
+		}
 		p := cfg.Providers[name]
-		fmt.Fprintf(tw, "  %s\t%s\t%s\n", name, p.Plugin, effectiveHosts(p, found))
+		b, err := choose(cfg, name)
+		if err != nil {
+			fmt.Fprintf(tw, "  %s\t%s\tunavailable: %s\n", name, p.Plugin, oneLine(err.Error()))
+			continue
+		}
+		fmt.Fprintf(tw, "  %s\t%s\truns %s\t%s\n", name, p.Plugin, b, effectiveHosts(ctx, p, b, found))
 	}
 	tw.Flush()
 }
 
-// effectiveHosts describes where p's token may go, without starting it.
-func effectiveHosts(p host.ProviderConfig, found []foundPlugin) string {
+// effectiveHosts describes where p's token may go when it runs b, without
+// starting it.
+func effectiveHosts(ctx context.Context, p host.ProviderConfig, b binary, found []foundPlugin) string {
 	if len(p.Hosts) > 0 {
 		return "hosts: " + hostsText(p.Hosts, "") + " (configured)"
 	}
-	for _, f := range found {
-		if f.name != p.Plugin || f.shadowed {
-			continue
-		}
-		if f.err != nil {
-			return "hosts: unknown (the plugin could not describe itself)"
-		}
-		if len(f.desc.DefaultHosts) > 0 {
-			return "hosts: " + hostsText(f.desc.DefaultHosts, "") + " (plugin default)"
-		}
+	desc, err := describeChosen(ctx, p, b, found)
+	switch {
+	case err != nil:
+		return "hosts: unknown (the plugin could not describe itself)"
+	case len(desc.DefaultHosts) > 0:
+		return "hosts: " + hostsText(desc.DefaultHosts, "") + " (plugin default)"
 	}
 	return "hosts: none: its token goes nowhere; configure hosts"
+}
+
+// describeChosen returns the description of the binary b, from the plugins
+// found when it is one of them.
+func describeChosen(ctx context.Context, p host.ProviderConfig, b binary, found []foundPlugin) (plugin.Description, error) {
+	if b.path == "" {
+		return builtins[p.Plugin].Describe(), nil
+	}
+	for _, f := range found {
+		if f.where == b.path {
+			return f.desc, f.err
+		}
+	}
+	return describeBinary(ctx, b.path)
 }

@@ -12,13 +12,22 @@
 //	tokenplug help [COMMAND]  show help
 //
 // The configuration file is --config, else $TOKENPLUG_CONFIG, else
-// ./tokenplug.yaml; see hostconfig.Config for its format. Plugins are looked up
-// as built-ins (served by this binary), then tokenplug-<plugin> in the
-// file's plugin_dir, then on $PATH.
+// ./tokenplug.yaml; see hostconfig.Config for its format. A provider runs
+// the binary its path: names, else tokenplug-<plugin> in the file's
+// plugin_dir, else the built-in <plugin> served by this binary (not for a
+// provider with a sha256 pin: a pin names a separate binary), else
+// tokenplug-<plugin> on $PATH; "tokenplug plugins" shows each provider's.
+//
+// "tokenplug token" keeps valid tokens in a per-user cache
+// ($XDG_CACHE_HOME/tokenplug, else ~/.cache/tokenplug; see package
+// host/filecache): --no-cache bypasses it, --refresh renews the token.
 //
 // Exit status: 0 on success, 1 when a command fails (a token could not be
 // fetched, a check failed, get -f saw a non-2xx status), 2 on a usage or
-// configuration error. Errors go to stderr, one line each.
+// configuration error (a bad value in the file, an unset variable, a plugin
+// binary that is missing or does not match its sha256 pin, a setting the
+// plugin does not declare), in every command. Errors go to stderr, one
+// line each.
 package main
 
 import (
@@ -29,6 +38,9 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+
+	"github.com/tokenplug/tokenplug"
+	"github.com/tokenplug/tokenplug/host"
 )
 
 func main() {
@@ -43,6 +55,8 @@ func main() {
 type cli struct {
 	stdout, stderr io.Writer
 	config         string // --config; "" means the default lookup
+
+	left map[string]host.ProviderConfig // providers with no binary to run (see resolveBinaries)
 }
 
 // command is one subcommand. Its help is shown by "tokenplug help NAME" and
@@ -80,6 +94,7 @@ Commands:
 
 const usageTail = `
 The configuration is --config FILE, else $TOKENPLUG_CONFIG, else ./tokenplug.yaml.
+` + lookupOrder + `
 Exit status: 0 ok, 1 failure, 2 usage or configuration error.
 Run "tokenplug help COMMAND" for a command's flags and an example.
 `
@@ -164,16 +179,36 @@ func configError(err error) error { return &exitError{code: 2, err: err} }
 // silentFailure is exit status 1 after the command reported the details.
 var silentFailure = &exitError{code: 1}
 
+// exitCode is err's exit status: an *exitError's own, else 2 for a
+// configuration error (errors.Is(err, tokenplug.ErrConfig): a value of the
+// file, a missing plugin binary, a wrong pin, a setting the plugin
+// refuses), else 1.
+func exitCode(err error) int {
+	var ee *exitError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ee):
+		return ee.code
+	case isConfigError(err):
+		return 2
+	}
+	return 1
+}
+
+// isConfigError reports whether err is about the configuration, by its
+// kind, never its text.
+func isConfigError(err error) bool {
+	var ce *host.ConfigError
+	return errors.As(err, &ce) || errors.Is(err, tokenplug.ErrConfig)
+}
+
 // report prints err on one line and returns the exit status.
 func report(stderr io.Writer, err error) int {
 	if err == nil {
 		return 0
 	}
-	code := 1
-	var ee *exitError
-	if errors.As(err, &ee) {
-		code = ee.code
-	}
+	code := exitCode(err)
 	if msg := oneLine(err.Error()); msg != "" {
 		if !strings.HasPrefix(msg, "tokenplug") {
 			msg = "tokenplug: " + msg

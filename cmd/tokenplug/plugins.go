@@ -23,15 +23,20 @@ var pluginsCmd = &command{
 	help: `Usage: tokenplug plugins
 
 Lists the plugins a provider's "plugin:" can name, in the order they are
-looked up: built into this binary, tokenplug-<plugin> in the configuration's
-plugin_dir, then on $PATH. A plugin found earlier shadows later ones of the
+looked up: tokenplug-<plugin> in the configuration's plugin_dir, built into
+this binary, then on $PATH. A plugin found earlier shadows later ones of the
 same name. For each it shows the settings the plugin declares, marking those
 that are required and those that are secret (never logged), and the hosts
 its tokens go to by default (its vendor's). Binaries are asked with
 "<binary> describe", which runs no handshake and needs no settings. With a
 configuration, it then lists each provider's effective hosts: those
 configured, else its plugin's default hosts, else none (such a provider's
-token goes nowhere until hosts are configured).
+token goes nowhere until hosts are configured), and which binary it runs:
+
+` + lookupOrder + `
+
+A configuration that cannot be read is reported as a warning: the plugins
+are still listed.
 
 Example:
   tokenplug plugins
@@ -61,9 +66,10 @@ func runPlugins(ctx context.Context, c *cli, cmd *command, args []string) error 
 	if _, chosen := c.configPath(); chosen || fileExists("tokenplug.yaml") {
 		var err error
 		if cfg, err = c.loadConfig(); err != nil {
-			return err
+			fmt.Fprintf(c.stderr, "tokenplug: warning: configuration not used: %s\n", oneLine(err.Error()))
+		} else {
+			pluginDir = cfg.PluginDir
 		}
-		pluginDir = cfg.PluginDir
 	}
 	found := findPlugins(pluginDir)
 	failed := 0
@@ -80,7 +86,7 @@ func runPlugins(ctx context.Context, c *cli, cmd *command, args []string) error 
 	}
 	printPlugins(c, found)
 	if cfg != nil {
-		printProviderHosts(c, cfg, found)
+		printProviderHosts(ctx, c, cfg, found)
 	}
 	if failed > 0 {
 		return fmt.Errorf("plugins: %d binaries could not describe themselves", failed)
@@ -93,8 +99,9 @@ func fileExists(path string) bool {
 	return err == nil
 }
 
-// findPlugins lists built-ins, then tokenplug-* in pluginDir, then on
-// $PATH, marking the ones an earlier one shadows.
+// findPlugins lists tokenplug-* in pluginDir, then built-ins, then
+// tokenplug-* on $PATH (lookupOrder for a provider without a pin),
+// marking the ones an earlier one shadows.
 func findPlugins(pluginDir string) []foundPlugin {
 	var out []foundPlugin
 	seen := map[string]bool{}
@@ -102,25 +109,28 @@ func findPlugins(pluginDir string) []foundPlugin {
 		out = append(out, foundPlugin{name: name, where: where, shadowed: seen[name]})
 		seen[name] = true
 	}
-	for _, name := range slices.Sorted(maps.Keys(builtins)) {
-		add(name, "built-in")
-	}
-	dirs := filepath.SplitList(os.Getenv("PATH"))
-	if pluginDir != "" {
-		dirs = append([]string{pluginDir}, dirs...)
-	}
-	visited := map[string]bool{}
-	for _, dir := range dirs {
-		if dir == "" || visited[dir] {
-			continue
-		}
-		visited[dir] = true
+	addDir := func(dir string) {
 		matches, _ := filepath.Glob(filepath.Join(dir, "tokenplug-*")) // only a malformed pattern fails
 		for _, path := range matches {
 			if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 {
 				add(strings.TrimPrefix(filepath.Base(path), "tokenplug-"), path)
 			}
 		}
+	}
+	visited := map[string]bool{}
+	if pluginDir != "" {
+		visited[pluginDir] = true
+		addDir(pluginDir)
+	}
+	for _, name := range slices.Sorted(maps.Keys(builtins)) {
+		add(name, "built-in")
+	}
+	for _, dir := range filepath.SplitList(os.Getenv("PATH")) {
+		if dir == "" || visited[dir] {
+			continue
+		}
+		visited[dir] = true
+		addDir(dir)
 	}
 	return out
 }

@@ -18,13 +18,26 @@ var tokenCmd = &command{
 	summary: "print a provider's token as JSON",
 	help: `Usage: tokenplug token NAME [--decode | --header | --raw]
 
-Starts provider NAME's plugin, fetches a token and prints it as JSON:
+Prints provider NAME's token as JSON:
 access_token, token_type, expiry (RFC 3339, or null when it does not expire)
 and header (the request header that carries it). The token is a credential:
 do not paste it anywhere you would not paste a password.
 
+Valid tokens are kept in a per-user cache ($XDG_CACHE_HOME/tokenplug, else
+~/.cache/tokenplug; see "Token cache" below), so a script calling this in a
+loop starts no plugin and fetches no token until the cached one is due for
+renewal. --no-cache neither reads nor writes it; --refresh fetches a new
+token and caches it. A configuration with a cache section uses that cache
+instead.
+
 --decode adds the JWT's header and claims, decoded WITHOUT checking the
 signature (the output says "signature_verified": false).
+
+Token cache: one file per provider configuration, named by a keyed hash
+of its plugin and settings (a changed credential never reuses an old
+token), sealed with AES-256-GCM under a key kept in the directory's 0600
+key file. The directory must be the user's own and not writable by others;
+otherwise the cache is not used and a warning says why.
 
 Examples:
   tokenplug token watson --decode
@@ -44,6 +57,8 @@ func runToken(ctx context.Context, c *cli, cmd *command, args []string) error {
 	header := fs.Bool("header", false, `print the header line only ("Authorization: Bearer ...")`)
 	raw := fs.Bool("raw", false, "print the access token only")
 	timeout := fs.Duration("timeout", fetchTimeout, "give up fetching after this long")
+	noCache := fs.Bool("no-cache", false, "neither read nor write the token cache")
+	refresh := fs.Bool("refresh", false, "fetch a new token even if the cache has a valid one, and cache it")
 	pos, err := c.parse(fs, cmd, args, "NAME")
 	if err != nil {
 		return err
@@ -55,7 +70,7 @@ func runToken(ctx context.Context, c *cli, cmd *command, args []string) error {
 	if err != nil {
 		return err
 	}
-	reg, err := c.registry(cfg)
+	reg, err := c.registry(cfg, c.tokenCache(cfg, *noCache, *refresh)...)
 	if err != nil {
 		return err
 	}
@@ -68,7 +83,7 @@ func runToken(ctx context.Context, c *cli, cmd *command, args []string) error {
 	defer cancel()
 	tok, err := src.Token(ctx)
 	if err != nil {
-		return locate(cfg, err)
+		return locate(cfg, timedOut(ctx, cfg, pos[0], *timeout, err))
 	}
 	name, value := tokenplug.RequestHeader(tok)
 	switch {

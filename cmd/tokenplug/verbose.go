@@ -29,8 +29,15 @@ type verboseTransport struct {
 }
 
 func (t *verboseTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	proto := req.Proto
+	if proto == "" {
+		// http.Client leaves a redirect's request without one: it goes
+		// out as HTTP/1.1, unless the connection negotiates HTTP/2 (the
+		// response line says which).
+		proto = "HTTP/1.1"
+	}
 	t.mu.Lock()
-	fmt.Fprintf(t.w, "> %s %s %s\n> Host: %s\n", req.Method, req.URL.RequestURI(), req.Proto, req.URL.Host)
+	fmt.Fprintf(t.w, "> %s %s %s\n> Host: %s\n", req.Method, req.URL.RequestURI(), proto, req.URL.Host)
 	t.headers("> ", req.Header)
 	t.mu.Unlock()
 	resp, err := t.base.RoundTrip(req)

@@ -34,6 +34,7 @@ import (
 //	providers:
 //	  watson:
 //	    plugin: iam
+//	    path: ""                 # optional: run this binary (relative: to this file)
 //	    sha256: ""               # optional pin of the plugin binary
 //	    hosts: ["*.watson.cloud.ibm.com"]  # optional: default, the plugin's vendor hosts
 //	    allow_insecure: false    # optional: true lets tokens go over plain http
@@ -47,7 +48,8 @@ import (
 //
 // String values may use ${VAR}, replaced by the environment variable VAR; a
 // variable that is not set is an error naming it, unless a default is given
-// as ${VAR:-default} (used when VAR is unset or empty). $$ stands for a
+// as ${VAR:-default} (used when VAR is unset or empty); every unset
+// variable is named, in the file's order. $$ stands for a
 // literal $; any other $ is kept as is. Expansion happens after the YAML is
 // parsed, inside values only, so an environment variable's value can never
 // change the file's structure.
@@ -72,6 +74,11 @@ type Config struct {
 	// Cache is the optional shared cache tier; nil when the file has no
 	// cache section.
 	Cache *CacheConfig
+	// Unavailable holds, for LoadPartial and ParsePartial, the providers
+	// left out of Providers because a value names an environment variable
+	// that is not set or a file that does not exist: each one's error
+	// names every such variable and path, at its line.
+	Unavailable map[string]error
 
 	lines map[string]int // config path (providers.x.plugin) -> line, for errors
 }
@@ -112,10 +119,28 @@ func Load(path string) (*Config, error) {
 	return Parse(f, path)
 }
 
+// LoadPartial is Load, except that a provider whose values name an unset
+// environment variable or a missing file does not fail the file: it is
+// left out of Providers and its error kept in Unavailable, so the other
+// providers still work (the tokenplug CLI loads its file this way).
+func LoadPartial(path string) (*Config, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("tokenplug: config %s: %w", path, unwrapPathErr(err))
+	}
+	defer f.Close()
+	return parse(f, path, true)
+}
+
 // Parse reads and checks a configuration from r. name is the file's
-// path: it appears in error messages, and a relative plugin_dir is resolved
-// against its directory.
-func Parse(r io.Reader, name string) (*Config, error) {
+// path: it appears in error messages, and a relative plugin_dir, path or
+// *_file setting (see FileSuffix) is resolved against its directory.
+func Parse(r io.Reader, name string) (*Config, error) { return parse(r, name, false) }
+
+// ParsePartial is Parse as LoadPartial reads.
+func ParsePartial(r io.Reader, name string) (*Config, error) { return parse(r, name, true) }
+
+func parse(r io.Reader, name string, partial bool) (*Config, error) {
 	data, err := io.ReadAll(io.LimitReader(r, maxConfigSize+1))
 	if err != nil {
 		return nil, fmt.Errorf("tokenplug: config %s: %w", name, err)
@@ -125,13 +150,13 @@ func Parse(r io.Reader, name string) (*Config, error) {
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, syntaxError(name, err)
+		return nil, syntaxError(name, data, err)
 	}
 	if err := checkKeys(name, &doc); err != nil {
 		return nil, err
 	}
-	cfg := &Config{File: name, Providers: map[string]host.ProviderConfig{}, lines: map[string]int{}}
-	d := &decoder{cfg: cfg, budget: maxValues}
+	cfg := &Config{File: name, Providers: map[string]host.ProviderConfig{}, Unavailable: map[string]error{}, lines: map[string]int{}}
+	d := &decoder{cfg: cfg, budget: maxValues, partial: partial}
 	d.document(&doc)
 	if len(d.errs) > 0 {
 		return nil, joinErrors(name, d.errs)

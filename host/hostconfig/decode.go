@@ -2,8 +2,10 @@ package hostconfig
 
 import (
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -16,9 +18,11 @@ import (
 // error found later, by Register or Warm, points at its line), expands
 // ${VAR} in values, and collects every problem, each at its line.
 type decoder struct {
-	cfg    *Config
-	errs   []error
-	budget int // values left to read: aliases cannot make a file's values grow without bound
+	cfg     *Config
+	errs    []error
+	budget  int  // values left to read: aliases cannot make a file's values grow without bound
+	partial bool // ParsePartial: a provider's missing variables and files leave it out
+	soft    int  // errors that partial may confine to the provider being read
 }
 
 // maxValues bounds the values read from one file, aliases expanded. A
@@ -57,8 +61,10 @@ func (d *decoder) providers(n *yaml.Node, path string) {
 
 func (d *decoder) provider(name string, n *yaml.Node, path string) {
 	var p host.ProviderConfig
+	start, soft := len(d.errs), d.soft
 	d.mapping(n, path, []field{
 		{"plugin", func(n *yaml.Node, path string) { p.Plugin = d.str(n, path) }},
+		{"path", func(n *yaml.Node, path string) { p.Path = d.filePath(d.str(n, path), path) }},
 		{"sha256", func(n *yaml.Node, path string) { p.SHA256 = d.str(n, path) }},
 		{"hosts", func(n *yaml.Node, path string) { p.Hosts = d.list(n, path) }},
 		{"allow_insecure", func(n *yaml.Node, path string) { p.AllowInsecure = d.boolean(n, path) }},
@@ -68,10 +74,43 @@ func (d *decoder) provider(name string, n *yaml.Node, path string) {
 					p.Settings = map[string]string{}
 				}
 				p.Settings[k] = d.str(v, path)
+				if strings.HasSuffix(k, FileSuffix) {
+					p.Settings[k] = d.filePath(p.Settings[k], path)
+				}
 			})
 		}},
 	})
+	if errs := d.errs[start:]; d.partial && len(errs) > 0 && len(errs) == d.soft-soft {
+		// Only variables and files this provider names are missing: leave
+		// it out, the others still work.
+		d.cfg.Unavailable[name] = errors.Join(errs...)
+		d.errs = d.errs[:start]
+		return
+	}
 	d.cfg.Providers[name] = p
+}
+
+// FileSuffix ends the key of every setting that names a file (such as
+// symphony's private_key_file): a relative path in such a setting, like
+// plugin_dir and path, is resolved against the configuration file's
+// directory, and a file that does not exist is an error naming the path
+// tried. Plugin authors: name a setting that holds a file's path this way.
+const FileSuffix = "_file"
+
+// filePath resolves a provider's file path v (of the value at path)
+// against the file's directory and checks that it exists.
+func (d *decoder) filePath(v, path string) string {
+	if v == "" {
+		return ""
+	}
+	if !filepath.IsAbs(v) {
+		v = absPath(filepath.Join(filepath.Dir(d.cfg.File), v))
+	}
+	if _, err := os.Stat(v); err != nil {
+		d.soft++
+		d.fail(path, "%s: %v", v, unwrapPathErr(err)) // a path, never a secret
+	}
+	return v
 }
 
 func (d *decoder) cache(n *yaml.Node, path string) {
@@ -233,6 +272,9 @@ func (d *decoder) str(n *yaml.Node, path string) string {
 	}
 	v, err := expandEnv(s, os.LookupEnv)
 	if err != nil {
+		if errors.As(err, new(unsetError)) {
+			d.soft++
+		}
 		d.fail(path, "%v", err) // names the variable, never a value
 	}
 	return v

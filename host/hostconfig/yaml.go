@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -70,26 +71,73 @@ func join(path, key string) string {
 
 var syntaxLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
-// syntaxError rewrites a YAML syntax error as one line naming the file
-// and the line. yaml.v3 gives its position only in the message's text.
-func syntaxError(name string, err error) error {
+// syntaxError rewrites a YAML syntax error in data as one line naming the
+// file and the line of the problem. yaml.v3 gives its position only in the
+// message's text, and for a parser error it gives the line where the
+// enclosing block starts (a bad indent on line 4 is "line 1"): the line is
+// then found again as the first line at which data, cut there, fails the
+// same way.
+func syntaxError(name string, data []byte, err error) error {
 	msg := strings.Join(strings.Fields(err.Error()), " ")
-	if m := syntaxLine.FindStringSubmatch(msg); m != nil {
-		return fmt.Errorf("tokenplug: config %s:%s: %s", name, m[1], m[2])
+	m := syntaxLine.FindStringSubmatch(msg)
+	if m == nil {
+		return fmt.Errorf("tokenplug: config %s: %s", name, strings.TrimPrefix(msg, "yaml: "))
 	}
-	return fmt.Errorf("tokenplug: config %s: %s", name, strings.TrimPrefix(msg, "yaml: "))
+	line, _ := strconv.Atoi(m[1])
+	return fmt.Errorf("tokenplug: config %s:%d: %s", name, problemLine(data, line, m[2]), m[2])
+}
+
+// problemLine returns the first line n >= from such that data's first n
+// lines fail to parse with message msg, by binary search; from if none.
+func problemLine(data []byte, from int, msg string) int {
+	ends := lineEnds(data)
+	fails := func(n int) bool {
+		var doc yaml.Node
+		err := yaml.Unmarshal(data[:ends[n-1]], &doc)
+		m := syntaxLine.FindStringSubmatch(strings.Join(strings.Fields(fmt.Sprint(err)), " "))
+		return m != nil && m[2] == msg
+	}
+	lo, hi := from, len(ends)
+	if lo < 1 || lo > hi || !fails(hi) {
+		return from
+	}
+	for lo < hi {
+		mid := lo + (hi-lo)/2
+		if fails(mid) {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	return lo
+}
+
+// lineEnds returns the offset just past each line of data (its newline).
+func lineEnds(data []byte) []int {
+	var ends []int
+	for i, b := range data {
+		if b == '\n' {
+			ends = append(ends, i+1)
+		}
+	}
+	if len(data) > 0 && data[len(data)-1] != '\n' {
+		ends = append(ends, len(data))
+	}
+	return ends
 }
 
 var varName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // expandEnv replaces ${VAR} and ${VAR:-default} in s with lookup's values,
 // and $$ with $. Values are inserted as they are: never expanded again.
-// Errors name the variable, never a value.
+// Errors name the variables, never a value; every unset variable of s is
+// named, in order, in one unsetError.
 func expandEnv(s string, lookup func(string) (string, bool)) (string, error) {
 	if !strings.Contains(s, "$") {
 		return s, nil
 	}
 	var b strings.Builder
+	var unset unsetError
 	for i := 0; i < len(s); {
 		switch {
 		case strings.HasPrefix(s[i:], "$$"):
@@ -101,7 +149,11 @@ func expandEnv(s string, lookup func(string) (string, bool)) (string, error) {
 				return "", errors.New("unterminated ${ (write ${VAR} or ${VAR:-default}, or $$ for a literal $)")
 			}
 			v, err := lookupVar(s[i+2:i+end], lookup)
-			if err != nil {
+			var ue unsetError
+			switch {
+			case errors.As(err, &ue):
+				unset = append(unset, ue...)
+			case err != nil:
 				return "", err
 			}
 			b.WriteString(v)
@@ -111,7 +163,21 @@ func expandEnv(s string, lookup func(string) (string, bool)) (string, error) {
 			i++
 		}
 	}
+	if len(unset) > 0 {
+		return "", unset
+	}
 	return b.String(), nil
+}
+
+// unsetError names the environment variables a value uses that are not
+// set, in the order the value uses them.
+type unsetError []string
+
+func (e unsetError) Error() string {
+	if len(e) == 1 {
+		return "environment variable " + e[0] + " is not set"
+	}
+	return "environment variables " + strings.Join(e, ", ") + " are not set"
 }
 
 // lookupVar resolves the inside of ${...}: NAME or NAME:-default.
@@ -127,7 +193,7 @@ func lookupVar(expr string, lookup func(string) (string, bool)) (string, error) 
 	case hasDef:
 		return def, nil
 	case !ok:
-		return "", fmt.Errorf("environment variable %s is not set", name)
+		return "", unsetError{name}
 	}
 	return "", nil
 }
