@@ -11,15 +11,9 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/tokenplug/tokenplug/internal/wire"
 	pb "github.com/tokenplug/tokenplug/plugin/proto"
 )
-
-// singleInstance, set to a non-empty value at link time
-// (-ldflags "-X github.com/tokenplug/tokenplug/plugin.singleInstance=1"),
-// makes the server behave as the SDK did before multi_instance: one
-// default instance, replaced by every Configure. Tests build plugins that
-// way to prove hosts still serve such plugins, one process each.
-var singleInstance string
 
 // server adapts a Provider to the generated service. It serves any number
 // of provider instances, each with its own settings and token source: the
@@ -39,7 +33,7 @@ type server struct {
 }
 
 func newServer(p Provider) *server {
-	return &server{impl: p, desc: p.Describe(), multi: singleInstance == "", inst: map[string]oauth2.TokenSource{}}
+	return &server{impl: p, desc: p.Describe(), multi: !wire.SingleInstance, inst: map[string]oauth2.TokenSource{}}
 }
 
 func (s *server) Describe(context.Context, *pb.DescribeRequest) (*pb.DescribeResponse, error) {
@@ -134,7 +128,7 @@ func (s *server) Token(ctx context.Context, req *pb.TokenRequest) (resp *pb.Toke
 	return resp, nil
 }
 
-// Release forgets an instance. A plugin built with singleInstance answers
+// Release forgets an instance. A plugin with wire.SingleInstance set answers
 // Unimplemented, as plugins from before instances do.
 func (s *server) Release(_ context.Context, req *pb.ReleaseRequest) (*pb.ReleaseResponse, error) {
 	if !s.multi {

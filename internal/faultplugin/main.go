@@ -17,6 +17,7 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"github.com/tokenplug/tokenplug/internal/wire"
 	"github.com/tokenplug/tokenplug/plugin"
 )
 
@@ -27,10 +28,11 @@ func (provider) Describe() plugin.Description {
 		Name:    "fault",
 		Version: "0.0.1",
 		Settings: []plugin.Setting{
-			{Key: "behavior", Description: "ok, hang, panic, exit, stdout, permanent, ratelimit, temporary, env, pid, logsecret, leakencoded, stdin", Default: "ok"},
+			{Key: "behavior", Description: "ok, hang, panic, exit, stdout, permanent, ratelimit, temporary, env, pid, label, logsecret, leakencoded, stdin", Default: "ok"},
 			{Key: "lifetime", Description: "token lifetime; 0 never expires", Default: "1h"},
 			{Key: "password", Description: "a secret the plugin must never leak", Secret: true},
 			{Key: "fail_configure", Description: "if set, Configure rejects the password with this message"},
+			{Key: "label", Description: "behavior label: the token is label-<label>-pid-<pid>-<n>"},
 		},
 		// None by default, as a third-party plugin may; tests that need
 		// some pass them in the environment (host.WithEnv).
@@ -61,13 +63,14 @@ func (provider) Configure(_ context.Context, s map[string]string) (oauth2.TokenS
 	if err := recordConfigure(); err != nil {
 		return nil, err
 	}
-	return &source{behavior: s["behavior"], life: life, password: s["password"]}, nil
+	return &source{behavior: s["behavior"], life: life, password: s["password"], label: s["label"]}, nil
 }
 
 type source struct {
 	behavior string
 	life     time.Duration
 	password string
+	label    string
 	n        atomic.Int64
 }
 
@@ -100,6 +103,8 @@ func (s *source) TokenContext(ctx context.Context) (*oauth2.Token, error) {
 		access = strings.Join(keys, ",")
 	case "pid":
 		access = fmt.Sprint(os.Getpid())
+	case "label":
+		access = fmt.Sprintf("label-%s-pid-%d-%d", s.label, os.Getpid(), s.n.Load())
 	case "logsecret":
 		plugin.Logger().Warn("fetching", "password", s.password, "note", "secret is "+s.password)
 	case "leakencoded":
@@ -204,6 +209,9 @@ func main() {
 	for _, a := range os.Args[1:] {
 		if dir, ok := strings.CutPrefix(a, "--record-configure="); ok {
 			recordDir = dir
+		}
+		if a == "--single-instance" {
+			wire.SingleInstance = true // speak the protocol as SDKs before multi_instance did
 		}
 	}
 	plugin.Serve(provider{})
