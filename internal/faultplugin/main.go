@@ -28,7 +28,7 @@ func (provider) Describe() plugin.Description {
 		Name:    "fault",
 		Version: "0.0.1",
 		Settings: []plugin.Setting{
-			{Key: "behavior", Description: "ok, hang, panic, exit, stdout, permanent, ratelimit, temporary, env, pid, label, logsecret, leakencoded, stdin", Default: "ok"},
+			{Key: "behavior", Description: "ok, hang, panic, exit, stdout, permanent, ratelimit, temporary, env, pid, label, checkkey, logsecret, leakencoded, stdin", Default: "ok"},
 			{Key: "lifetime", Description: "token lifetime; 0 never expires", Default: "1h"},
 			{Key: "password", Description: "a secret the plugin must never leak", Secret: true},
 			{Key: "fail_configure", Description: "if set, Configure rejects the password with this message"},
@@ -63,6 +63,12 @@ func (provider) Configure(_ context.Context, s map[string]string) (oauth2.TokenS
 	if err := recordConfigure(); err != nil {
 		return nil, err
 	}
+	if sharedState {
+		// A careless plugin: keeps the last settings per process, so
+		// every instance fetches with them (plugintest must catch it).
+		shared.Store(&source{behavior: s["behavior"], life: life, password: s["password"], label: s["label"]})
+		return sharedSource{}, nil
+	}
 	return &source{behavior: s["behavior"], life: life, password: s["password"], label: s["label"]}, nil
 }
 
@@ -75,6 +81,20 @@ type source struct {
 }
 
 func (s *source) Token() (*oauth2.Token, error) { return s.TokenContext(context.Background()) }
+
+// sharedState, set by --shared-state, keeps the last settings per process
+// (shared), not per instance.
+var (
+	sharedState bool
+	shared      atomic.Pointer[source]
+)
+
+// sharedSource fetches with the process's last settings.
+type sharedSource struct{}
+
+func (sharedSource) Token() (*oauth2.Token, error) {
+	return shared.Load().TokenContext(context.Background())
+}
 
 func (s *source) TokenContext(ctx context.Context) (*oauth2.Token, error) {
 	access := fmt.Sprintf("tok-%d", s.n.Add(1))
@@ -103,6 +123,10 @@ func (s *source) TokenContext(ctx context.Context) (*oauth2.Token, error) {
 		access = strings.Join(keys, ",")
 	case "pid":
 		access = fmt.Sprint(os.Getpid())
+	case "checkkey":
+		if strings.Contains(s.password, "wrong") {
+			return nil, plugin.Permanent(errors.New("upstream rejected the key"))
+		}
 	case "label":
 		access = fmt.Sprintf("label-%s-pid-%d-%d", s.label, os.Getpid(), s.n.Load())
 	case "logsecret":
@@ -209,6 +233,9 @@ func main() {
 	for _, a := range os.Args[1:] {
 		if dir, ok := strings.CutPrefix(a, "--record-configure="); ok {
 			recordDir = dir
+		}
+		if a == "--shared-state" {
+			sharedState = true
 		}
 		if a == "--single-instance" {
 			wire.SingleInstance = true // speak the protocol as SDKs before multi_instance did
