@@ -33,8 +33,9 @@ type pluginProc struct {
 
 	stopping atomic.Bool // the host is stopping a plugin: its exit is expected
 
-	secretsMu sync.Mutex            // guards secrets
+	secretsMu sync.Mutex            // guards secrets, and rebuilding red
 	secrets   map[*process][]string // each provider's secret setting values
+	stale     atomic.Bool           // secrets changed since red was built
 
 	mu     sync.Mutex // guards the fields below; held across a start
 	inst   *instance  // the running plugin, or nil
@@ -96,12 +97,16 @@ func (i *instance) killProcess() {
 // newPluginProc returns the plugin process of cfg's binary, logging with
 // log. It starts on first use.
 func newPluginProc(cfg ProviderConfig, pin []byte, o *options, log *slog.Logger) *pluginProc {
-	return &pluginProc{cfg: cfg, pin: pin, o: o, log: log, red: &redactor{}, secrets: map[*process][]string{}}
+	pp := &pluginProc{cfg: cfg, pin: pin, o: o, log: log, red: &redactor{}, secrets: map[*process][]string{}}
+	pp.red.stale = pp.refresh
+	return pp
 }
 
 // setSecrets records (nil: forgets) p's secret values, so that they are
 // scrubbed from everything the plugin says: its log lines cannot be told
-// apart by provider, so each is scrubbed of every provider's secrets.
+// apart by provider, so each is scrubbed of every provider's secrets. The
+// scrubber is rebuilt on its next use, not here: a thousand providers
+// configuring must not rebuild it a thousand times.
 func (pp *pluginProc) setSecrets(p *process, secrets []string) {
 	pp.secretsMu.Lock()
 	defer pp.secretsMu.Unlock()
@@ -110,11 +115,27 @@ func (pp *pluginProc) setSecrets(p *process, secrets []string) {
 	} else {
 		pp.secrets[p] = secrets
 	}
+	pp.stale.Store(true)
+}
+
+// refresh rebuilds the scrubber if secrets changed since it was built. It
+// runs before every use, so a secret recorded before its Configure is sent
+// is scrubbed from every line the plugin logs after.
+func (pp *pluginProc) refresh() {
+	if !pp.stale.Load() {
+		return
+	}
+	pp.secretsMu.Lock()
+	defer pp.secretsMu.Unlock()
+	if !pp.stale.Load() {
+		return
+	}
 	var all []string
 	for _, s := range pp.secrets {
 		all = append(all, s...)
 	}
 	pp.red.set(all)
+	pp.stale.Store(false)
 }
 
 // claim reports whether p may configure the single-instance plugin: it is
