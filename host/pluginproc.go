@@ -37,11 +37,13 @@ type pluginProc struct {
 	secrets   map[*process][]string // each provider's secret setting values
 	stale     atomic.Bool           // secrets changed since red was built
 
-	mu     sync.Mutex // guards the fields below; held across a start
-	inst   *instance  // the running plugin, or nil
-	owner  *process   // the one provider of a single-instance plugin
-	closed bool
-	gate   gate // backoff after failed starts
+	mu      sync.Mutex // guards the fields below; held across a start
+	inst    *instance  // the running plugin, or nil
+	owner   *process   // the one provider of a single-instance plugin
+	closed  bool
+	started bool           // a plugin has started before: the next start is a restart
+	gate    gate           // backoff after failed starts
+	wg      sync.WaitGroup // reconfigurations after restarts, added to under mu
 }
 
 // instance is one running plugin process.
@@ -198,6 +200,10 @@ func (pp *pluginProc) get(ctx context.Context) (*instance, error) {
 	}
 	pp.gate.succeed()
 	pp.inst = inst
+	if pp.started {
+		pp.wg.Go(func() { pp.reconfigureAll(inst) })
+	}
+	pp.started = true
 	return inst, nil
 }
 
@@ -221,12 +227,13 @@ func (pp *pluginProc) stop(inst *instance, hard bool) {
 // close stops the plugin for good.
 func (pp *pluginProc) close() {
 	pp.mu.Lock()
-	defer pp.mu.Unlock()
 	pp.closed = true
 	if pp.inst != nil {
 		pp.stop(pp.inst, false)
 		pp.inst = nil
 	}
+	pp.mu.Unlock()
+	pp.wg.Wait() // their plugin is gone: they end at once
 }
 
 // start launches and describes a new plugin process.

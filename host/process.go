@@ -122,7 +122,11 @@ func (p *process) configure(ctx context.Context, pp *pluginProc, inst *instance)
 		p.on, p.id = nil, ""
 		return "", errShared
 	}
-	pp.setSecrets(p, launch.SecretValues(inst.desc, p.cfg.Settings))
+	secrets := launch.SecretValues(inst.desc, p.cfg.Settings)
+	if secrets == nil {
+		secrets = []string{} // nil would forget the provider
+	}
+	pp.setSecrets(p, secrets)
 	if _, err := plugin.ApplySchema(inst.desc, p.cfg.Settings); err != nil {
 		return "", pp.red.redactErr(err)
 	}

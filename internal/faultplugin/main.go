@@ -63,6 +63,12 @@ func (provider) Configure(_ context.Context, s map[string]string) (oauth2.TokenS
 	if err := recordConfigure(); err != nil {
 		return nil, err
 	}
+	if instanceDir != "" {
+		// Record the instance: <pid>-<label>, for the host's restart tests.
+		if err := os.WriteFile(fmt.Sprintf("%s/%d-%s", instanceDir, os.Getpid(), s["label"]), nil, 0o600); err != nil {
+			return nil, err
+		}
+	}
 	if sharedState {
 		// A careless plugin: keeps the last settings per process, so
 		// every instance fetches with them (plugintest must catch it).
@@ -187,6 +193,10 @@ func leakEncoded(secret string) {
 // running binary ends with evilTrailer (a copy the tests changed).
 var recordDir string
 
+// instanceDir, from a --record-instances=<dir> argument, is where Configure
+// records each instance it configures: a file named <pid>-<label>.
+var instanceDir string
+
 const evilTrailer = "\nEVIL-FAULTPLUGIN-TRAILER\n"
 
 func recordConfigure() error {
@@ -233,6 +243,9 @@ func main() {
 	for _, a := range os.Args[1:] {
 		if dir, ok := strings.CutPrefix(a, "--record-configure="); ok {
 			recordDir = dir
+		}
+		if dir, ok := strings.CutPrefix(a, "--record-instances="); ok {
+			instanceDir = dir
 		}
 		if a == "--shared-state" {
 			sharedState = true
