@@ -22,12 +22,18 @@ import (
 // Encodings of the secrets and the lines of a multi-line secret are
 // scrubbed too (see internal/redact).
 type redactor struct {
-	r atomic.Pointer[redact.Redactor]
+	r     atomic.Pointer[redact.Redactor]
+	stale func() // if set, brings r up to date before each use (see pluginProc)
 }
 
 func (r *redactor) set(secrets []string) { r.r.Store(redact.New(secrets...)) }
 
-func (r *redactor) redact(s string) string { return r.r.Load().String(s) }
+func (r *redactor) redact(s string) string {
+	if r.stale != nil {
+		r.stale()
+	}
+	return r.r.Load().String(s)
+}
 
 // redactErr returns err with secrets scrubbed from its text, keeping its
 // classification (plugin.Kind, retry-after) reachable through errors.Is/As.

@@ -35,6 +35,11 @@ type ProviderConfig struct {
 	// plugin's declared settings; secret values never appear in logs or
 	// errors.
 	Settings map[string]string
+	// Isolate runs the provider in a plugin process of its own. By
+	// default the providers of one plugin binary (same resolved path,
+	// SHA256 pin and Args) share one process, each an instance isolated
+	// from the others in the plugin (see docs/writing-a-plugin.md).
+	Isolate bool
 }
 
 // Registry holds named providers, each a Source backed by a plugin process
@@ -49,6 +54,7 @@ type Registry struct {
 	closed  bool
 
 	warming *warmer // background warm-ups (WithWarmOnRegister)
+	procs   *pool   // the plugin processes, shared by the providers of a binary
 }
 
 // NewRegistry returns an empty Registry.
@@ -62,7 +68,9 @@ func NewRegistry(opts ...Option) *Registry {
 	}
 	o.replaced = nil
 	o.tel = newTelemetry(o.meterProvider, o.tracerProvider, o.logger)
-	return &Registry{o: o, sources: map[string]*Source{}, warming: newWarmer()}
+	r := &Registry{o: o, sources: map[string]*Source{}, warming: newWarmer()}
+	r.procs = newPool(&r.o)
+	return r
 }
 
 // Register adds a provider under name, after checking cfg (see
@@ -93,8 +101,7 @@ func (r *Registry) Register(name string, cfg ProviderConfig) error {
 
 // newSource returns the Source of a validated provider.
 func (r *Registry) newSource(p *provider) *Source {
-	proc := newProcess(p.name, p.cfg, &r.o)
-	proc.pin = p.pin
+	proc := newProcess(p.name, p.cfg, p.pin, r.procs)
 	src := newSource(p.name, p.cfg.Hosts, r.o.shared(p.name, p.cfg, r.o.tel.upstream(p.name, proc.token)), &r.o)
 	src.proc = proc
 	src.initScope(p.hosts, p.cfg.AllowInsecure)

@@ -71,7 +71,7 @@ var validName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
 func validate(name string, cfg ProviderConfig) (*provider, error) {
 	p := &provider{name: name, cfg: ProviderConfig{
 		Plugin: cfg.Plugin, Path: cfg.Path, Args: slices.Clone(cfg.Args), SHA256: cfg.SHA256,
-		Hosts: slices.Clone(cfg.Hosts), AllowInsecure: cfg.AllowInsecure, Settings: maps.Clone(cfg.Settings),
+		Hosts: slices.Clone(cfg.Hosts), AllowInsecure: cfg.AllowInsecure, Settings: maps.Clone(cfg.Settings), Isolate: cfg.Isolate,
 	}}
 	var errs []error
 	fail := func(path string, err error) {

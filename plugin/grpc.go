@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"runtime/debug"
 	"slices"
-	"sync"
 	"time"
 
 	goplugin "github.com/hashicorp/go-plugin"
@@ -23,71 +22,6 @@ import (
 // The host reaches a plugin through internal/wire's go-plugin glue, which
 // asks this package for the host's view of a connection: client.
 func init() { wire.NewClient = newClient }
-
-// server adapts a Provider to the generated service.
-type server struct {
-	pb.UnimplementedProviderServer
-	impl Provider
-	desc Description
-
-	mu sync.RWMutex       // guards ts
-	ts oauth2.TokenSource // nil until Configure succeeds
-}
-
-func newServer(p Provider) *server { return &server{impl: p, desc: p.Describe()} }
-
-func (s *server) Describe(context.Context, *pb.DescribeRequest) (*pb.DescribeResponse, error) {
-	return describeToProto(s.desc), nil
-}
-
-func (s *server) Configure(ctx context.Context, req *pb.ConfigureRequest) (resp *pb.ConfigureResponse, err error) {
-	defer recoverStatus(&err)
-	settings, err := ApplySchema(s.desc, req.GetSettings())
-	if err == nil {
-		var ts oauth2.TokenSource
-		ts, err = s.impl.Configure(ctx, settings)
-		if err == nil && ts == nil {
-			err = fmt.Errorf("tokenplug/%s: Configure returned no token source", s.desc.Name)
-		}
-		if err == nil {
-			s.mu.Lock()
-			s.ts = ts
-			s.mu.Unlock()
-			return &pb.ConfigureResponse{}, nil
-		}
-	}
-	if se := settingErrorsOf(err); se != nil {
-		return &pb.ConfigureResponse{Errors: settingErrorsToProto(se)}, nil
-	}
-	return nil, toStatus(err)
-}
-
-func (s *server) Token(ctx context.Context, _ *pb.TokenRequest) (resp *pb.TokenResponse, err error) {
-	defer recoverStatus(&err)
-	s.mu.RLock()
-	ts := s.ts
-	s.mu.RUnlock()
-	if ts == nil {
-		return nil, status.Errorf(codes.FailedPrecondition, "tokenplug/%s: not configured", s.desc.Name)
-	}
-	var tok *oauth2.Token
-	if cts, ok := ts.(ContextTokenSource); ok {
-		tok, err = cts.TokenContext(ctx)
-	} else {
-		tok, err = ts.Token()
-	}
-	if err != nil {
-		return nil, toStatus(err)
-	}
-	if tok == nil || tok.AccessToken == "" {
-		return nil, status.Errorf(codes.Internal, "tokenplug/%s: token source returned no token", s.desc.Name)
-	}
-	resp, err = tokenToProto(tok)
-	if err != nil {
-		return nil, toStatus(fmt.Errorf("tokenplug/%s: %w", s.desc.Name, err))
-	}
-	return resp, nil
-}
 
 // recoverStatus turns a provider panic into an Internal status, so one bad
 // request does not take the plugin process down with it.
@@ -128,37 +62,73 @@ func (c *client) Ping(ctx context.Context) error {
 
 // Describe asks the plugin for its description.
 func (c *client) Describe(ctx context.Context) (Description, error) {
-	resp, err := c.rpc.Describe(ctx, &pb.DescribeRequest{})
-	if err != nil {
-		return Description{}, fromStatus(err)
-	}
-	return describeFromProto(resp), nil
+	d, _, err := c.DescribeInstances(ctx)
+	return d, err
 }
 
-// Configure sends settings; field problems come back as SettingErrors.
-func (c *client) Configure(ctx context.Context, settings map[string]string) error {
-	resp, err := c.rpc.Configure(ctx, &pb.ConfigureRequest{Settings: settings})
+// DescribeInstances asks the plugin for its description and whether it
+// serves many instances in one process (multi_instance).
+func (c *client) DescribeInstances(ctx context.Context) (Description, bool, error) {
+	resp, err := c.rpc.Describe(ctx, &pb.DescribeRequest{})
 	if err != nil {
-		return fromStatus(err)
+		return Description{}, false, fromStatus(err)
+	}
+	return describeFromProto(resp), resp.GetMultiInstance(), nil
+}
+
+// Configure configures the plugin's default instance; field problems come
+// back as SettingErrors.
+func (c *client) Configure(ctx context.Context, settings map[string]string) error {
+	_, err := c.configure(ctx, &pb.ConfigureRequest{Settings: settings})
+	return err
+}
+
+// NewInstance creates a provider instance with settings in a
+// multi_instance plugin and returns its id.
+func (c *client) NewInstance(ctx context.Context, settings map[string]string) (string, error) {
+	id, err := c.configure(ctx, &pb.ConfigureRequest{Settings: settings, NewInstance: true})
+	if err == nil && id == "" {
+		err = Temporary(errors.New("tokenplug/plugin: the plugin created no instance"))
+	}
+	return id, err
+}
+
+func (c *client) configure(ctx context.Context, req *pb.ConfigureRequest) (string, error) {
+	resp, err := c.rpc.Configure(ctx, req)
+	if err != nil {
+		return "", fromStatus(err)
 	}
 	if len(resp.GetErrors()) > 0 {
 		se := make(SettingErrors, 0, len(resp.GetErrors()))
 		for _, e := range resp.GetErrors() {
 			se = append(se, SettingError{Key: e.GetKey(), Message: e.GetMessage()})
 		}
-		return se
+		return "", se
 	}
-	return nil
+	return resp.GetInstance(), nil
 }
 
-// Token fetches a new token from the plugin. forceRefresh tells the plugin
-// the previous token was rejected by a server.
+// Token fetches a new token for the default instance. forceRefresh tells
+// the plugin the previous token was rejected by a server.
 func (c *client) Token(ctx context.Context, forceRefresh bool) (*oauth2.Token, error) {
-	resp, err := c.rpc.Token(ctx, &pb.TokenRequest{ForceRefresh: forceRefresh})
+	return c.InstanceToken(ctx, "", forceRefresh)
+}
+
+// InstanceToken fetches a new token for instance ("": the default one).
+func (c *client) InstanceToken(ctx context.Context, instance string, forceRefresh bool) (*oauth2.Token, error) {
+	resp, err := c.rpc.Token(ctx, &pb.TokenRequest{ForceRefresh: forceRefresh, Instance: instance})
 	if err != nil {
 		return nil, fromStatus(err)
 	}
 	return tokenFromProto(resp)
+}
+
+// Release drops instance from a multi_instance plugin.
+func (c *client) Release(ctx context.Context, instance string) error {
+	if _, err := c.rpc.Release(ctx, &pb.ReleaseRequest{Instance: instance}); err != nil {
+		return fromStatus(err)
+	}
+	return nil
 }
 
 func describeToProto(d Description) *pb.DescribeResponse {

@@ -11,10 +11,14 @@ import (
 	"github.com/tokenplug/tokenplug"
 )
 
-// Provider is implemented by a plugin. Describe is called once at start;
-// Configure is called again whenever the host (re)starts the plugin, and its
-// token source replaces the previous one. Implementations must be safe for
-// concurrent use.
+// Provider is implemented by a plugin. Describe is called once at start.
+// Configure is called once per provider instance: one plugin process serves
+// every provider a host runs with the same binary, each an instance with its
+// own settings and token source (see docs/writing-a-plugin.md), and a host
+// configures every instance again when it restarts the plugin. So keep a
+// configuration's state in the token source Configure returns, never in
+// package variables or in the Provider value. Implementations must be safe
+// for concurrent use.
 //
 // The token source Configure returns must fetch or make a fresh token on
 // every call and keep no cache: the host caches, refreshes ahead of expiry

@@ -43,6 +43,9 @@ while [ "$i" -lt "$COUNT" ]; do
 	# host's GOMAXPROCS hardly matters to them (the plugin is its own process).
 	go test -run '^$' -bench 'ColdStart|Herd|PluginRSS' \
 		-cpu 2 -benchtime "${EVENTS}x" ./internal/benchmarks >>"$OUT"
+	# Providers of one plugin, 1 to 1,000 (make test runs up to 100).
+	TOKENPLUG_BENCH_TENANTS=1,10,100,1000 go test -run '^$' -bench 'Tenants' \
+		-cpu 2 -benchtime 3x ./internal/benchmarks >>"$OUT"
 done
 
 for name in RoundTrip GetRequestMetadata CachedToken Fetch ColdStart; do
@@ -50,3 +53,5 @@ for name in RoundTrip GetRequestMetadata CachedToken Fetch ColdStart; do
 	echo
 done
 $BENCHSTAT -filter '.name:(Herd OR PluginRSS)' "$OUT"
+echo
+$BENCHSTAT -col /impl -filter '.name:Tenants' "$OUT"

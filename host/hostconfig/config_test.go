@@ -56,7 +56,7 @@ func TestParseConfig(t *testing.T) {
 		{
 			name:    "an unknown key is named with its line and the known keys",
 			yaml:    "providers:\n  p:\n    plugin: iam\n    setings: {}\n",
-			wantErr: `tokenplug: config test.yaml:4: providers.p: unknown key "setings" (known keys: plugin, path, sha256, hosts, allow_insecure, settings)`,
+			wantErr: `tokenplug: config test.yaml:4: providers.p: unknown key "setings" (known keys: plugin, path, sha256, hosts, allow_insecure, isolate, settings)`,
 		},
 		{
 			name:    "an unknown top-level key",

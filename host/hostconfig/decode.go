@@ -68,6 +68,7 @@ func (d *decoder) provider(name string, n *yaml.Node, path string) {
 		{"sha256", func(n *yaml.Node, path string) { p.SHA256 = d.str(n, path) }},
 		{"hosts", func(n *yaml.Node, path string) { p.Hosts = d.list(n, path) }},
 		{"allow_insecure", func(n *yaml.Node, path string) { p.AllowInsecure = d.boolean(n, path) }},
+		{"isolate", func(n *yaml.Node, path string) { p.Isolate = d.boolean(n, path) }},
 		{"settings", func(n *yaml.Node, path string) {
 			d.each(n, path, func(k string, v *yaml.Node, path string) {
 				if p.Settings == nil {

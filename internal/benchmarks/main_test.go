@@ -38,6 +38,7 @@ func TestMain(m *testing.M) {
 	testbin.Main(m, bins, map[string]string{
 		"symphony": "../../plugins/symphony/cmd/tokenplug-symphony",
 		"fault":    "../faultplugin",
+		"iam":      "../../plugins/iam/cmd/tokenplug-iam",
 	})
 }
 

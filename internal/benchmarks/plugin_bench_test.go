@@ -3,7 +3,6 @@ package benchmarks_test
 import (
 	"log/slog"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -205,25 +204,7 @@ func percentile(d []time.Duration, q float64) time.Duration {
 // the executable exe.
 func childRunning(b *testing.B, exe string) int {
 	b.Helper()
-	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
-	self := strconv.Itoa(os.Getpid())
-	var pids []int
-	for _, stat := range stats {
-		data, err := os.ReadFile(stat)
-		if err != nil {
-			continue // exited meanwhile
-		}
-		// pid (comm) state ppid ...: comm may hold spaces, so split after ')'.
-		fields := strings.Fields(string(data[strings.LastIndexByte(string(data), ')')+1:]))
-		if len(fields) < 2 || fields[1] != self {
-			continue
-		}
-		dir := filepath.Dir(stat)
-		if path, err := os.Readlink(filepath.Join(dir, "exe")); err == nil && path == exe {
-			pid, _ := strconv.Atoi(filepath.Base(dir))
-			pids = append(pids, pid)
-		}
-	}
+	pids := children(exe)
 	if len(pids) != 1 {
 		b.Fatalf("found %d children running %s, want 1", len(pids), exe)
 	}

@@ -17,6 +17,7 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"github.com/tokenplug/tokenplug/internal/wire"
 	"github.com/tokenplug/tokenplug/plugin"
 )
 
@@ -27,10 +28,11 @@ func (provider) Describe() plugin.Description {
 		Name:    "fault",
 		Version: "0.0.1",
 		Settings: []plugin.Setting{
-			{Key: "behavior", Description: "ok, hang, panic, exit, stdout, permanent, ratelimit, temporary, env, pid, logsecret, leakencoded, stdin", Default: "ok"},
+			{Key: "behavior", Description: "ok, hang, panic, exit, stdout, permanent, ratelimit, temporary, env, pid, label, checkkey, logsecret, leakencoded, stdin", Default: "ok"},
 			{Key: "lifetime", Description: "token lifetime; 0 never expires", Default: "1h"},
 			{Key: "password", Description: "a secret the plugin must never leak", Secret: true},
 			{Key: "fail_configure", Description: "if set, Configure rejects the password with this message"},
+			{Key: "label", Description: "behavior label: the token is label-<label>-pid-<pid>-<n>"},
 		},
 		// None by default, as a third-party plugin may; tests that need
 		// some pass them in the environment (host.WithEnv).
@@ -61,17 +63,44 @@ func (provider) Configure(_ context.Context, s map[string]string) (oauth2.TokenS
 	if err := recordConfigure(); err != nil {
 		return nil, err
 	}
-	return &source{behavior: s["behavior"], life: life, password: s["password"]}, nil
+	if instanceDir != "" {
+		// Record the instance: <pid>-<label>, for the host's restart tests.
+		if err := os.WriteFile(fmt.Sprintf("%s/%d-%s", instanceDir, os.Getpid(), s["label"]), nil, 0o600); err != nil {
+			return nil, err
+		}
+	}
+	if sharedState {
+		// A careless plugin: keeps the last settings per process, so
+		// every instance fetches with them (plugintest must catch it).
+		shared.Store(&source{behavior: s["behavior"], life: life, password: s["password"], label: s["label"]})
+		return sharedSource{}, nil
+	}
+	return &source{behavior: s["behavior"], life: life, password: s["password"], label: s["label"]}, nil
 }
 
 type source struct {
 	behavior string
 	life     time.Duration
 	password string
+	label    string
 	n        atomic.Int64
 }
 
 func (s *source) Token() (*oauth2.Token, error) { return s.TokenContext(context.Background()) }
+
+// sharedState, set by --shared-state, keeps the last settings per process
+// (shared), not per instance.
+var (
+	sharedState bool
+	shared      atomic.Pointer[source]
+)
+
+// sharedSource fetches with the process's last settings.
+type sharedSource struct{}
+
+func (sharedSource) Token() (*oauth2.Token, error) {
+	return shared.Load().TokenContext(context.Background())
+}
 
 func (s *source) TokenContext(ctx context.Context) (*oauth2.Token, error) {
 	access := fmt.Sprintf("tok-%d", s.n.Add(1))
@@ -100,6 +129,12 @@ func (s *source) TokenContext(ctx context.Context) (*oauth2.Token, error) {
 		access = strings.Join(keys, ",")
 	case "pid":
 		access = fmt.Sprint(os.Getpid())
+	case "checkkey":
+		if strings.Contains(s.password, "wrong") {
+			return nil, plugin.Permanent(errors.New("upstream rejected the key"))
+		}
+	case "label":
+		access = fmt.Sprintf("label-%s-pid-%d-%d", s.label, os.Getpid(), s.n.Load())
 	case "logsecret":
 		plugin.Logger().Warn("fetching", "password", s.password, "note", "secret is "+s.password)
 	case "leakencoded":
@@ -158,6 +193,10 @@ func leakEncoded(secret string) {
 // running binary ends with evilTrailer (a copy the tests changed).
 var recordDir string
 
+// instanceDir, from a --record-instances=<dir> argument, is where Configure
+// records each instance it configures: a file named <pid>-<label>.
+var instanceDir string
+
 const evilTrailer = "\nEVIL-FAULTPLUGIN-TRAILER\n"
 
 func recordConfigure() error {
@@ -204,6 +243,15 @@ func main() {
 	for _, a := range os.Args[1:] {
 		if dir, ok := strings.CutPrefix(a, "--record-configure="); ok {
 			recordDir = dir
+		}
+		if dir, ok := strings.CutPrefix(a, "--record-instances="); ok {
+			instanceDir = dir
+		}
+		if a == "--shared-state" {
+			sharedState = true
+		}
+		if a == "--single-instance" {
+			wire.SingleInstance = true // speak the protocol as SDKs before multi_instance did
 		}
 	}
 	plugin.Serve(provider{})

@@ -37,6 +37,18 @@ type Conn interface {
 	// Token fetches a new token; forceRefresh says the previous one was
 	// rejected by a server.
 	Token(ctx context.Context, forceRefresh bool) (*oauth2.Token, error)
+
+	// DescribeInstances is Describe, and whether the plugin serves many
+	// provider instances in one process (multi_instance).
+	DescribeInstances(ctx context.Context) (plugin.Description, bool, error)
+	// NewInstance creates a provider instance with settings in a
+	// multi_instance plugin and returns its id; field problems come back
+	// as plugin.SettingErrors.
+	NewInstance(ctx context.Context, settings map[string]string) (string, error)
+	// InstanceToken is Token for instance ("": the default instance).
+	InstanceToken(ctx context.Context, instance string, forceRefresh bool) (*oauth2.Token, error)
+	// Release drops instance from a multi_instance plugin.
+	Release(ctx context.Context, instance string) error
 }
 
 // Config says how to start a plugin. The plugin never inherits the host's

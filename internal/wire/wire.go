@@ -34,6 +34,13 @@ var Handshake = goplugin.HandshakeConfig{
 	MagicCookieValue: "7d1f3c0b-tokenplug-provider",
 }
 
+// SingleInstance, set by a plugin's main before plugin.Serve, makes the
+// SDK's server behave as it did before multi_instance: it does not
+// announce it, and every Configure replaces its one default instance.
+// Test plugins set it to prove hosts still serve such plugins, one
+// process per provider; plugin authors cannot (the package is internal).
+var SingleInstance bool
+
 // NewClient returns the host's view of the plugin behind conn. Package
 // plugin, which owns the contract's conversions, sets it when it loads;
 // internal/launch imports plugin, so a host always has it.

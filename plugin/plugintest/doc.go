@@ -18,7 +18,11 @@
 // else; the description is well-formed (a lower-case name, a version,
 // unique snake_case keys, no required key with a default); Configure
 // rejects each missing required setting and an undeclared one by key; Token
-// returns a usable token with a sane expiry, twice; the plugin writes
+// returns a usable token with a sane expiry, twice; a plugin that serves
+// many provider instances in one process keeps them apart (instances with
+// working settings and with wrong secrets configured at once: each working
+// one gets a token, no error quotes another's secret or token, a released
+// instance serves no more tokens); the plugin writes
 // nothing to stdout; and no secret setting value, nor the token, appears in
 // the plugin's stderr or the host's logs, even when a secret is wrong.
 //

@@ -106,6 +106,9 @@ func Run(t *testing.T, c Config) {
 			c.CheckToken(t, again)
 		}
 	})
+	t.Run("instances in one process are kept apart", func(t *testing.T) {
+		checkInstances(t, bin, desc, c.Settings, h, step)
+	})
 	for _, s := range desc.Settings {
 		if !s.Required {
 			continue

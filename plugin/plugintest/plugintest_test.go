@@ -241,3 +241,37 @@ func TestCheckRejected(t *testing.T) {
 		}
 	}
 }
+
+// The instance check passes a plugin whose instances are kept apart, and
+// catches one that keeps the last settings per process: its working
+// instances fetch with another instance's wrong secret.
+func TestCheckInstances(t *testing.T) {
+	settings := map[string]string{"behavior": "checkkey", "password": "good-password-1234"}
+	desc := plugin.Description{Settings: []plugin.Setting{{Key: "password", Secret: true}}}
+	step := func() (context.Context, context.CancelFunc) {
+		return context.WithTimeout(context.Background(), 30*time.Second)
+	}
+	wrapper := func(args string) string {
+		path := filepath.Join(t.TempDir(), "tokenplug-fault")
+		script := "#!/bin/sh\nexec " + bins["fault"] + " " + args + " \"$@\"\n"
+		if err := os.WriteFile(path, []byte(script), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	for _, tt := range []struct {
+		args string
+		fail bool
+	}{{"", false}, {"--single-instance", false}, {"--shared-state", true}} {
+		t.Run("args "+tt.args, func(t *testing.T) {
+			r := &recorder{}
+			checkInstances(r, wrapper(tt.args), desc, settings, newHarness(t, bins["fault"]), step)
+			if failed := len(r.errs) > 0; failed != tt.fail {
+				t.Errorf("reported %q, want failure %v", r.errs, tt.fail)
+			}
+			if tt.args == "--single-instance" && len(r.logs) != 1 {
+				t.Errorf("a single-instance plugin is logged once; logged %q", r.logs)
+			}
+		})
+	}
+}

@@ -150,7 +150,12 @@ type DescribeResponse struct {
 	// "*.example.com", optionally with ":port"). Empty means the plugin
 	// declares none, and the user must configure hosts. Added in version 1;
 	// older plugins leave it empty.
-	DefaultHosts  []string `protobuf:"bytes,4,rep,name=default_hosts,json=defaultHosts,proto3" json:"default_hosts,omitempty"`
+	DefaultHosts []string `protobuf:"bytes,4,rep,name=default_hosts,json=defaultHosts,proto3" json:"default_hosts,omitempty"`
+	// multi_instance says the plugin serves many provider instances in one
+	// process: Configure with new_instance creates one and returns its id,
+	// Token and Release name it. Plugins built with an SDK from before it
+	// leave it false, and hosts start one process per provider for them.
+	MultiInstance bool `protobuf:"varint,5,opt,name=multi_instance,json=multiInstance,proto3" json:"multi_instance,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -213,9 +218,22 @@ func (x *DescribeResponse) GetDefaultHosts() []string {
 	return nil
 }
 
+func (x *DescribeResponse) GetMultiInstance() bool {
+	if x != nil {
+		return x.MultiInstance
+	}
+	return false
+}
+
 type ConfigureRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Settings      map[string]string      `protobuf:"bytes,1,rep,name=settings,proto3" json:"settings,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Settings map[string]string      `protobuf:"bytes,1,rep,name=settings,proto3" json:"settings,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// new_instance asks a multi_instance plugin to create a provider
+	// instance with these settings, next to the ones it serves, and return
+	// its id in ConfigureResponse.instance. Without it, Configure replaces
+	// the plugin's single (default) instance, as in plugins without
+	// multi_instance.
+	NewInstance   bool `protobuf:"varint,2,opt,name=new_instance,json=newInstance,proto3" json:"new_instance,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -255,6 +273,13 @@ func (x *ConfigureRequest) GetSettings() map[string]string {
 		return x.Settings
 	}
 	return nil
+}
+
+func (x *ConfigureRequest) GetNewInstance() bool {
+	if x != nil {
+		return x.NewInstance
+	}
+	return false
 }
 
 type SettingError struct {
@@ -310,8 +335,11 @@ func (x *SettingError) GetMessage() string {
 }
 
 type ConfigureResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Errors        []*SettingError        `protobuf:"bytes,1,rep,name=errors,proto3" json:"errors,omitempty"`
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Errors []*SettingError        `protobuf:"bytes,1,rep,name=errors,proto3" json:"errors,omitempty"`
+	// instance is the id of the instance Configure created (new_instance
+	// set, the plugin multi_instance, no errors); empty otherwise.
+	Instance      string `protobuf:"bytes,2,opt,name=instance,proto3" json:"instance,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -353,11 +381,21 @@ func (x *ConfigureResponse) GetErrors() []*SettingError {
 	return nil
 }
 
+func (x *ConfigureResponse) GetInstance() string {
+	if x != nil {
+		return x.Instance
+	}
+	return ""
+}
+
 type TokenRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// force_refresh asks the plugin to bypass any cache of its own: the host
 	// sets it after a server rejected the previous token.
-	ForceRefresh  bool `protobuf:"varint,1,opt,name=force_refresh,json=forceRefresh,proto3" json:"force_refresh,omitempty"`
+	ForceRefresh bool `protobuf:"varint,1,opt,name=force_refresh,json=forceRefresh,proto3" json:"force_refresh,omitempty"`
+	// instance names the instance to fetch for (ConfigureResponse.instance);
+	// empty means the default instance.
+	Instance      string `protobuf:"bytes,2,opt,name=instance,proto3" json:"instance,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -399,6 +437,93 @@ func (x *TokenRequest) GetForceRefresh() bool {
 	return false
 }
 
+func (x *TokenRequest) GetInstance() string {
+	if x != nil {
+		return x.Instance
+	}
+	return ""
+}
+
+type ReleaseRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Instance      string                 `protobuf:"bytes,1,opt,name=instance,proto3" json:"instance,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReleaseRequest) Reset() {
+	*x = ReleaseRequest{}
+	mi := &file_provider_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReleaseRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReleaseRequest) ProtoMessage() {}
+
+func (x *ReleaseRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_provider_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReleaseRequest.ProtoReflect.Descriptor instead.
+func (*ReleaseRequest) Descriptor() ([]byte, []int) {
+	return file_provider_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *ReleaseRequest) GetInstance() string {
+	if x != nil {
+		return x.Instance
+	}
+	return ""
+}
+
+type ReleaseResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReleaseResponse) Reset() {
+	*x = ReleaseResponse{}
+	mi := &file_provider_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReleaseResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReleaseResponse) ProtoMessage() {}
+
+func (x *ReleaseResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_provider_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReleaseResponse.ProtoReflect.Descriptor instead.
+func (*ReleaseResponse) Descriptor() ([]byte, []int) {
+	return file_provider_proto_rawDescGZIP(), []int{8}
+}
+
 type TokenResponse struct {
 	state       protoimpl.MessageState `protogen:"open.v1"`
 	AccessToken string                 `protobuf:"bytes,1,opt,name=access_token,json=accessToken,proto3" json:"access_token,omitempty"`
@@ -417,7 +542,7 @@ type TokenResponse struct {
 
 func (x *TokenResponse) Reset() {
 	*x = TokenResponse{}
-	mi := &file_provider_proto_msgTypes[7]
+	mi := &file_provider_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -429,7 +554,7 @@ func (x *TokenResponse) String() string {
 func (*TokenResponse) ProtoMessage() {}
 
 func (x *TokenResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[7]
+	mi := &file_provider_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -442,7 +567,7 @@ func (x *TokenResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TokenResponse.ProtoReflect.Descriptor instead.
 func (*TokenResponse) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{7}
+	return file_provider_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *TokenResponse) GetAccessToken() string {
@@ -491,24 +616,31 @@ const file_provider_proto_rawDesc = "" +
 	"\brequired\x18\x03 \x01(\bR\brequired\x12\x16\n" +
 	"\x06secret\x18\x04 \x01(\bR\x06secret\x12\x18\n" +
 	"\adefault\x18\x05 \x01(\tR\adefault\"\x11\n" +
-	"\x0fDescribeRequest\"\x98\x01\n" +
+	"\x0fDescribeRequest\"\xbf\x01\n" +
 	"\x10DescribeResponse\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
 	"\aversion\x18\x02 \x01(\tR\aversion\x121\n" +
 	"\bsettings\x18\x03 \x03(\v2\x15.tokenplug.v1.SettingR\bsettings\x12#\n" +
-	"\rdefault_hosts\x18\x04 \x03(\tR\fdefaultHosts\"\x99\x01\n" +
+	"\rdefault_hosts\x18\x04 \x03(\tR\fdefaultHosts\x12%\n" +
+	"\x0emulti_instance\x18\x05 \x01(\bR\rmultiInstance\"\xbc\x01\n" +
 	"\x10ConfigureRequest\x12H\n" +
-	"\bsettings\x18\x01 \x03(\v2,.tokenplug.v1.ConfigureRequest.SettingsEntryR\bsettings\x1a;\n" +
+	"\bsettings\x18\x01 \x03(\v2,.tokenplug.v1.ConfigureRequest.SettingsEntryR\bsettings\x12!\n" +
+	"\fnew_instance\x18\x02 \x01(\bR\vnewInstance\x1a;\n" +
 	"\rSettingsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\":\n" +
 	"\fSettingError\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x18\n" +
-	"\amessage\x18\x02 \x01(\tR\amessage\"G\n" +
+	"\amessage\x18\x02 \x01(\tR\amessage\"c\n" +
 	"\x11ConfigureResponse\x122\n" +
-	"\x06errors\x18\x01 \x03(\v2\x1a.tokenplug.v1.SettingErrorR\x06errors\"3\n" +
+	"\x06errors\x18\x01 \x03(\v2\x1a.tokenplug.v1.SettingErrorR\x06errors\x12\x1a\n" +
+	"\binstance\x18\x02 \x01(\tR\binstance\"O\n" +
 	"\fTokenRequest\x12#\n" +
-	"\rforce_refresh\x18\x01 \x01(\bR\fforceRefresh\"\xa0\x01\n" +
+	"\rforce_refresh\x18\x01 \x01(\bR\fforceRefresh\x12\x1a\n" +
+	"\binstance\x18\x02 \x01(\tR\binstance\",\n" +
+	"\x0eReleaseRequest\x12\x1a\n" +
+	"\binstance\x18\x01 \x01(\tR\binstance\"\x11\n" +
+	"\x0fReleaseResponse\"\xa0\x01\n" +
 	"\rTokenResponse\x12!\n" +
 	"\faccess_token\x18\x01 \x01(\tR\vaccessToken\x12\x1d\n" +
 	"\n" +
@@ -516,11 +648,12 @@ const file_provider_proto_rawDesc = "" +
 	"\x06expiry\x18\x03 \x01(\x03R\x06expiry\x12\x16\n" +
 	"\x06header\x18\x04 \x01(\tR\x06header\x12\x1d\n" +
 	"\n" +
-	"refresh_at\x18\x05 \x01(\x03R\trefreshAt2\xe5\x01\n" +
+	"refresh_at\x18\x05 \x01(\x03R\trefreshAt2\xad\x02\n" +
 	"\bProvider\x12I\n" +
 	"\bDescribe\x12\x1d.tokenplug.v1.DescribeRequest\x1a\x1e.tokenplug.v1.DescribeResponse\x12L\n" +
 	"\tConfigure\x12\x1e.tokenplug.v1.ConfigureRequest\x1a\x1f.tokenplug.v1.ConfigureResponse\x12@\n" +
-	"\x05Token\x12\x1a.tokenplug.v1.TokenRequest\x1a\x1b.tokenplug.v1.TokenResponseB3Z1github.com/tokenplug/tokenplug/plugin/proto;protob\x06proto3"
+	"\x05Token\x12\x1a.tokenplug.v1.TokenRequest\x1a\x1b.tokenplug.v1.TokenResponse\x12F\n" +
+	"\aRelease\x12\x1c.tokenplug.v1.ReleaseRequest\x1a\x1d.tokenplug.v1.ReleaseResponseB3Z1github.com/tokenplug/tokenplug/plugin/proto;protob\x06proto3"
 
 var (
 	file_provider_proto_rawDescOnce sync.Once
@@ -534,7 +667,7 @@ func file_provider_proto_rawDescGZIP() []byte {
 	return file_provider_proto_rawDescData
 }
 
-var file_provider_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
+var file_provider_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
 var file_provider_proto_goTypes = []any{
 	(*Setting)(nil),           // 0: tokenplug.v1.Setting
 	(*DescribeRequest)(nil),   // 1: tokenplug.v1.DescribeRequest
@@ -543,24 +676,28 @@ var file_provider_proto_goTypes = []any{
 	(*SettingError)(nil),      // 4: tokenplug.v1.SettingError
 	(*ConfigureResponse)(nil), // 5: tokenplug.v1.ConfigureResponse
 	(*TokenRequest)(nil),      // 6: tokenplug.v1.TokenRequest
-	(*TokenResponse)(nil),     // 7: tokenplug.v1.TokenResponse
-	nil,                       // 8: tokenplug.v1.ConfigureRequest.SettingsEntry
+	(*ReleaseRequest)(nil),    // 7: tokenplug.v1.ReleaseRequest
+	(*ReleaseResponse)(nil),   // 8: tokenplug.v1.ReleaseResponse
+	(*TokenResponse)(nil),     // 9: tokenplug.v1.TokenResponse
+	nil,                       // 10: tokenplug.v1.ConfigureRequest.SettingsEntry
 }
 var file_provider_proto_depIdxs = []int32{
-	0, // 0: tokenplug.v1.DescribeResponse.settings:type_name -> tokenplug.v1.Setting
-	8, // 1: tokenplug.v1.ConfigureRequest.settings:type_name -> tokenplug.v1.ConfigureRequest.SettingsEntry
-	4, // 2: tokenplug.v1.ConfigureResponse.errors:type_name -> tokenplug.v1.SettingError
-	1, // 3: tokenplug.v1.Provider.Describe:input_type -> tokenplug.v1.DescribeRequest
-	3, // 4: tokenplug.v1.Provider.Configure:input_type -> tokenplug.v1.ConfigureRequest
-	6, // 5: tokenplug.v1.Provider.Token:input_type -> tokenplug.v1.TokenRequest
-	2, // 6: tokenplug.v1.Provider.Describe:output_type -> tokenplug.v1.DescribeResponse
-	5, // 7: tokenplug.v1.Provider.Configure:output_type -> tokenplug.v1.ConfigureResponse
-	7, // 8: tokenplug.v1.Provider.Token:output_type -> tokenplug.v1.TokenResponse
-	6, // [6:9] is the sub-list for method output_type
-	3, // [3:6] is the sub-list for method input_type
-	3, // [3:3] is the sub-list for extension type_name
-	3, // [3:3] is the sub-list for extension extendee
-	0, // [0:3] is the sub-list for field type_name
+	0,  // 0: tokenplug.v1.DescribeResponse.settings:type_name -> tokenplug.v1.Setting
+	10, // 1: tokenplug.v1.ConfigureRequest.settings:type_name -> tokenplug.v1.ConfigureRequest.SettingsEntry
+	4,  // 2: tokenplug.v1.ConfigureResponse.errors:type_name -> tokenplug.v1.SettingError
+	1,  // 3: tokenplug.v1.Provider.Describe:input_type -> tokenplug.v1.DescribeRequest
+	3,  // 4: tokenplug.v1.Provider.Configure:input_type -> tokenplug.v1.ConfigureRequest
+	6,  // 5: tokenplug.v1.Provider.Token:input_type -> tokenplug.v1.TokenRequest
+	7,  // 6: tokenplug.v1.Provider.Release:input_type -> tokenplug.v1.ReleaseRequest
+	2,  // 7: tokenplug.v1.Provider.Describe:output_type -> tokenplug.v1.DescribeResponse
+	5,  // 8: tokenplug.v1.Provider.Configure:output_type -> tokenplug.v1.ConfigureResponse
+	9,  // 9: tokenplug.v1.Provider.Token:output_type -> tokenplug.v1.TokenResponse
+	8,  // 10: tokenplug.v1.Provider.Release:output_type -> tokenplug.v1.ReleaseResponse
+	7,  // [7:11] is the sub-list for method output_type
+	3,  // [3:7] is the sub-list for method input_type
+	3,  // [3:3] is the sub-list for extension type_name
+	3,  // [3:3] is the sub-list for extension extendee
+	0,  // [0:3] is the sub-list for field type_name
 }
 
 func init() { file_provider_proto_init() }
@@ -574,7 +711,7 @@ func file_provider_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_provider_proto_rawDesc), len(file_provider_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   9,
+			NumMessages:   11,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

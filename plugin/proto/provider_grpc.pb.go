@@ -27,6 +27,7 @@ const (
 	Provider_Describe_FullMethodName  = "/tokenplug.v1.Provider/Describe"
 	Provider_Configure_FullMethodName = "/tokenplug.v1.Provider/Configure"
 	Provider_Token_FullMethodName     = "/tokenplug.v1.Provider/Token"
+	Provider_Release_FullMethodName   = "/tokenplug.v1.Provider/Release"
 )
 
 // ProviderClient is the client API for Provider service.
@@ -46,6 +47,12 @@ type ProviderClient interface {
 	// Unavailable (network, 5xx: retry with backoff), ResourceExhausted
 	// (429; a google.rpc.RetryInfo detail carries the retry-after).
 	Token(ctx context.Context, in *TokenRequest, opts ...grpc.CallOption) (*TokenResponse, error)
+	// Release drops a provider instance (see ConfigureRequest.new_instance):
+	// its token source and settings are forgotten. Releasing an unknown
+	// instance is not an error. Plugins that do not set
+	// DescribeResponse.multi_instance may leave it unimplemented; hosts call
+	// it only on plugins that do.
+	Release(ctx context.Context, in *ReleaseRequest, opts ...grpc.CallOption) (*ReleaseResponse, error)
 }
 
 type providerClient struct {
@@ -86,6 +93,16 @@ func (c *providerClient) Token(ctx context.Context, in *TokenRequest, opts ...gr
 	return out, nil
 }
 
+func (c *providerClient) Release(ctx context.Context, in *ReleaseRequest, opts ...grpc.CallOption) (*ReleaseResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ReleaseResponse)
+	err := c.cc.Invoke(ctx, Provider_Release_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ProviderServer is the server API for Provider service.
 // All implementations must embed UnimplementedProviderServer
 // for forward compatibility.
@@ -103,6 +120,12 @@ type ProviderServer interface {
 	// Unavailable (network, 5xx: retry with backoff), ResourceExhausted
 	// (429; a google.rpc.RetryInfo detail carries the retry-after).
 	Token(context.Context, *TokenRequest) (*TokenResponse, error)
+	// Release drops a provider instance (see ConfigureRequest.new_instance):
+	// its token source and settings are forgotten. Releasing an unknown
+	// instance is not an error. Plugins that do not set
+	// DescribeResponse.multi_instance may leave it unimplemented; hosts call
+	// it only on plugins that do.
+	Release(context.Context, *ReleaseRequest) (*ReleaseResponse, error)
 	mustEmbedUnimplementedProviderServer()
 }
 
@@ -121,6 +144,9 @@ func (UnimplementedProviderServer) Configure(context.Context, *ConfigureRequest)
 }
 func (UnimplementedProviderServer) Token(context.Context, *TokenRequest) (*TokenResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Token not implemented")
+}
+func (UnimplementedProviderServer) Release(context.Context, *ReleaseRequest) (*ReleaseResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Release not implemented")
 }
 func (UnimplementedProviderServer) mustEmbedUnimplementedProviderServer() {}
 func (UnimplementedProviderServer) testEmbeddedByValue()                  {}
@@ -197,6 +223,24 @@ func _Provider_Token_Handler(srv interface{}, ctx context.Context, dec func(inte
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Provider_Release_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ReleaseRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ProviderServer).Release(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Provider_Release_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ProviderServer).Release(ctx, req.(*ReleaseRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Provider_ServiceDesc is the grpc.ServiceDesc for Provider service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -215,6 +259,10 @@ var Provider_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Token",
 			Handler:    _Provider_Token_Handler,
+		},
+		{
+			MethodName: "Release",
+			Handler:    _Provider_Release_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
