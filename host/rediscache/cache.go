@@ -138,6 +138,15 @@ func (c *Cache) shared(ctx context.Context, key, rejected string, fetch func(con
 			return nil, err
 		}
 		if won {
+			// Read again under the lease: a holder that stored its token and
+			// released the lease between our read and our lease would
+			// otherwise cost a second upstream fetch.
+			if tok, err := c.get(ctx, key); err == nil && tok != nil && tok.AccessToken != rejected && c.fresh(tok) {
+				if rerr := c.release(context.WithoutCancel(ctx), key, lease); rerr != nil {
+					c.trouble(rerr)
+				}
+				return tok, nil
+			}
 			return c.fetchAndStore(ctx, key, lease, fetch)
 		}
 		if giveUp.IsZero() {
