@@ -16,12 +16,9 @@ import (
 var bins = map[string]string{}
 
 func TestMain(m *testing.M) {
-	testbin.Main(m, bins, map[string]string{
-		"symphony": "../plugins/symphony/cmd/tokenplug-symphony",
-		"fault":    "../internal/faultplugin",
-		"iam":      "../plugins/iam/cmd/tokenplug-iam",
-		"hostproc": "./internal/hostproc",
-	})
+	pkgs := testbin.Plugins("symphony", "fault", "iam")
+	pkgs["hostproc"] = "./internal/hostproc"
+	testbin.Main(m, bins, pkgs)
 }
 
 // logBuffer collects every log line at every level, for secret checks.

@@ -15,10 +15,7 @@ import (
 var bins = map[string]string{}
 
 func TestMain(m *testing.M) {
-	testbin.Main(m, bins, map[string]string{
-		"symphony": "../../plugins/symphony/cmd/tokenplug-symphony",
-		"iam":      "../../plugins/iam/cmd/tokenplug-iam",
-	})
+	testbin.Main(m, bins, testbin.Plugins("symphony", "iam"))
 }
 
 var symphonyKey, _ = rsa.GenerateKey(rand.Reader, 2048)

@@ -23,10 +23,9 @@ var _ host.SharedCache = (*rediscache.Cache)(nil)
 var bins = map[string]string{}
 
 func TestMain(m *testing.M) {
-	testbin.Main(m, bins, map[string]string{
-		"iam":       "../../plugins/iam/cmd/tokenplug-iam",
-		"cachehost": "./internal/cachehost",
-	})
+	pkgs := testbin.Plugins("iam")
+	pkgs["cachehost"] = "./internal/cachehost"
+	testbin.Main(m, bins, pkgs)
 }
 
 // newKey returns a fresh encryption_key value.
