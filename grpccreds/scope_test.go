@@ -24,6 +24,7 @@ import (
 	"github.com/tokenplug/tokenplug/host"
 	"github.com/tokenplug/tokenplug/hostmatch"
 	"github.com/tokenplug/tokenplug/internal/grpctest"
+	"github.com/tokenplug/tokenplug/internal/nilsources"
 )
 
 // dialAs connects to s under another name: the channel's authority is
@@ -152,18 +153,8 @@ func TestCredentialsWithoutHostsFailEveryRPC(t *testing.T) {
 	}
 }
 
-// nilTS is an oauth2.TokenSource whose nil pointer panics if used.
-type nilTS struct{ tok *oauth2.Token }
-
-func (s *nilTS) Token() (*oauth2.Token, error) { return s.tok, nil }
-
 func TestNilSourcesFailEveryRPCWithoutPanicking(t *testing.T) {
-	reg := host.NewRegistry(host.WithLogger(slog.New(slog.DiscardHandler)))
-	defer reg.Close()
-	unknown, err := reg.Source("missing") // a nil *host.Source and an error
-	if err == nil || unknown != nil {
-		t.Fatalf("Source(missing) = %v, %v", unknown, err)
-	}
+	unknown := nilsources.Unknown(t)
 	var nilSource *host.Source
 	auth := rejecting()
 	srv := startServer(t, grpctest.Config{Auth: auth})
@@ -172,7 +163,7 @@ func TestNilSourcesFailEveryRPCWithoutPanicking(t *testing.T) {
 		"nil *host.Source":             grpccreds.New(nilSource, grpccreds.WithHosts("*")),
 		"Registry.Source's nil result": grpccreds.New(unknown),
 		"FromOAuth2(nil)":              grpccreds.New(grpccreds.FromOAuth2(nil), grpccreds.WithHosts("*")),
-		"FromOAuth2 of a nil pointer":  grpccreds.New(grpccreds.FromOAuth2((*nilTS)(nil)), grpccreds.WithHosts("*")),
+		"FromOAuth2 of a nil pointer":  grpccreds.New(grpccreds.FromOAuth2((*nilsources.OAuth2)(nil)), grpccreds.WithHosts("*")),
 		"a Lookup's nil *host.Source": grpccreds.New(newSource("watson", "w"), grpccreds.WithLookup(grpccreds.LookupFunc(
 			func(string) (grpccreds.TokenSource, error) { return nilSource, nil }))),
 	}

@@ -10,10 +10,9 @@ import (
 	"strings"
 	"testing"
 
-	"golang.org/x/oauth2"
-
 	"github.com/tokenplug/tokenplug/host"
 	"github.com/tokenplug/tokenplug/hostmatch"
+	"github.com/tokenplug/tokenplug/internal/nilsources"
 	"github.com/tokenplug/tokenplug/transport"
 )
 
@@ -168,25 +167,15 @@ func TestEveryRedirectHopIsCheckedForPlainHTTP(t *testing.T) {
 	}
 }
 
-// nilTokenSource is an oauth2.TokenSource whose nil pointer panics if used.
-type nilTokenSource struct{ tok *oauth2.Token }
-
-func (s *nilTokenSource) Token() (*oauth2.Token, error) { return s.tok, nil }
-
 func TestNilSourcesFailClosedWithoutPanicking(t *testing.T) {
-	reg := host.NewRegistry(host.WithLogger(slog.New(slog.DiscardHandler)))
-	defer reg.Close()
-	unknown, err := reg.Source("missing") // a nil *host.Source and an error
-	if err == nil || unknown != nil {
-		t.Fatalf("Source(missing) = %v, %v", unknown, err)
-	}
+	unknown := nilsources.Unknown(t)
 	var nilSource *host.Source
 	tests := map[string]transport.TokenSource{
 		"nil":                          nil,
 		"nil *host.Source":             nilSource,
 		"Registry.Source's nil result": unknown,
 		"FromOAuth2(nil)":              transport.FromOAuth2(nil),
-		"FromOAuth2 of a nil pointer":  transport.FromOAuth2((*nilTokenSource)(nil)),
+		"FromOAuth2 of a nil pointer":  transport.FromOAuth2((*nilsources.OAuth2)(nil)),
 	}
 	rec := newRecorder(t, false, nil)
 	for name, src := range tests {
