@@ -19,11 +19,7 @@ import (
 func TestClusterTenProcessesTwentyProvidersFetchTwentyTokens(t *testing.T) {
 	cl, clk := redistest.StartCluster(t), newClock()
 	const procs, providers = 10, 20
-	apikeys := make([]string, providers)
-	for i := range apikeys {
-		apikeys[i] = "key-A-" + strconv.Itoa(i)
-	}
-	emu, tokenURL := iamServer(t, clk, apikeys...)
+	emu, tokenURL, apikeys := iamProviders(t, clk, providers)
 	// A vendor that takes a moment, so that every process asks while the
 	// first fetches are in flight.
 	emu.Faults.Set(emulator.Fault{Latency: 300 * time.Millisecond})
@@ -142,11 +138,7 @@ func scanAll(ctx context.Context, rdb *redis.Client) ([]string, error) {
 func TestClusterFailoverUnderLoadFailsNoRequestAndSharingResumes(t *testing.T) {
 	cl, clk := redistest.StartClusterWithReplicas(t), newClock()
 	const procs, providers = 3, 6
-	apikeys := make([]string, providers)
-	for i := range apikeys {
-		apikeys[i] = "key-A-" + strconv.Itoa(i)
-	}
-	emu, tokenURL := iamServer(t, clk, apikeys...)
+	emu, tokenURL, _ := iamProviders(t, clk, providers)
 	cacheKey := newKey(t)
 	env := []string{"CACHEHOST_CLUSTER=1", "CACHEHOST_PROVIDERS=" + strconv.Itoa(providers)}
 	load := startHosts(t, procs, tokenURL, cl.URL(), "key-A", cacheKey, append(env, "CACHEHOST_LOAD=1")...)

@@ -17,11 +17,7 @@ import (
 func TestSentinelFailoverUnderLoadFailsNoRequestAndSharingResumes(t *testing.T) {
 	sn, clk := redistest.StartSentinel(t), newClock()
 	const procs, providers = 3, 3
-	apikeys := make([]string, providers)
-	for i := range apikeys {
-		apikeys[i] = "key-A-" + strconv.Itoa(i)
-	}
-	emu, tokenURL := iamServer(t, clk, apikeys...)
+	emu, tokenURL, _ := iamProviders(t, clk, providers)
 	cacheKey := newKey(t)
 	env := []string{"CACHEHOST_MASTER_NAME=" + sn.MasterName, "CACHEHOST_PROVIDERS=" + strconv.Itoa(providers)}
 	load := startHosts(t, procs, tokenURL, sn.URL(), "key-A", cacheKey, append(env, "CACHEHOST_LOAD=1")...)
