@@ -1,6 +1,8 @@
-// Package nilsources has the nil token sources that transport.New and
-// grpccreds.New must refuse without panicking, for their tests.
-package nilsources
+// Package sourcetest has token sources for the transport and grpccreds
+// tests: host sources registered from a plugin binary, and the nil
+// sources that transport.New and grpccreds.New must refuse without
+// panicking.
+package sourcetest
 
 import (
 	"log/slog"
@@ -31,3 +33,17 @@ type OAuth2 struct{ tok *oauth2.Token }
 
 // Token returns the token it holds; on a nil *OAuth2 it panics.
 func (s *OAuth2) Token() (*oauth2.Token, error) { return s.tok, nil }
+
+// Register registers name with cfg in reg and returns its source,
+// failing the test on any error.
+func Register(t testing.TB, reg *host.Registry, name string, cfg host.ProviderConfig) *host.Source {
+	t.Helper()
+	if err := reg.Register(name, cfg); err != nil {
+		t.Fatal(err)
+	}
+	src, err := reg.Source(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return src
+}
