@@ -3,7 +3,6 @@ package rediscache_test
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"strconv"
 	"strings"
 	"sync"
@@ -172,32 +171,12 @@ func TestClusterFailoverUnderLoadFailsNoRequestAndSharingResumes(t *testing.T) {
 	waitFor(t, func() bool { return writes(t, heirClient) > base })
 	resumed, issuedAtResume := time.Now(), emu.Issued()
 	time.Sleep(time.Second) // more load on the new primary
-	for _, h := range load {
-		h.ask() // stop
-	}
-	var ok, failed int
-	for i, h := range load {
-		var o, f int
-		if _, err := fmt.Sscanf(h.line(t), "ok %d failed %d", &o, &f); err != nil {
-			t.Fatalf("process %d: %v", i, err)
-		}
-		ok, failed = ok+o, failed+f
-	}
+	ok, failed := stopLoad(t, load)
 	t.Logf("cluster failover: primary holding %d keys (values and leases of %d providers) killed; replica promoted after %v; hosts write to it after %v; %d upstream fetches in that gap; %d requests, %d failed",
 		most, providers, promoted.Sub(killed).Round(10*time.Millisecond), resumed.Sub(killed).Round(10*time.Millisecond), issuedAtResume-issuedAtKill, ok+failed, failed)
 	if failed != 0 {
 		t.Fatalf("%d of %d token requests failed during the failover", failed, ok+failed)
 	}
 
-	before := emu.Issued()
-	late := startHost(t, tokenURL, cl.URL(), "key-A", cacheKey, env...)
-	late.ask()
-	for p, tok := range late.tokens(t, providers) {
-		if err := emu.Verify(tok); err != nil {
-			t.Fatalf("provider %d: %v", p, err)
-		}
-	}
-	if n := emu.Issued() - before; n != 0 {
-		t.Fatalf("a process started after the failover fetched %d tokens upstream, want 0", n)
-	}
+	checkLateHost(t, emu, providers, tokenURL, cl.URL(), cacheKey, env...)
 }

@@ -2,6 +2,7 @@ package rediscache_test
 
 import (
 	"bufio"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -127,5 +128,40 @@ func TestSeparateHostProcessesFetchOneTokenBetweenThem(t *testing.T) {
 	}
 	if got := emu.Issued(); got != 1 {
 		t.Fatalf("IAM issued %d tokens, want still 1", got)
+	}
+}
+
+// stopLoad stops the load of each process started with CACHEHOST_LOAD=1
+// and sums the token requests they report as ok and as failed.
+func stopLoad(t *testing.T, load []*hostProcess) (ok, failed int) {
+	t.Helper()
+	for _, h := range load {
+		h.ask() // stop
+	}
+	for i, h := range load {
+		var o, f int
+		if _, err := fmt.Sscanf(h.line(t), "ok %d failed %d", &o, &f); err != nil {
+			t.Fatalf("process %d: %v", i, err)
+		}
+		ok, failed = ok+o, failed+f
+	}
+	return ok, failed
+}
+
+// checkLateHost starts one more process (as startHost does) after a
+// failover and fails the test unless it gets a valid token for each of
+// its providers without a fetch upstream: all from the new primary.
+func checkLateHost(t *testing.T, emu *emulator.IAM, providers int, tokenURL, redisURL, cacheKey string, env ...string) {
+	t.Helper()
+	before := emu.Issued()
+	late := startHost(t, tokenURL, redisURL, "key-A", cacheKey, env...)
+	late.ask()
+	for p, tok := range late.tokens(t, providers) {
+		if err := emu.Verify(tok); err != nil {
+			t.Fatalf("provider %d: %v", p, err)
+		}
+	}
+	if n := emu.Issued() - before; n != 0 {
+		t.Fatalf("a process started after the failover fetched %d tokens upstream, want 0 (all from the new primary)", n)
 	}
 }
