@@ -46,6 +46,22 @@ func startHosts(t *testing.T, n int, tokenURL, redisURL, apikey, cacheKey string
 	return procs
 }
 
+// askAll has every process, all of them up, ask at once and returns the
+// line each answers.
+func askAll(t *testing.T, procs []*hostProcess) []string {
+	t.Helper()
+	for _, p := range procs {
+		p.ask()
+	}
+	lines := make([]string, len(procs))
+	var wg sync.WaitGroup
+	for i, p := range procs {
+		wg.Go(func() { lines[i] = p.line(t) })
+	}
+	wg.Wait()
+	return lines
+}
+
 // waitReady waits for the process's "ready".
 func (p *hostProcess) waitReady(t *testing.T) {
 	t.Helper()
@@ -96,19 +112,7 @@ func TestSeparateHostProcessesFetchOneTokenBetweenThem(t *testing.T) {
 	cacheKey := newKey(t)
 
 	const n = 4
-	procs := make([]*hostProcess, n)
-	for i := range procs {
-		procs[i] = startHost(t, tokenURL, srv.URL(), "key-A", cacheKey)
-	}
-	for _, p := range procs { // every plugin is up: now all ask at once
-		p.ask()
-	}
-	tokens := make([]string, n)
-	var wg sync.WaitGroup
-	for i, p := range procs {
-		wg.Go(func() { tokens[i] = p.line(t) })
-	}
-	wg.Wait()
+	tokens := askAll(t, startHosts(t, n, tokenURL, srv.URL(), "key-A", cacheKey))
 	if got := emu.Issued(); got != 1 {
 		t.Fatalf("IAM issued %d tokens to %d host processes, want 1", got, n)
 	}
