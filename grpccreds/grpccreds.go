@@ -12,6 +12,7 @@ import (
 	"github.com/tokenplug/tokenplug"
 	"github.com/tokenplug/tokenplug/hostmatch"
 	"github.com/tokenplug/tokenplug/internal/authheader"
+	"github.com/tokenplug/tokenplug/internal/nilcheck"
 )
 
 // TokenSource supplies tokens for RPCs; same as tokenplug.TokenSource.
@@ -80,7 +81,7 @@ func New(src TokenSource, opts ...Option) *PerRPC {
 	for _, o := range opts {
 		o(c)
 	}
-	if isNil(src) {
+	if nilcheck.Is(src) {
 		c.src = nil
 		if c.name == "" {
 			c.name = "unnamed"

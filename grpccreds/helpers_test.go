@@ -22,10 +22,7 @@ import (
 var bins = map[string]string{}
 
 func TestMain(m *testing.M) {
-	testbin.Main(m, bins, map[string]string{
-		"symphony": "../plugins/symphony/cmd/tokenplug-symphony",
-		"fault":    "../internal/faultplugin",
-	})
+	testbin.Main(m, bins, testbin.Plugins("symphony", "fault"))
 }
 
 // source is an in-process provider: it mints "<prefix><n>" on the n-th

@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/tokenplug/tokenplug"
+	"github.com/tokenplug/tokenplug/internal/nilcheck"
 )
 
 // Lookup finds a provider's token source by name, for calls that pick a
@@ -65,7 +66,7 @@ func (c *PerRPC) resolve(name string) (string, TokenSource, error) {
 	if err != nil {
 		return "", nil, configError(name, err)
 	}
-	if isNil(src) {
+	if nilcheck.Is(src) {
 		return "", nil, configError(name, errNoSource)
 	}
 	return name, src, nil

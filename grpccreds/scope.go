@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"reflect"
 
 	"google.golang.org/grpc/codes"
 
@@ -77,21 +76,6 @@ func checkScope(name string, sc *hostmatch.Scope, uri []string) error {
 			"tokenplug/grpccreds: provider %q: refusing to send its token to %q: not one of its hosts (%s)", name, authority, hosts)
 	}
 	return nil
-}
-
-// isNil reports whether v is nil or a nil pointer in an interface (such as
-// the *host.Source that Registry.Source returns with its error), which
-// would panic on first use.
-func isNil(v any) bool {
-	if v == nil {
-		return true
-	}
-	rv := reflect.ValueOf(v)
-	switch rv.Kind() {
-	case reflect.Pointer, reflect.Map, reflect.Func, reflect.Interface, reflect.Slice, reflect.Chan:
-		return rv.IsNil()
-	}
-	return false
 }
 
 // errNilSource is the error of every RPC on credentials made with a nil source.

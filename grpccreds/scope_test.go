@@ -24,6 +24,7 @@ import (
 	"github.com/tokenplug/tokenplug/host"
 	"github.com/tokenplug/tokenplug/hostmatch"
 	"github.com/tokenplug/tokenplug/internal/grpctest"
+	"github.com/tokenplug/tokenplug/internal/sourcetest"
 )
 
 // dialAs connects to s under another name: the channel's authority is
@@ -152,18 +153,8 @@ func TestCredentialsWithoutHostsFailEveryRPC(t *testing.T) {
 	}
 }
 
-// nilTS is an oauth2.TokenSource whose nil pointer panics if used.
-type nilTS struct{ tok *oauth2.Token }
-
-func (s *nilTS) Token() (*oauth2.Token, error) { return s.tok, nil }
-
 func TestNilSourcesFailEveryRPCWithoutPanicking(t *testing.T) {
-	reg := host.NewRegistry(host.WithLogger(slog.New(slog.DiscardHandler)))
-	defer reg.Close()
-	unknown, err := reg.Source("missing") // a nil *host.Source and an error
-	if err == nil || unknown != nil {
-		t.Fatalf("Source(missing) = %v, %v", unknown, err)
-	}
+	unknown := sourcetest.Unknown(t)
 	var nilSource *host.Source
 	auth := rejecting()
 	srv := startServer(t, grpctest.Config{Auth: auth})
@@ -172,7 +163,7 @@ func TestNilSourcesFailEveryRPCWithoutPanicking(t *testing.T) {
 		"nil *host.Source":             grpccreds.New(nilSource, grpccreds.WithHosts("*")),
 		"Registry.Source's nil result": grpccreds.New(unknown),
 		"FromOAuth2(nil)":              grpccreds.New(grpccreds.FromOAuth2(nil), grpccreds.WithHosts("*")),
-		"FromOAuth2 of a nil pointer":  grpccreds.New(grpccreds.FromOAuth2((*nilTS)(nil)), grpccreds.WithHosts("*")),
+		"FromOAuth2 of a nil pointer":  grpccreds.New(grpccreds.FromOAuth2((*sourcetest.OAuth2)(nil)), grpccreds.WithHosts("*")),
 		"a Lookup's nil *host.Source": grpccreds.New(newSource("watson", "w"), grpccreds.WithLookup(grpccreds.LookupFunc(
 			func(string) (grpccreds.TokenSource, error) { return nilSource, nil }))),
 	}
@@ -210,21 +201,10 @@ func TestPluginDefaultHostsScopeTheCredentials(t *testing.T) {
 		t.Fatal(err)
 	}
 	keyPEM := string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}))
-	register := func(name string, cfg host.ProviderConfig) *host.Source {
-		t.Helper()
-		if err := reg.Register(name, cfg); err != nil {
-			t.Fatal(err)
-		}
-		src, err := reg.Source(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return src
-	}
-	symphony := register("symphony", host.ProviderConfig{Path: bins["symphony"],
+	symphony := sourcetest.Register(t, reg, "symphony", host.ProviderConfig{Path: bins["symphony"],
 		Settings: map[string]string{"private_key": keyPEM, "public_key_name": "demo"}})
-	fault := register("fault", host.ProviderConfig{Path: bins["fault"], Hosts: []string{"127.0.0.1"}})
-	faultNoHosts := register("fault-no-hosts", host.ProviderConfig{Path: bins["fault"]})
+	fault := sourcetest.Register(t, reg, "fault", host.ProviderConfig{Path: bins["fault"], Hosts: []string{"127.0.0.1"}})
+	faultNoHosts := sourcetest.Register(t, reg, "fault-no-hosts", host.ProviderConfig{Path: bins["fault"]})
 
 	wantRefused(t, check(t.Context(), dial(t, srv, grpccreds.New(symphony))), "symphony", srv.Addr(), auth)
 	if err := check(t.Context(), dialAs(t, srv, "acme.symphony.com:"+port, grpccreds.New(symphony))); err != nil {

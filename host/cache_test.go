@@ -14,6 +14,7 @@ import (
 
 	"github.com/tokenplug/tokenplug/emulator"
 	"github.com/tokenplug/tokenplug/host"
+	"github.com/tokenplug/tokenplug/internal/syncbuf"
 	"github.com/tokenplug/tokenplug/plugin"
 )
 
@@ -36,7 +37,7 @@ type iamFixture struct {
 	iam      *emulator.IAM
 	requests atomic.Int64
 	src      *host.Source
-	logs     *logBuffer
+	logs     *syncbuf.Buffer
 }
 
 const testAPIKey = "apikey-0123456789-SECRET"

@@ -1,14 +1,13 @@
 package host_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/tokenplug/tokenplug/host"
+	"github.com/tokenplug/tokenplug/internal/syncbuf"
 	"github.com/tokenplug/tokenplug/internal/testbin"
 )
 
@@ -16,37 +15,16 @@ import (
 var bins = map[string]string{}
 
 func TestMain(m *testing.M) {
-	testbin.Main(m, bins, map[string]string{
-		"symphony": "../plugins/symphony/cmd/tokenplug-symphony",
-		"fault":    "../internal/faultplugin",
-		"iam":      "../plugins/iam/cmd/tokenplug-iam",
-		"hostproc": "./internal/hostproc",
-	})
-}
-
-// logBuffer collects every log line at every level, for secret checks.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
+	pkgs := testbin.Plugins("symphony", "fault", "iam")
+	pkgs["hostproc"] = "./internal/hostproc"
+	testbin.Main(m, bins, pkgs)
 }
 
 // newRegistry returns a registry closed at the end of the test, logging at
 // the lowest level into the returned buffer.
-func newRegistry(t *testing.T, opts ...host.Option) (*host.Registry, *logBuffer) {
+func newRegistry(t *testing.T, opts ...host.Option) (*host.Registry, *syncbuf.Buffer) {
 	t.Helper()
-	logs := &logBuffer{}
+	logs := &syncbuf.Buffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug - 8}))
 	opts = append([]host.Option{host.WithLogger(logger), host.WithBackoff(host.Backoff{Base: time.Millisecond, Max: 5 * time.Millisecond})}, opts...)
 	reg := host.NewRegistry(opts...)

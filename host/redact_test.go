@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tokenplug/tokenplug/internal/redact"
+	"github.com/tokenplug/tokenplug/internal/syncbuf"
 )
 
 func TestPluginOutputNeverShowsASecretItsEncodingsOrItsLines(t *testing.T) {
@@ -77,7 +78,7 @@ func findLeak(text, secret string) string {
 }
 
 // waitForLogs waits until the log holds each of markers.
-func waitForLogs(t *testing.T, logs *logBuffer, markers ...string) {
+func waitForLogs(t *testing.T, logs *syncbuf.Buffer, markers ...string) {
 	t.Helper()
 	for range 1000 {
 		missing := false

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"reflect"
 	"strconv"
 	"strings"
 
@@ -99,21 +98,6 @@ func (t *Transport) setScope(src TokenSource, patterns []string) error {
 	}
 	t.fixed = hostmatch.NewScope(m, false)
 	return nil
-}
-
-// isNil reports whether src is nil or a nil pointer in an interface (such
-// as the *host.Source that Registry.Source returns with its error), which
-// would panic on first use.
-func isNil(src any) bool {
-	if src == nil {
-		return true
-	}
-	v := reflect.ValueOf(src)
-	switch v.Kind() {
-	case reflect.Pointer, reflect.Map, reflect.Func, reflect.Interface, reflect.Slice, reflect.Chan:
-		return v.IsNil()
-	}
-	return false
 }
 
 func nilSourceErr(name string) error {

@@ -10,8 +10,5 @@ import (
 var bins = map[string]string{}
 
 func TestMain(m *testing.M) {
-	testbin.Main(m, bins, map[string]string{
-		"symphony": "../plugins/symphony/cmd/tokenplug-symphony",
-		"fault":    "../internal/faultplugin",
-	})
+	testbin.Main(m, bins, testbin.Plugins("symphony", "fault"))
 }

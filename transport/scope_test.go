@@ -10,10 +10,9 @@ import (
 	"strings"
 	"testing"
 
-	"golang.org/x/oauth2"
-
 	"github.com/tokenplug/tokenplug/host"
 	"github.com/tokenplug/tokenplug/hostmatch"
+	"github.com/tokenplug/tokenplug/internal/sourcetest"
 	"github.com/tokenplug/tokenplug/transport"
 )
 
@@ -168,25 +167,15 @@ func TestEveryRedirectHopIsCheckedForPlainHTTP(t *testing.T) {
 	}
 }
 
-// nilTokenSource is an oauth2.TokenSource whose nil pointer panics if used.
-type nilTokenSource struct{ tok *oauth2.Token }
-
-func (s *nilTokenSource) Token() (*oauth2.Token, error) { return s.tok, nil }
-
 func TestNilSourcesFailClosedWithoutPanicking(t *testing.T) {
-	reg := host.NewRegistry(host.WithLogger(slog.New(slog.DiscardHandler)))
-	defer reg.Close()
-	unknown, err := reg.Source("missing") // a nil *host.Source and an error
-	if err == nil || unknown != nil {
-		t.Fatalf("Source(missing) = %v, %v", unknown, err)
-	}
+	unknown := sourcetest.Unknown(t)
 	var nilSource *host.Source
 	tests := map[string]transport.TokenSource{
 		"nil":                          nil,
 		"nil *host.Source":             nilSource,
 		"Registry.Source's nil result": unknown,
 		"FromOAuth2(nil)":              transport.FromOAuth2(nil),
-		"FromOAuth2 of a nil pointer":  transport.FromOAuth2((*nilTokenSource)(nil)),
+		"FromOAuth2 of a nil pointer":  transport.FromOAuth2((*sourcetest.OAuth2)(nil)),
 	}
 	rec := newRecorder(t, false, nil)
 	for name, src := range tests {
@@ -216,22 +205,11 @@ func TestPluginDefaultHostsScopeTheTransport(t *testing.T) {
 	defer reg.Close()
 	symphony := host.ProviderConfig{Path: bins["symphony"], AllowInsecure: true,
 		Settings: map[string]string{"private_key": newKeyPEM(t), "public_key_name": "demo"}}
-	register := func(name string, cfg host.ProviderConfig) *host.Source {
-		t.Helper()
-		if err := reg.Register(name, cfg); err != nil {
-			t.Fatal(err)
-		}
-		src, err := reg.Source(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return src
-	}
-	defaults := register("symphony-defaults", symphony)
+	defaults := sourcetest.Register(t, reg, "symphony-defaults", symphony)
 	symphony.Hosts = []string{"127.0.0.1"}
-	configured := register("symphony-configured", symphony)
-	noHosts := register("fault-no-hosts", host.ProviderConfig{Path: bins["fault"]})
-	faultScoped := register("fault-scoped", host.ProviderConfig{Path: bins["fault"], Hosts: []string{"127.0.0.1"}})
+	configured := sourcetest.Register(t, reg, "symphony-configured", symphony)
+	noHosts := sourcetest.Register(t, reg, "fault-no-hosts", host.ProviderConfig{Path: bins["fault"]})
+	faultScoped := sourcetest.Register(t, reg, "fault-scoped", host.ProviderConfig{Path: bins["fault"], Hosts: []string{"127.0.0.1"}})
 
 	tests := []struct {
 		name string

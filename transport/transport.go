@@ -9,6 +9,7 @@ import (
 	"github.com/tokenplug/tokenplug"
 	"github.com/tokenplug/tokenplug/hostmatch"
 	"github.com/tokenplug/tokenplug/internal/authheader"
+	"github.com/tokenplug/tokenplug/internal/nilcheck"
 )
 
 // Transport is an http.RoundTripper that adds a token from a TokenSource to
@@ -59,7 +60,7 @@ func New(base http.RoundTripper, src TokenSource, opts ...Option) *Transport {
 		base = http.DefaultTransport
 	}
 	t := &Transport{base: base, name: o.name, insecure: o.insecure}
-	if isNil(src) {
+	if nilcheck.Is(src) {
 		if t.name == "" {
 			t.name = "token source"
 		}

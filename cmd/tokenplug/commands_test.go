@@ -269,22 +269,7 @@ func TestPluginsListsBuiltinsPluginDirAndPath(t *testing.T) {
 }
 
 func TestPluginsAndCheckShowEachProvidersEffectiveHosts(t *testing.T) {
-	dir := symphonyDir(t, `"127.0.0.1"`, "  nohosts:\n    plugin: fault\n  anywhere:\n    plugin: fault\n    hosts: [\"*\"]\n")
-	if err := os.Mkdir(filepath.Join(dir, "bin"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	data, err := os.ReadFile(faultBin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "bin", "tokenplug-fault"), data, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := os.ReadFile(filepath.Join(dir, "tokenplug.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	writeFile(t, dir, "tokenplug.yaml", "plugin_dir: bin\n"+string(cfg))
+	dir := faultDir(t, "  nohosts:\n    plugin: fault\n  anywhere:\n    plugin: fault\n    hosts: [\"*\"]\n")
 
 	r := tp(t, dir, nil, "plugins")
 	faultPath := filepath.Join(dir, "bin", "tokenplug-fault")

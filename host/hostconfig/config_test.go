@@ -227,11 +227,7 @@ providers:
 	if err != nil {
 		t.Fatal(err)
 	}
-	reg, err := cfg.NewRegistry(host.WithLogger(discardLogger()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer reg.Close()
+	reg := newRegistry(t, cfg)
 	if got := reg.Names(); !reflect.DeepEqual(got, []string{"one", "two"}) {
 		t.Fatalf("Names %q", got)
 	}
@@ -256,11 +252,7 @@ func TestConfigUnknownSettingIsNamedWhenThePluginStarts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	reg, err := cfg.NewRegistry(host.WithLogger(discardLogger()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer reg.Close()
+	reg := newRegistry(t, cfg)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	_, err = reg.Token(ctx, "s")

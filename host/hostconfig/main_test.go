@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"testing"
 
+	"github.com/tokenplug/tokenplug/host"
+	"github.com/tokenplug/tokenplug/host/hostconfig"
 	"github.com/tokenplug/tokenplug/internal/testbin"
 )
 
@@ -15,10 +17,7 @@ import (
 var bins = map[string]string{}
 
 func TestMain(m *testing.M) {
-	testbin.Main(m, bins, map[string]string{
-		"symphony": "../../plugins/symphony/cmd/tokenplug-symphony",
-		"iam":      "../../plugins/iam/cmd/tokenplug-iam",
-	})
+	testbin.Main(m, bins, testbin.Plugins("symphony", "iam"))
 }
 
 var symphonyKey, _ = rsa.GenerateKey(rand.Reader, 2048)
@@ -29,6 +28,18 @@ func symphonySettings() map[string]string {
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// newRegistry is cfg.NewRegistry with logs discarded, closed when the
+// test ends.
+func newRegistry(t *testing.T, cfg *hostconfig.Config) *host.Registry {
+	t.Helper()
+	reg, err := cfg.NewRegistry(host.WithLogger(discardLogger()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { reg.Close() })
+	return reg
+}
 
 func fmtErr(err error) string {
 	if err == nil {

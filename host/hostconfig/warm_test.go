@@ -76,11 +76,7 @@ providers:
 	if !cfg.Warm {
 		t.Fatal("warm: true not read")
 	}
-	reg, err := cfg.NewRegistry(host.WithLogger(discardLogger()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer reg.Close()
+	reg := newRegistry(t, cfg)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	for requests.Load() == 0 { // no Token call yet: only the warm-up fetches

@@ -3,7 +3,6 @@ package rediscache_test
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,11 +18,7 @@ import (
 func TestClusterTenProcessesTwentyProvidersFetchTwentyTokens(t *testing.T) {
 	cl, clk := redistest.StartCluster(t), newClock()
 	const procs, providers = 10, 20
-	apikeys := make([]string, providers)
-	for i := range apikeys {
-		apikeys[i] = "key-A-" + strconv.Itoa(i)
-	}
-	emu, tokenURL := iamServer(t, clk, apikeys...)
+	emu, tokenURL, apikeys := iamProviders(t, clk, providers)
 	// A vendor that takes a moment, so that every process asks while the
 	// first fetches are in flight.
 	emu.Faults.Set(emulator.Fault{Latency: 300 * time.Millisecond})
@@ -142,11 +137,7 @@ func scanAll(ctx context.Context, rdb *redis.Client) ([]string, error) {
 func TestClusterFailoverUnderLoadFailsNoRequestAndSharingResumes(t *testing.T) {
 	cl, clk := redistest.StartClusterWithReplicas(t), newClock()
 	const procs, providers = 3, 6
-	apikeys := make([]string, providers)
-	for i := range apikeys {
-		apikeys[i] = "key-A-" + strconv.Itoa(i)
-	}
-	emu, tokenURL := iamServer(t, clk, apikeys...)
+	emu, tokenURL, _ := iamProviders(t, clk, providers)
 	cacheKey := newKey(t)
 	env := []string{"CACHEHOST_CLUSTER=1", "CACHEHOST_PROVIDERS=" + strconv.Itoa(providers)}
 	load := startHosts(t, procs, tokenURL, cl.URL(), "key-A", cacheKey, append(env, "CACHEHOST_LOAD=1")...)
@@ -180,32 +171,12 @@ func TestClusterFailoverUnderLoadFailsNoRequestAndSharingResumes(t *testing.T) {
 	waitFor(t, func() bool { return writes(t, heirClient) > base })
 	resumed, issuedAtResume := time.Now(), emu.Issued()
 	time.Sleep(time.Second) // more load on the new primary
-	for _, h := range load {
-		h.ask() // stop
-	}
-	var ok, failed int
-	for i, h := range load {
-		var o, f int
-		if _, err := fmt.Sscanf(h.line(t), "ok %d failed %d", &o, &f); err != nil {
-			t.Fatalf("process %d: %v", i, err)
-		}
-		ok, failed = ok+o, failed+f
-	}
+	ok, failed := stopLoad(t, load)
 	t.Logf("cluster failover: primary holding %d keys (values and leases of %d providers) killed; replica promoted after %v; hosts write to it after %v; %d upstream fetches in that gap; %d requests, %d failed",
 		most, providers, promoted.Sub(killed).Round(10*time.Millisecond), resumed.Sub(killed).Round(10*time.Millisecond), issuedAtResume-issuedAtKill, ok+failed, failed)
 	if failed != 0 {
 		t.Fatalf("%d of %d token requests failed during the failover", failed, ok+failed)
 	}
 
-	before := emu.Issued()
-	late := startHost(t, tokenURL, cl.URL(), "key-A", cacheKey, env...)
-	late.ask()
-	for p, tok := range late.tokens(t, providers) {
-		if err := emu.Verify(tok); err != nil {
-			t.Fatalf("provider %d: %v", p, err)
-		}
-	}
-	if n := emu.Issued() - before; n != 0 {
-		t.Fatalf("a process started after the failover fetched %d tokens upstream, want 0", n)
-	}
+	checkLateHost(t, emu, providers, tokenURL, cl.URL(), cacheKey, env...)
 }

@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"strings"
 	"time"
 
@@ -172,19 +171,9 @@ func decodeKey(s string) ([]byte, error) {
 // parseURL parses a redis:// or rediss:// URL with go-redis, keeping any
 // password out of the error.
 func parseURL(raw string) (*redis.Options, error) {
-	if raw == "" {
-		return nil, errors.New("required (redis://host:port/db or rediss://...)")
-	}
-	u, err := url.Parse(raw)
+	u, err := parseRedisURL(raw)
 	if err != nil {
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err // url.Error quotes the whole URL, password included
-		}
-		return nil, fmt.Errorf("not a URL: %v", err)
-	}
-	if u.Scheme != "redis" && u.Scheme != "rediss" {
-		return nil, fmt.Errorf("scheme %q: want redis:// or rediss://", u.Scheme)
+		return nil, err
 	}
 	opt, err := redis.ParseURL(raw)
 	if err != nil {

@@ -2,7 +2,6 @@ package rediscache_test
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
 
@@ -44,20 +43,7 @@ func newLeaseFixture(t *testing.T) (*leaseFixture, func() int64) {
 // their tokens; a process that fails fails the test.
 func (f *leaseFixture) race(t *testing.T, n int, timeout string) []string {
 	t.Helper()
-	procs := make([]*hostProcess, n)
-	for i := range procs {
-		procs[i] = startHost(t, f.tokenURL, f.srv.URL(), "key-A", f.cacheKey, "CACHEHOST_FETCH_TIMEOUT="+timeout)
-	}
-	for _, p := range procs {
-		p.ask()
-	}
-	tokens := make([]string, n)
-	var wg sync.WaitGroup
-	for i, p := range procs {
-		wg.Go(func() { tokens[i] = p.line(t) })
-	}
-	wg.Wait()
-	return tokens
+	return askAll(t, startHosts(t, n, f.tokenURL, f.srv.URL(), "key-A", f.cacheKey, "CACHEHOST_FETCH_TIMEOUT="+timeout))
 }
 
 func TestLeaseWithoutExpiryIsTakenOverNotWaitedFor(t *testing.T) {

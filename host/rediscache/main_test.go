@@ -1,12 +1,12 @@
 package rediscache_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"log/slog"
 	"net/http/httptest"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -14,6 +14,7 @@ import (
 	"github.com/tokenplug/tokenplug/emulator"
 	"github.com/tokenplug/tokenplug/host"
 	"github.com/tokenplug/tokenplug/host/rediscache"
+	"github.com/tokenplug/tokenplug/internal/syncbuf"
 	"github.com/tokenplug/tokenplug/internal/testbin"
 )
 
@@ -23,10 +24,9 @@ var _ host.SharedCache = (*rediscache.Cache)(nil)
 var bins = map[string]string{}
 
 func TestMain(m *testing.M) {
-	testbin.Main(m, bins, map[string]string{
-		"iam":       "../../plugins/iam/cmd/tokenplug-iam",
-		"cachehost": "./internal/cachehost",
-	})
+	pkgs := testbin.Plugins("iam")
+	pkgs["cachehost"] = "./internal/cachehost"
+	testbin.Main(m, bins, pkgs)
 }
 
 // newKey returns a fresh encryption_key value.
@@ -71,29 +71,23 @@ func iamServer(t *testing.T, clk *clock, apikeys ...string) (*emulator.IAM, stri
 	return emu, srv.URL + "/identity/token"
 }
 
-// logBuffer collects log lines, for counting and secret checks.
-type logBuffer struct {
-	mu  sync.Mutex // guards buf
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
+// iamProviders is iamServer with n apikeys key-A-0 … key-A-<n-1>, one
+// for each provider a cachehost process registers; it returns them too.
+func iamProviders(t *testing.T, clk *clock, n int) (*emulator.IAM, string, []string) {
+	t.Helper()
+	apikeys := make([]string, n)
+	for i := range apikeys {
+		apikeys[i] = "key-A-" + strconv.Itoa(i)
+	}
+	emu, tokenURL := iamServer(t, clk, apikeys...)
+	return emu, tokenURL, apikeys
 }
 
 // replica is one host process's registry, in this test process.
 type replica struct {
 	reg  *host.Registry
 	src  *host.Source
-	logs *logBuffer
+	logs *syncbuf.Buffer
 }
 
 // newReplica returns a registry with a Redis cache and one IAM provider,
@@ -107,7 +101,7 @@ func newReplica(t *testing.T, redisURL, cacheKey string, clk *clock, tokenURL, a
 // and Now are set here).
 func newReplicaWith(t *testing.T, cfg rediscache.Config, clk *clock, tokenURL, apikey string) *replica {
 	t.Helper()
-	logs := &logBuffer{}
+	logs := &syncbuf.Buffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug - 8}))
 	cfg.Logger, cfg.Now = logger, clk.Now
 	cache, err := rediscache.New(cfg)

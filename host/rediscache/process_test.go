@@ -2,6 +2,7 @@ package rediscache_test
 
 import (
 	"bufio"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -43,6 +44,22 @@ func startHosts(t *testing.T, n int, tokenURL, redisURL, apikey, cacheKey string
 		p.waitReady(t)
 	}
 	return procs
+}
+
+// askAll has every process, all of them up, ask at once and returns the
+// line each answers.
+func askAll(t *testing.T, procs []*hostProcess) []string {
+	t.Helper()
+	for _, p := range procs {
+		p.ask()
+	}
+	lines := make([]string, len(procs))
+	var wg sync.WaitGroup
+	for i, p := range procs {
+		wg.Go(func() { lines[i] = p.line(t) })
+	}
+	wg.Wait()
+	return lines
 }
 
 // waitReady waits for the process's "ready".
@@ -95,19 +112,7 @@ func TestSeparateHostProcessesFetchOneTokenBetweenThem(t *testing.T) {
 	cacheKey := newKey(t)
 
 	const n = 4
-	procs := make([]*hostProcess, n)
-	for i := range procs {
-		procs[i] = startHost(t, tokenURL, srv.URL(), "key-A", cacheKey)
-	}
-	for _, p := range procs { // every plugin is up: now all ask at once
-		p.ask()
-	}
-	tokens := make([]string, n)
-	var wg sync.WaitGroup
-	for i, p := range procs {
-		wg.Go(func() { tokens[i] = p.line(t) })
-	}
-	wg.Wait()
+	tokens := askAll(t, startHosts(t, n, tokenURL, srv.URL(), "key-A", cacheKey))
 	if got := emu.Issued(); got != 1 {
 		t.Fatalf("IAM issued %d tokens to %d host processes, want 1", got, n)
 	}
@@ -127,5 +132,40 @@ func TestSeparateHostProcessesFetchOneTokenBetweenThem(t *testing.T) {
 	}
 	if got := emu.Issued(); got != 1 {
 		t.Fatalf("IAM issued %d tokens, want still 1", got)
+	}
+}
+
+// stopLoad stops the load of each process started with CACHEHOST_LOAD=1
+// and sums the token requests they report as ok and as failed.
+func stopLoad(t *testing.T, load []*hostProcess) (ok, failed int) {
+	t.Helper()
+	for _, h := range load {
+		h.ask() // stop
+	}
+	for i, h := range load {
+		var o, f int
+		if _, err := fmt.Sscanf(h.line(t), "ok %d failed %d", &o, &f); err != nil {
+			t.Fatalf("process %d: %v", i, err)
+		}
+		ok, failed = ok+o, failed+f
+	}
+	return ok, failed
+}
+
+// checkLateHost starts one more process (as startHost does) after a
+// failover and fails the test unless it gets a valid token for each of
+// its providers without a fetch upstream: all from the new primary.
+func checkLateHost(t *testing.T, emu *emulator.IAM, providers int, tokenURL, redisURL, cacheKey string, env ...string) {
+	t.Helper()
+	before := emu.Issued()
+	late := startHost(t, tokenURL, redisURL, "key-A", cacheKey, env...)
+	late.ask()
+	for p, tok := range late.tokens(t, providers) {
+		if err := emu.Verify(tok); err != nil {
+			t.Fatalf("provider %d: %v", p, err)
+		}
+	}
+	if n := emu.Issued() - before; n != 0 {
+		t.Fatalf("a process started after the failover fetched %d tokens upstream, want 0 (all from the new primary)", n)
 	}
 }

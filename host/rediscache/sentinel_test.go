@@ -2,7 +2,6 @@ package rediscache_test
 
 import (
 	"context"
-	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -17,11 +16,7 @@ import (
 func TestSentinelFailoverUnderLoadFailsNoRequestAndSharingResumes(t *testing.T) {
 	sn, clk := redistest.StartSentinel(t), newClock()
 	const procs, providers = 3, 3
-	apikeys := make([]string, providers)
-	for i := range apikeys {
-		apikeys[i] = "key-A-" + strconv.Itoa(i)
-	}
-	emu, tokenURL := iamServer(t, clk, apikeys...)
+	emu, tokenURL, _ := iamProviders(t, clk, providers)
 	cacheKey := newKey(t)
 	env := []string{"CACHEHOST_MASTER_NAME=" + sn.MasterName, "CACHEHOST_PROVIDERS=" + strconv.Itoa(providers)}
 	load := startHosts(t, procs, tokenURL, sn.URL(), "key-A", cacheKey, append(env, "CACHEHOST_LOAD=1")...)
@@ -41,17 +36,7 @@ func TestSentinelFailoverUnderLoadFailsNoRequestAndSharingResumes(t *testing.T) 
 	waitFor(t, func() bool { return writes(t, newMaster) > base })
 	resumed, issuedAtResume := time.Now(), emu.Issued()
 	time.Sleep(time.Second) // more load on the new primary
-	for _, h := range load {
-		h.ask() // stop
-	}
-	var ok, failed int
-	for i, h := range load {
-		var o, f int
-		if _, err := fmt.Sscanf(h.line(t), "ok %d failed %d", &o, &f); err != nil {
-			t.Fatalf("process %d: %v", i, err)
-		}
-		ok, failed = ok+o, failed+f
-	}
+	ok, failed := stopLoad(t, load)
 	t.Logf("failover: primary killed; replica promoted after %v; hosts write to it after %v; %d upstream fetches in that gap; %d requests, %d failed",
 		promoted.Sub(killed).Round(10*time.Millisecond), resumed.Sub(killed).Round(10*time.Millisecond), issuedAtResume-issuedAtKill, ok+failed, failed)
 	if failed != 0 {
@@ -59,17 +44,7 @@ func TestSentinelFailoverUnderLoadFailsNoRequestAndSharingResumes(t *testing.T) 
 	}
 
 	// A process started after the promotion gets every token from the tier.
-	before := emu.Issued()
-	late := startHost(t, tokenURL, sn.URL(), "key-A", cacheKey, env...)
-	late.ask()
-	for p, tok := range late.tokens(t, providers) {
-		if err := emu.Verify(tok); err != nil {
-			t.Fatalf("provider %d: %v", p, err)
-		}
-	}
-	if n := emu.Issued() - before; n != 0 {
-		t.Fatalf("a process started after the failover fetched %d tokens upstream, want 0 (all from the new primary)", n)
-	}
+	checkLateHost(t, emu, providers, tokenURL, sn.URL(), cacheKey, env...)
 }
 
 // writes counts the write commands srv has run (SET, EVAL and EVALSHA

@@ -105,19 +105,9 @@ func newConnector(cfg Config) (*connector, error) {
 
 // checkURL parses raw as a redis:// or rediss:// URL, without quoting it.
 func checkURL(raw string) (*url.URL, error) {
-	if raw == "" {
-		return nil, errors.New("required (redis://host:port/db or rediss://...)")
-	}
-	u, err := url.Parse(raw)
+	u, err := parseRedisURL(raw)
 	if err != nil {
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err // url.Error quotes the whole URL, password included
-		}
-		return nil, fmt.Errorf("not a URL: %v", err)
-	}
-	if u.Scheme != "redis" && u.Scheme != "rediss" {
-		return nil, fmt.Errorf("scheme %q: want redis:// or rediss://", u.Scheme)
+		return nil, err
 	}
 	q := u.Query()
 	if q.Has("skip_verify") {
@@ -201,4 +191,24 @@ func (cn *connector) client(timeout time.Duration) redis.UniversalClient {
 	}
 	tune(cn.single, timeout)
 	return redis.NewClient(cn.single)
+}
+
+// parseRedisURL parses raw and checks that it is a redis:// or rediss://
+// URL. Its errors never quote raw, which may hold a password.
+func parseRedisURL(raw string) (*url.URL, error) {
+	if raw == "" {
+		return nil, errors.New("required (redis://host:port/db or rediss://...)")
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // url.Error quotes the whole URL, password included
+		}
+		return nil, fmt.Errorf("not a URL: %v", err)
+	}
+	if u.Scheme != "redis" && u.Scheme != "rediss" {
+		return nil, fmt.Errorf("scheme %q: want redis:// or rediss://", u.Scheme)
+	}
+	return u, nil
 }

@@ -35,11 +35,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	symphonyKey = string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}))
-	testbin.Main(m, bins, map[string]string{
-		"symphony": "../../plugins/symphony/cmd/tokenplug-symphony",
-		"fault":    "../faultplugin",
-		"iam":      "../../plugins/iam/cmd/tokenplug-iam",
-	})
+	testbin.Main(m, bins, testbin.Plugins("symphony", "fault", "iam"))
 }
 
 // providers are the configurations the plugin benchmarks run: the fault

@@ -23,6 +23,26 @@ func Main(m *testing.M, bins map[string]string, pkgs map[string]string) {
 	os.Exit(run(m, bins, pkgs))
 }
 
+// builtin maps the names Plugins knows to their package paths.
+var builtin = map[string]string{
+	"symphony":  "github.com/tokenplug/tokenplug/plugins/symphony/cmd/tokenplug-symphony",
+	"iam":       "github.com/tokenplug/tokenplug/plugins/iam/cmd/tokenplug-iam",
+	"azure":     "github.com/tokenplug/tokenplug/plugins/azure/cmd/tokenplug-azure",
+	"voicegain": "github.com/tokenplug/tokenplug/plugins/voicegain/cmd/tokenplug-voicegain",
+	"fault":     "github.com/tokenplug/tokenplug/internal/faultplugin",
+}
+
+// Plugins returns a pkgs map for Main holding the named built-in binaries
+// (symphony, iam, azure, voicegain, fault); a caller may add its own
+// entries. An unknown name makes Main fail.
+func Plugins(names ...string) map[string]string {
+	pkgs := make(map[string]string, len(names))
+	for _, n := range names {
+		pkgs[n] = builtin[n]
+	}
+	return pkgs
+}
+
 func run(m *testing.M, bins, pkgs map[string]string) int {
 	dir, err := os.MkdirTemp("", "tokenplug-testbin")
 	if err != nil {
@@ -31,6 +51,10 @@ func run(m *testing.M, bins, pkgs map[string]string) int {
 	}
 	defer os.RemoveAll(dir)
 	for name, pkg := range pkgs {
+		if pkg == "" {
+			fmt.Fprintf(os.Stderr, "testbin: no package for %q\n", name)
+			return 1
+		}
 		path, err := Build(dir, name, pkg)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "testbin:", err)

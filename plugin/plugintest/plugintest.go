@@ -15,6 +15,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/tokenplug/tokenplug/host"
+	"github.com/tokenplug/tokenplug/internal/syncbuf"
 	"github.com/tokenplug/tokenplug/plugin"
 )
 
@@ -165,14 +166,14 @@ func Run(t *testing.T, c Config) {
 type harness struct {
 	bin  string
 	reg  *host.Registry
-	logs *syncBuffer
+	logs *syncbuf.Buffer
 
 	mu     sync.Mutex // guards tokens
 	tokens []string   // access tokens fetched, to look for in output
 }
 
 func newHarness(t *testing.T, bin string) *harness {
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	handler := slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug - 4}) // -4: go-plugin's trace
 	h := &harness{bin: bin, logs: logs, reg: host.NewRegistry(host.WithLogger(slog.New(handler)))}
 	t.Cleanup(func() { h.reg.Close() })

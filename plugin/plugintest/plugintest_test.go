@@ -23,10 +23,7 @@ import (
 var bins = map[string]string{} // plugin binaries built once for this package
 
 func TestMain(m *testing.M) {
-	testbin.Main(m, bins, map[string]string{
-		"symphony": "../../plugins/symphony/cmd/tokenplug-symphony",
-		"fault":    "../../internal/faultplugin",
-	})
+	testbin.Main(m, bins, testbin.Plugins("symphony", "fault"))
 }
 
 func symphonySettings(t *testing.T) map[string]string {

@@ -7,13 +7,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"sync"
 	"testing"
 	"time"
 
 	"golang.org/x/oauth2"
 
 	"github.com/tokenplug/tokenplug/internal/launch"
+	"github.com/tokenplug/tokenplug/internal/syncbuf"
 	"github.com/tokenplug/tokenplug/plugin"
 )
 
@@ -63,24 +63,6 @@ func parseDescribe(stdout []byte) (plugin.Description, error) {
 	return d, nil
 }
 
-// syncBuffer is a bytes.Buffer safe for go-plugin's goroutines to write to.
-type syncBuffer struct {
-	mu  sync.Mutex // guards buf
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // rawOutput is everything a plugin process wrote, as go-plugin saw it
 // before any host filtering.
 type rawOutput struct {
@@ -100,7 +82,7 @@ const strayOutputWait = 300 * time.Millisecond
 // with each settings map in turn and fetches a token after each that
 // succeeds. The plugin logs at trace level.
 func runRaw(ctx context.Context, bin string, settings ...map[string]string) (rawOutput, []*oauth2.Token, error) {
-	var stdout, stderr syncBuffer
+	var stdout, stderr syncbuf.Buffer
 	cmd := exec.Command(bin)
 	cmd.Env = []string{"TOKENPLUG_LOG_LEVEL=trace"}
 	cfg := launch.Config{Cmd: cmd, Stderr: &stderr, SyncStdout: &stdout, SyncStderr: &stderr}
