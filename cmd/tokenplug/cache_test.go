@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/base64"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/tokenplug/tokenplug/emulator"
+	"github.com/tokenplug/tokenplug/plugin/plugintest"
 )
 
 // iamDir returns a directory with a tokenplug.yaml whose provider "w"
@@ -73,12 +75,13 @@ func TestTokenCache100CallsFetchOnce(t *testing.T) {
 	if got := rawToken(t, dir, env2); got == refreshed || idp.Issued() != 4 {
 		t.Errorf("another apikey reused the cached token (%d fetches)", idp.Issued())
 	}
-	assertPrivateCache(t, filepath.Join(dir, "cache", "tokenplug"))
+	assertPrivateCache(t, filepath.Join(dir, "cache", "tokenplug"), "key1-SECRET", "key2-SECRET", first, refreshed)
 }
 
 // assertPrivateCache checks the directory is 0700, its files 0600, and
-// that no file name or content holds a secret or a token in the clear.
-func assertPrivateCache(t *testing.T, cache string) {
+// that no file name or content holds a secret or a token in the clear, nor
+// any 8-byte piece of one or of its base64 or base64url encoding.
+func assertPrivateCache(t *testing.T, cache string, secrets ...string) {
 	t.Helper()
 	fi, err := os.Stat(cache)
 	if err != nil {
@@ -99,6 +102,13 @@ func assertPrivateCache(t *testing.T, cache string) {
 		b, _ := os.ReadFile(filepath.Join(cache, e.Name()))
 		if strings.Contains(e.Name()+string(b), "SECRET") || bytes.Contains(b, []byte("eyJ")) {
 			t.Errorf("%s holds a secret or a token in the clear", e.Name())
+		}
+		for i, v := range secrets {
+			for _, form := range []string{v, base64.StdEncoding.EncodeToString([]byte(v)), base64.RawURLEncoding.EncodeToString([]byte(v))} {
+				if plugintest.ContainsPart(e.Name()+string(b), form) {
+					t.Errorf("%s holds a piece of secret or token #%d, or of its base64", e.Name(), i)
+				}
+			}
 		}
 	}
 }

@@ -1,12 +1,15 @@
 package main
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tokenplug/tokenplug/plugin/plugintest"
 )
 
 // faultDir is symphonyDir plus the fault plugin in plugin_dir and extra
@@ -55,14 +58,21 @@ func TestCheckJSONPrintsEachProvidersFactsForScripts(t *testing.T) {
   broken:
     plugin: fault
     hosts: ["127.0.0.1"]
-    settings: {behavior: permanent, password: SECRET-VALUE}
+    settings: {behavior: leakencoded, password: SECRET-VALUE}
 `)
 	r := tp(t, dir, nil, "check", "--json")
 	if r.code != 1 || !strings.Contains(r.stderr, "1 of 3 providers failed") {
 		t.Fatalf("status %d, stderr %s; want 1 and the failure counted", r.code, r.stderr)
 	}
-	if strings.Contains(r.stdout+r.stderr, "SECRET-VALUE") {
-		t.Fatal("check --json printed a secret setting's value")
+	// The broken plugin prints its secret, base64 and base64url encoded, on
+	// stdout, stderr and its log, and returns them in its error.
+	for _, form := range []string{"SECRET-VALUE", base64.StdEncoding.EncodeToString([]byte("SECRET-VALUE")), base64.RawURLEncoding.EncodeToString([]byte("SECRET-VALUE"))} {
+		if plugintest.ContainsPart(r.stdout+r.stderr, form) {
+			t.Fatalf("check --json printed a piece of a secret setting's value or of its base64 (%q)", form)
+		}
+	}
+	if !strings.Contains(r.stdout+r.stderr, "[REDACTED]") {
+		t.Fatalf("the broken plugin's echo never reached the output, so the check above proves nothing:\n%s\n%s", r.stdout, r.stderr)
 	}
 	var out checkOutput
 	dec := json.NewDecoder(strings.NewReader(r.stdout))
