@@ -3,7 +3,6 @@ package emulator
 import (
 	"context"
 	"net/http"
-	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -126,8 +125,7 @@ func (g *AudioGateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if g.Faults.apply(w, r) {
 		return
 	}
-	scheme, tok, _ := strings.Cut(r.Header.Get("Authorization"), " ")
-	if !strings.EqualFold(scheme, "Bearer") || g.verifier == nil || g.verifier.Verify(tok) != nil {
+	if tok := bearerToken(r); tok == "" || g.verifier == nil || g.verifier.Verify(tok) != nil {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="audio-gateway"`)
 		http.Error(w, "missing or invalid bearer token", http.StatusUnauthorized)
 		return

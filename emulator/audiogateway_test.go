@@ -7,7 +7,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -158,5 +160,57 @@ func TestAudioGatewayCloseEndsOpenSessions(t *testing.T) {
 	_, resp, err := f.dial(ctx, "skillset=s&userID=u", "Bearer "+f.token)
 	if err == nil || resp == nil || resp.StatusCode != http.StatusServiceUnavailable {
 		t.Errorf("dial after Close: %v %v, want 503", resp, err)
+	}
+}
+
+// verifierFunc adapts a function to emulator.Verifier.
+type verifierFunc func(token string) error
+
+func (f verifierFunc) Verify(token string) error { return f(token) }
+
+// The gateway reads the bearer token as RFC 6750 writes it ("Bearer",
+// in any case, then one or more spaces), and never asks its Verifier
+// about an empty token: a request without one is refused even by a
+// Verifier that would accept anything.
+func TestAudioGatewayAsksItsVerifierOnlyAboutABearerToken(t *testing.T) {
+	var mu sync.Mutex
+	var asked []string
+	gw := emulator.NewAudioGateway(verifierFunc(func(tok string) error {
+		mu.Lock()
+		defer mu.Unlock()
+		asked = append(asked, tok)
+		return nil
+	}))
+	ts := httptest.NewServer(gw)
+	defer ts.Close()
+	defer gw.Close()
+	tests := []struct {
+		auth, asked string
+		refused     bool
+	}{
+		{"Bearer tok-1", "tok-1", false},
+		{"bearer  tok-2", "tok-2", false},
+		{"Bearer", "", true},
+		{"Bearer ", "", true},
+		{"Basic dG9rOg==", "", true},
+	}
+	for _, tt := range tests {
+		mu.Lock()
+		asked = nil
+		mu.Unlock()
+		status, _, body := do(t, ts, http.MethodGet, "/?skillset=s&userID=u", nil, func(r *http.Request) {
+			r.Header.Set("Authorization", tt.auth)
+		})
+		mu.Lock()
+		got := asked
+		mu.Unlock()
+		// An admitted request that is no websocket upgrade fails later,
+		// with another status than 401.
+		if refused := status == http.StatusUnauthorized; refused != tt.refused {
+			t.Errorf("%q: status %d %s, want refused=%v", tt.auth, status, body, tt.refused)
+		}
+		if want := []string{tt.asked}; tt.asked == "" && len(got) != 0 || tt.asked != "" && !slices.Equal(got, want) {
+			t.Errorf("%q: Verify asked about %q, want %q", tt.auth, got, tt.asked)
+		}
 	}
 }
