@@ -2,7 +2,6 @@ package emulator_test
 
 import (
 	"context"
-	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -39,13 +38,7 @@ func newGatewayFixture(t *testing.T) *gatewayFixture {
 	f.ts = httptest.NewServer(mux)
 	t.Cleanup(func() { f.gw.Close(); f.ts.Close() })
 	_, body := iamPost(t, f.ts, iamForm(iamTestKey), nil)
-	var got struct {
-		AccessToken string `json:"access_token"`
-	}
-	if err := json.Unmarshal(body, &got); err != nil {
-		t.Fatal(err)
-	}
-	f.token = got.AccessToken
+	f.token = iamAccessToken(t, body)
 	return f
 }
 
