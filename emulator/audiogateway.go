@@ -11,7 +11,8 @@ import (
 
 // Verifier checks a bearer token, returning nil if it is acceptable. *IAM
 // and *Azure are Verifiers; so is *Symphony.
-// An AudioGateway calls Verify from many goroutines at once.
+// An AudioGateway calls Verify from many goroutines at once, and never
+// with an empty token: a request without one is refused first.
 type Verifier interface {
 	Verify(token string) error
 }
