@@ -51,15 +51,16 @@ type Cert struct {
 }
 
 // SelfSigned makes a fresh P-256 key and a certificate for it as tmpl
-// describes, signed by that key. A nil tmpl.SerialNumber is replaced by a
-// random one. To be trusted as its own root, tmpl must be a CA
+// describes, signed by that key. When tmpl.SerialNumber is nil it sets it
+// to a random one. To be trusted as its own root, tmpl must be a CA
 // (BasicConstraintsValid, IsCA and x509.KeyUsageCertSign).
 func SelfSigned(tmpl *x509.Certificate) (*Cert, error) {
 	return create(tmpl, nil)
 }
 
-// Issue makes a fresh P-256 key and a certificate for it as tmpl describes,
-// signed by c, which must be a CA.
+// Issue makes a fresh P-256 key and a certificate for it as tmpl describes
+// (a nil serial number set as SelfSigned sets it), signed by c, which must
+// be a CA.
 func (c *Cert) Issue(tmpl *x509.Certificate) (*Cert, error) {
 	return create(tmpl, c)
 }
