@@ -3,7 +3,6 @@ package emulator
 import (
 	"context"
 	"net/http"
-	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -12,7 +11,8 @@ import (
 
 // Verifier checks a bearer token, returning nil if it is acceptable. *IAM
 // and *Azure are Verifiers; so is *Symphony.
-// An AudioGateway calls Verify from many goroutines at once.
+// An AudioGateway calls Verify from many goroutines at once, and never
+// with an empty token: a request without one is refused first.
 type Verifier interface {
 	Verify(token string) error
 }
@@ -126,8 +126,7 @@ func (g *AudioGateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if g.Faults.apply(w, r) {
 		return
 	}
-	scheme, tok, _ := strings.Cut(r.Header.Get("Authorization"), " ")
-	if !strings.EqualFold(scheme, "Bearer") || g.verifier == nil || g.verifier.Verify(tok) != nil {
+	if tok := bearerToken(r); tok == "" || g.verifier == nil || g.verifier.Verify(tok) != nil {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="audio-gateway"`)
 		http.Error(w, "missing or invalid bearer token", http.StatusUnauthorized)
 		return

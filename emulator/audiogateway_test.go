@@ -2,7 +2,6 @@ package emulator_test
 
 import (
 	"context"
-	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -39,13 +38,7 @@ func newGatewayFixture(t *testing.T) *gatewayFixture {
 	f.ts = httptest.NewServer(mux)
 	t.Cleanup(func() { f.gw.Close(); f.ts.Close() })
 	_, body := iamPost(t, f.ts, iamForm(iamTestKey), nil)
-	var got struct {
-		AccessToken string `json:"access_token"`
-	}
-	if err := json.Unmarshal(body, &got); err != nil {
-		t.Fatal(err)
-	}
-	f.token = got.AccessToken
+	f.token = iamAccessToken(t, body)
 	return f
 }
 
@@ -158,5 +151,48 @@ func TestAudioGatewayCloseEndsOpenSessions(t *testing.T) {
 	_, resp, err := f.dial(ctx, "skillset=s&userID=u", "Bearer "+f.token)
 	if err == nil || resp == nil || resp.StatusCode != http.StatusServiceUnavailable {
 		t.Errorf("dial after Close: %v %v, want 503", resp, err)
+	}
+}
+
+// verifierFunc adapts a function to emulator.Verifier.
+type verifierFunc func(token string) error
+
+func (f verifierFunc) Verify(token string) error { return f(token) }
+
+// The gateway reads the bearer token as RFC 6750 writes it ("Bearer",
+// in any case, then one or more spaces), and never asks its Verifier
+// about an empty token: a request without one is refused even by a
+// Verifier that would accept anything.
+func TestAudioGatewayAsksItsVerifierOnlyAboutABearerToken(t *testing.T) {
+	asked := make(chan string, 1) // what Verify was asked about, one request at a time
+	gw := emulator.NewAudioGateway(verifierFunc(func(tok string) error {
+		asked <- tok
+		return nil
+	}))
+	ts := httptest.NewServer(gw)
+	defer ts.Close()
+	defer gw.Close()
+	for _, tt := range []struct{ auth, asked string }{ // asked "": refused unasked
+		{"Bearer tok-1", "tok-1"},
+		{"bearer  tok-2", "tok-2"},
+		{"Bearer", ""},
+		{"Bearer ", ""},
+		{"Basic dG9rOg==", ""},
+	} {
+		status, _, body := do(t, ts, http.MethodGet, "/?skillset=s&userID=u", nil, func(r *http.Request) {
+			r.Header.Set("Authorization", tt.auth)
+		})
+		got := "(not asked)"
+		select {
+		case got = <-asked:
+		default:
+		}
+		switch {
+		case tt.asked == "" && (status != http.StatusUnauthorized || got != "(not asked)"):
+			t.Errorf("%q: status %d %s, Verify asked about %q; want 401 unasked", tt.auth, status, body, got)
+		case tt.asked != "" && (status == http.StatusUnauthorized || got != tt.asked):
+			// Admitted, the request fails later: it is no websocket upgrade.
+			t.Errorf("%q: status %d %s, Verify asked about %q; want %q admitted", tt.auth, status, body, got, tt.asked)
+		}
 	}
 }

@@ -1,13 +1,10 @@
 package emulator
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -73,7 +70,6 @@ type Azure struct {
 	Now func() time.Time
 
 	signer *signer
-	issued atomic.Int64
 	server loopback
 
 	mu   sync.Mutex        // guards keys
@@ -113,7 +109,7 @@ func (e *Azure) AddKey(key string) {
 
 // Issued returns how many tokens the endpoint has issued. Refused and
 // faulted requests do not count.
-func (e *Azure) Issued() int64 { return e.issued.Load() }
+func (e *Azure) Issued() int64 { return e.signer.issued.Load() }
 
 // Verify reports whether token is an unexpired token this emulator issued
 // for its region, checking its RS256 signature, issuer and audience, in
@@ -167,7 +163,7 @@ func (e *Azure) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := clock(e.Now).Truncate(time.Second)
-	tok, err := e.signer.sign(jwt.MapClaims{
+	tok, err := e.signer.issue(jwt.MapClaims{
 		"region":                      e.Region,
 		"subscription-id":             sub,
 		"product-id":                  "SpeechServices.S0",
@@ -176,14 +172,11 @@ func (e *Azure) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		"scope":                       "speechservices",
 		"aud":                         "urn:ms.speechservices." + e.Region,
 		azureClaimCloud:               AzureCloudOf(r.Host),
-		"iat":                         now.Unix(),
-		"exp":                         now.Add(e.Lifetime).Unix(),
-	})
+	}, now, now.Add(e.Lifetime))
 	if err != nil {
 		azureError(w, http.StatusInternalServerError, "Internal error.")
 		return
 	}
-	e.issued.Add(1)
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	_, _ = w.Write([]byte(tok))
 }
@@ -203,8 +196,7 @@ func (e *Azure) RequireAuth(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		scheme, tok, _ := strings.Cut(r.Header.Get("Authorization"), " ")
-		if !strings.EqualFold(scheme, "Bearer") || e.VerifyForHost(tok, r.Host) != nil {
+		if e.VerifyForHost(bearerToken(r), r.Host) != nil {
 			w.Header().Set("WWW-Authenticate", "Bearer")
 			azureError(w, http.StatusUnauthorized, "Access denied due to an invalid or expired token.")
 			return
@@ -230,9 +222,7 @@ func (e *Azure) checkKey(key string) (sub, msg string) {
 
 // azureError writes Azure's error JSON. It never echoes request values.
 func azureError(w http.ResponseWriter, status int, msg string) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]any{
+	writeJSON(w, status, map[string]any{
 		"error": map[string]string{"code": fmt.Sprint(status), "message": msg},
 	})
 }

@@ -123,6 +123,10 @@ func TestAzureResourceAcceptsABearerTokenOrTheKey(t *testing.T) {
 		status  int
 	}{
 		{"a bearer token it issued", map[string]string{"Authorization": "Bearer " + string(jwtBody)}, 200},
+		// RFC 6750: "Bearer" 1*SP token, the scheme in any case.
+		{"a bearer token after two spaces", map[string]string{"Authorization": "Bearer  " + string(jwtBody)}, 200},
+		{"a bearer token with the scheme in lower case", map[string]string{"Authorization": "bearer " + string(jwtBody)}, 200},
+		{"the scheme alone", map[string]string{"Authorization": "Bearer"}, 401},
 		{"the subscription key", map[string]string{emulator.AzureKeyHeader: azureTestKey}, 200},
 		{"nothing", nil, 401},
 		{"another issuer's token", map[string]string{"Authorization": "Bearer " + string(foreign)}, 401},

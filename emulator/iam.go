@@ -2,7 +2,6 @@ package emulator
 
 import (
 	"crypto/subtle"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"mime"
@@ -10,7 +9,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -72,7 +70,6 @@ type IAM struct {
 	Now func() time.Time
 
 	signer *signer
-	issued atomic.Int64
 	server loopback
 
 	mu      sync.Mutex        // guards keys and clients
@@ -122,7 +119,7 @@ func (e *IAM) AddClient(id, secret string) {
 
 // Issued returns how many tokens the endpoint has issued. Refused and
 // faulted requests do not count.
-func (e *IAM) Issued() int64 { return e.issued.Load() }
+func (e *IAM) Issued() int64 { return e.signer.issued.Load() }
 
 // Verify reports whether token is an unexpired access token this emulator
 // issued, checking its RS256 signature, issuer and scope, as an IBM service
@@ -213,7 +210,7 @@ func (e *IAM) checkClient(r *http.Request) (string, bool) {
 func (e *IAM) issue(w http.ResponseWriter, r *http.Request, iamID, clientID, scope string) {
 	now := clock(e.Now).Truncate(time.Second)
 	exp := now.Add(e.Lifetime)
-	tok, err := e.signer.sign(jwt.MapClaims{
+	tok, err := e.signer.issue(jwt.MapClaims{
 		"iam_id":     iamID,
 		"id":         iamID,
 		"realmid":    "iam",
@@ -222,21 +219,17 @@ func (e *IAM) issue(w http.ResponseWriter, r *http.Request, iamID, clientID, sco
 		"sub":        strings.TrimPrefix(iamID, "iam-"),
 		"sub_type":   "ServiceId",
 		"account":    map[string]any{"valid": true, "bss": "emulator"},
-		"iat":        now.Unix(),
-		"exp":        exp.Unix(),
 		"grant_type": IAMGrantType,
 		"scope":      scope,
 		"client_id":  clientID,
 		"acr":        1,
 		"amr":        []string{"pwd"},
-	})
+	}, now, exp)
 	if err != nil {
 		iamError(w, r, http.StatusInternalServerError, "BXNIM0002E", "Internal error.", "")
 		return
 	}
-	e.issued.Add(1)
-	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(map[string]any{
+	writeJSON(w, http.StatusOK, map[string]any{
 		"access_token":  tok,
 		"refresh_token": "not_supported",
 		"token_type":    "Bearer",
@@ -271,9 +264,7 @@ type iamErrorContext struct {
 // iamError writes IBM IAM's error JSON. It never echoes request values.
 func iamError(w http.ResponseWriter, r *http.Request, status int, code, msg, details string) {
 	now := time.Now().UTC().Format("02.01.2006 15:04:05:000 MST")
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(iamErrorBody{
+	writeJSON(w, status, iamErrorBody{
 		ErrorCode: code, ErrorMessage: msg, ErrorDetails: details,
 		Context: iamErrorContext{
 			RequestID: randomID(16), RequestType: "incoming.Identity_Token", UserAgent: r.UserAgent(),

@@ -34,6 +34,28 @@ func iamPost(t *testing.T, ts *httptest.Server, form url.Values, edit func(*http
 	return status, body
 }
 
+// iamAccessToken returns the access_token of an IAM answer.
+func iamAccessToken(t *testing.T, body []byte) string {
+	t.Helper()
+	var got struct {
+		AccessToken string `json:"access_token"`
+	}
+	if err := json.Unmarshal(body, &got); err != nil || got.AccessToken == "" {
+		t.Fatalf("no access_token in %s (%v)", body, err)
+	}
+	return got.AccessToken
+}
+
+// unverifiedClaims returns a JWT's claims without checking its signature.
+func unverifiedClaims(t *testing.T, token string) jwt.MapClaims {
+	t.Helper()
+	claims := jwt.MapClaims{}
+	if _, _, err := jwt.NewParser().ParseUnverified(token, claims); err != nil {
+		t.Fatalf("unparsable token: %v", err)
+	}
+	return claims
+}
+
 func TestIAMIssuesATokenLikeIBM(t *testing.T) {
 	now := time.Unix(1_700_000_000, 0)
 	iam := emulator.NewIAM()
@@ -147,13 +169,8 @@ func TestIAMAcceptsAnyBasicAuthPairByDefault(t *testing.T) {
 	if status != 200 {
 		t.Fatalf("status %d %s, want 200", status, body)
 	}
-	var got struct {
-		AccessToken string `json:"access_token"`
-	}
-	_ = json.Unmarshal(body, &got)
-	var c jwt.MapClaims
-	if _, _, err := jwt.NewParser().ParseUnverified(got.AccessToken, &c); err != nil || c["client_id"] != "any-client" {
-		t.Errorf("client_id claim %v (%v), want any-client", c["client_id"], err)
+	if c := unverifiedClaims(t, iamAccessToken(t, body)); c["client_id"] != "any-client" {
+		t.Errorf("client_id claim %v, want any-client", c["client_id"])
 	}
 }
 
@@ -169,16 +186,14 @@ func TestIAMAddsTheRequestedScope(t *testing.T) {
 	form.Set("scope", "custom-scope other")
 	status, body := iamPost(t, ts, form, nil)
 	var got struct {
-		AccessToken string `json:"access_token"`
-		Scope       string `json:"scope"`
+		Scope string `json:"scope"`
 	}
 	_ = json.Unmarshal(body, &got)
-	var c jwt.MapClaims
-	_, _, err := jwt.NewParser().ParseUnverified(got.AccessToken, &c)
-	if status != 200 || err != nil || got.Scope != "ibm openid custom-scope other" || c["scope"] != got.Scope {
-		t.Fatalf("got %d scope %q, claim %v (%v), want ibm openid custom-scope other", status, got.Scope, c["scope"], err)
+	tok := iamAccessToken(t, body)
+	if c := unverifiedClaims(t, tok); status != 200 || got.Scope != "ibm openid custom-scope other" || c["scope"] != got.Scope {
+		t.Fatalf("got %d scope %q, claim %v, want ibm openid custom-scope other", status, got.Scope, c["scope"])
 	}
-	if err := iam.Verify(got.AccessToken); err != nil {
+	if err := iam.Verify(tok); err != nil {
 		t.Errorf("Verify of a scoped token: %v", err)
 	}
 }
@@ -202,13 +217,8 @@ func TestIAMChecksBasicAuthOnceClientsAreRegistered(t *testing.T) {
 	if status != 200 {
 		t.Fatalf("status %d %s", status, body)
 	}
-	var got struct {
-		AccessToken string `json:"access_token"`
-	}
-	_ = json.Unmarshal(body, &got)
-	claims := jwt.MapClaims{}
-	if _, _, err := jwt.NewParser().ParseUnverified(got.AccessToken, claims); err != nil || claims["client_id"] != "bx" {
-		t.Errorf("claims %v (%v), want client_id bx", claims, err)
+	if claims := unverifiedClaims(t, iamAccessToken(t, body)); claims["client_id"] != "bx" {
+		t.Errorf("claims %v, want client_id bx", claims)
 	}
 }
 
@@ -225,13 +235,7 @@ func TestIAMVerifyRejectsForeignExpiredAndTamperedTokens(t *testing.T) {
 	defer ots.Close()
 	token := func(ts *httptest.Server) string {
 		_, body := iamPost(t, ts, iamForm(iamTestKey), nil)
-		var got struct {
-			AccessToken string `json:"access_token"`
-		}
-		if err := json.Unmarshal(body, &got); err != nil {
-			t.Fatal(err)
-		}
-		return got.AccessToken
+		return iamAccessToken(t, body)
 	}
 	mine, foreign := token(ts), token(ots)
 

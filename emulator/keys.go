@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -16,24 +17,41 @@ import (
 // makes one key when it is constructed and keeps it.
 const keyBits = 2048
 
-// signer signs and verifies the RS256 JWTs an emulator issues. Safe for
-// concurrent use: its fields are written only by newSigner.
+// signer issues, counts and verifies the RS256 JWTs of a token endpoint
+// (IAM, Azure). Safe for concurrent use: its other fields are written only
+// by newSigner.
 type signer struct {
-	key *rsa.PrivateKey
-	kid string // key id in the JWT header, as real issuers publish one
-	iss string // the iss claim every issued token carries
+	key    *rsa.PrivateKey
+	kid    string // key id in the JWT header, as real issuers publish one
+	iss    string // the iss claim every issued token carries
+	issued atomic.Int64
 }
 
 func newSigner(issuer string) *signer {
-	key, err := rsa.GenerateKey(rand.Reader, keyBits)
-	if err != nil {
-		// Only a broken crypto/rand or an invalid size fails here; an
-		// emulator without a key is useless, and this runs in tests.
-		panic(fmt.Sprintf("emulator: generate RSA key: %v", err))
-	}
 	kid := make([]byte, 8)
 	_, _ = rand.Read(kid)
-	return &signer{key: key, kid: hex.EncodeToString(kid), iss: issuer}
+	return &signer{key: newRSAKey(), kid: hex.EncodeToString(kid), iss: issuer}
+}
+
+// newRSAKey generates an emulator's signing key. Only a broken crypto/rand
+// or an invalid size fails here; an emulator without a key is useless, and
+// this runs in tests, so it panics.
+func newRSAKey() *rsa.PrivateKey {
+	key, err := rsa.GenerateKey(rand.Reader, keyBits)
+	if err != nil {
+		panic(fmt.Sprintf("emulator: generate RSA key: %v", err))
+	}
+	return key
+}
+
+// issue returns a token for claims, valid from iat to exp, and counts it.
+func (s *signer) issue(claims jwt.MapClaims, iat, exp time.Time) (string, error) {
+	claims["iat"], claims["exp"] = iat.Unix(), exp.Unix()
+	tok, err := s.sign(claims)
+	if err == nil {
+		s.issued.Add(1)
+	}
+	return tok, err
 }
 
 // sign returns the compact JWT for claims, signed RS256.

@@ -1,10 +1,12 @@
 package emulator
 
 import (
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 )
 
 // loopback is the HTTP server a Start function runs an emulator on. The
@@ -36,4 +38,22 @@ func (l *loopback) close() {
 	if l.srv != nil {
 		l.srv.Close()
 	}
+}
+
+// bearerToken returns the token of an "Authorization: Bearer <token>"
+// header (the scheme in any case, RFC 6750's one or more spaces before the
+// token), or "" if the request has none.
+func bearerToken(r *http.Request) string {
+	scheme, tok, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return ""
+	}
+	return strings.TrimSpace(tok)
+}
+
+// writeJSON answers status with v as JSON.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
 }

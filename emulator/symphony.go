@@ -203,7 +203,7 @@ func (s *Symphony) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.Faults.apply(w, r) {
 		return
 	}
-	tok := vgBearer(r)
+	tok := bearerToken(r)
 	if tok == "" {
 		vgWriteError(w, http.StatusUnauthorized, "missing bearer token")
 		return
@@ -213,5 +213,5 @@ func (s *Symphony) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.accepted.Add(1)
-	vgWriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }

@@ -1,10 +1,8 @@
 package emulator
 
 import (
-	"crypto/rand"
 	"crypto/rsa"
 	"crypto/subtle"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -97,7 +95,7 @@ type Voicegain struct {
 // NewVoicegain returns an emulator with a fresh signing key and a console
 // JWT for the default account.
 func NewVoicegain() *Voicegain {
-	v := &Voicegain{key: vgNewSigningKey()}
+	v := &Voicegain{key: newRSAKey()}
 	v.console = v.signConsole()
 	v.consoles = map[string]bool{v.console: true}
 	v.mux = http.NewServeMux()
@@ -117,16 +115,6 @@ func StartVoicegain() *Voicegain {
 // Close stops the server StartVoicegain started and waits for requests in
 // flight. It does nothing for a Voicegain from NewVoicegain.
 func (v *Voicegain) Close() { v.server.close() }
-
-// vgNewSigningKey generates the emulator's RSA key. A failure of the system's
-// random source leaves nothing sensible to do, in a test helper, but stop.
-func vgNewSigningKey() *rsa.PrivateKey {
-	k, err := rsa.GenerateKey(rand.Reader, keyBits)
-	if err != nil {
-		panic("emulator: generate rsa key: " + err.Error())
-	}
-	return k
-}
 
 // ServeHTTP applies any fault, then routes the request.
 func (v *Voicegain) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -218,7 +206,7 @@ func (v *Voicegain) sign(c voicegainClaims) string {
 
 // serveJWT issues a short-lived JWT.
 func (v *Voicegain) serveJWT(w http.ResponseWriter, r *http.Request) {
-	if !v.isConsole(vgBearer(r)) {
+	if !v.isConsole(bearerToken(r)) {
 		vgWriteError(w, http.StatusUnauthorized, "invalid or revoked console jwt")
 		return
 	}
@@ -245,7 +233,7 @@ func (v *Voicegain) serveJWT(w http.ResponseWriter, r *http.Request) {
 	})
 	v.issued.Add(1)
 	if v.JSON {
-		vgWriteJSON(w, http.StatusOK, tok)
+		writeJSON(w, http.StatusOK, tok)
 		return
 	}
 	// The vendor's answer: the bare JWT as text/plain.
@@ -255,9 +243,9 @@ func (v *Voicegain) serveJWT(w http.ResponseWriter, r *http.Request) {
 
 // serveASR is the protected endpoint.
 func (v *Voicegain) serveASR(w http.ResponseWriter, r *http.Request) {
-	tok := vgBearer(r)
+	tok := bearerToken(r)
 	if v.isConsole(tok) {
-		vgWriteJSON(w, http.StatusOK, vgASRReply(vgKindConsole, ""))
+		writeJSON(w, http.StatusOK, vgASRReply(vgKindConsole, ""))
 		return
 	}
 	c, err := v.parseShortLived(tok)
@@ -271,7 +259,7 @@ func (v *Voicegain) serveASR(w http.ResponseWriter, r *http.Request) {
 		vgWriteError(w, http.StatusForbidden, fmt.Sprintf("origin %q is not allowed by the token's audience %q", origin, aud))
 		return
 	}
-	vgWriteJSON(w, http.StatusOK, vgASRReply(vgKindShort, aud))
+	writeJSON(w, http.StatusOK, vgASRReply(vgKindShort, aud))
 }
 
 func vgASRReply(kind, aud string) map[string]string {
@@ -319,21 +307,7 @@ func (v *Voicegain) parseShortLived(tok string) (*voicegainClaims, error) {
 	return &c, nil
 }
 
-// bearer returns the token of an "Authorization: Bearer <token>" header.
-func vgBearer(r *http.Request) string {
-	scheme, tok, ok := strings.Cut(r.Header.Get("Authorization"), " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") {
-		return ""
-	}
-	return strings.TrimSpace(tok)
-}
-
-func vgWriteJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
-}
-
+// vgWriteError writes the emulator's JSON error, which Symphony's shares.
 func vgWriteError(w http.ResponseWriter, status int, msg string) {
-	vgWriteJSON(w, status, map[string]string{"error": msg})
+	writeJSON(w, status, map[string]string{"error": msg})
 }

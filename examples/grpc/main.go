@@ -14,6 +14,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log"
 	"os"
 	"strings"
 	"sync"
@@ -39,19 +40,20 @@ func main() {
 const revoked = "Bearer demo-token-1"
 
 func run(ctx context.Context, out io.Writer) error {
-	w := &lockedWriter{w: out} // the server and the client both print
+	// A log.Logger serializes its writes: the server and the client both print.
+	logger := log.New(out, "", 0)
 	srv, err := startServer(func(v string) bool {
 		ok := strings.HasPrefix(v, "Bearer demo-token-") && v != revoked
-		fmt.Fprintf(w, "server: %s %s\n", map[bool]string{true: "accepted", false: "rejected"}[ok], label(v))
+		logger.Printf("server: %s %s", map[bool]string{true: "accepted", false: "rejected"}[ok], label(v))
 		return ok
 	})
 	if err != nil {
 		return err
 	}
 	defer srv.Close()
-	fmt.Fprintf(w, "server: TLS on %s\n", srv.addr)
+	logger.Printf("server: TLS on %s", srv.addr)
 
-	src := &mintingSource{w: w}
+	src := &mintingSource{logger: logger}
 	// The token goes only to the listed servers: here the local demo server.
 	creds := grpccreds.New(src, grpccreds.WithLookup(grpccreds.LookupFunc(lookup)), grpccreds.WithHosts("127.0.0.1"))
 	conn, err := grpc.NewClient(srv.addr,
@@ -65,27 +67,27 @@ func run(ctx context.Context, out io.Writer) error {
 	defer conn.Close()
 	health := healthpb.NewHealthClient(conn)
 
-	fmt.Fprintln(w, "client: Check (unary)")
+	logger.Println("client: Check (unary)")
 	resp, err := health.Check(ctx, &healthpb.HealthCheckRequest{})
 	if err != nil {
 		return fmt.Errorf("check: %w", err)
 	}
-	fmt.Fprintf(w, "client: Check -> %v\n", resp.GetStatus())
+	logger.Printf("client: Check -> %v", resp.GetStatus())
 
-	if err := watch(ctx, w, health); err != nil {
+	if err := watch(ctx, logger, health); err != nil {
 		return err
 	}
-	if err := plaintext(w, srv.addr, src); err != nil {
+	if err := plaintext(logger, srv.addr, src); err != nil {
 		return err
 	}
-	fmt.Fprintln(w, `client: Check with provider "nope"`)
+	logger.Println(`client: Check with provider "nope"`)
 	_, err = health.Check(grpccreds.WithProvider(ctx, "nope"), &healthpb.HealthCheckRequest{})
-	fmt.Fprintf(w, "client: -> %v: %s\n", status.Code(err), status.Convert(err).Message())
+	logger.Printf("client: -> %v: %s", status.Code(err), status.Convert(err).Message())
 	return nil
 }
 
-func watch(ctx context.Context, w io.Writer, health healthpb.HealthClient) error {
-	fmt.Fprintln(w, "client: Watch (server stream)")
+func watch(ctx context.Context, logger *log.Logger, health healthpb.HealthClient) error {
+	logger.Println("client: Watch (server stream)")
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel() // ends the stream
 	stream, err := health.Watch(ctx, &healthpb.HealthCheckRequest{})
@@ -96,14 +98,14 @@ func watch(ctx context.Context, w io.Writer, health healthpb.HealthClient) error
 	if err != nil {
 		return fmt.Errorf("watch: %w", err)
 	}
-	fmt.Fprintf(w, "client: Watch -> %v\n", resp.GetStatus())
+	logger.Printf("client: Watch -> %v", resp.GetStatus())
 	return nil
 }
 
 // plaintext shows that secure-by-default credentials refuse a channel
 // without TLS before asking for a token.
-func plaintext(w io.Writer, addr string, src *mintingSource) error {
-	fmt.Fprintln(w, "client: dial the same credentials without TLS")
+func plaintext(logger *log.Logger, addr string, src *mintingSource) error {
+	logger.Println("client: dial the same credentials without TLS")
 	before := src.minted()
 	conn, err := grpc.NewClient(addr,
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
@@ -112,7 +114,7 @@ func plaintext(w io.Writer, addr string, src *mintingSource) error {
 		conn.Close()
 		return fmt.Errorf("plaintext dial was accepted")
 	}
-	fmt.Fprintf(w, "client: refused: %v (tokens fetched: %d)\n", err, src.minted()-before)
+	logger.Printf("client: refused: %v (tokens fetched: %d)", err, src.minted()-before)
 	return nil
 }
 
@@ -123,10 +125,10 @@ func lookup(name string) (grpccreds.TokenSource, error) {
 // mintingSource stands in for a *host.Source: it mints demo-token-1, 2, ...
 // and drops a token when told the server rejected it.
 type mintingSource struct {
-	w   io.Writer
-	mu  sync.Mutex // guards n and cur
-	n   int
-	cur *oauth2.Token
+	logger *log.Logger
+	mu     sync.Mutex // guards n and cur
+	n      int
+	cur    *oauth2.Token
 }
 
 func (s *mintingSource) Name() string { return "demo" }
@@ -137,7 +139,7 @@ func (s *mintingSource) Token(context.Context) (*oauth2.Token, error) {
 	if s.cur == nil {
 		s.n++
 		s.cur = &oauth2.Token{AccessToken: fmt.Sprintf("demo-token-%d", s.n), TokenType: "Bearer"}
-		fmt.Fprintf(s.w, "source: fetched token #%d\n", s.n)
+		s.logger.Printf("source: fetched token #%d", s.n)
 	}
 	return s.cur, nil
 }
@@ -147,7 +149,7 @@ func (s *mintingSource) Invalidate(rejected *oauth2.Token) {
 	defer s.mu.Unlock()
 	if s.cur != nil && s.cur.AccessToken == rejected.AccessToken {
 		s.cur = nil
-		fmt.Fprintf(s.w, "source: dropped rejected token #%d\n", s.n)
+		s.logger.Printf("source: dropped rejected token #%d", s.n)
 	}
 }
 
@@ -164,17 +166,4 @@ func label(v string) string {
 		return "token #" + n
 	}
 	return "an unknown credential"
-}
-
-// lockedWriter serializes writes from the server's and the client's
-// goroutines.
-type lockedWriter struct {
-	mu sync.Mutex // guards w
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }

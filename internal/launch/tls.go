@@ -1,17 +1,12 @@
 package launch
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
-	"math/big"
 	"sync"
 	"time"
 
+	"github.com/tokenplug/tokenplug/internal/certgen"
 	"github.com/tokenplug/tokenplug/internal/wire"
 )
 
@@ -79,34 +74,18 @@ func (id *Identity) channel() (env []string, stdin []byte, cfg *tls.Config, err 
 // newCert makes a P-256 key and a self-signed certificate for it, usable
 // by either end of the channel, both in PEM.
 func newCert() (certPEM, keyPEM []byte, err error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	tmpl := certgen.Template(serverName, 100*365*24*time.Hour, serverName) // as long as a host may run
+	tmpl.Subject.Organization = []string{"tokenplug"}
+	tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth, x509.ExtKeyUsageServerAuth}
+	tmpl.KeyUsage = x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign
+	tmpl.BasicConstraintsValid = true
+	tmpl.IsCA = true // self-signed: each side trusts exactly the other's
+	cert, err := certgen.SelfSigned(tmpl)
 	if err != nil {
 		return nil, nil, err
 	}
-	sn, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 128))
-	if err != nil {
+	if keyPEM, err = cert.KeyPEM(); err != nil {
 		return nil, nil, err
 	}
-	now := time.Now()
-	tmpl := &x509.Certificate{
-		Subject:               pkix.Name{CommonName: serverName, Organization: []string{"tokenplug"}},
-		DNSNames:              []string{serverName},
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth, x509.ExtKeyUsageServerAuth},
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		BasicConstraintsValid: true,
-		IsCA:                  true, // self-signed: each side trusts exactly the other's
-		SerialNumber:          sn,
-		NotBefore:             now.Add(-time.Minute),
-		NotAfter:              now.Add(100 * 365 * 24 * time.Hour), // as long as a host may run
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
-	if err != nil {
-		return nil, nil, err
-	}
-	keyDER, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		return nil, nil, err
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
-		pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), nil
+	return cert.CertPEM(), keyPEM, nil
 }

@@ -4,10 +4,14 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
 	"io"
 	"net"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tokenplug/tokenplug/internal/wire"
 )
@@ -133,5 +137,39 @@ func TestAHostMakesItsCertificateOnceAndAP256OnePerStart(t *testing.T) {
 	}
 	if k, ok := pair.PrivateKey.(*ecdsa.PrivateKey); !ok || k.Curve != elliptic.P256() {
 		t.Fatalf("plugin key %T, want P-256", pair.PrivateKey)
+	}
+}
+
+// The certificates keep the description they had before certgen made
+// them: named localhost, for both ends, self-signed CAs that live as long
+// as a host may run, with the key as an "EC PRIVATE KEY".
+func TestTheChannelCertificateIsASelfSignedLocalhostCAForBothEnds(t *testing.T) {
+	p, _ := startChannel(t, new(Identity))
+	for name, pemText := range map[string]string{"host": p.host, "plugin": p.pair} {
+		block, _ := pem.Decode([]byte(pemText))
+		if block == nil || block.Type != "CERTIFICATE" {
+			t.Fatalf("%s: no certificate first in %q", name, pemText)
+		}
+		c, err := x509.ParseCertificate(block.Bytes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case c.Subject.CommonName != serverName || !slices.Equal(c.Subject.Organization, []string{"tokenplug"}):
+			t.Errorf("%s: subject %v", name, c.Subject)
+		case !slices.Equal(c.DNSNames, []string{serverName}) || len(c.IPAddresses) != 0:
+			t.Errorf("%s: names %v %v", name, c.DNSNames, c.IPAddresses)
+		case !slices.Equal(c.ExtKeyUsage, []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth, x509.ExtKeyUsageServerAuth}):
+			t.Errorf("%s: extended key usage %v", name, c.ExtKeyUsage)
+		case c.KeyUsage != x509.KeyUsageDigitalSignature|x509.KeyUsageCertSign || !c.IsCA || !c.BasicConstraintsValid:
+			t.Errorf("%s: key usage %v, CA %v", name, c.KeyUsage, c.IsCA)
+		case c.CheckSignatureFrom(c) != nil:
+			t.Errorf("%s: not self-signed", name)
+		case !c.NotBefore.Before(time.Now()) || c.NotAfter.Before(time.Now().AddDate(99, 0, 0)):
+			t.Errorf("%s: valid %v to %v", name, c.NotBefore, c.NotAfter)
+		}
+	}
+	if !strings.Contains(p.pair, "-----BEGIN EC PRIVATE KEY-----") {
+		t.Error("the plugin's key is not an EC PRIVATE KEY")
 	}
 }

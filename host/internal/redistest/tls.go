@@ -1,15 +1,8 @@
 package redistest
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
-	"math/big"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,35 +10,32 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tokenplug/tokenplug/internal/certgen"
 )
 
 // CA is a test certificate authority whose certificate is in File (PEM).
 type CA struct {
 	File string
-	cert *x509.Certificate
-	key  *ecdsa.PrivateKey
+	cert *certgen.Cert
 	dir  string
 }
+
+// certLifetime is how long the test certificates are valid: a test runs
+// for seconds, a day leaves room for a slow machine.
+const certLifetime = 24 * time.Hour
 
 // NewCA generates a CA valid for a day.
 func NewCA(t testing.TB, name string) *CA {
 	t.Helper()
-	key := newKey(t)
-	tmpl := &x509.Certificate{
-		SerialNumber: serial(t), Subject: pkix.Name{CommonName: name},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	tmpl := certgen.Template(name, certLifetime)
+	tmpl.IsCA, tmpl.BasicConstraintsValid, tmpl.KeyUsage = true, true, x509.KeyUsageCertSign
+	cert, err := certgen.SelfSigned(tmpl)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ca := &CA{cert: cert, key: key, dir: t.TempDir()}
-	ca.File = ca.write(t, name+"-ca.pem", "CERTIFICATE", der)
+	ca := &CA{cert: cert, dir: t.TempDir()}
+	ca.File = ca.write(t, name+"-ca.pem", cert.CertPEM())
 	return ca
 }
 
@@ -53,29 +43,24 @@ func NewCA(t testing.TB, name string) *CA {
 // 127.0.0.1 and localhost, usable by a server and a client.
 func (ca *CA) Issue(t testing.TB, name string) (certFile, keyFile string) {
 	t.Helper()
-	key := newKey(t)
-	tmpl := &x509.Certificate{
-		SerialNumber: serial(t), Subject: pkix.Name{CommonName: name},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
-		KeyUsage:    x509.KeyUsageDigitalSignature,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
-		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}, DNSNames: []string{"localhost"},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
+	tmpl := certgen.Template(name, certLifetime, "127.0.0.1", "localhost")
+	tmpl.KeyUsage = x509.KeyUsageDigitalSignature
+	tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth}
+	cert, err := ca.cert.Issue(tmpl)
 	if err != nil {
 		t.Fatal(err)
 	}
-	kb, err := x509.MarshalPKCS8PrivateKey(key)
+	key, err := cert.KeyPEM()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return ca.write(t, name+".pem", "CERTIFICATE", der), ca.write(t, name+"-key.pem", "PRIVATE KEY", kb)
+	return ca.write(t, name+".pem", cert.CertPEM()), ca.write(t, name+"-key.pem", key)
 }
 
-func (ca *CA) write(t testing.TB, name, typ string, der []byte) string {
+func (ca *CA) write(t testing.TB, name string, pemData []byte) string {
 	t.Helper()
 	path := filepath.Join(ca.dir, name)
-	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}), 0o600); err != nil {
+	if err := os.WriteFile(path, pemData, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	return path
@@ -122,25 +107,5 @@ func checkTLS(t testing.TB) {
 // clients.
 func (ca *CA) ClientConfig(t testing.TB) *tls.Config {
 	t.Helper()
-	pool := x509.NewCertPool()
-	pool.AddCert(ca.cert)
-	return &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
-}
-
-func newKey(t testing.TB) *ecdsa.PrivateKey {
-	t.Helper()
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
-}
-
-func serial(t testing.TB) *big.Int {
-	t.Helper()
-	n, err := rand.Int(rand.Reader, big.NewInt(1<<62))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return n
+	return &tls.Config{RootCAs: ca.cert.Pool(), MinVersion: tls.VersionTLS12}
 }
