@@ -34,14 +34,29 @@ func newFixture(t *testing.T) *fixture {
 	f := &fixture{az: emulator.NewAzure()}
 	f.rec = &plugintest.Recorder{Handler: f.az}
 	f.az.AddKey(testKey)
-	mux := http.NewServeMux()
-	mux.Handle("/sts/v1.0/issueToken", f.rec)
-	mux.Handle("/speech", f.az.RequireAuth(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		_, _ = io.WriteString(w, "recognized")
-	})))
-	f.ts = httptest.NewServer(mux)
+	f.ts = httptest.NewServer(speechMux(f.az, f.rec))
 	t.Cleanup(f.ts.Close)
 	return f
+}
+
+// speechMux routes as an Azure region does: POST issueToken to issue, and
+// a /speech resource that opens to az's tokens and keys.
+func speechMux(az *emulator.Azure, issue http.Handler) *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.Handle("POST "+issueTokenPath, issue)
+	mux.Handle("/speech", az.RequireAuth(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = io.WriteString(w, "recognized")
+	})))
+	return mux
+}
+
+// withKey returns settings holding testKey and the given key, value pairs.
+func withKey(kv ...string) map[string]string {
+	m := map[string]string{SettingSubscriptionKey: testKey}
+	for i := 0; i < len(kv); i += 2 {
+		m[kv[i]] = kv[i+1]
+	}
+	return m
 }
 
 func (f *fixture) tokenURL() string { return f.ts.URL + "/sts/v1.0/issueToken" }
@@ -152,33 +167,41 @@ func TestExpiryComesFromExpMinusIatElseExpElseTenMinutes(t *testing.T) {
 }
 
 func TestConfigureNamesTheBadSetting(t *testing.T) {
-	k := map[string]string{SettingSubscriptionKey: testKey}
-	with := func(kv ...string) map[string]string {
-		m := map[string]string{}
-		for key, v := range k {
-			m[key] = v
-		}
-		for i := 0; i < len(kv); i += 2 {
-			m[kv[i]] = kv[i+1]
-		}
-		return m
-	}
 	tests := []struct {
 		name     string
 		settings map[string]string
 		key      string
 	}{
 		{"no subscription_key", map[string]string{SettingRegion: "westus"}, SettingSubscriptionKey},
-		{"token mode without region or token_url", with(), SettingRegion},
-		{"an unknown mode", with(SettingMode, "bearer", SettingRegion, "westus"), SettingMode},
-		{"a region with a dot", with(SettingRegion, "evil.com#"), SettingRegion},
-		{"a region with a host", with(SettingRegion, "attacker.example/x?"), SettingRegion},
-		{"an upper-case region", with(SettingRegion, "WestUS"), SettingRegion},
-		{"a region with a hyphen", with(SettingRegion, "west-us"), SettingRegion},
-		{"a relative token_url", with(SettingTokenURL, "/sts/v1.0/issueToken"), SettingTokenURL},
-		{"a token_url without scheme", with(SettingTokenURL, "westus.api.cognitive.microsoft.com/sts"), SettingTokenURL},
-		{"a plain http token_url to another host", with(SettingTokenURL, "http://example.com/sts/v1.0/issueToken"), SettingTokenURL},
-		{"an unknown key", with(SettingRegion, "westus", "apikey", "x"), "apikey"},
+		{"token mode without region or token_url", withKey(), SettingRegion},
+		{"an unknown mode", withKey(SettingMode, "bearer", SettingRegion, "westus"), SettingMode},
+		{"a region with a dot", withKey(SettingRegion, "evil.com#"), SettingRegion},
+		{"a region with a host", withKey(SettingRegion, "attacker.example/x?"), SettingRegion},
+		{"an upper-case region", withKey(SettingRegion, "WestUS"), SettingRegion},
+		{"a region with a hyphen", withKey(SettingRegion, "west-us"), SettingRegion},
+		{"a relative token_url", withKey(SettingTokenURL, "/sts/v1.0/issueToken"), SettingTokenURL},
+		{"a token_url without scheme", withKey(SettingTokenURL, "westus.api.cognitive.microsoft.com/sts"), SettingTokenURL},
+		{"a plain http token_url to another host", withKey(SettingTokenURL, "http://example.com/sts/v1.0/issueToken"), SettingTokenURL},
+		{"an unknown key", withKey(SettingRegion, "westus", "apikey", "x"), "apikey"},
+		// A region or endpoint of another cloud than cloud, or a cloud that
+		// does not exist (clouds_test.go has the forms that work).
+		{"Azure Government region in the public cloud", withKey(SettingRegion, "usgovvirginia"), SettingRegion},
+		{"DoD region in the public cloud", withKey(SettingRegion, "usdodeast"), SettingRegion},
+		{"Azure China region in the public cloud", withKey(SettingRegion, "chinaeast2"), SettingRegion},
+		{"public region in Azure Government", withKey(SettingCloud, CloudUSGov, SettingRegion, "westus"), SettingRegion},
+		{"China region in Azure Government", withKey(SettingCloud, CloudUSGov, SettingRegion, "chinanorth3"), SettingRegion},
+		{"public region in Azure China", withKey(SettingCloud, CloudChina, SettingRegion, "eastus"), SettingRegion},
+		{"an unknown cloud", withKey(SettingCloud, "germany", SettingRegion, "westus"), SettingCloud},
+		{"an unknown cloud in key mode", withKey(SettingCloud, "germany", SettingMode, ModeKey), SettingCloud},
+		{"a public endpoint in Azure Government", withKey(SettingCloud, CloudUSGov, SettingEndpoint, "https://r.cognitiveservices.azure.com"), SettingEndpoint},
+		{"a sovereign endpoint in the public cloud", withKey(SettingEndpoint, "https://r.cognitiveservices.azure.cn"), SettingEndpoint},
+		{"an endpoint of another host", withKey(SettingEndpoint, "https://attacker.example"), SettingEndpoint},
+		{"a lookalike endpoint", withKey(SettingEndpoint, "https://cognitiveservices.azure.com.attacker.example"), SettingEndpoint},
+		{"an endpoint with a path", withKey(SettingEndpoint, "https://r.cognitiveservices.azure.com/sts/v1.0/issueToken"), SettingEndpoint},
+		{"an endpoint with a query", withKey(SettingEndpoint, "https://r.cognitiveservices.azure.com?x=1"), SettingEndpoint},
+		{"an http endpoint", withKey(SettingEndpoint, "http://r.cognitiveservices.azure.com"), SettingEndpoint},
+		{"endpoint and region", withKey(SettingEndpoint, "https://r.cognitiveservices.azure.com", SettingRegion, "westus"), SettingEndpoint},
+		{"endpoint and token_url", withKey(SettingEndpoint, "https://r.cognitiveservices.azure.com", SettingTokenURL, "https://westus.api.cognitive.microsoft.com/sts/v1.0/issueToken"), SettingEndpoint},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -189,7 +212,7 @@ func TestConfigureNamesTheBadSetting(t *testing.T) {
 	if _, err := (Provider{}).Configure(context.Background(), nil); err == nil || !strings.Contains(err.Error(), SettingSubscriptionKey) {
 		t.Errorf("Configure(nil) = %v", err)
 	}
-	if _, err := plugintest.Configure(t.Context(), Provider{}, with(SettingMode, "key")); err != nil {
+	if _, err := plugintest.Configure(t.Context(), Provider{}, withKey(SettingMode, "key")); err != nil {
 		t.Errorf("key mode needs no region: %v", err)
 	}
 }
