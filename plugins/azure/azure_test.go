@@ -59,11 +59,11 @@ func withKey(kv ...string) map[string]string {
 	return m
 }
 
-func (f *fixture) tokenURL() string { return f.ts.URL + "/sts/v1.0/issueToken" }
-
+// source configures the provider (through the schema, as Serve does) with
+// settingsFor the fixture, overridden by extra.
 func (f *fixture) source(t *testing.T, p Provider, extra map[string]string) oauth2.TokenSource {
 	t.Helper()
-	settings := map[string]string{SettingSubscriptionKey: testKey, SettingTokenURL: f.tokenURL()}
+	settings := settingsFor(f.ts.URL)
 	maps.Copy(settings, extra)
 	p.HTTPClient = cmp.Or(p.HTTPClient, f.ts.Client())
 	return plugintest.MustConfigure(t, p, settings)
