@@ -167,41 +167,50 @@ func TestExpiryComesFromExpMinusIatElseExpElseTenMinutes(t *testing.T) {
 }
 
 func TestConfigureNamesTheBadSetting(t *testing.T) {
-	tests := []struct {
+	type row struct {
 		name     string
 		settings map[string]string
 		key      string
-	}{
+	}
+	// Settings missing a key, or bad together: a cloud and a region or
+	// endpoint of another, endpoint with region or token_url.
+	tests := []row{
 		{"no subscription_key", map[string]string{SettingRegion: "westus"}, SettingSubscriptionKey},
 		{"token mode without region or token_url", withKey(), SettingRegion},
 		{"an unknown mode", withKey(SettingMode, "bearer", SettingRegion, "westus"), SettingMode},
-		{"a region with a dot", withKey(SettingRegion, "evil.com#"), SettingRegion},
-		{"a region with a host", withKey(SettingRegion, "attacker.example/x?"), SettingRegion},
-		{"an upper-case region", withKey(SettingRegion, "WestUS"), SettingRegion},
-		{"a region with a hyphen", withKey(SettingRegion, "west-us"), SettingRegion},
-		{"a relative token_url", withKey(SettingTokenURL, "/sts/v1.0/issueToken"), SettingTokenURL},
-		{"a token_url without scheme", withKey(SettingTokenURL, "westus.api.cognitive.microsoft.com/sts"), SettingTokenURL},
-		{"a plain http token_url to another host", withKey(SettingTokenURL, "http://example.com/sts/v1.0/issueToken"), SettingTokenURL},
 		{"an unknown key", withKey(SettingRegion, "westus", "apikey", "x"), "apikey"},
-		// A region or endpoint of another cloud than cloud, or a cloud that
-		// does not exist (clouds_test.go has the forms that work).
-		{"Azure Government region in the public cloud", withKey(SettingRegion, "usgovvirginia"), SettingRegion},
-		{"DoD region in the public cloud", withKey(SettingRegion, "usdodeast"), SettingRegion},
-		{"Azure China region in the public cloud", withKey(SettingRegion, "chinaeast2"), SettingRegion},
 		{"public region in Azure Government", withKey(SettingCloud, CloudUSGov, SettingRegion, "westus"), SettingRegion},
 		{"China region in Azure Government", withKey(SettingCloud, CloudUSGov, SettingRegion, "chinanorth3"), SettingRegion},
 		{"public region in Azure China", withKey(SettingCloud, CloudChina, SettingRegion, "eastus"), SettingRegion},
 		{"an unknown cloud", withKey(SettingCloud, "germany", SettingRegion, "westus"), SettingCloud},
 		{"an unknown cloud in key mode", withKey(SettingCloud, "germany", SettingMode, ModeKey), SettingCloud},
 		{"a public endpoint in Azure Government", withKey(SettingCloud, CloudUSGov, SettingEndpoint, "https://r.cognitiveservices.azure.com"), SettingEndpoint},
-		{"a sovereign endpoint in the public cloud", withKey(SettingEndpoint, "https://r.cognitiveservices.azure.cn"), SettingEndpoint},
-		{"an endpoint of another host", withKey(SettingEndpoint, "https://attacker.example"), SettingEndpoint},
-		{"a lookalike endpoint", withKey(SettingEndpoint, "https://cognitiveservices.azure.com.attacker.example"), SettingEndpoint},
-		{"an endpoint with a path", withKey(SettingEndpoint, "https://r.cognitiveservices.azure.com/sts/v1.0/issueToken"), SettingEndpoint},
-		{"an endpoint with a query", withKey(SettingEndpoint, "https://r.cognitiveservices.azure.com?x=1"), SettingEndpoint},
-		{"an http endpoint", withKey(SettingEndpoint, "http://r.cognitiveservices.azure.com"), SettingEndpoint},
 		{"endpoint and region", withKey(SettingEndpoint, "https://r.cognitiveservices.azure.com", SettingRegion, "westus"), SettingEndpoint},
 		{"endpoint and token_url", withKey(SettingEndpoint, "https://r.cognitiveservices.azure.com", SettingTokenURL, "https://westus.api.cognitive.microsoft.com/sts/v1.0/issueToken"), SettingEndpoint},
+	}
+	// Each of these sets one key to a bad value next to a good
+	// subscription_key; the error must name that key. Regions and
+	// endpoints of another cloud are among them (clouds_test.go has the
+	// forms that work).
+	for _, bad := range []struct{ name, key, value string }{
+		{"a region with a dot", SettingRegion, "evil.com#"},
+		{"a region with a host", SettingRegion, "attacker.example/x?"},
+		{"an upper-case region", SettingRegion, "WestUS"},
+		{"a region with a hyphen", SettingRegion, "west-us"},
+		{"a relative token_url", SettingTokenURL, "/sts/v1.0/issueToken"},
+		{"a token_url without scheme", SettingTokenURL, "westus.api.cognitive.microsoft.com/sts"},
+		{"a plain http token_url to another host", SettingTokenURL, "http://example.com/sts/v1.0/issueToken"},
+		{"Azure Government region in the public cloud", SettingRegion, "usgovvirginia"},
+		{"DoD region in the public cloud", SettingRegion, "usdodeast"},
+		{"Azure China region in the public cloud", SettingRegion, "chinaeast2"},
+		{"a sovereign endpoint in the public cloud", SettingEndpoint, "https://r.cognitiveservices.azure.cn"},
+		{"an endpoint of another host", SettingEndpoint, "https://attacker.example"},
+		{"a lookalike endpoint", SettingEndpoint, "https://cognitiveservices.azure.com.attacker.example"},
+		{"an endpoint with a path", SettingEndpoint, "https://r.cognitiveservices.azure.com/sts/v1.0/issueToken"},
+		{"an endpoint with a query", SettingEndpoint, "https://r.cognitiveservices.azure.com?x=1"},
+		{"an http endpoint", SettingEndpoint, "http://r.cognitiveservices.azure.com"},
+	} {
+		tests = append(tests, row{bad.name, withKey(bad.key, bad.value), bad.key})
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
