@@ -56,10 +56,12 @@ func (f *fixture) source(t *testing.T, p Provider, extra map[string]string) oaut
 	return plugintest.MustConfigure(t, p, settings)
 }
 
+// The token lasts IAM's hour from its receipt on the local clock, even
+// when IAM's clock, here 2 h behind, disagrees.
 func TestTokenComesFromIAMAsDocumented(t *testing.T) {
 	f := newFixture(t)
 	now := time.Unix(1_700_000_000, 0)
-	f.iam.Now = func() time.Time { return now }
+	f.iam.Now = func() time.Time { return now.Add(-2 * time.Hour) }
 	tok, err := f.source(t, Provider{now: func() time.Time { return now }}, nil).Token()
 	if err != nil {
 		t.Fatal(err)
