@@ -202,15 +202,7 @@ func TestAProviderPanicBecomesAnErrorAndThePluginKeepsServing(t *testing.T) {
 			return &oauth2.Token{AccessToken: "after"}, nil
 		}), nil
 	}})
-	if err := c.Configure(ctx(t), map[string]string{"api_key": "k", "mode": "fast"}); err == nil || !strings.Contains(err.Error(), "provider panicked: configure exploded") {
-		t.Fatalf("configure: %v", err)
-	}
-	if err := c.Configure(ctx(t), map[string]string{"api_key": "k"}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.Token(ctx(t), false); err == nil || !strings.Contains(err.Error(), "provider panicked: assignment to entry in nil map") {
-		t.Fatalf("token: %v", err)
-	}
+	checkFailsThenServes(t, c, "provider panicked: configure exploded", "provider panicked: assignment to entry in nil map")
 	if tok, err := c.Token(ctx(t), false); err != nil || tok.AccessToken != "after" {
 		t.Fatalf("after the panic: %v, %v", tok, err)
 	}
@@ -226,14 +218,23 @@ func TestAnEmptyTokenOrNoSourceIsAnError(t *testing.T) {
 		}
 		return oauth2.StaticTokenSource(&oauth2.Token{}), nil
 	}})
-	if err := c.Configure(ctx(t), map[string]string{"api_key": "k", "mode": "fast"}); err == nil || !strings.Contains(err.Error(), "returned no token source") {
-		t.Fatalf("configure: %v", err)
+	checkFailsThenServes(t, c, "returned no token source", "returned no token")
+}
+
+// checkFailsThenServes configures c with mode fast, which the provider
+// fails at, then without, and fetches a token, which the provider fails at
+// too: each failure must be an error saying configureSays, tokenSays, and
+// the plugin must still take the second Configure.
+func checkFailsThenServes(t *testing.T, c *client, configureSays, tokenSays string) {
+	t.Helper()
+	if err := c.Configure(ctx(t), map[string]string{"api_key": "k", "mode": "fast"}); err == nil || !strings.Contains(err.Error(), configureSays) {
+		t.Fatalf("configure: %v, want an error saying %q", err, configureSays)
 	}
 	if err := c.Configure(ctx(t), map[string]string{"api_key": "k"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Token(ctx(t), false); err == nil || !strings.Contains(err.Error(), "returned no token") {
-		t.Fatalf("token: %v", err)
+	if _, err := c.Token(ctx(t), false); err == nil || !strings.Contains(err.Error(), tokenSays) {
+		t.Fatalf("token: %v, want an error saying %q", err, tokenSays)
 	}
 }
 

@@ -38,7 +38,9 @@
 // with the provider's prefix, stay short, and quote no piece of a secret
 // setting or of a token; the token source must work again once the fault
 // clears; the origin a redirect points to must see no request. Append a
-// vendor's own Faults, or BadAnswers for its nonsense 200s.
+// vendor's own Faults, or BadAnswers for its nonsense 200s; a Fault with
+// Settings (a key the vendor does not know) checks the vendor's own
+// refusal, with nothing injected.
 // Config.Upstream runs the same faults through the host.
 //
 // For a test's own cases: Configure configures a provider as a host does

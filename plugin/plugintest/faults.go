@@ -53,6 +53,13 @@ type Fault struct {
 	// Secret, if set, is a value in Body (a token in a bad 200) of which
 	// the error must not quote any 8-byte piece.
 	Secret string
+	// Settings, if set, change some of the working settings, e.g. to a
+	// key the vendor does not know, and nothing is injected: the upstream
+	// answers as itself. The fault is fetched with a token source of its
+	// own, configured with the changed settings, so that the vendor's own
+	// refusal is checked like the other faults; the error must quote no
+	// piece of a secret setting's working value nor of its changed one.
+	Settings map[string]string
 }
 
 // DefaultFaults returns the faults every token endpoint should survive:
@@ -172,10 +179,16 @@ func RunFaults(t *testing.T, p plugin.Provider, u Upstream) {
 			if _, ok := ts.(plugin.ContextTokenSource); f.Hang && !ok {
 				t.Skip("the token source has no TokenContext: a request that never ends cannot be cut short")
 			}
+			src, named := ts, secrets
+			if f.Settings != nil {
+				var changed map[string]string
+				changed, named = faultSettings(desc, settings, f)
+				src = MustConfigure(t, p, changed)
+			}
 			srv.set(&f)
-			_, err := fetchWithin(ts, f.Hang)
+			_, err := fetchWithin(src, f.Hang)
 			srv.set(nil)
-			checkFault(t, f, err, want, secrets)
+			checkFault(t, f, err, want, named)
 			srv.checkTrap(t)
 			if err != nil {
 				checkNoSecrets(t, "the error", err.Error(), tokens)
@@ -210,6 +223,20 @@ func runWithClient(t *testing.T, u Upstream, desc plugin.Description, settings m
 		_, err := MustConfigure(t, u.WithClient(&http.Client{Timeout: faultDeadline}), settings).Token()
 		checkFault(t, Fault{Want: plugin.ErrTemporary}, err, want, secrets)
 	})
+}
+
+// faultSettings returns settings changed by f.Settings, and the secrets no
+// error may quote: every secret setting's working value and changed one.
+func faultSettings(desc plugin.Description, settings map[string]string, f Fault) (map[string]string, map[string]string) {
+	changed := maps.Clone(settings)
+	maps.Copy(changed, f.Settings)
+	secrets := secretsOf(desc, settings)
+	for _, s := range desc.Settings {
+		if v := f.Settings[s.Key]; s.Secret && v != "" {
+			secrets[fmt.Sprintf("the value the fault gives secret setting %q", s.Key)] = v
+		}
+	}
+	return changed, secrets
 }
 
 func (u Upstream) faultList() []Fault {
@@ -299,13 +326,17 @@ func runHostFaults(t *testing.T, h *harness, desc plugin.Description, u Upstream
 			continue // the host's own deadline would answer first
 		}
 		t.Run(f.Name, func(t *testing.T) {
-			src := h.register(t, fmt.Sprintf("fault-%d", i), settings)
+			s, named := settings, secrets
+			if f.Settings != nil {
+				s, named = faultSettings(desc, settings, f)
+			}
+			src := h.register(t, fmt.Sprintf("fault-%d", i), s)
 			ctx, cancel := context.WithTimeout(context.Background(), timeout)
 			defer cancel()
 			srv.set(&f)
 			defer srv.set(nil)
 			_, err := src.Token(ctx)
-			checkFault(t, f, err, shape, secrets)
+			checkFault(t, f, err, shape, named)
 			srv.checkTrap(t)
 		})
 	}

@@ -114,9 +114,30 @@ func TestTheFaultServerAnswersWithTheFaultThenTheUpstream(t *testing.T) {
 	r := &recorder{}
 	srv.checkTrap(r)
 	expectOne(t, "trap", r.errs, "received 1 requests")
+	srv.set(&Fault{Settings: map[string]string{"api_key": "other"}, Status: 500})
+	if _, body = get(); body != "upstream" {
+		t.Errorf("a Settings fault: %q, want the upstream's answer", body)
+	}
 	srv.set(nil)
 	if _, body = get(); body != "upstream" {
 		t.Errorf("no fault: %q, want the upstream's answer", body)
+	}
+}
+
+// A Settings fault is fetched with the settings it changes, and no error
+// may quote a secret's working value nor the value the fault gives it.
+func TestFaultSettingsChangeTheSettingsAndAddTheirSecrets(t *testing.T) {
+	desc := jsonProvider{}.Describe()
+	working := map[string]string{"token_url": "http://127.0.0.1:1/t", "api_key": "Kq8Vm3Xr7Tb2Wn9Lp4Hd"}
+	changed, secrets := faultSettings(desc, working, Fault{Settings: map[string]string{"api_key": "Zq7XbW-not-a-key", "token_url": "http://127.0.0.1:2/t"}})
+	if fmt.Sprint(changed) != fmt.Sprint(map[string]string{"token_url": "http://127.0.0.1:2/t", "api_key": "Zq7XbW-not-a-key"}) {
+		t.Errorf("changed settings %v", changed)
+	}
+	if got := values(secrets); fmt.Sprint(got) != fmt.Sprint([]string{"Kq8Vm3Xr7Tb2Wn9Lp4Hd", "Zq7XbW-not-a-key"}) {
+		t.Errorf("secrets %q, want the working key and the changed one, not the URL", got)
+	}
+	if working["api_key"] != "Kq8Vm3Xr7Tb2Wn9Lp4Hd" {
+		t.Error("faultSettings changed the working settings")
 	}
 }
 
@@ -187,7 +208,9 @@ func jsonUpstream() (http.Handler, *atomic.Int64) {
 // provider: every check passes, and every fault leaves the source working.
 func TestRunFaultsPassesACarefulProvider(t *testing.T) {
 	h, issued := jsonUpstream()
-	faults := append(DefaultFaults(), Fault{Name: "no access_token", Body: `{"expires_in":60}`, Says: "access_token", Want: plugin.ErrTemporary})
+	faults := append(DefaultFaults(), Fault{Name: "no access_token", Body: `{"expires_in":60}`, Says: "access_token", Want: plugin.ErrTemporary},
+		Fault{Name: "an unknown key, refused by the upstream itself", Settings: map[string]string{"api_key": "Zq7XbW-not-a-key-0123"},
+			Says: "unknown key", Want: plugin.ErrPermanent})
 	faults = append(faults, BadAnswers(map[string]string{"expires_in as a string": `{"access_token":"` + Marker + `","expires_in":"60"}`}, Marker)...)
 	RunFaults(t, jsonProvider{}, Upstream{
 		Handler: h,

@@ -72,7 +72,7 @@ func (s *faultServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	f, secrets := s.fault, s.secrets
 	s.mu.Unlock()
-	if f == nil {
+	if f == nil || f.Settings != nil { // a Settings fault injects nothing
 		s.upstream.ServeHTTP(w, r)
 		return
 	}

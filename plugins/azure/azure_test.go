@@ -34,21 +34,36 @@ func newFixture(t *testing.T) *fixture {
 	f := &fixture{az: emulator.NewAzure()}
 	f.rec = &plugintest.Recorder{Handler: f.az}
 	f.az.AddKey(testKey)
-	mux := http.NewServeMux()
-	mux.Handle("/sts/v1.0/issueToken", f.rec)
-	mux.Handle("/speech", f.az.RequireAuth(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		_, _ = io.WriteString(w, "recognized")
-	})))
-	f.ts = httptest.NewServer(mux)
+	f.ts = httptest.NewServer(speechMux(f.az, f.rec))
 	t.Cleanup(f.ts.Close)
 	return f
 }
 
-func (f *fixture) tokenURL() string { return f.ts.URL + "/sts/v1.0/issueToken" }
+// speechMux routes as an Azure region does: POST issueToken to issue, and
+// a /speech resource that opens to az's tokens and keys.
+func speechMux(az *emulator.Azure, issue http.Handler) *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.Handle("POST "+issueTokenPath, issue)
+	mux.Handle("/speech", az.RequireAuth(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = io.WriteString(w, "recognized")
+	})))
+	return mux
+}
 
+// withKey returns settings holding testKey and the given key, value pairs.
+func withKey(kv ...string) map[string]string {
+	m := map[string]string{SettingSubscriptionKey: testKey}
+	for i := 0; i < len(kv); i += 2 {
+		m[kv[i]] = kv[i+1]
+	}
+	return m
+}
+
+// source configures the provider (through the schema, as Serve does) with
+// settingsFor the fixture, overridden by extra.
 func (f *fixture) source(t *testing.T, p Provider, extra map[string]string) oauth2.TokenSource {
 	t.Helper()
-	settings := map[string]string{SettingSubscriptionKey: testKey, SettingTokenURL: f.tokenURL()}
+	settings := settingsFor(f.ts.URL)
 	maps.Copy(settings, extra)
 	p.HTTPClient = cmp.Or(p.HTTPClient, f.ts.Client())
 	return plugintest.MustConfigure(t, p, settings)
@@ -69,10 +84,12 @@ func (f *fixture) callSpeech(t *testing.T, tok *oauth2.Token) int {
 	return resp.StatusCode
 }
 
+// The token lasts its 10 minutes from its receipt on the local clock, even
+// when Azure's clock, here 2 h behind, disagrees.
 func TestTokenModeExchangesTheKeyAsDocumented(t *testing.T) {
 	f := newFixture(t)
 	now := time.Unix(1_700_000_000, 0)
-	f.az.Now = func() time.Time { return now }
+	f.az.Now = func() time.Time { return now.Add(-2 * time.Hour) }
 	tok, err := f.source(t, Provider{now: func() time.Time { return now }}, nil).Token()
 	if err != nil {
 		t.Fatal(err)
@@ -152,33 +169,50 @@ func TestExpiryComesFromExpMinusIatElseExpElseTenMinutes(t *testing.T) {
 }
 
 func TestConfigureNamesTheBadSetting(t *testing.T) {
-	k := map[string]string{SettingSubscriptionKey: testKey}
-	with := func(kv ...string) map[string]string {
-		m := map[string]string{}
-		for key, v := range k {
-			m[key] = v
-		}
-		for i := 0; i < len(kv); i += 2 {
-			m[kv[i]] = kv[i+1]
-		}
-		return m
-	}
-	tests := []struct {
+	type row struct {
 		name     string
 		settings map[string]string
 		key      string
-	}{
+	}
+	// Settings missing a key, or bad together: a cloud and a region or
+	// endpoint of another, endpoint with region or token_url.
+	tests := []row{
 		{"no subscription_key", map[string]string{SettingRegion: "westus"}, SettingSubscriptionKey},
-		{"token mode without region or token_url", with(), SettingRegion},
-		{"an unknown mode", with(SettingMode, "bearer", SettingRegion, "westus"), SettingMode},
-		{"a region with a dot", with(SettingRegion, "evil.com#"), SettingRegion},
-		{"a region with a host", with(SettingRegion, "attacker.example/x?"), SettingRegion},
-		{"an upper-case region", with(SettingRegion, "WestUS"), SettingRegion},
-		{"a region with a hyphen", with(SettingRegion, "west-us"), SettingRegion},
-		{"a relative token_url", with(SettingTokenURL, "/sts/v1.0/issueToken"), SettingTokenURL},
-		{"a token_url without scheme", with(SettingTokenURL, "westus.api.cognitive.microsoft.com/sts"), SettingTokenURL},
-		{"a plain http token_url to another host", with(SettingTokenURL, "http://example.com/sts/v1.0/issueToken"), SettingTokenURL},
-		{"an unknown key", with(SettingRegion, "westus", "apikey", "x"), "apikey"},
+		{"token mode without region or token_url", withKey(), SettingRegion},
+		{"an unknown mode", withKey(SettingMode, "bearer", SettingRegion, "westus"), SettingMode},
+		{"an unknown key", withKey(SettingRegion, "westus", "apikey", "x"), "apikey"},
+		{"public region in Azure Government", withKey(SettingCloud, CloudUSGov, SettingRegion, "westus"), SettingRegion},
+		{"China region in Azure Government", withKey(SettingCloud, CloudUSGov, SettingRegion, "chinanorth3"), SettingRegion},
+		{"public region in Azure China", withKey(SettingCloud, CloudChina, SettingRegion, "eastus"), SettingRegion},
+		{"an unknown cloud", withKey(SettingCloud, "germany", SettingRegion, "westus"), SettingCloud},
+		{"an unknown cloud in key mode", withKey(SettingCloud, "germany", SettingMode, ModeKey), SettingCloud},
+		{"a public endpoint in Azure Government", withKey(SettingCloud, CloudUSGov, SettingEndpoint, "https://r.cognitiveservices.azure.com"), SettingEndpoint},
+		{"endpoint and region", withKey(SettingEndpoint, "https://r.cognitiveservices.azure.com", SettingRegion, "westus"), SettingEndpoint},
+		{"endpoint and token_url", withKey(SettingEndpoint, "https://r.cognitiveservices.azure.com", SettingTokenURL, "https://westus.api.cognitive.microsoft.com/sts/v1.0/issueToken"), SettingEndpoint},
+	}
+	// Each of these sets one key to a bad value next to a good
+	// subscription_key; the error must name that key. Regions and
+	// endpoints of another cloud are among them (clouds_test.go has the
+	// forms that work).
+	for _, bad := range []struct{ name, key, value string }{
+		{"a region with a dot", SettingRegion, "evil.com#"},
+		{"a region with a host", SettingRegion, "attacker.example/x?"},
+		{"an upper-case region", SettingRegion, "WestUS"},
+		{"a region with a hyphen", SettingRegion, "west-us"},
+		{"a relative token_url", SettingTokenURL, "/sts/v1.0/issueToken"},
+		{"a token_url without scheme", SettingTokenURL, "westus.api.cognitive.microsoft.com/sts"},
+		{"a plain http token_url to another host", SettingTokenURL, "http://example.com/sts/v1.0/issueToken"},
+		{"Azure Government region in the public cloud", SettingRegion, "usgovvirginia"},
+		{"DoD region in the public cloud", SettingRegion, "usdodeast"},
+		{"Azure China region in the public cloud", SettingRegion, "chinaeast2"},
+		{"a sovereign endpoint in the public cloud", SettingEndpoint, "https://r.cognitiveservices.azure.cn"},
+		{"an endpoint of another host", SettingEndpoint, "https://attacker.example"},
+		{"a lookalike endpoint", SettingEndpoint, "https://cognitiveservices.azure.com.attacker.example"},
+		{"an endpoint with a path", SettingEndpoint, "https://r.cognitiveservices.azure.com/sts/v1.0/issueToken"},
+		{"an endpoint with a query", SettingEndpoint, "https://r.cognitiveservices.azure.com?x=1"},
+		{"an http endpoint", SettingEndpoint, "http://r.cognitiveservices.azure.com"},
+	} {
+		tests = append(tests, row{bad.name, withKey(bad.key, bad.value), bad.key})
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -189,7 +223,7 @@ func TestConfigureNamesTheBadSetting(t *testing.T) {
 	if _, err := (Provider{}).Configure(context.Background(), nil); err == nil || !strings.Contains(err.Error(), SettingSubscriptionKey) {
 		t.Errorf("Configure(nil) = %v", err)
 	}
-	if _, err := plugintest.Configure(t.Context(), Provider{}, with(SettingMode, "key")); err != nil {
+	if _, err := plugintest.Configure(t.Context(), Provider{}, withKey(SettingMode, "key")); err != nil {
 		t.Errorf("key mode needs no region: %v", err)
 	}
 }

@@ -3,7 +3,6 @@ package azure
 import (
 	"context"
 	"crypto/tls"
-	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -33,12 +32,7 @@ func newVendorLab(t *testing.T, region string) *vendorLab {
 	l := &vendorLab{az: emulator.NewAzure()}
 	l.az.Region = region
 	l.az.AddKey(testKey)
-	mux := http.NewServeMux()
-	mux.Handle("POST /sts/v1.0/issueToken", l.az)
-	mux.Handle("/speech", l.az.RequireAuth(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		_, _ = io.WriteString(w, "recognized")
-	})))
-	l.ts = httptest.NewTLSServer(mux)
+	l.ts = httptest.NewTLSServer(speechMux(l.az, l.az))
 	t.Cleanup(l.ts.Close)
 	tr := l.ts.Client().Transport.(*http.Transport).Clone()
 	addr := l.ts.Listener.Addr().String()
@@ -123,48 +117,11 @@ func TestEachCloudGetsItsTokenFromItsOwnHosts(t *testing.T) {
 }
 
 // A sovereign region given as a public-cloud region, or the reverse, is a
-// configuration error naming region and the cloud to set, not a request to
-// a host that does not exist.
-func TestARegionOfAnotherCloudIsAConfigError(t *testing.T) {
-	k := func(kv ...string) map[string]string {
-		m := map[string]string{SettingSubscriptionKey: testKey}
-		for i := 0; i < len(kv); i += 2 {
-			m[kv[i]] = kv[i+1]
-		}
-		return m
-	}
-	for _, tc := range []struct {
-		name     string
-		settings map[string]string
-		key      string
-	}{
-		{"Azure Government region in the public cloud", k(SettingRegion, "usgovvirginia"), SettingRegion},
-		{"DoD region in the public cloud", k(SettingRegion, "usdodeast"), SettingRegion},
-		{"Azure China region in the public cloud", k(SettingRegion, "chinaeast2"), SettingRegion},
-		{"public region in Azure Government", k(SettingCloud, CloudUSGov, SettingRegion, "westus"), SettingRegion},
-		{"China region in Azure Government", k(SettingCloud, CloudUSGov, SettingRegion, "chinanorth3"), SettingRegion},
-		{"public region in Azure China", k(SettingCloud, CloudChina, SettingRegion, "eastus"), SettingRegion},
-		{"an unknown cloud", k(SettingCloud, "germany", SettingRegion, "westus"), SettingCloud},
-		{"an unknown cloud in key mode", k(SettingCloud, "germany", SettingMode, ModeKey), SettingCloud},
-		{"a public endpoint in Azure Government", k(SettingCloud, CloudUSGov, SettingEndpoint, "https://r.cognitiveservices.azure.com"), SettingEndpoint},
-		{"a sovereign endpoint in the public cloud", k(SettingEndpoint, "https://r.cognitiveservices.azure.cn"), SettingEndpoint},
-		{"an endpoint of another host", k(SettingEndpoint, "https://attacker.example"), SettingEndpoint},
-		{"a lookalike endpoint", k(SettingEndpoint, "https://cognitiveservices.azure.com.attacker.example"), SettingEndpoint},
-		{"an endpoint with a path", k(SettingEndpoint, "https://r.cognitiveservices.azure.com/sts/v1.0/issueToken"), SettingEndpoint},
-		{"an endpoint with a query", k(SettingEndpoint, "https://r.cognitiveservices.azure.com?x=1"), SettingEndpoint},
-		{"an http endpoint", k(SettingEndpoint, "http://r.cognitiveservices.azure.com"), SettingEndpoint},
-		{"endpoint and region", k(SettingEndpoint, "https://r.cognitiveservices.azure.com", SettingRegion, "westus"), SettingEndpoint},
-		{"endpoint and token_url", k(SettingEndpoint, "https://r.cognitiveservices.azure.com", SettingTokenURL, "https://westus.api.cognitive.microsoft.com/sts/v1.0/issueToken"), SettingEndpoint},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			_, err := plugintest.Configure(t.Context(), Provider{}, tc.settings)
-			plugintest.CheckSettingError(t, err, tc.key, testKey)
-		})
-	}
-	_, err := plugintest.Configure(t.Context(), Provider{}, k(SettingRegion, "usgovvirginia"))
-	if err == nil || !contains(err.Error(), "cloud to usgov") {
+// configuration error naming region (TestConfigureNamesTheBadSetting) and
+// the cloud to set, not a request to a host that does not exist.
+func TestARegionOfAnotherCloudSaysWhichCloudToSet(t *testing.T) {
+	_, err := plugintest.Configure(t.Context(), Provider{}, withKey(SettingRegion, "usgovvirginia"))
+	if err == nil || !strings.Contains(err.Error(), "cloud to usgov") {
 		t.Errorf("err = %v, want it to say which cloud to set", err)
 	}
 }
-
-func contains(s, sub string) bool { return strings.Contains(s, sub) }

@@ -22,16 +22,32 @@ func settingsFor(url string) map[string]string {
 	return map[string]string{SettingSubscriptionKey: testKey, SettingTokenURL: url + "/sts/v1.0/issueToken"}
 }
 
-// upstream is an Azure emulator that knows testKey, with a bad 200 of
-// Azure's own after the standard faults.
+// badTokens are 200 bodies, each a JWT-looking token, that must be refused.
+var badTokens = map[string]string{
+	"exp before iat":           plugintest.UnsignedJWT(`{"iat":1700000600,"exp":1700000000,"sub":"LEAKEDTOKEN-0123456789"}`),
+	"a lifetime over a year":   plugintest.UnsignedJWT(`{"iat":1700000000,"exp":1800000000,"sub":"LEAKEDTOKEN-0123456789"}`),
+	"an exp before 1970":       plugintest.UnsignedJWT(`{"exp":-100,"sub":"LEAKEDTOKEN-0123456789"}`),
+	"an overflowing exp":       plugintest.UnsignedJWT(`{"exp":1e300,"sub":"LEAKEDTOKEN-0123456789"}`),
+	"not a JWT":                "LEAKEDTOKEN-0123456789.not-base64!.x",
+	"exp as a string":          plugintest.UnsignedJWT(`{"exp":"soon","sub":"LEAKEDTOKEN-0123456789"}`),
+	"claims that are not JSON": plugintest.UnsignedJWT(`LEAKEDTOKEN-0123456789`),
+}
+
+// upstream is an Azure emulator that knows testKey, with Azure's own bad
+// 200s, and its refusal of a key it does not know, after the standard
+// faults.
 func upstream() plugintest.Upstream {
 	e := emulator.NewAzure()
 	e.AddKey(testKey)
 	return plugintest.Upstream{
 		Handler:  e,
 		Settings: settingsFor,
-		Faults: append(append(plugintest.DefaultFaults(), plugintest.BadAnswers(badTokens, "")...), plugintest.Fault{Name: "a JWT whose exp is before its iat, named",
-			Body: badTokens["exp before iat"], Secret: badTokens["exp before iat"], Says: "lifetime", Want: plugin.ErrTemporary}),
+		Faults: append(append(plugintest.DefaultFaults(), plugintest.BadAnswers(badTokens, "")...),
+			plugintest.Fault{Name: "a JWT whose exp is before its iat, named",
+				Body: badTokens["exp before iat"], Secret: badTokens["exp before iat"], Says: "lifetime", Want: plugin.ErrTemporary},
+			// Azure's own refusal: permanent, and it quotes Azure.
+			plugintest.Fault{Name: "an unknown subscription key", Settings: map[string]string{SettingSubscriptionKey: "not-registered"},
+				Says: "invalid subscription key", Want: plugin.ErrPermanent}),
 		ErrorPrefix: "tokenplug/azure: ",
 		WithClient:  func(c *http.Client) plugin.Provider { return Provider{HTTPClient: c} },
 	}

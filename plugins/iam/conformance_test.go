@@ -38,7 +38,10 @@ func upstream() plugintest.Upstream {
 			plugintest.Fault{Name: "a 200 without access_token", Body: `{"token_type":"Bearer","expires_in":3600}`,
 				Says: "access_token", Want: plugin.ErrTemporary},
 			plugintest.Fault{Name: "a 200 with expires_in as a string, named", Body: badBodies["expires_in as a string"],
-				Secret: leakedToken, Says: "expires_in", Want: plugin.ErrTemporary}),
+				Secret: leakedToken, Says: "expires_in", Want: plugin.ErrTemporary},
+			// IAM's own refusal: permanent, and it says why.
+			plugintest.Fault{Name: "an unknown API key", Settings: map[string]string{SettingAPIKey: "not-registered-key"},
+				Says: "BXNIM0415E", Want: plugin.ErrPermanent}),
 		ErrorPrefix: "tokenplug/iam: ",
 		WithClient:  func(c *http.Client) plugin.Provider { return Provider{HTTPClient: c} },
 	}

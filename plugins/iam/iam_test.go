@@ -27,7 +27,8 @@ const (
 	testSecret = "client-5ecret-9876543210"
 )
 
-// fixture is an IAM emulator on loopback with testKey registered.
+// fixture is an IAM emulator on loopback with testKey registered, served
+// as IAM serves it: on POST /identity/token only.
 type fixture struct {
 	iam *emulator.IAM
 	ts  *httptest.Server
@@ -39,7 +40,9 @@ func newFixture(t *testing.T) *fixture {
 	f := &fixture{iam: emulator.NewIAM()}
 	f.iam.AddAPIKey(testKey)
 	f.rec = &plugintest.Recorder{Handler: f.iam}
-	f.ts = httptest.NewServer(f.rec)
+	mux := http.NewServeMux()
+	mux.Handle("POST "+TokenPath, f.rec)
+	f.ts = httptest.NewServer(mux)
 	t.Cleanup(f.ts.Close)
 	return f
 }
@@ -53,10 +56,12 @@ func (f *fixture) source(t *testing.T, p Provider, extra map[string]string) oaut
 	return plugintest.MustConfigure(t, p, settings)
 }
 
+// The token lasts IAM's hour from its receipt on the local clock, even
+// when IAM's clock, here 2 h behind, disagrees.
 func TestTokenComesFromIAMAsDocumented(t *testing.T) {
 	f := newFixture(t)
 	now := time.Unix(1_700_000_000, 0)
-	f.iam.Now = func() time.Time { return now }
+	f.iam.Now = func() time.Time { return now.Add(-2 * time.Hour) }
 	tok, err := f.source(t, Provider{now: func() time.Time { return now }}, nil).Token()
 	if err != nil {
 		t.Fatal(err)
@@ -184,24 +189,17 @@ func TestDefaultTokenURLIsIBMs(t *testing.T) {
 // IBM's SDKs take IAM's base URL and append /identity/token
 // (IBM/go-sdk-core iam_authenticator.go); users paste that form.
 func TestABaseTokenURLGetsIBMsTokenPath(t *testing.T) {
-	idp := emulator.NewIAM()
-	idp.AddAPIKey(testKey)
-	rec := &plugintest.Recorder{Handler: idp}
-	mux := http.NewServeMux()
-	mux.Handle("POST /identity/token", rec) // the real path only
-	ts := httptest.NewServer(mux)
-	defer ts.Close()
-
-	for _, base := range []string{ts.URL, ts.URL + "/"} {
-		src := plugintest.MustConfigure(t, Provider{HTTPClient: ts.Client()}, map[string]string{SettingAPIKey: testKey, SettingTokenURL: base})
-		if got := src.(*tokenSource).url; got != ts.URL+"/identity/token" {
-			t.Errorf("token_url %q became %q, want %q", base, got, ts.URL+"/identity/token")
+	f := newFixture(t) // serves the real path only
+	for _, base := range []string{f.ts.URL, f.ts.URL + "/"} {
+		src := f.source(t, Provider{}, map[string]string{SettingTokenURL: base})
+		if got := src.(*tokenSource).url; got != f.ts.URL+"/identity/token" {
+			t.Errorf("token_url %q became %q, want %q", base, got, f.ts.URL+"/identity/token")
 		}
 		if _, err := src.Token(); err != nil {
 			t.Fatalf("token_url %q: %v", base, err)
 		}
 	}
-	if r, _ := rec.Last(); r == nil || r.URL.Path != "/identity/token" {
+	if r, _ := f.rec.Last(); r == nil || r.URL.Path != "/identity/token" {
 		t.Errorf("last request %v, want POST /identity/token", r)
 	}
 	// A URL with a path is used as given: a proxy may serve IAM elsewhere.

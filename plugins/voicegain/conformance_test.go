@@ -55,8 +55,7 @@ func upstream(t *testing.T) plugintest.Upstream {
 // the emulator's protected endpoint.
 func TestConformance(t *testing.T) {
 	vg := emulator.NewVoicegain()
-	srv := newServer(vg)
-	defer srv.Close()
+	srv := newServer(t, vg)
 	console := vg.ConsoleJWT()
 	up := upstream(t)
 	plugintest.Run(t, plugintest.Config{
@@ -90,8 +89,7 @@ func TestConformance(t *testing.T) {
 
 func TestProviderConformance(t *testing.T) {
 	vg := emulator.NewVoicegain()
-	srv := newServer(vg)
-	defer srv.Close()
+	srv := newServer(t, vg)
 	plugintest.RunProvider(t, voicegain.Provider{}, shortLivedFor(vg.ConsoleJWT())(srv.URL))
 	plugintest.RunProvider(t, voicegain.Provider{}, map[string]string{"jwt": vg.ConsoleJWT()})
 }

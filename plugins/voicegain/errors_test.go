@@ -16,8 +16,7 @@ import (
 
 func TestRevokedConsoleJWTIsAPermanentError(t *testing.T) {
 	vg := emulator.NewVoicegain()
-	srv := newServer(vg)
-	defer srv.Close()
+	srv := newServer(t, vg)
 	old := vg.ConsoleJWT()
 	ts := mustConfigure(t, map[string]string{"jwt": old, "mode": "short_lived", "api_url": srv.URL + "/v1", "audience": "app.example.com"})
 	if _, err := ts.Token(); err != nil {
@@ -41,9 +40,8 @@ func TestRevokedConsoleJWTIsAPermanentError(t *testing.T) {
 func TestTokenContextHonoursCancellation(t *testing.T) {
 	vg := emulator.NewVoicegain()
 	vg.Faults.Set(emulator.Fault{Latency: time.Hour}) // cut short when the client gives up
-	srv := newServer(vg)
-	defer srv.Close()
-	ts := mustConfigure(t, map[string]string{"jwt": vg.ConsoleJWT(), "mode": "short_lived", "api_url": srv.URL + "/v1", "audience": "*"})
+	srv := newServer(t, vg)
+	ts := shortLived(t, nil, vg.ConsoleJWT(), srv.URL)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -56,44 +54,47 @@ func TestTokenContextHonoursCancellation(t *testing.T) {
 func TestConfigureNamesTheBadSettingAndNeverThePassword(t *testing.T) {
 	console := emulator.NewVoicegain().ConsoleJWT()
 	expired := signedJWT(t, jwt.MapClaims{"exp": time.Now().Add(-time.Minute).Unix()})
-	short := func(extra map[string]string) map[string]string {
-		s := map[string]string{"jwt": console, "mode": "short_lived", "audience": "app.example.com"}
-		for k, v := range extra {
-			s[k] = v
-		}
-		return s
-	}
-	for _, tc := range []struct {
+	type row struct {
 		name     string
 		settings map[string]string
 		key      string
-	}{
+	}
+	rows := []row{
 		{"missing jwt", map[string]string{}, "jwt"},
 		{"jwt with Bearer prefix", map[string]string{"jwt": "Bearer " + console}, "jwt"},
 		{"jwt that is not a jwt", map[string]string{"jwt": "s3cr3t-api-key"}, "jwt"},
 		{"expired console jwt", map[string]string{"jwt": expired}, "jwt"},
 		{"unknown mode", map[string]string{"jwt": console, "mode": "dynamic"}, "mode"},
 		{"audience in static mode", map[string]string{"jwt": console, "audience": "a.com"}, "audience"},
-		{"short_lived without audience", short(map[string]string{"audience": ""}), "audience"},
-		{"audience that is a URL", short(map[string]string{"audience": "https://app.example.com"}), "audience"},
-		{"audience with port 0", short(map[string]string{"audience": "localhost:0"}), "audience"},
-		{"audience with an empty port", short(map[string]string{"audience": "localhost:"}), "audience"},
-		{"audience with a port too big", short(map[string]string{"audience": "localhost:65536"}), "audience"},
-		{"audience with a signed port", short(map[string]string{"audience": "localhost:+80"}), "audience"},
-		{"audience over 128 characters", short(map[string]string{"audience": strings.Repeat("a", 61) + "." + strings.Repeat("b", 63) + ".com"}), "audience"},
-		{"audience wildcard inside", short(map[string]string{"audience": "app.*.com"}), "audience"},
-		{"audience bare wildcard suffix", short(map[string]string{"audience": "*."}), "audience"},
-		{"lifetime not a duration", short(map[string]string{"lifetime": "ten minutes"}), "lifetime"},
-		{"lifetime zero", short(map[string]string{"lifetime": "0s"}), "lifetime"},
-		{"lifetime negative", short(map[string]string{"lifetime": "-5m"}), "lifetime"},
-		{"lifetime under a second", short(map[string]string{"lifetime": "500ms"}), "lifetime"},
+	}
+	// Each short_lived row sets one key to a bad value in otherwise good
+	// settings; the error must name that key.
+	for _, bad := range []struct{ name, key, value string }{
+		{"short_lived without audience", "audience", ""},
+		{"audience that is a URL", "audience", "https://app.example.com"},
+		{"audience with port 0", "audience", "localhost:0"},
+		{"audience with an empty port", "audience", "localhost:"},
+		{"audience with a port too big", "audience", "localhost:65536"},
+		{"audience with a signed port", "audience", "localhost:+80"},
+		{"audience over 128 characters", "audience", strings.Repeat("a", 61) + "." + strings.Repeat("b", 63) + ".com"},
+		{"audience wildcard inside", "audience", "app.*.com"},
+		{"audience bare wildcard suffix", "audience", "*."},
+		{"lifetime not a duration", "lifetime", "ten minutes"},
+		{"lifetime zero", "lifetime", "0s"},
+		{"lifetime negative", "lifetime", "-5m"},
+		{"lifetime under a second", "lifetime", "500ms"},
 		// voicegain/python-sdk security_api.py: expInSec 1 to 3600.
-		{"lifetime over an hour", short(map[string]string{"lifetime": "1h0m1s"}), "lifetime"},
-		{"lifetime of a day", short(map[string]string{"lifetime": "24h"}), "lifetime"},
-		{"api_url not http", short(map[string]string{"api_url": "ftp://api.voicegain.ai/v1"}), "api_url"},
-		{"api_url plain http to a remote host", short(map[string]string{"api_url": "http://api.voicegain.ai/v1"}), "api_url"},
-		{"api_url relative", short(map[string]string{"api_url": "/v1"}), "api_url"},
+		{"lifetime over an hour", "lifetime", "1h0m1s"},
+		{"lifetime of a day", "lifetime", "24h"},
+		{"api_url not http", "api_url", "ftp://api.voicegain.ai/v1"},
+		{"api_url plain http to a remote host", "api_url", "http://api.voicegain.ai/v1"},
+		{"api_url relative", "api_url", "/v1"},
 	} {
+		s := map[string]string{"jwt": console, "mode": "short_lived", "audience": "app.example.com"}
+		s[bad.key] = bad.value
+		rows = append(rows, row{bad.name, s, bad.key})
+	}
+	for _, tc := range rows {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := configure(t, tc.settings)
 			plugintest.CheckSettingError(t, err, tc.key, console, expired, "s3cr3t-api-key")

@@ -6,7 +6,6 @@ import (
 	"net/http/httptest"
 
 	"github.com/tokenplug/tokenplug/emulator"
-	"github.com/tokenplug/tokenplug/plugin"
 	"github.com/tokenplug/tokenplug/plugins/voicegain"
 )
 
@@ -18,19 +17,13 @@ func ExampleProvider_shortLived() {
 	srv := httptest.NewServer(vg)
 	defer srv.Close()
 
-	p := voicegain.Provider{}
-	settings, err := plugin.ApplySchema(p.Describe(), map[string]string{
+	ts, err := voicegain.New().Configure(context.Background(), map[string]string{
 		"jwt":      vg.ConsoleJWT(),
 		"mode":     "short_lived",
 		"api_url":  srv.URL + "/v1",
 		"audience": "*.example.com",
 		"lifetime": "15m",
 	})
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	ts, err := p.Configure(context.Background(), settings)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -46,13 +39,11 @@ func ExampleProvider_shortLived() {
 
 // Configure reports every bad setting by key, and never echoes the JWT.
 func ExampleProvider_Configure_errors() {
-	p := voicegain.Provider{}
-	settings, _ := plugin.ApplySchema(p.Describe(), map[string]string{
+	_, err := voicegain.New().Configure(context.Background(), map[string]string{
 		"jwt":      "Bearer eyJhbGciOiJub25lIn0.e30.",
 		"mode":     "short_lived",
 		"lifetime": "0s",
 	})
-	_, err := p.Configure(context.Background(), settings)
 	fmt.Println(err)
 	// Output: setting "jwt": must be the JWT alone, without the "Bearer " prefix; setting "audience": required with mode short_lived; setting "lifetime": "0s" must be positive
 }

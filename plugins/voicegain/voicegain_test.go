@@ -35,9 +35,19 @@ type recordingServer struct {
 	*plugintest.Recorder
 }
 
-func newServer(vg *emulator.Voicegain) *recordingServer {
+// newServer serves vg on loopback until the test ends.
+func newServer(t *testing.T, vg *emulator.Voicegain) *recordingServer {
 	rec := &plugintest.Recorder{Handler: vg}
-	return &recordingServer{httptest.NewServer(rec), rec}
+	srv := &recordingServer{httptest.NewServer(rec), rec}
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// shortLived configures mode short_lived, audience *, against the
+// Voicegain API served at url, with client.
+func shortLived(t *testing.T, client *http.Client, console, url string) oauth2.TokenSource {
+	t.Helper()
+	return plugintest.MustConfigure(t, voicegain.Provider{Client: client}, shortLivedFor(console)(url))
 }
 
 // callASR calls the emulator's protected endpoint as a browser at origin.
@@ -73,8 +83,7 @@ func signedJWT(t *testing.T, claims jwt.MapClaims) string {
 
 func TestStaticModeSendsTheConsoleJWTWithoutExpiry(t *testing.T) {
 	vg := emulator.NewVoicegain()
-	srv := newServer(vg)
-	defer srv.Close()
+	srv := newServer(t, vg)
 
 	ts := mustConfigure(t, map[string]string{"jwt": vg.ConsoleJWT() + "\n"})
 	tok, err := ts.Token()
@@ -106,8 +115,7 @@ func TestStaticModeHonoursTheConsoleJWTsExp(t *testing.T) {
 
 func TestShortLivedModeAsksForTheConfiguredAudienceAndLifetime(t *testing.T) {
 	vg := emulator.NewVoicegain()
-	srv := newServer(vg)
-	defer srv.Close()
+	srv := newServer(t, vg)
 	console := vg.ConsoleJWT()
 
 	ts := mustConfigure(t, map[string]string{
@@ -171,7 +179,7 @@ func TestShortLivedModeAcceptsEveryResponseForm(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := plugintest.ServeBody(t, tc.contentType, tc.body)
-			ts := mustConfigure(t, map[string]string{"jwt": good, "mode": "short_lived", "api_url": srv.URL, "audience": "*"})
+			ts := shortLived(t, nil, good, srv.URL)
 			tok, err := ts.Token()
 			if err != nil {
 				t.Fatal(err)
@@ -188,7 +196,7 @@ func TestShortLivedModeRefusesAResponseWithoutAJWT(t *testing.T) {
 	for _, body := range []string{"", "<html>oops</html>", `{"jwt":""}`, `{"other":"x"}`, `42`, `"not.a.jwt"`, `{"jwt": 7}`} {
 		t.Run(body, func(t *testing.T) {
 			srv := plugintest.ServeBody(t, "", body)
-			ts := mustConfigure(t, map[string]string{"jwt": console, "mode": "short_lived", "api_url": srv.URL, "audience": "*"})
+			ts := shortLived(t, nil, console, srv.URL)
 			_, err := ts.Token()
 			if !errors.Is(err, plugin.ErrTemporary) || !strings.HasPrefix(err.Error(), "tokenplug/voicegain: ") {
 				t.Fatalf("err = %v, want a temporary tokenplug/voicegain error", err)
@@ -215,8 +223,7 @@ func TestShortLivedModeWithoutExpUsesTheRequestedLifetime(t *testing.T) {
 func TestShortLivedModeReadsTheEmulatorsJSONForm(t *testing.T) {
 	vg := emulator.NewVoicegain()
 	vg.JSON = true
-	srv := newServer(vg)
-	defer srv.Close()
+	srv := newServer(t, vg)
 
 	ts := mustConfigure(t, map[string]string{"jwt": vg.ConsoleJWT(), "mode": "short_lived", "api_url": srv.URL + "/v1", "audience": "app.example.com"})
 	tok, err := ts.Token()
@@ -234,8 +241,7 @@ func TestShortLivedModeReadsTheEmulatorsJSONForm(t *testing.T) {
 // vendor refuses.
 func TestShortLivedModeWithinVoicegainsLimits(t *testing.T) {
 	vg := emulator.NewVoicegain()
-	srv := newServer(vg)
-	defer srv.Close()
+	srv := newServer(t, vg)
 
 	ts := mustConfigure(t, map[string]string{"jwt": vg.ConsoleJWT(), "mode": "short_lived", "api_url": srv.URL + "/v1",
 		"audience": "localhost:8088", "lifetime": "1h"})
@@ -258,8 +264,7 @@ func TestShortLivedModeWithinVoicegainsLimits(t *testing.T) {
 // working.
 func TestAnotherConsoleJWTOfTheContextKeepsWorking(t *testing.T) {
 	vg := emulator.NewVoicegain()
-	srv := newServer(vg)
-	defer srv.Close()
+	srv := newServer(t, vg)
 	mine := vg.AddConsoleJWT()
 	vg.RevokeConsoleJWT(vg.ConsoleJWT())
 
@@ -275,5 +280,42 @@ func TestAnotherConsoleJWTOfTheContextKeepsWorking(t *testing.T) {
 		if code := callASR(t, srv.Server, tok, ""); code != http.StatusOK {
 			t.Errorf("%s: protected endpoint %d, want 200", mode, code)
 		}
+	}
+}
+
+func TestTheConsoleJWTNeverFollowsAnHTTPSToHTTPRedirect(t *testing.T) {
+	console := signedJWT(t, jwt.MapClaims{"sub": "console"})
+	// A plain-http trap that would answer the bearer it is sent as a token.
+	trap := &plugintest.Recorder{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, r.Header.Get("Authorization"))
+	})}
+	plain := httptest.NewServer(trap)
+	defer plain.Close()
+	// Same host (127.0.0.1), scheme https -> http: net/http keeps
+	// Authorization, because only the host name is compared.
+	secure := httptest.NewTLSServer(http.RedirectHandler(plain.URL+"/v1/security/jwt", http.StatusFound))
+	defer secure.Close()
+	_, err := shortLived(t, secure.Client(), console, secure.URL).Token()
+	if !errors.Is(err, plugin.ErrCrossOriginRedirect) || !errors.Is(err, plugin.ErrPermanent) {
+		t.Fatalf("err = %v, want a permanent cross-origin redirect error", err)
+	}
+	if r, _ := trap.Last(); plugintest.ContainsPart(err.Error(), console) || r != nil {
+		t.Errorf("err %q; the http origin received a request: %t", err, r != nil)
+	}
+}
+
+func TestShortLivedLifetimeIsAnchoredToTheLocalClock(t *testing.T) {
+	vg := emulator.NewVoicegain()
+	vg.Now = func() time.Time { return time.Now().Add(-2 * time.Hour) } // Voicegain's clock is 2 h behind
+	srv := newServer(t, vg)
+	ts := shortLived(t, nil, vg.ConsoleJWT(), srv.URL)
+	before := time.Now()
+	tok, err := ts.Token()
+	after := time.Now()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok.Expiry.Before(before.Add(voicegain.DefaultLifetime-time.Second)) || tok.Expiry.After(after.Add(voicegain.DefaultLifetime)) {
+		t.Errorf("expiry %v, want about now + %v", tok.Expiry, voicegain.DefaultLifetime)
 	}
 }
