@@ -7,12 +7,12 @@ import (
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/tokenplug/tokenplug/host"
+	"github.com/tokenplug/tokenplug/host/internal/loadgen"
 	"github.com/tokenplug/tokenplug/plugin"
 )
 
@@ -37,32 +37,21 @@ func TestKilledPluginIsRestartedAndNoCallerFailsMeanwhile(t *testing.T) {
 
 	// Callers hammer the source while the plugin is SIGKILLed: the cached
 	// token is valid, so none of them may fail.
-	var wg sync.WaitGroup
-	errs := make(chan error, 1000)
-	stop := make(chan struct{})
-	for range 8 {
-		wg.Go(func() {
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				if _, err := pidSrc.Token(ctxT(t)); err != nil {
-					errs <- err
-					return
-				}
-			}
-		})
-	}
+	errs := make(chan error, 8)
+	stop := loadgen.Start(8, func(int) bool {
+		if _, err := pidSrc.Token(ctxT(t)); err != nil {
+			errs <- err
+			return false
+		}
+		return true
+	})
 	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
 	waitGone(t, pid)
 	pidSrc.Invalidate(tok) // as a 401 would: now the next call needs the plugin
 	newTok, err := pidSrc.Token(ctxT(t))
-	close(stop)
-	wg.Wait()
+	stop()
 	close(errs)
 	for err := range errs {
 		t.Errorf("a caller failed while the plugin restarted: %v", err)

@@ -25,42 +25,34 @@ func TestNewNamesTheBadSettingWithoutEchoingIt(t *testing.T) {
 		{"no key", rediscache.Config{URL: "redis://h:1"}, "EncryptionKey: required", ""},
 		{"key not base64", rediscache.Config{URL: "redis://h:1", EncryptionKey: "not*base64*hunter2"}, "EncryptionKey: not base64", "hunter2"},
 		{"key too short", rediscache.Config{URL: "redis://h:1", EncryptionKey: short}, "EncryptionKey: decodes to 20 bytes, want 32", short},
+		{"key prefix with braces", rediscache.Config{URL: "redis://h:1", EncryptionKey: good, KeyPrefix: "app{1}/"}, "KeyPrefix: must not contain { or }", ""},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c, err := rediscache.New(tt.cfg)
-			if err == nil {
-				c.Close()
-				t.Fatal("New accepted a bad config")
-			}
-			if !strings.Contains(err.Error(), tt.want) || !strings.HasPrefix(err.Error(), "tokenplug/rediscache: ") {
-				t.Errorf("err = %q, want it to contain %q", err, tt.want)
-			}
-			var fe *rediscache.FieldError
-			if !errors.As(err, &fe) || !strings.HasPrefix(tt.want, fe.Field+": ") {
-				t.Errorf("err = %#v, want a *FieldError for %q", err, tt.want)
-			}
-			if verr := tt.cfg.Validate(); verr == nil || verr.Error() != err.Error() {
-				t.Errorf("Validate = %v, want New's error %v", verr, err)
-			}
-			if tt.forbidden != "" && strings.Contains(err.Error(), tt.forbidden) {
-				t.Errorf("err = %q echoes the secret", err)
-			}
-		})
+		t.Run(tt.name, func(t *testing.T) { checkRejected(t, tt.cfg, tt.want, tt.forbidden) })
 	}
 }
 
-func TestNewAcceptsAllRedisURLForms(t *testing.T) {
-	key := base64.RawURLEncoding.EncodeToString(make([]byte, 32))
-	for _, u := range []string{"redis://127.0.0.1:6379/0", "rediss://user:pw@cache.internal:6380/2", "redis://:pw@localhost"} {
-		c, err := rediscache.New(rediscache.Config{URL: u, EncryptionKey: key})
-		if err != nil {
-			t.Errorf("New(%q) = %v", u, err)
-			continue
-		}
-		if got := c.Key("iam", nil); !strings.HasPrefix(got, "tokenplug/iam/") {
-			t.Errorf("Key = %q, want the default prefix", got)
-		}
+// checkRejected fails the test unless New and Validate both reject cfg
+// with the same *FieldError, whose message starts with the package name,
+// contains want (which starts with the field's name) and not forbidden.
+func checkRejected(t *testing.T, cfg rediscache.Config, want, forbidden string) {
+	t.Helper()
+	c, err := rediscache.New(cfg)
+	if err == nil {
 		c.Close()
+		t.Fatal("New accepted a bad config")
+	}
+	if !strings.Contains(err.Error(), want) || !strings.HasPrefix(err.Error(), "tokenplug/rediscache: ") {
+		t.Errorf("err = %q, want it to contain %q", err, want)
+	}
+	var fe *rediscache.FieldError
+	if !errors.As(err, &fe) || !strings.HasPrefix(want, fe.Field+": ") {
+		t.Errorf("err = %#v, want a *FieldError for %q", err, want)
+	}
+	if verr := cfg.Validate(); verr == nil || verr.Error() != err.Error() {
+		t.Errorf("Validate = %v, want New's error %v", verr, err)
+	}
+	if forbidden != "" && strings.Contains(err.Error(), forbidden) {
+		t.Errorf("err = %q echoes the secret", err)
 	}
 }

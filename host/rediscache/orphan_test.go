@@ -9,7 +9,6 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/tokenplug/tokenplug/host/internal/redistest"
-	"github.com/tokenplug/tokenplug/host/rediscache"
 )
 
 // The primary dies while a process holds a lease; the replica promoted in
@@ -20,11 +19,7 @@ func TestLeaseLostInAFailoverIsReleasedWithTheTokenWhenRedisIsBack(t *testing.T)
 	srv := redistest.Start(t)
 	cacheKey := newKey(t)
 	ctx := ctxT(t)
-	holder, err := rediscache.New(rediscache.Config{URL: srv.URL(), EncryptionKey: cacheKey})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer holder.Close()
+	holder := newCache(t, srv, cacheKey)
 	key := holder.Key("iam", map[string]string{"apikey": "k"})
 	rdb := newClient(t, srv)
 	var lease string
@@ -42,11 +37,7 @@ func TestLeaseLostInAFailoverIsReleasedWithTheTokenWhenRedisIsBack(t *testing.T)
 	}
 	waitFor(t, func() bool { return rdb.Exists(ctx, key+":lease").Val() == 0 })
 
-	other, err := rediscache.New(rediscache.Config{URL: srv.URL(), EncryptionKey: cacheKey})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Close()
+	other := newCache(t, srv, cacheKey)
 	got, err := other.Token(ctx, key, "", func(context.Context) (*oauth2.Token, error) {
 		return nil, errors.New("fetched although the holder's token should be in Redis")
 	})
@@ -61,14 +52,10 @@ func TestLeaseLostInAFailoverIsReleasedWithTheTokenWhenRedisIsBack(t *testing.T)
 func TestLeaseTakenOverAfterAFailoverIsLeftAlone(t *testing.T) {
 	srv := redistest.Start(t)
 	ctx := ctxT(t)
-	holder, err := rediscache.New(rediscache.Config{URL: srv.URL(), EncryptionKey: newKey(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer holder.Close()
+	holder := newCache(t, srv, newKey(t))
 	key := holder.Key("iam", map[string]string{"apikey": "k"})
 	rdb := newClient(t, srv)
-	_, err = holder.Token(ctx, key, "", func(context.Context) (*oauth2.Token, error) {
+	_, err := holder.Token(ctx, key, "", func(context.Context) (*oauth2.Token, error) {
 		srv.Kill()
 		return &oauth2.Token{AccessToken: "tok-1"}, nil
 	})
