@@ -1,11 +1,7 @@
 package host_test
 
 import (
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
 	"encoding/base64"
-	"encoding/pem"
 	"strings"
 	"testing"
 	"time"
@@ -19,7 +15,7 @@ func TestPluginOutputNeverShowsASecretItsEncodingsOrItsLines(t *testing.T) {
 		"single line": "s3cr3t+value/with=odd&chars-0123456789",
 		// An RSA key's PEM is longer than the 1 KiB chunks go-plugin
 		// forwards stdout in, so some of its lines arrive cut in two.
-		"pem": rsaPEM(t),
+		"pem": symphonySettings()["private_key"],
 	}
 	for name, secret := range secrets {
 		t.Run(name, func(t *testing.T) {
@@ -91,17 +87,4 @@ func waitForLogs(t *testing.T, logs *syncbuf.Buffer, markers ...string) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	t.Fatalf("log lacks one of %q:\n%s", markers, logs)
-}
-
-func rsaPEM(t *testing.T) string {
-	t.Helper()
-	k, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	der, err := x509.MarshalPKCS8PrivateKey(k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
 }
