@@ -12,6 +12,7 @@ import (
 
 	"github.com/tokenplug/tokenplug/emulator"
 	"github.com/tokenplug/tokenplug/host"
+	"github.com/tokenplug/tokenplug/host/internal/poll"
 	"github.com/tokenplug/tokenplug/plugin"
 )
 
@@ -57,7 +58,7 @@ func TestTokenIsRefreshedInTheBackgroundAtEightyPercent(t *testing.T) {
 	if tok := f.token(t); tok != first {
 		t.Fatal("the caller at the refresh point waited for the refresh instead of getting the valid token")
 	}
-	eventually(t, "the background refresh", func() bool { return f.token(t).AccessToken != first.AccessToken })
+	poll.Until(t, "the background refresh", func() bool { return f.token(t).AccessToken != first.AccessToken })
 	if n := f.iam.Issued(); n != 2 {
 		t.Fatalf("IAM issued %d tokens, want 2", n)
 	}
@@ -74,7 +75,7 @@ func TestFailingVendorValidTokenIsServedUntilExpiryThenTheRealError(t *testing.T
 		}
 		f.clock.Advance(time.Minute) // lets the backoff pass: the refresh retries
 	}
-	eventually(t, "refresh retries", func() bool {
+	poll.Until(t, "refresh retries", func() bool {
 		f.clock.Advance(time.Second) // time passes: the backoff elapses
 		return f.requests() >= 3
 	})

@@ -13,6 +13,7 @@ import (
 
 	"github.com/tokenplug/tokenplug/emulator"
 	"github.com/tokenplug/tokenplug/host"
+	"github.com/tokenplug/tokenplug/host/internal/poll"
 	"github.com/tokenplug/tokenplug/plugin"
 	"github.com/tokenplug/tokenplug/transport"
 )
@@ -110,7 +111,7 @@ func TestRetryAfterIsCappedAndTheValidTokenServedMeanwhile(t *testing.T) {
 	if tok := f.token(t); tok != first {
 		t.Fatal("the caller at the refresh point did not get the valid token")
 	}
-	eventually(t, "the refresh's 429", func() bool { return strings.Contains(f.logs.String(), "token fetch failed") })
+	poll.Until(t, "the refresh's 429", func() bool { return strings.Contains(f.logs.String(), "token fetch failed") })
 	f.iam.Faults.Clear()
 	f.clock.Advance(9 * time.Minute) // 59 min: still valid, still backing off
 	if tok := f.token(t); tok != first || f.requests() != 2 {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/tokenplug/tokenplug/host"
 	"github.com/tokenplug/tokenplug/host/internal/loadgen"
+	"github.com/tokenplug/tokenplug/host/internal/poll"
 	"github.com/tokenplug/tokenplug/plugin"
 )
 
@@ -140,7 +141,7 @@ func TestStdoutGarbage(t *testing.T) {
 		if _, err := src.Token(ctxT(t)); err != nil {
 			t.Fatalf("plugin printing to stdout: %v", err)
 		}
-		eventually(t, "the stray line in the log", func() bool {
+		poll.Until(t, "the stray line in the log", func() bool {
 			return strings.Contains(logs.String(), "plugin wrote to stdout") && strings.Contains(logs.String(), "garbage on stdout")
 		})
 	})

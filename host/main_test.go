@@ -132,15 +132,3 @@ func (f *iamFixture) token(t *testing.T) *oauth2.Token {
 	}
 	return tok
 }
-
-// eventually polls cond; background refreshes run on real goroutines.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}

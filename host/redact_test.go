@@ -4,8 +4,8 @@ import (
 	"encoding/base64"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/tokenplug/tokenplug/host/internal/poll"
 	"github.com/tokenplug/tokenplug/internal/redact"
 	"github.com/tokenplug/tokenplug/internal/syncbuf"
 )
@@ -76,15 +76,15 @@ func findLeak(text, secret string) string {
 // waitForLogs waits until the log holds each of markers.
 func waitForLogs(t *testing.T, logs *syncbuf.Buffer, markers ...string) {
 	t.Helper()
-	for range 1000 {
-		missing := false
+	all := poll.Wait(func() bool {
 		for _, m := range markers {
-			missing = missing || !strings.Contains(logs.String(), m)
+			if !strings.Contains(logs.String(), m) {
+				return false
+			}
 		}
-		if !missing {
-			return
-		}
-		time.Sleep(10 * time.Millisecond)
+		return true
+	})
+	if !all {
+		t.Fatalf("log lacks one of %q:\n%s", markers, logs)
 	}
-	t.Fatalf("log lacks one of %q:\n%s", markers, logs)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"golang.org/x/oauth2"
 
+	"github.com/tokenplug/tokenplug/host/internal/poll"
 	"github.com/tokenplug/tokenplug/host/internal/redistest"
 	"github.com/tokenplug/tokenplug/host/rediscache"
 )
@@ -79,7 +80,7 @@ func TestReplicasShareOneFetchAndOneRefresh(t *testing.T) {
 func waitForNewToken(t *testing.T, r *replica, old string) string {
 	t.Helper()
 	var tok string
-	waitFor(t, func() bool { tok = r.token(t); return tok != old })
+	poll.Until(t, "the background refresh to deliver a new token", func() bool { tok = r.token(t); return tok != old })
 	return tok
 }
 
@@ -205,7 +206,7 @@ func TestWaiterThatGivesUpReturnsWithoutFetching(t *testing.T) {
 		done <- err
 	}()
 	// Give up once the waiter listens for the holder's notification.
-	waitFor(t, func() bool {
+	poll.Until(t, "the waiter to subscribe", func() bool {
 		n, _ := rdb.PubSubNumSub(context.Background(), key+":ready").Result()
 		return n[key+":ready"] == 1
 	})

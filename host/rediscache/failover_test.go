@@ -10,6 +10,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/tokenplug/tokenplug/host/internal/poll"
 	"github.com/tokenplug/tokenplug/host/internal/redistest"
 )
 
@@ -81,17 +82,17 @@ func (f failover) run(t *testing.T) {
 	for _, h := range load {
 		h.ask() // start the load: every request rejects its token, so the next goes through the tier
 	}
-	waitFor(t, func() bool { return emu.Issued() >= 30 })
+	poll.Until(t, "30 tokens issued under load", func() bool { return emu.Issued() >= 30 })
 
 	heir := f.kill(t)
 	killed, issuedAtKill := time.Now(), emu.Issued()
-	waitFor(t, func() bool { return f.promoted(t, heir) })
+	poll.Until(t, "the replica to be promoted", func() bool { return f.promoted(t, heir) })
 	promoted := time.Now()
 	// Sharing has resumed when the hosts write to the new primary.
 	heirClient := redis.NewClient(&redis.Options{Addr: heir.Addr()})
 	defer heirClient.Close()
 	base := writes(t, heirClient)
-	waitFor(t, func() bool { return writes(t, heirClient) > base })
+	poll.Until(t, "the hosts to write to the new primary", func() bool { return writes(t, heirClient) > base })
 	resumed, issuedAtResume := time.Now(), emu.Issued()
 	time.Sleep(time.Second) // more load on the new primary
 	ok, failed := stopLoad(t, load)

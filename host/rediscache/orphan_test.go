@@ -8,6 +8,7 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"github.com/tokenplug/tokenplug/host/internal/poll"
 	"github.com/tokenplug/tokenplug/host/internal/redistest"
 )
 
@@ -35,7 +36,7 @@ func TestLeaseLostInAFailoverIsReleasedWithTheTokenWhenRedisIsBack(t *testing.T)
 	if err := rdb.Set(ctx, key+":lease", lease, 30*time.Second).Err(); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, func() bool { return rdb.Exists(ctx, key+":lease").Val() == 0 })
+	poll.Until(t, "the holder to release its lease", func() bool { return rdb.Exists(ctx, key+":lease").Val() == 0 })
 
 	other := newCache(t, srv, cacheKey)
 	got, err := other.Token(ctx, key, "", func(context.Context) (*oauth2.Token, error) {
@@ -69,7 +70,7 @@ func TestLeaseTakenOverAfterAFailoverIsLeftAlone(t *testing.T) {
 	// Wait until the holder has run its script on the restarted server,
 	// which it does once Redis answers PING (most likely after the SET
 	// above; if before, it found no lease of its own either).
-	waitFor(t, func() bool { return evals(t, rdb) > 0 })
+	poll.Until(t, "the holder's script on the restarted server", func() bool { return evals(t, rdb) > 0 })
 	if v := rdb.Get(ctx, key+":lease").Val(); v != "someone-else" {
 		t.Fatalf("lease = %q, want the other process's", v)
 	}

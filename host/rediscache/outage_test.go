@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tokenplug/tokenplug/host/internal/loadgen"
+	"github.com/tokenplug/tokenplug/host/internal/poll"
 )
 
 func TestRedisKilledUnderLoadFailsNoRequestAndSharingResumes(t *testing.T) {
@@ -28,10 +29,10 @@ func TestRedisKilledUnderLoadFailsNoRequestAndSharingResumes(t *testing.T) {
 		r.src.Invalidate(tok)
 		return true
 	})
-	waitFor(t, func() bool { return ok.Load() >= 20 })
+	poll.Until(t, "20 requests", func() bool { return ok.Load() >= 20 })
 	f.srv.Kill()
 	atKill := ok.Load()
-	waitFor(t, func() bool { return ok.Load() >= atKill+40 })
+	poll.Until(t, "40 requests after Redis died", func() bool { return ok.Load() >= atKill+40 })
 	stop()
 	if n := failed.Load(); n != 0 {
 		t.Fatalf("%d of %d requests failed while Redis died", n, ok.Load()+n)
@@ -64,18 +65,6 @@ func TestRedisKilledUnderLoadFailsNoRequestAndSharingResumes(t *testing.T) {
 			t.Errorf("replica %d did not log the recovery", i)
 		}
 	}
-}
-
-// waitFor waits for cond, checking every few milliseconds, for at most 30s.
-func waitFor(t *testing.T, cond func() bool) {
-	t.Helper()
-	for range 3000 {
-		if cond() {
-			return
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	t.Fatal("condition not met in 30s")
 }
 
 func TestHungRedisFailsNoRequestAndLogsOnce(t *testing.T) {

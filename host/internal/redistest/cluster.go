@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/tokenplug/tokenplug/host/internal/poll"
 )
 
 // Cluster is a Redis Cluster of three primaries (no replicas), each a
@@ -85,7 +87,7 @@ func (c *Cluster) waitReady(t testing.TB) {
 	t.Helper()
 	for _, n := range c.Nodes {
 		rdb := client(n)
-		waitUntil(t, "cluster node "+n.Addr()+" to be ready", func() bool {
+		poll.Until(t, "redistest: cluster node "+n.Addr()+" to be ready", func() bool {
 			info, err := rdb.ClusterInfo(context.Background()).Result()
 			repl := replication(n)
 			synced := strings.Contains(repl, "role:master") || strings.Contains(repl, "master_link_status:up")

@@ -159,18 +159,6 @@ func replication(srv *Server) string {
 	return info
 }
 
-// waitUntil polls cond every 20ms for at most 20s.
-func waitUntil(t testing.TB, what string, cond func() bool) {
-	t.Helper()
-	for range 1000 {
-		if cond() {
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatalf("redistest: gave up waiting for %s", what)
-}
-
 func freePort(t testing.TB) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")

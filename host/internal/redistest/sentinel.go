@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/tokenplug/tokenplug/host/internal/poll"
 )
 
 // Sentinel is a primary, its replica and three sentinels monitoring them
@@ -28,7 +30,7 @@ func StartSentinel(t testing.TB) *Sentinel {
 	t.Helper()
 	s := &Sentinel{MasterName: "tokens", Primary: Start(t)}
 	s.Replica = start(t, freePort(t), "--replicaof", "127.0.0.1", strconv.Itoa(s.Primary.Port))
-	waitUntil(t, "the replica to sync", func() bool {
+	poll.Until(t, "redistest: the replica to sync", func() bool {
 		return strings.Contains(replication(s.Replica), "master_link_status:up")
 	})
 	dir := t.TempDir()
@@ -45,7 +47,7 @@ func StartSentinel(t testing.TB) *Sentinel {
 	}
 	for _, sn := range s.Sentinels {
 		sc := redis.NewSentinelClient(&redis.Options{Addr: sn.Addr()})
-		waitUntil(t, "the sentinels to know each other and the replica", func() bool {
+		poll.Until(t, "redistest: the sentinels to know each other and the replica", func() bool {
 			others, err1 := sc.Sentinels(context.Background(), s.MasterName).Result()
 			replicas, err2 := sc.Replicas(context.Background(), s.MasterName).Result()
 			return err1 == nil && err2 == nil && len(others) == 2 && len(replicas) == 1
