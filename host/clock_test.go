@@ -44,8 +44,7 @@ func TestTokenExpiredOnArrivalIsAFailedFetchNeverHandedOut(t *testing.T) {
 // 2h behind the host's (which is the real clock), counting requests.
 func skewedIAM(t *testing.T) (*host.Source, *emulator.IAM, func() int64) {
 	t.Helper()
-	emu, tokenURL, requests := countedIAM(t)
-	emu.Now = func() time.Time { return time.Now().Add(-2 * time.Hour) }
+	emu, tokenURL, requests := countedIAM(t, func() time.Time { return time.Now().Add(-2 * time.Hour) })
 	reg, _ := newRegistry(t, slowBackoff)
 	return iamSource(t, reg, tokenURL), emu, requests
 }

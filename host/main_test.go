@@ -84,19 +84,19 @@ func newIAMFixture(t *testing.T) *iamFixture {
 	t.Helper()
 	f := &iamFixture{clock: newFakeClock()}
 	var tokenURL string
-	f.iam, tokenURL, f.requests = countedIAM(t)
-	f.iam.Now = f.clock.Now
+	f.iam, tokenURL, f.requests = countedIAM(t, f.clock.Now)
 	var reg *host.Registry
 	reg, f.logs = newRegistry(t, host.WithClock(f.clock.Now))
 	f.src = iamSource(t, reg, tokenURL)
 	return f
 }
 
-// countedIAM is an IAM emulator on 127.0.0.1 that knows testAPIKey and
-// counts the token requests that reach it. Set its Now before the first.
-func countedIAM(t *testing.T) (emu *emulator.IAM, tokenURL string, requests func() int64) {
+// countedIAM is an IAM emulator on 127.0.0.1 that knows testAPIKey, runs
+// on now (nil: the real clock) and counts the token requests that reach it.
+func countedIAM(t *testing.T, now func() time.Time) (emu *emulator.IAM, tokenURL string, requests func() int64) {
 	t.Helper()
 	emu = emulator.NewIAM()
+	emu.Now = now
 	emu.AddAPIKey(testAPIKey)
 	counted := &countingHandler{h: emu}
 	srv := httptest.NewServer(counted)

@@ -14,7 +14,7 @@ import (
 )
 
 func TestWarmFetchesEveryFirstTokenSoTheFirstRequestMakesNoRPC(t *testing.T) {
-	_, tokenURL, requests := countedIAM(t)
+	_, tokenURL, requests := countedIAM(t, nil)
 	reg, _ := newRegistry(t)
 	watson := iamSource(t, reg, tokenURL)
 	fault := mustSource(t, reg, "fault", host.ProviderConfig{Path: bins["fault"], Settings: map[string]string{"behavior": "pid"}})
@@ -98,7 +98,7 @@ func TestWarmReportsEveryProvidersConfigurationErrorByName(t *testing.T) {
 }
 
 func TestWarmOnRegisterFetchesInTheBackground(t *testing.T) {
-	_, tokenURL, requests := countedIAM(t)
+	_, tokenURL, requests := countedIAM(t, nil)
 	reg, _ := newRegistry(t, host.WithWarmOnRegister())
 	src := iamSource(t, reg, tokenURL)
 	ctx := ctxT(t)
