@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/tokenplug/tokenplug/emulator"
 	"github.com/tokenplug/tokenplug/host/internal/redistest"
 )
@@ -79,12 +77,8 @@ func checkClusterKeys(t *testing.T, cl *redistest.Cluster, want int, secrets []s
 	ctx := context.Background()
 	total, holders := 0, 0
 	for _, n := range cl.Nodes {
-		rdb := redis.NewClient(&redis.Options{Addr: n.Addr()})
-		defer rdb.Close()
-		keys, err := scanAll(ctx, rdb)
-		if err != nil {
-			t.Fatal(err)
-		}
+		rdb := newClient(t, n)
+		keys := allKeys(t, rdb)
 		if len(keys) > 0 {
 			holders++
 		}
@@ -117,19 +111,4 @@ func checkClusterKeys(t *testing.T, cl *redistest.Cluster, want int, secrets []s
 		t.Errorf("%d of %d nodes hold keys: the keys do not spread over the slots", holders, len(cl.Nodes))
 	}
 	t.Logf("%d tokens spread over %d of %d nodes", total, holders, len(cl.Nodes))
-}
-
-func scanAll(ctx context.Context, rdb *redis.Client) ([]string, error) {
-	var keys []string
-	var cursor uint64
-	for {
-		page, next, err := rdb.Scan(ctx, cursor, "*", 100).Result()
-		if err != nil {
-			return nil, err
-		}
-		keys = append(keys, page...)
-		if cursor = next; cursor == 0 {
-			return keys, nil
-		}
-	}
 }

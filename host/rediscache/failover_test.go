@@ -40,10 +40,7 @@ func TestClusterFailoverUnderLoadFailsNoRequestAndSharingResumes(t *testing.T) {
 				if cl.Role(t, n) != "master" {
 					continue
 				}
-				rdb := redis.NewClient(&redis.Options{Addr: n.Addr()})
-				keys, err := scanAll(context.Background(), rdb)
-				_ = rdb.Close()
-				if err == nil && len(keys) > most {
+				if keys := allKeys(t, newClient(t, n)); len(keys) > most {
 					victim, most = n, len(keys)
 				}
 			}
@@ -89,8 +86,7 @@ func (f failover) run(t *testing.T) {
 	poll.Until(t, "the replica to be promoted", func() bool { return f.promoted(t, heir) })
 	promoted := time.Now()
 	// Sharing has resumed when the hosts write to the new primary.
-	heirClient := redis.NewClient(&redis.Options{Addr: heir.Addr()})
-	defer heirClient.Close()
+	heirClient := newClient(t, heir)
 	base := writes(t, heirClient)
 	poll.Until(t, "the hosts to write to the new primary", func() bool { return writes(t, heirClient) > base })
 	resumed, issuedAtResume := time.Now(), emu.Issued()
