@@ -3,10 +3,8 @@ package host_test
 import (
 	"errors"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -14,72 +12,9 @@ import (
 
 	"github.com/tokenplug/tokenplug/emulator"
 	"github.com/tokenplug/tokenplug/host"
-	"github.com/tokenplug/tokenplug/internal/syncbuf"
+	"github.com/tokenplug/tokenplug/host/internal/poll"
 	"github.com/tokenplug/tokenplug/plugin"
 )
-
-// fakeClock is shared by the host and the emulator, so token lifetimes pass
-// without sleeping.
-type fakeClock struct{ ns atomic.Int64 }
-
-func newFakeClock() *fakeClock {
-	c := &fakeClock{}
-	c.ns.Store(time.Now().Truncate(time.Second).UnixNano())
-	return c
-}
-func (c *fakeClock) Now() time.Time          { return time.Unix(0, c.ns.Load()) }
-func (c *fakeClock) Advance(d time.Duration) { c.ns.Add(int64(d)) }
-
-// iamFixture is the real iam plugin binary against the IAM emulator, which
-// counts every request that reaches it.
-type iamFixture struct {
-	clock    *fakeClock
-	iam      *emulator.IAM
-	requests atomic.Int64
-	src      *host.Source
-	logs     *syncbuf.Buffer
-}
-
-const testAPIKey = "apikey-0123456789-SECRET"
-
-func newIAMFixture(t *testing.T) *iamFixture {
-	t.Helper()
-	f := &iamFixture{clock: newFakeClock(), iam: emulator.NewIAM()}
-	f.iam.Now = f.clock.Now
-	f.iam.AddAPIKey(testAPIKey)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		f.requests.Add(1)
-		f.iam.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	var reg *host.Registry
-	reg, f.logs = newRegistry(t, host.WithClock(f.clock.Now))
-	f.src = mustSource(t, reg, "watson", host.ProviderConfig{Path: bins["iam"], Settings: map[string]string{
-		"apikey": testAPIKey, "token_url": srv.URL + "/identity/token",
-	}})
-	return f
-}
-
-func (f *iamFixture) token(t *testing.T) *oauth2.Token {
-	t.Helper()
-	tok, err := f.src.Token(ctxT(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tok
-}
-
-// eventually polls cond; background refreshes run on real goroutines.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
 
 func TestThousandCallersAtExpiryCauseExactlyOneUpstreamFetch(t *testing.T) {
 	f := newIAMFixture(t)
@@ -116,14 +51,14 @@ func TestTokenIsRefreshedInTheBackgroundAtEightyPercent(t *testing.T) {
 	f := newIAMFixture(t)
 	first := f.token(t)
 	f.clock.Advance(47 * time.Minute) // before 80% of an hour: no refresh
-	if tok := f.token(t); tok != first || f.requests.Load() != 1 {
-		t.Fatalf("refreshed before 80%% of the lifetime (%d requests)", f.requests.Load())
+	if tok := f.token(t); tok != first || f.requests() != 1 {
+		t.Fatalf("refreshed before 80%% of the lifetime (%d requests)", f.requests())
 	}
 	f.clock.Advance(2 * time.Minute) // 49 min: past 80%
 	if tok := f.token(t); tok != first {
 		t.Fatal("the caller at the refresh point waited for the refresh instead of getting the valid token")
 	}
-	eventually(t, "the background refresh", func() bool { return f.token(t).AccessToken != first.AccessToken })
+	poll.Until(t, "the background refresh", func() bool { return f.token(t).AccessToken != first.AccessToken })
 	if n := f.iam.Issued(); n != 2 {
 		t.Fatalf("IAM issued %d tokens, want 2", n)
 	}
@@ -140,9 +75,9 @@ func TestFailingVendorValidTokenIsServedUntilExpiryThenTheRealError(t *testing.T
 		}
 		f.clock.Advance(time.Minute) // lets the backoff pass: the refresh retries
 	}
-	eventually(t, "refresh retries", func() bool {
+	poll.Until(t, "refresh retries", func() bool {
 		f.clock.Advance(time.Second) // time passes: the backoff elapses
-		return f.requests.Load() >= 3
+		return f.requests() >= 3
 	})
 	if tok := f.token(t); tok != first {
 		t.Fatal("the valid token was dropped while refreshes failed")
@@ -174,8 +109,8 @@ func TestRetryAfterIsHonouredAndPermanentErrorsAreClassified(t *testing.T) {
 	}
 	f.iam.Faults.Clear()
 	f.clock.Advance(20 * time.Second)
-	if _, err := f.src.Token(ctxT(t)); !errors.Is(err, plugin.ErrRateLimited) || f.requests.Load() != 1 {
-		t.Fatalf("asked the vendor again %v after a 30s Retry-After (%d requests, err %v)", 20*time.Second, f.requests.Load(), err)
+	if _, err := f.src.Token(ctxT(t)); !errors.Is(err, plugin.ErrRateLimited) || f.requests() != 1 {
+		t.Fatalf("asked the vendor again %v after a 30s Retry-After (%d requests, err %v)", 20*time.Second, f.requests(), err)
 	}
 	f.clock.Advance(15 * time.Second)
 	f.token(t)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/tokenplug/tokenplug/emulator"
 	"github.com/tokenplug/tokenplug/host"
+	"github.com/tokenplug/tokenplug/host/internal/poll"
 	"github.com/tokenplug/tokenplug/plugin"
 	"github.com/tokenplug/tokenplug/transport"
 )
@@ -43,18 +44,9 @@ func TestTokenExpiredOnArrivalIsAFailedFetchNeverHandedOut(t *testing.T) {
 // 2h behind the host's (which is the real clock), counting requests.
 func skewedIAM(t *testing.T) (*host.Source, *emulator.IAM, func() int64) {
 	t.Helper()
-	emu := emulator.NewIAM()
-	emu.Now = func() time.Time { return time.Now().Add(-2 * time.Hour) }
-	emu.AddAPIKey(testAPIKey)
-	var requests countingHandler
-	requests.h = emu
-	srv := httptest.NewServer(&requests)
-	t.Cleanup(srv.Close)
+	emu, tokenURL, requests := countedIAM(t, func() time.Time { return time.Now().Add(-2 * time.Hour) })
 	reg, _ := newRegistry(t, slowBackoff)
-	src := mustSource(t, reg, "watson", host.ProviderConfig{Path: bins["iam"], Settings: map[string]string{
-		"apikey": testAPIKey, "token_url": srv.URL + "/identity/token",
-	}})
-	return src, emu, requests.n.Load
+	return iamSource(t, reg, tokenURL), emu, requests
 }
 
 func TestVendorClockTwoHoursBehindNeverYieldsAnExpiredTokenNorAStorm(t *testing.T) {
@@ -103,8 +95,8 @@ func TestRetryAfterOfAYearIsCappedAtTenMinutes(t *testing.T) {
 	}
 	f.iam.Faults.Clear()
 	f.clock.Advance(9 * time.Minute)
-	if _, err := f.src.Token(ctxT(t)); !errors.Is(err, plugin.ErrRateLimited) || f.requests.Load() != 1 {
-		t.Fatalf("asked IAM again within the 10 min cap (%d requests, err %v)", f.requests.Load(), err)
+	if _, err := f.src.Token(ctxT(t)); !errors.Is(err, plugin.ErrRateLimited) || f.requests() != 1 {
+		t.Fatalf("asked IAM again within the 10 min cap (%d requests, err %v)", f.requests(), err)
 	}
 	f.clock.Advance(2 * time.Minute)
 	f.token(t) // 11 min later, not a year
@@ -118,11 +110,11 @@ func TestRetryAfterIsCappedAndTheValidTokenServedMeanwhile(t *testing.T) {
 	if tok := f.token(t); tok != first {
 		t.Fatal("the caller at the refresh point did not get the valid token")
 	}
-	eventually(t, "the refresh's 429", func() bool { return strings.Contains(f.logs.String(), "token fetch failed") })
+	poll.Until(t, "the refresh's 429", func() bool { return strings.Contains(f.logs.String(), "token fetch failed") })
 	f.iam.Faults.Clear()
 	f.clock.Advance(9 * time.Minute) // 59 min: still valid, still backing off
-	if tok := f.token(t); tok != first || f.requests.Load() != 2 {
-		t.Fatalf("the valid token was not served while rate limited (%d requests)", f.requests.Load())
+	if tok := f.token(t); tok != first || f.requests() != 2 {
+		t.Fatalf("the valid token was not served while rate limited (%d requests)", f.requests())
 	}
 	f.clock.Advance(2 * time.Minute) // 61 min: expired; the capped retry-after has passed
 	if tok := f.token(t); tok.AccessToken == first.AccessToken {
@@ -233,17 +225,6 @@ func withoutExpiration(h http.Handler) http.Handler {
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
-
-// countingHandler counts the requests that reach h.
-type countingHandler struct {
-	h http.Handler
-	n atomic.Int64
-}
-
-func (c *countingHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	c.n.Add(1)
-	c.h.ServeHTTP(w, r)
-}
 
 func TestTokenExpiredOnArrivalIsNotOfferedToTheSharedCache(t *testing.T) {
 	cache := &recordingCache{}

@@ -7,12 +7,13 @@ import (
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/tokenplug/tokenplug/host"
+	"github.com/tokenplug/tokenplug/host/internal/loadgen"
+	"github.com/tokenplug/tokenplug/host/internal/poll"
 	"github.com/tokenplug/tokenplug/plugin"
 )
 
@@ -37,32 +38,21 @@ func TestKilledPluginIsRestartedAndNoCallerFailsMeanwhile(t *testing.T) {
 
 	// Callers hammer the source while the plugin is SIGKILLed: the cached
 	// token is valid, so none of them may fail.
-	var wg sync.WaitGroup
-	errs := make(chan error, 1000)
-	stop := make(chan struct{})
-	for range 8 {
-		wg.Go(func() {
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				if _, err := pidSrc.Token(ctxT(t)); err != nil {
-					errs <- err
-					return
-				}
-			}
-		})
-	}
+	errs := make(chan error, 8)
+	stop := loadgen.Start(8, func(int) bool {
+		if _, err := pidSrc.Token(ctxT(t)); err != nil {
+			errs <- err
+			return false
+		}
+		return true
+	})
 	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
 	waitGone(t, pid)
 	pidSrc.Invalidate(tok) // as a 401 would: now the next call needs the plugin
 	newTok, err := pidSrc.Token(ctxT(t))
-	close(stop)
-	wg.Wait()
+	stop()
 	close(errs)
 	for err := range errs {
 		t.Errorf("a caller failed while the plugin restarted: %v", err)
@@ -151,7 +141,7 @@ func TestStdoutGarbage(t *testing.T) {
 		if _, err := src.Token(ctxT(t)); err != nil {
 			t.Fatalf("plugin printing to stdout: %v", err)
 		}
-		eventually(t, "the stray line in the log", func() bool {
+		poll.Until(t, "the stray line in the log", func() bool {
 			return strings.Contains(logs.String(), "plugin wrote to stdout") && strings.Contains(logs.String(), "garbage on stdout")
 		})
 	})

@@ -20,6 +20,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/tokenplug/tokenplug/host"
+	"github.com/tokenplug/tokenplug/host/internal/poll"
 	"github.com/tokenplug/tokenplug/host/internal/redistest"
 	"github.com/tokenplug/tokenplug/host/rediscache"
 )
@@ -265,10 +266,7 @@ func TestPluginRestartsAndStartFailuresAreCounted(t *testing.T) {
 		t.Fatalf("the valid token was not served during the refresh: %v", err)
 	}
 	key := "tokenplug.refresh.failures error.type=temporary,tokenplug.provider=pid"
-	deadline := time.Now().Add(20 * time.Second)
-	for f.points(t)[key] < 1 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
+	poll.Wait(func() bool { return f.points(t)[key] >= 1 }) // else the check below says what was recorded
 	got := f.points(t)
 	if got[key] < 1 || got["tokenplug.plugin.starts error.type=temporary,tokenplug.outcome=error,tokenplug.provider=pid"] < 1 {
 		t.Errorf("want a refresh failure and a failed start counted; recorded %v", got)

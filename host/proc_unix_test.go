@@ -8,7 +8,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
+
+	"github.com/tokenplug/tokenplug/host/internal/poll"
 )
 
 // processAlive reports whether pid runs and is not a zombie.
@@ -36,15 +37,12 @@ func mustAtoi(t *testing.T, s string) int {
 // waitState waits until pid's state in /proc is state (e.g. "T": stopped).
 func waitState(t *testing.T, pid int, state string) {
 	t.Helper()
-	for range 500 {
+	poll.Until(t, "process "+strconv.Itoa(pid)+" to reach state "+state, func() bool {
 		b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 		if err != nil {
-			return // not Linux: nothing to wait on
+			return true // not Linux: nothing to wait on
 		}
-		if f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:])); len(f) > 0 && f[0] == state {
-			return
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	t.Fatalf("process %d never reached state %s", pid, state)
+		f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+		return len(f) > 0 && f[0] == state
+	})
 }

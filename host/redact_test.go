@@ -1,15 +1,11 @@
 package host_test
 
 import (
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
 	"encoding/base64"
-	"encoding/pem"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/tokenplug/tokenplug/host/internal/poll"
 	"github.com/tokenplug/tokenplug/internal/redact"
 	"github.com/tokenplug/tokenplug/internal/syncbuf"
 )
@@ -19,7 +15,7 @@ func TestPluginOutputNeverShowsASecretItsEncodingsOrItsLines(t *testing.T) {
 		"single line": "s3cr3t+value/with=odd&chars-0123456789",
 		// An RSA key's PEM is longer than the 1 KiB chunks go-plugin
 		// forwards stdout in, so some of its lines arrive cut in two.
-		"pem": rsaPEM(t),
+		"pem": symphonySettings()["private_key"],
 	}
 	for name, secret := range secrets {
 		t.Run(name, func(t *testing.T) {
@@ -80,28 +76,15 @@ func findLeak(text, secret string) string {
 // waitForLogs waits until the log holds each of markers.
 func waitForLogs(t *testing.T, logs *syncbuf.Buffer, markers ...string) {
 	t.Helper()
-	for range 1000 {
-		missing := false
+	all := poll.Wait(func() bool {
 		for _, m := range markers {
-			missing = missing || !strings.Contains(logs.String(), m)
+			if !strings.Contains(logs.String(), m) {
+				return false
+			}
 		}
-		if !missing {
-			return
-		}
-		time.Sleep(10 * time.Millisecond)
+		return true
+	})
+	if !all {
+		t.Fatalf("log lacks one of %q:\n%s", markers, logs)
 	}
-	t.Fatalf("log lacks one of %q:\n%s", markers, logs)
-}
-
-func rsaPEM(t *testing.T) string {
-	t.Helper()
-	k, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	der, err := x509.MarshalPKCS8PrivateKey(k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
 }

@@ -9,13 +9,14 @@ import (
 	"encoding/pem"
 	"errors"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/tokenplug/tokenplug/host"
+	"github.com/tokenplug/tokenplug/host/internal/poll"
 	"github.com/tokenplug/tokenplug/plugin"
 )
 
@@ -160,12 +161,5 @@ func TestCloseStopsEveryPluginAndFailsLaterCalls(t *testing.T) {
 
 func waitGone(t *testing.T, pid int) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		if !processAlive(pid) {
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatalf("process %d still running", pid)
+	poll.Until(t, "process "+strconv.Itoa(pid)+" to exit", func() bool { return !processAlive(pid) })
 }

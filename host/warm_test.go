@@ -3,34 +3,20 @@ package host_test
 import (
 	"context"
 	"errors"
-	"net/http/httptest"
 	"os"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/tokenplug/tokenplug/emulator"
 	"github.com/tokenplug/tokenplug/host"
 	"github.com/tokenplug/tokenplug/plugin"
 )
 
-// countedIAM is an IAM emulator on 127.0.0.1 that counts token requests.
-func countedIAM(t *testing.T) (tokenURL string, requests func() int64) {
-	t.Helper()
-	emu := emulator.NewIAM()
-	emu.AddAPIKey(testAPIKey)
-	var counted countingHandler
-	counted.h = emu
-	srv := httptest.NewServer(&counted)
-	t.Cleanup(srv.Close)
-	return srv.URL + "/identity/token", counted.n.Load
-}
-
 func TestWarmFetchesEveryFirstTokenSoTheFirstRequestMakesNoRPC(t *testing.T) {
-	tokenURL, requests := countedIAM(t)
+	_, tokenURL, requests := countedIAM(t, nil)
 	reg, _ := newRegistry(t)
-	watson := mustSource(t, reg, "watson", host.ProviderConfig{Path: bins["iam"], Settings: map[string]string{"apikey": testAPIKey, "token_url": tokenURL}})
+	watson := iamSource(t, reg, tokenURL)
 	fault := mustSource(t, reg, "fault", host.ProviderConfig{Path: bins["fault"], Settings: map[string]string{"behavior": "pid"}})
 	if err := reg.Warm(ctxT(t)); err != nil {
 		t.Fatal(err)
@@ -112,9 +98,9 @@ func TestWarmReportsEveryProvidersConfigurationErrorByName(t *testing.T) {
 }
 
 func TestWarmOnRegisterFetchesInTheBackground(t *testing.T) {
-	tokenURL, requests := countedIAM(t)
+	_, tokenURL, requests := countedIAM(t, nil)
 	reg, _ := newRegistry(t, host.WithWarmOnRegister())
-	src := mustSource(t, reg, "watson", host.ProviderConfig{Path: bins["iam"], Settings: map[string]string{"apikey": testAPIKey, "token_url": tokenURL}})
+	src := iamSource(t, reg, tokenURL)
 	ctx := ctxT(t)
 	for requests() == 0 { // nobody asked for a token: only the warm-up fetches
 		select {

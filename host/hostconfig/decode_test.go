@@ -37,8 +37,16 @@ func TestParseFollowsAliasesAndMergeKeys(t *testing.T) {
 	}
 }
 
-func TestParseNamesTheKindItWantedWithoutTheValue(t *testing.T) {
+func TestParseErrorsNameTheLineAndTheProblemWithoutTheValue(t *testing.T) {
 	tests := []struct{ yaml, want string }{
+		// A YAML syntax error is reported at the line where the problem is,
+		// not where its enclosing block starts (yaml.v3 says line 1 for all
+		// of these).
+		{"providers:\n  a:\n    plugin: iam\n   hosts: [x]\n", "tokenplug: config t.yaml:4: did not find expected key"},
+		{"providers:\n  a:\n    plugin: iam\n    hosts: [x]\n  b:\n    plugin: iam\n bad: 1\n", "tokenplug: config t.yaml:7: did not find expected key"},
+		{"providers:\n  a:\n    plugin: iam\n      hosts: [x]\n", "tokenplug: config t.yaml:4: mapping values are not allowed in this context"},
+		{"a: 1\nb: [\n", "tokenplug: config t.yaml:2: did not find expected node content"},
+		// A value of the wrong kind is named by its kind, never quoted.
 		{"providers: [a, b]\n", "tokenplug: config t.yaml:1: providers: want a mapping, got a list"},
 		{"providers:\n  p:\n    plugin: iam\n    hosts: a.test\n", "tokenplug: config t.yaml:4: providers.p.hosts: want a list, got a string"},
 		{"providers:\n  p:\n    plugin: iam\n    settings: {apikey: {s3cret: 1}}\n", "tokenplug: config t.yaml:4: providers.p.settings.apikey: want a string, got a mapping"},

@@ -12,6 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"golang.org/x/oauth2"
 
+	"github.com/tokenplug/tokenplug/host/internal/poll"
 	"github.com/tokenplug/tokenplug/host/internal/redistest"
 	"github.com/tokenplug/tokenplug/host/rediscache"
 )
@@ -39,11 +40,8 @@ func allKeys(t *testing.T, rdb *redis.Client) []string {
 }
 
 func TestReplicasShareOneFetchAndOneRefresh(t *testing.T) {
-	srv, clk := redistest.Start(t), newClock()
-	emu, tokenURL := iamServer(t, clk, "key-A")
-	cacheKey := newKey(t)
-	a := newReplica(t, srv.URL(), cacheKey, clk, tokenURL, "key-A")
-	b := newReplica(t, srv.URL(), cacheKey, clk, tokenURL, "key-A")
+	f := newFleet(t)
+	emu, a, b := f.emu, f.replica(t), f.replica(t)
 
 	first := a.token(t)
 	if got := b.token(t); got != first {
@@ -55,7 +53,7 @@ func TestReplicasShareOneFetchAndOneRefresh(t *testing.T) {
 
 	// Past the refresh point (80% of IAM's hour) both replicas start a
 	// background refresh at once; one fetches, the other waits for it.
-	clk.Advance(50 * time.Minute)
+	f.clk.Advance(50 * time.Minute)
 	var wg sync.WaitGroup
 	for _, r := range []*replica{a, b} {
 		wg.Go(func() {
@@ -81,22 +79,14 @@ func TestReplicasShareOneFetchAndOneRefresh(t *testing.T) {
 // old. It waits for an event, not for time to pass: the clock is fake.
 func waitForNewToken(t *testing.T, r *replica, old string) string {
 	t.Helper()
-	for range 3000 {
-		if tok := r.token(t); tok != old {
-			return tok
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	t.Fatal("the background refresh never delivered a new token")
-	return ""
+	var tok string
+	poll.Until(t, "the background refresh to deliver a new token", func() bool { tok = r.token(t); return tok != old })
+	return tok
 }
 
 func TestInvalidatedTokenIsReplacedOnceForAllReplicas(t *testing.T) {
-	srv, clk := redistest.Start(t), newClock()
-	emu, tokenURL := iamServer(t, clk, "key-A")
-	cacheKey := newKey(t)
-	a := newReplica(t, srv.URL(), cacheKey, clk, tokenURL, "key-A")
-	b := newReplica(t, srv.URL(), cacheKey, clk, tokenURL, "key-A")
+	f := newFleet(t)
+	emu, a, b := f.emu, f.replica(t), f.replica(t)
 	old, _ := a.src.Token(ctxT(t))
 	b.token(t)
 
@@ -160,21 +150,13 @@ func TestKeysAndValuesHoldNoSecretAndDifferPerCredential(t *testing.T) {
 }
 
 func TestUndecryptableValueIsIgnoredAndOverwritten(t *testing.T) {
-	srv, clk := redistest.Start(t), newClock()
-	emu, tokenURL := iamServer(t, clk, "key-A")
-	cacheKey := newKey(t)
-	probe, err := rediscache.New(rediscache.Config{URL: srv.URL(), EncryptionKey: cacheKey})
-	if err != nil {
-		t.Fatal(err)
-	}
-	key := probe.Key("iam", map[string]string{"apikey": "key-A", "token_url": tokenURL})
-	probe.Close()
-	rdb := newClient(t, srv)
-	if err := rdb.Set(context.Background(), key, "\x01garbage that is no AES-GCM value", 0).Err(); err != nil {
+	f := newFleet(t)
+	emu, rdb := f.emu, newClient(t, f.srv)
+	if err := rdb.Set(context.Background(), f.providerKey(t), "\x01garbage that is no AES-GCM value", 0).Err(); err != nil {
 		t.Fatal(err)
 	}
 
-	a := newReplica(t, srv.URL(), cacheKey, clk, tokenURL, "key-A")
+	a := f.replica(t)
 	tok := a.token(t)
 	if err := emu.Verify(tok); err != nil {
 		t.Fatalf("got %v, want a token from IAM", err)
@@ -182,22 +164,17 @@ func TestUndecryptableValueIsIgnoredAndOverwritten(t *testing.T) {
 	if !strings.Contains(a.logs.String(), "does not decrypt") {
 		t.Error("no log line about the undecryptable value")
 	}
-	b := newReplica(t, srv.URL(), cacheKey, clk, tokenURL, "key-A")
+	b := f.replica(t)
 	if b.token(t) != tok || emu.Issued() != 1 {
 		t.Fatalf("the garbage was not overwritten with the new token (IAM issued %d)", emu.Issued())
 	}
 }
 
 func TestLeaseOfAHolderThatDiedExpires(t *testing.T) {
-	srv, clk := redistest.Start(t), newClock()
-	emu, tokenURL := iamServer(t, clk, "key-A")
-	cacheKey := newKey(t)
-	a := newReplica(t, srv.URL(), cacheKey, clk, tokenURL, "key-A")
-	probe, _ := rediscache.New(rediscache.Config{URL: srv.URL(), EncryptionKey: cacheKey})
-	key := probe.Key("iam", map[string]string{"apikey": "key-A", "token_url": tokenURL})
-	probe.Close()
+	f := newFleet(t)
+	emu, a, key := f.emu, f.replica(t), f.providerKey(t)
 	// A holder took the lease and died: nobody will publish.
-	rdb := newClient(t, srv)
+	rdb := newClient(t, f.srv)
 	if err := rdb.Set(context.Background(), key+":lease", "dead-holder", 500*time.Millisecond).Err(); err != nil {
 		t.Fatal(err)
 	}
@@ -211,11 +188,7 @@ func TestLeaseOfAHolderThatDiedExpires(t *testing.T) {
 
 func TestWaiterThatGivesUpReturnsWithoutFetching(t *testing.T) {
 	srv := redistest.Start(t)
-	c, err := rediscache.New(rediscache.Config{URL: srv.URL(), EncryptionKey: newKey(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := newCache(t, srv, newKey(t))
 	key := c.Key("iam", map[string]string{"apikey": "k"})
 	rdb := newClient(t, srv)
 	// Another process holds the lease and is still fetching.
@@ -233,7 +206,7 @@ func TestWaiterThatGivesUpReturnsWithoutFetching(t *testing.T) {
 		done <- err
 	}()
 	// Give up once the waiter listens for the holder's notification.
-	waitFor(t, func() bool {
+	poll.Until(t, "the waiter to subscribe", func() bool {
 		n, _ := rdb.PubSubNumSub(context.Background(), key+":ready").Result()
 		return n[key+":ready"] == 1
 	})

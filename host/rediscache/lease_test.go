@@ -6,36 +6,21 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
-
-	"github.com/tokenplug/tokenplug/host/internal/redistest"
-	"github.com/tokenplug/tokenplug/host/rediscache"
 )
 
-// leaseFixture is a real Redis, an IAM emulator and the cache key the
-// cachehost processes will use for their provider.
+// leaseFixture is a fleet whose members are cachehost processes, a client
+// of its Redis and the Redis key of their provider's token.
 type leaseFixture struct {
-	srv      *redistest.Server
-	rdb      *redis.Client
-	tokenURL string
-	cacheKey string
-	key      string // the provider's Redis key
+	*fleet
+	rdb *redis.Client
+	key string // the provider's Redis key
 }
 
 func newLeaseFixture(t *testing.T) (*leaseFixture, func() int64) {
 	t.Helper()
-	f := &leaseFixture{srv: redistest.Start(t), cacheKey: newKey(t)}
-	emu, tokenURL := iamServer(t, newClock(), "key-A")
-	f.tokenURL = tokenURL
-	c, err := rediscache.New(rediscache.Config{URL: f.srv.URL(), EncryptionKey: f.cacheKey})
-	if err != nil {
-		t.Fatal(err)
-	}
-	// cachehost runs bins["iam"], a tokenplug-iam binary: plugin name "iam".
-	f.key = c.Key("iam", map[string]string{"apikey": "key-A", "token_url": tokenURL})
-	_ = c.Close()
-	f.rdb = redis.NewClient(&redis.Options{Addr: f.srv.Addr()})
-	t.Cleanup(func() { _ = f.rdb.Close() })
-	return f, emu.Issued
+	f := &leaseFixture{fleet: newFleet(t)}
+	f.key, f.rdb = f.providerKey(t), newClient(t, f.srv)
+	return f, f.emu.Issued
 }
 
 // race starts n cachehost processes with the given fetch timeout (a

@@ -13,6 +13,7 @@ import (
 
 	"github.com/tokenplug/tokenplug/emulator"
 	"github.com/tokenplug/tokenplug/host"
+	"github.com/tokenplug/tokenplug/host/internal/redistest"
 	"github.com/tokenplug/tokenplug/host/rediscache"
 	"github.com/tokenplug/tokenplug/internal/syncbuf"
 	"github.com/tokenplug/tokenplug/internal/testbin"
@@ -83,6 +84,56 @@ func iamProviders(t *testing.T, clk *clock, n int) (*emulator.IAM, string, []str
 	return emu, tokenURL, apikeys
 }
 
+// fleet is what the replicas of one fleet share: a Redis server, a clock,
+// an IAM emulator that knows the API key key-A, and an encryption key.
+type fleet struct {
+	srv      *redistest.Server
+	clk      *clock
+	emu      *emulator.IAM
+	tokenURL string
+	cacheKey string
+}
+
+func newFleet(t *testing.T) *fleet {
+	t.Helper()
+	f := &fleet{srv: redistest.Start(t), clk: newClock(), cacheKey: newKey(t)}
+	f.emu, f.tokenURL = iamServer(t, f.clk, "key-A")
+	return f
+}
+
+// replica starts one more replica of the fleet, its provider with key-A.
+func (f *fleet) replica(t *testing.T) *replica {
+	t.Helper()
+	return newReplica(t, f.srv.URL(), f.cacheKey, f.clk, f.tokenURL, "key-A")
+}
+
+// providerKey is the Redis key under which the fleet's replicas, and
+// cachehost processes started with key-A, keep their provider's token.
+func (f *fleet) providerKey(t *testing.T) string {
+	t.Helper()
+	probe := mustNew(t, rediscache.Config{URL: f.srv.URL(), EncryptionKey: f.cacheKey})
+	defer probe.Close()
+	// cachehost runs bins["iam"], a tokenplug-iam binary: plugin name "iam".
+	return probe.Key("iam", map[string]string{"apikey": "key-A", "token_url": f.tokenURL})
+}
+
+// newCache is a cache on srv with cacheKey, closed when the test ends.
+func newCache(t *testing.T, srv *redistest.Server, cacheKey string) *rediscache.Cache {
+	t.Helper()
+	c := mustNew(t, rediscache.Config{URL: srv.URL(), EncryptionKey: cacheKey})
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func mustNew(t *testing.T, cfg rediscache.Config) *rediscache.Cache {
+	t.Helper()
+	c, err := rediscache.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 // replica is one host process's registry, in this test process.
 type replica struct {
 	reg  *host.Registry
@@ -104,17 +155,14 @@ func newReplicaWith(t *testing.T, cfg rediscache.Config, clk *clock, tokenURL, a
 	logs := &syncbuf.Buffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug - 8}))
 	cfg.Logger, cfg.Now = logger, clk.Now
-	cache, err := rediscache.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cache := mustNew(t, cfg)
 	// These tests drive fetches through the shared tier by invalidating
 	// token after token; the guard against 401 storms, which would keep a
 	// token re-rejected within 30s, is tested in package host.
 	reg := host.NewRegistry(host.WithLogger(logger), host.WithClock(clk.Now), host.WithCache(cache),
 		host.WithBackoff(host.Backoff{Base: time.Millisecond, Max: 5 * time.Millisecond}), host.WithInvalidationWindow(0))
 	t.Cleanup(func() { reg.Close() })
-	err = reg.Register("watson", host.ProviderConfig{Path: bins["iam"], Settings: map[string]string{"apikey": apikey, "token_url": tokenURL}})
+	err := reg.Register("watson", host.ProviderConfig{Path: bins["iam"], Settings: map[string]string{"apikey": apikey, "token_url": tokenURL}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,8 +8,8 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"github.com/tokenplug/tokenplug/host/internal/poll"
 	"github.com/tokenplug/tokenplug/host/internal/redistest"
-	"github.com/tokenplug/tokenplug/host/rediscache"
 )
 
 // The primary dies while a process holds a lease; the replica promoted in
@@ -20,11 +20,7 @@ func TestLeaseLostInAFailoverIsReleasedWithTheTokenWhenRedisIsBack(t *testing.T)
 	srv := redistest.Start(t)
 	cacheKey := newKey(t)
 	ctx := ctxT(t)
-	holder, err := rediscache.New(rediscache.Config{URL: srv.URL(), EncryptionKey: cacheKey})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer holder.Close()
+	holder := newCache(t, srv, cacheKey)
 	key := holder.Key("iam", map[string]string{"apikey": "k"})
 	rdb := newClient(t, srv)
 	var lease string
@@ -40,13 +36,9 @@ func TestLeaseLostInAFailoverIsReleasedWithTheTokenWhenRedisIsBack(t *testing.T)
 	if err := rdb.Set(ctx, key+":lease", lease, 30*time.Second).Err(); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, func() bool { return rdb.Exists(ctx, key+":lease").Val() == 0 })
+	poll.Until(t, "the holder to release its lease", func() bool { return rdb.Exists(ctx, key+":lease").Val() == 0 })
 
-	other, err := rediscache.New(rediscache.Config{URL: srv.URL(), EncryptionKey: cacheKey})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Close()
+	other := newCache(t, srv, cacheKey)
 	got, err := other.Token(ctx, key, "", func(context.Context) (*oauth2.Token, error) {
 		return nil, errors.New("fetched although the holder's token should be in Redis")
 	})
@@ -61,14 +53,10 @@ func TestLeaseLostInAFailoverIsReleasedWithTheTokenWhenRedisIsBack(t *testing.T)
 func TestLeaseTakenOverAfterAFailoverIsLeftAlone(t *testing.T) {
 	srv := redistest.Start(t)
 	ctx := ctxT(t)
-	holder, err := rediscache.New(rediscache.Config{URL: srv.URL(), EncryptionKey: newKey(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer holder.Close()
+	holder := newCache(t, srv, newKey(t))
 	key := holder.Key("iam", map[string]string{"apikey": "k"})
 	rdb := newClient(t, srv)
-	_, err = holder.Token(ctx, key, "", func(context.Context) (*oauth2.Token, error) {
+	_, err := holder.Token(ctx, key, "", func(context.Context) (*oauth2.Token, error) {
 		srv.Kill()
 		return &oauth2.Token{AccessToken: "tok-1"}, nil
 	})
@@ -82,7 +70,7 @@ func TestLeaseTakenOverAfterAFailoverIsLeftAlone(t *testing.T) {
 	// Wait until the holder has run its script on the restarted server,
 	// which it does once Redis answers PING (most likely after the SET
 	// above; if before, it found no lease of its own either).
-	waitFor(t, func() bool { return evals(t, rdb) > 0 })
+	poll.Until(t, "the holder's script on the restarted server", func() bool { return evals(t, rdb) > 0 })
 	if v := rdb.Get(ctx, key+":lease").Val(); v != "someone-else" {
 		t.Fatalf("lease = %q, want the other process's", v)
 	}

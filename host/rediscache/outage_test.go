@@ -2,54 +2,38 @@ package rediscache_test
 
 import (
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/tokenplug/tokenplug/host/internal/redistest"
+	"github.com/tokenplug/tokenplug/host/internal/loadgen"
+	"github.com/tokenplug/tokenplug/host/internal/poll"
 )
 
 func TestRedisKilledUnderLoadFailsNoRequestAndSharingResumes(t *testing.T) {
-	srv, clk := redistest.Start(t), newClock()
-	emu, tokenURL := iamServer(t, clk, "key-A")
-	cacheKey := newKey(t)
-	replicas := []*replica{
-		newReplica(t, srv.URL(), cacheKey, clk, tokenURL, "key-A"),
-		newReplica(t, srv.URL(), cacheKey, clk, tokenURL, "key-A"),
-	}
+	f := newFleet(t)
+	replicas := []*replica{f.replica(t), f.replica(t)}
 
 	// Load: every request rejects the token it got, as after a 401, so
 	// every next request goes through the shared tier.
 	var ok, failed atomic.Int64
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := range 4 {
+	stop := loadgen.Start(4, func(i int) bool {
 		r := replicas[i%2]
-		wg.Go(func() {
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				tok, err := r.src.Token(ctxT(t))
-				if err != nil {
-					failed.Add(1)
-					t.Errorf("request failed: %v", err)
-					continue
-				}
-				ok.Add(1)
-				r.src.Invalidate(tok)
-			}
-		})
-	}
-	waitFor(t, func() bool { return ok.Load() >= 20 })
-	srv.Kill()
+		tok, err := r.src.Token(ctxT(t))
+		if err != nil {
+			failed.Add(1)
+			t.Errorf("request failed: %v", err)
+			return true
+		}
+		ok.Add(1)
+		r.src.Invalidate(tok)
+		return true
+	})
+	poll.Until(t, "20 requests", func() bool { return ok.Load() >= 20 })
+	f.srv.Kill()
 	atKill := ok.Load()
-	waitFor(t, func() bool { return ok.Load() >= atKill+40 })
-	close(stop)
-	wg.Wait()
+	poll.Until(t, "40 requests after Redis died", func() bool { return ok.Load() >= atKill+40 })
+	stop()
 	if n := failed.Load(); n != 0 {
 		t.Fatalf("%d of %d requests failed while Redis died", n, ok.Load()+n)
 	}
@@ -61,19 +45,19 @@ func TestRedisKilledUnderLoadFailsNoRequestAndSharingResumes(t *testing.T) {
 
 	// Redis is back on the same port, empty. Once the circuit lets Redis
 	// be tried again, one fetch serves both replicas.
-	srv.Restart()
-	clk.Advance(10 * time.Second)
+	f.srv.Restart()
+	f.clk.Advance(10 * time.Second)
 	a, b := replicas[0], replicas[1]
 	oldA, _ := a.src.Token(ctxT(t))
 	oldB, _ := b.src.Token(ctxT(t))
-	before := emu.Issued()
+	before := f.emu.Issued()
 	a.src.Invalidate(oldA)
 	fresh := a.token(t)
 	b.src.Invalidate(oldB)
 	if got := b.token(t); got != fresh {
 		t.Fatal("after Redis came back, the replicas no longer share tokens")
 	}
-	if n := emu.Issued() - before; n != 1 {
+	if n := f.emu.Issued() - before; n != 1 {
 		t.Fatalf("IAM issued %d tokens after Redis came back, want 1", n)
 	}
 	for i, r := range replicas {
@@ -83,26 +67,13 @@ func TestRedisKilledUnderLoadFailsNoRequestAndSharingResumes(t *testing.T) {
 	}
 }
 
-// waitFor waits for cond, checking every few milliseconds, for at most 30s.
-func waitFor(t *testing.T, cond func() bool) {
-	t.Helper()
-	for range 3000 {
-		if cond() {
-			return
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	t.Fatal("condition not met in 30s")
-}
-
 func TestHungRedisFailsNoRequestAndLogsOnce(t *testing.T) {
-	srv, clk := redistest.Start(t), newClock()
-	emu, tokenURL := iamServer(t, clk, "key-A")
-	a := newReplica(t, srv.URL(), newKey(t), clk, tokenURL, "key-A")
+	f := newFleet(t)
+	emu, a := f.emu, f.replica(t)
 	old := a.token(t)
 
-	srv.Pause() // Redis hangs: every call would wait for its timeout
-	t.Cleanup(srv.Resume)
+	f.srv.Pause() // Redis hangs: every call would wait for its timeout
+	t.Cleanup(f.srv.Resume)
 	tok, _ := a.src.Token(ctxT(t))
 	for range 5 {
 		a.src.Invalidate(tok)

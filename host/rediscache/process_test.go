@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/tokenplug/tokenplug/emulator"
-	"github.com/tokenplug/tokenplug/host/internal/redistest"
 )
 
 // hostProcess is a separate host process (cachehost) with its own
@@ -104,15 +103,14 @@ func (p *hostProcess) line(t *testing.T) string {
 func (p *hostProcess) ask() { _, _ = io.WriteString(p.stdin, "go\n") }
 
 func TestSeparateHostProcessesFetchOneTokenBetweenThem(t *testing.T) {
-	srv, clk := redistest.Start(t), newClock()
-	emu, tokenURL := iamServer(t, clk, "key-A")
+	f := newFleet(t)
+	emu := f.emu
 	// A vendor endpoint that takes a moment, as real ones do, so that all
 	// the processes ask while the first fetch is in flight.
 	emu.Faults.Set(emulator.Fault{Latency: 300 * time.Millisecond})
-	cacheKey := newKey(t)
 
 	const n = 4
-	tokens := askAll(t, startHosts(t, n, tokenURL, srv.URL(), "key-A", cacheKey))
+	tokens := askAll(t, startHosts(t, n, f.tokenURL, f.srv.URL(), "key-A", f.cacheKey))
 	if got := emu.Issued(); got != 1 {
 		t.Fatalf("IAM issued %d tokens to %d host processes, want 1", got, n)
 	}
@@ -125,7 +123,7 @@ func TestSeparateHostProcessesFetchOneTokenBetweenThem(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	late := startHost(t, tokenURL, srv.URL(), "key-A", cacheKey)
+	late := startHost(t, f.tokenURL, f.srv.URL(), "key-A", f.cacheKey)
 	late.ask()
 	if tok := late.line(t); tok != tokens[0] {
 		t.Fatal("a process started later did not get the token from Redis")

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tokenplug/tokenplug/host/internal/poll"
 	"github.com/tokenplug/tokenplug/host/internal/redistest"
 	"github.com/tokenplug/tokenplug/host/rediscache"
 )
@@ -35,7 +36,7 @@ func TestTLSWrongCAIsReportedAtStartupAndRequestsFetchLocally(t *testing.T) {
 	cfg := rediscache.Config{URL: srv.URL(), EncryptionKey: newKey(t), Topology: rediscache.Topology{CAFile: wrong.File}}
 	a := newReplicaWith(t, cfg, clk, tokenURL, "key-A")
 	// Reported at startup, before any token is asked for.
-	waitFor(t, func() bool { return strings.Contains(a.logs.String(), "level=ERROR") })
+	poll.Until(t, "the startup check's error", func() bool { return strings.Contains(a.logs.String(), "level=ERROR") })
 	if logs := a.logs.String(); !strings.Contains(logs, "CAFile: the server's certificate is not signed by a CA in it") {
 		t.Fatalf("startup log does not name CAFile:\n%s", logs)
 	}
@@ -50,7 +51,7 @@ func TestTLSMissingClientCertificateIsReportedAtStartup(t *testing.T) {
 	emu, tokenURL := iamServer(t, clk, "key-A")
 	cfg := rediscache.Config{URL: srv.URL(), EncryptionKey: newKey(t), Topology: rediscache.Topology{CAFile: ca.File}}
 	a := newReplicaWith(t, cfg, clk, tokenURL, "key-A")
-	waitFor(t, func() bool { return strings.Contains(a.logs.String(), "level=ERROR") })
+	poll.Until(t, "the startup check's error", func() bool { return strings.Contains(a.logs.String(), "level=ERROR") })
 	if logs := a.logs.String(); !strings.Contains(logs, "CertFile: the server rejected the client certificate") {
 		t.Fatalf("startup log does not name CertFile:\n%s", logs)
 	}
@@ -64,7 +65,7 @@ func TestTLSServerWithoutCAFileUsesSystemRoots(t *testing.T) {
 	srv, clk := redistest.StartTLS(t, ca, false), newClock()
 	_, tokenURL := iamServer(t, clk, "key-A")
 	a := newReplicaWith(t, rediscache.Config{URL: srv.URL(), EncryptionKey: newKey(t)}, clk, tokenURL, "key-A")
-	waitFor(t, func() bool { return strings.Contains(a.logs.String(), "level=ERROR") })
+	poll.Until(t, "the startup check's error", func() bool { return strings.Contains(a.logs.String(), "level=ERROR") })
 	if logs := a.logs.String(); !strings.Contains(logs, "CAFile") {
 		t.Fatalf("a server signed by a private CA was not reported against CAFile:\n%s", logs)
 	}

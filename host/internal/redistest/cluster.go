@@ -2,7 +2,6 @@ package redistest
 
 import (
 	"context"
-	"crypto/tls"
 	"fmt"
 	"net"
 	"os/exec"
@@ -10,16 +9,14 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/redis/go-redis/v9"
+	"github.com/tokenplug/tokenplug/host/internal/poll"
 )
 
 // Cluster is a Redis Cluster of three primaries (no replicas), each a
 // redis-server on 127.0.0.1.
 type Cluster struct {
 	Nodes []*Server
-	tls   *tls.Config // for the helpers' own clients; nil without TLS
 }
 
 // StartCluster starts three cluster-enabled servers and joins them with
@@ -56,7 +53,6 @@ func startCluster(t testing.TB, replicas int, ca *CA) *Cluster {
 	var cliTLS []string
 	if ca != nil {
 		checkTLS(t)
-		c.tls = ca.ClientConfig(t)
 		cliTLS = []string{"--tls", "--cacert", ca.File}
 	}
 	addrs := make([]string, 3*(1+replicas))
@@ -67,10 +63,7 @@ func startCluster(t testing.TB, replicas int, ca *CA) *Cluster {
 		if ca == nil {
 			c.Nodes = append(c.Nodes, start(t, port, args...))
 		} else {
-			args = append(args, tlsArgs(t, ca, port, false)...)
-			args = append(args, "--tls-cluster", "yes", "--tls-replication", "yes")
-			c.Nodes = append(c.Nodes, startServer(t, &Server{t: t, Port: port, scheme: "rediss",
-				ready: "Ready to accept connections", args: args}))
+			c.Nodes = append(c.Nodes, startTLS(t, ca, false, port, append(args, "--tls-cluster", "yes", "--tls-replication", "yes")...))
 		}
 		addrs[i] = c.Nodes[i].Addr()
 	}
@@ -86,48 +79,28 @@ func startCluster(t testing.TB, replicas int, ca *CA) *Cluster {
 
 // URL is a cluster URL (for cache.redis.cluster: true): the first node,
 // the others as addr= parameters.
-func (c *Cluster) URL() string {
-	var q []string
-	for _, n := range c.Nodes[1:] {
-		q = append(q, "addr="+n.Addr())
-	}
-	return c.Nodes[0].scheme + "://" + c.Nodes[0].Addr() + "?" + strings.Join(q, "&")
-}
+func (c *Cluster) URL() string { return seedURL(c.Nodes, "") }
 
 // waitReady waits until every node says the cluster is ok and knows
 // every slot's owner.
 func (c *Cluster) waitReady(t testing.TB) {
 	t.Helper()
 	for _, n := range c.Nodes {
-		rdb := redis.NewClient(&redis.Options{Addr: n.Addr(), TLSConfig: c.tls})
-		ok := false
-		for range 300 {
+		rdb := client(n)
+		poll.Until(t, "redistest: cluster node "+n.Addr()+" to be ready", func() bool {
 			info, err := rdb.ClusterInfo(context.Background()).Result()
-			repl, err2 := rdb.Info(context.Background(), "replication").Result()
-			synced := err2 == nil && (strings.Contains(repl, "role:master") || strings.Contains(repl, "master_link_status:up"))
-			if err == nil && synced && strings.Contains(info, "cluster_state:ok") && strings.Contains(info, "cluster_slots_ok:16384") {
-				ok = true
-				break
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
+			repl := replication(n)
+			synced := strings.Contains(repl, "role:master") || strings.Contains(repl, "master_link_status:up")
+			return err == nil && synced && strings.Contains(info, "cluster_state:ok") && strings.Contains(info, "cluster_slots_ok:16384")
+		})
 		_ = rdb.Close()
-		if !ok {
-			t.Fatalf("redis cluster node %s not ready after 6s", n.Addr())
-		}
 	}
 }
 
 // Role is "master" or "slave": the node's role now.
 func (c *Cluster) Role(t testing.TB, n *Server) string {
 	t.Helper()
-	rdb := redis.NewClient(&redis.Options{Addr: n.Addr(), MaxRetries: -1})
-	defer rdb.Close()
-	info, err := rdb.Info(context.Background(), "replication").Result()
-	if err != nil {
-		return ""
-	}
-	for _, line := range strings.Split(info, "\n") {
+	for _, line := range strings.Split(replication(n), "\n") {
 		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "role:"); ok {
 			return v
 		}
@@ -139,10 +112,7 @@ func (c *Cluster) Role(t testing.TB, n *Server) string {
 func (c *Cluster) ReplicaOf(t testing.TB, primary *Server) *Server {
 	t.Helper()
 	for _, n := range c.Nodes {
-		rdb := redis.NewClient(&redis.Options{Addr: n.Addr(), MaxRetries: -1})
-		info, err := rdb.Info(context.Background(), "replication").Result()
-		_ = rdb.Close()
-		if err == nil && strings.Contains(info, "master_port:"+strconv.Itoa(primary.Port)+"\r") {
+		if strings.Contains(replication(n), "master_port:"+strconv.Itoa(primary.Port)+"\r") {
 			return n
 		}
 	}

@@ -4,6 +4,8 @@ package redistest
 
 import (
 	"bufio"
+	"context"
+	"crypto/tls"
 	"fmt"
 	"net"
 	"os/exec"
@@ -12,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // Server is a redis-server process that can be killed and started again
@@ -22,10 +26,11 @@ type Server struct {
 	cmd  *exec.Cmd
 	done chan struct{}
 
-	dir    string   // working directory: replicas write the RDB they receive
-	args   []string // more arguments: a config file first, then options
-	ready  string   // the log line that says the server is ready
-	scheme string   // redis or rediss
+	dir    string      // working directory: replicas write the RDB they receive
+	args   []string    // more arguments: a config file first, then options
+	ready  string      // the log line that says the server is ready
+	scheme string      // redis or rediss
+	tls    *tls.Config // for the helpers' own clients; nil without TLS
 }
 
 // Start starts redis-server without persistence. It fails the test, not
@@ -39,6 +44,16 @@ func Start(t testing.TB) *Server {
 func start(t testing.TB, port int, args ...string) *Server {
 	t.Helper()
 	return startServer(t, &Server{t: t, Port: port, args: args, ready: "Ready to accept connections", scheme: "redis"})
+}
+
+// startTLS starts redis-server with TLS only on port with args, its
+// certificate signed by ca; with clientCerts it requires a client
+// certificate signed by ca.
+func startTLS(t testing.TB, ca *CA, clientCerts bool, port int, args ...string) *Server {
+	t.Helper()
+	args = append(tlsArgs(t, ca, port, clientCerts), args...)
+	return startServer(t, &Server{t: t, Port: port, args: args, ready: "Ready to accept connections", scheme: "rediss",
+		tls: ca.ClientConfig(t)})
 }
 
 // startServer starts s, to be killed when the test ends.
@@ -119,6 +134,29 @@ func (s *Server) Kill() {
 	_ = s.cmd.Process.Kill()
 	<-s.done
 	s.cmd = nil
+}
+
+// seedURL is a URL of nodes[0] with path, naming the other nodes in addr=
+// parameters, as go-redis's ParseClusterURL and ParseFailoverURL read them.
+func seedURL(nodes []*Server, path string) string {
+	var q []string
+	for _, n := range nodes[1:] {
+		q = append(q, "addr="+n.Addr())
+	}
+	return nodes[0].scheme + "://" + nodes[0].Addr() + path + "?" + strings.Join(q, "&")
+}
+
+// client is a plain client of srv, for setup checks.
+func client(srv *Server) *redis.Client {
+	return redis.NewClient(&redis.Options{Addr: srv.Addr(), MaxRetries: -1, TLSConfig: srv.tls})
+}
+
+// replication is srv's INFO replication, "" if it does not answer.
+func replication(srv *Server) string {
+	rdb := client(srv)
+	defer rdb.Close()
+	info, _ := rdb.Info(context.Background(), "replication").Result()
+	return info
 }
 
 func freePort(t testing.TB) int {

@@ -8,9 +8,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/tokenplug/tokenplug/host/internal/poll"
 )
 
 // Sentinel is a primary, its replica and three sentinels monitoring them
@@ -29,12 +30,9 @@ func StartSentinel(t testing.TB) *Sentinel {
 	t.Helper()
 	s := &Sentinel{MasterName: "tokens", Primary: Start(t)}
 	s.Replica = start(t, freePort(t), "--replicaof", "127.0.0.1", strconv.Itoa(s.Primary.Port))
-	rc := client(s.Replica)
-	waitUntil(t, "the replica to sync", func() bool {
-		info, err := rc.Info(context.Background(), "replication").Result()
-		return err == nil && strings.Contains(info, "master_link_status:up")
+	poll.Until(t, "redistest: the replica to sync", func() bool {
+		return strings.Contains(replication(s.Replica), "master_link_status:up")
 	})
-	_ = rc.Close()
 	dir := t.TempDir()
 	for i := range 3 {
 		port := freePort(t)
@@ -49,7 +47,7 @@ func StartSentinel(t testing.TB) *Sentinel {
 	}
 	for _, sn := range s.Sentinels {
 		sc := redis.NewSentinelClient(&redis.Options{Addr: sn.Addr()})
-		waitUntil(t, "the sentinels to know each other and the replica", func() bool {
+		poll.Until(t, "redistest: the sentinels to know each other and the replica", func() bool {
 			others, err1 := sc.Sentinels(context.Background(), s.MasterName).Result()
 			replicas, err2 := sc.Replicas(context.Background(), s.MasterName).Result()
 			return err1 == nil && err2 == nil && len(others) == 2 && len(replicas) == 1
@@ -62,11 +60,7 @@ func StartSentinel(t testing.TB) *Sentinel {
 // URL is a Sentinel URL (with cache.redis.master_name): the first
 // sentinel, the others as addr= parameters.
 func (s *Sentinel) URL() string {
-	var q []string
-	for _, n := range s.Sentinels[1:] {
-		q = append(q, "addr="+n.Addr())
-	}
-	return "redis://" + s.Sentinels[0].Addr() + "/0?" + strings.Join(q, "&")
+	return seedURL(s.Sentinels, "/0")
 }
 
 // MasterAddr is the primary's address as the first live sentinel reports
@@ -82,21 +76,4 @@ func (s *Sentinel) MasterAddr(t testing.TB) string {
 		}
 	}
 	return ""
-}
-
-// client is a plain client of srv, for setup checks.
-func client(srv *Server) *redis.Client {
-	return redis.NewClient(&redis.Options{Addr: srv.Addr(), MaxRetries: -1})
-}
-
-// waitUntil polls cond every 20ms for at most 20s.
-func waitUntil(t testing.TB, what string, cond func() bool) {
-	t.Helper()
-	for range 1000 {
-		if cond() {
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatalf("redistest: gave up waiting for %s", what)
 }

@@ -72,9 +72,7 @@ func (ca *CA) write(t testing.TB, name string, pemData []byte) string {
 func StartTLS(t testing.TB, ca *CA, clientCerts bool) *Server {
 	t.Helper()
 	checkTLS(t)
-	port := freePort(t)
-	return startServer(t, &Server{t: t, Port: port, scheme: "rediss", ready: "Ready to accept connections",
-		args: tlsArgs(t, ca, port, clientCerts)})
+	return startTLS(t, ca, clientCerts, freePort(t))
 }
 
 // tlsArgs are the options of a TLS-only server on port.

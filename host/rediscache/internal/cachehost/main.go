@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/tokenplug/tokenplug/host"
+	"github.com/tokenplug/tokenplug/host/internal/loadgen"
 	"github.com/tokenplug/tokenplug/host/rediscache"
 )
 
@@ -160,34 +161,22 @@ func askAll(ctx context.Context, srcs []*host.Source) error {
 // a line arrives on in; then it prints the counts.
 func loop(ctx context.Context, srcs []*host.Source, in *bufio.Reader) error {
 	var ok, failed atomic.Int64
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	for _, src := range srcs {
-		wg.Go(func() {
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-				tok, err := src.Token(rctx)
-				cancel()
-				if err != nil {
-					failed.Add(1)
-					fmt.Fprintln(os.Stderr, "cachehost: request failed:", err)
-					continue
-				}
-				ok.Add(1)
-				src.Invalidate(tok)
-				time.Sleep(5 * time.Millisecond) // steady, not flat out
-
-			}
-		})
-	}
+	stop := loadgen.Start(len(srcs), func(i int) bool {
+		rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		tok, err := srcs[i].Token(rctx)
+		cancel()
+		if err != nil {
+			failed.Add(1)
+			fmt.Fprintln(os.Stderr, "cachehost: request failed:", err)
+			return true
+		}
+		ok.Add(1)
+		srcs[i].Invalidate(tok)
+		time.Sleep(5 * time.Millisecond) // steady, not flat out
+		return true
+	})
 	_, err := in.ReadString('\n')
-	close(stop)
-	wg.Wait()
+	stop()
 	fmt.Printf("ok %d failed %d\n", ok.Load(), failed.Load())
 	return err
 }
