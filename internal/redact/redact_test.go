@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
 	"net/url"
@@ -28,6 +29,9 @@ func TestStringRedactsTheSecretAndItsEncodings(t *testing.T) {
 		{"base64 raw", "echo " + b64(base64.RawStdEncoding, secret)},
 		{"base64url", "echo " + b64(base64.URLEncoding, secret)},
 		{"base64url raw", "echo " + b64(base64.RawURLEncoding, secret)},
+		{"hex", "key " + hex.EncodeToString([]byte(secret))},
+		{"hex upper case", "KEY " + strings.ToUpper(hex.EncodeToString([]byte(secret)))},
+		{"hex of a longer value", "dump " + hex.EncodeToString([]byte("client-id:"+secret+"\n"))},
 		{"query escaped", "body client_secret=" + url.QueryEscape(secret)},
 		{"path escaped", "/v1/" + url.PathEscape(secret)},
 		{"json string", `{"k":` + jsonOf(secret+"<&>") + `}`},
@@ -38,7 +42,7 @@ func TestStringRedactsTheSecretAndItsEncodings(t *testing.T) {
 			if !strings.Contains(got, redact.Mask) {
 				t.Fatalf("String(%q) = %q, want the secret masked", tt.text, got)
 			}
-			if leaksBase64(got, secret) || strings.Contains(got, secret) {
+			if leaksBase64(got, secret) || leaksHex(got, secret) || strings.Contains(got, secret) {
 				t.Fatalf("String(%q) = %q still holds the secret", tt.text, got)
 			}
 		})
@@ -68,6 +72,31 @@ func leaksBase64(s, secret string) bool {
 					if strings.Contains(string(dec), secret[i:i+4]) {
 						return true
 					}
+				}
+			}
+		}
+	}
+	return false
+}
+
+// leaksHex reports whether some run of hex digits in s decodes, in either
+// case and at either alignment, to text holding 4 or more consecutive
+// bytes of secret.
+func leaksHex(s, secret string) bool {
+	runs := strings.FieldsFunc(s, func(r rune) bool { return !strings.ContainsRune("0123456789abcdefABCDEF", r) })
+	for _, run := range runs {
+		for skip := range 2 {
+			if skip >= len(run) {
+				break
+			}
+			r := run[skip:]
+			dec, err := hex.DecodeString(r[:len(r)/2*2])
+			if err != nil {
+				continue
+			}
+			for i := 0; i+4 <= len(secret); i++ {
+				if strings.Contains(string(dec), secret[i:i+4]) {
+					return true
 				}
 			}
 		}
