@@ -53,18 +53,29 @@ func TestStringRedactsTheSecretAndItsEncodings(t *testing.T) {
 // at any alignment and in either alphabet, to text holding 4 or more
 // consecutive bytes of secret.
 func leaksBase64(s, secret string) bool {
-	runs := strings.FieldsFunc(s, func(r rune) bool {
-		return !strings.ContainsRune("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_", r)
-	})
+	return leaks(s, secret, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_", 4,
+		base64.StdEncoding.DecodeString, base64.URLEncoding.DecodeString)
+}
+
+// leaksHex reports whether some run of hex digits in s decodes, in either
+// case and at either alignment, to text holding 4 or more consecutive
+// bytes of secret.
+func leaksHex(s, secret string) bool {
+	return leaks(s, secret, "0123456789abcdefABCDEF", 2, hex.DecodeString)
+}
+
+// leaks reports whether some run of the characters of alphabet in s,
+// starting at any of its first block characters and cut to whole blocks,
+// decodes with one of decoders to text holding 4 or more consecutive
+// bytes of secret.
+func leaks(s, secret, alphabet string, block int, decoders ...func(string) ([]byte, error)) bool {
+	runs := strings.FieldsFunc(s, func(r rune) bool { return !strings.ContainsRune(alphabet, r) })
 	for _, run := range runs {
-		for skip := range 4 {
-			if skip >= len(run) {
-				break
-			}
+		for skip := 0; skip < block && skip < len(run); skip++ {
 			r := run[skip:]
-			r = r[:len(r)/4*4]
-			for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding} {
-				dec, err := enc.DecodeString(r)
+			r = r[:len(r)/block*block]
+			for _, decode := range decoders {
+				dec, err := decode(r)
 				if err != nil {
 					continue
 				}
@@ -72,31 +83,6 @@ func leaksBase64(s, secret string) bool {
 					if strings.Contains(string(dec), secret[i:i+4]) {
 						return true
 					}
-				}
-			}
-		}
-	}
-	return false
-}
-
-// leaksHex reports whether some run of hex digits in s decodes, in either
-// case and at either alignment, to text holding 4 or more consecutive
-// bytes of secret.
-func leaksHex(s, secret string) bool {
-	runs := strings.FieldsFunc(s, func(r rune) bool { return !strings.ContainsRune("0123456789abcdefABCDEF", r) })
-	for _, run := range runs {
-		for skip := range 2 {
-			if skip >= len(run) {
-				break
-			}
-			r := run[skip:]
-			dec, err := hex.DecodeString(r[:len(r)/2*2])
-			if err != nil {
-				continue
-			}
-			for i := 0; i+4 <= len(secret); i++ {
-				if strings.Contains(string(dec), secret[i:i+4]) {
-					return true
 				}
 			}
 		}
