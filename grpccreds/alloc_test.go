@@ -10,6 +10,7 @@ import (
 
 	"github.com/tokenplug/tokenplug/grpccreds"
 	"github.com/tokenplug/tokenplug/hostmatch"
+	"github.com/tokenplug/tokenplug/internal/sourcetest"
 )
 
 // tlsInfo is the AuthInfo of a TLS connection, as gRPC passes it.
@@ -17,14 +18,10 @@ type tlsInfo struct{ credentials.CommonAuthInfo }
 
 func (tlsInfo) AuthType() string { return "tls" }
 
-type staticSource struct{ tok *oauth2.Token }
-
-func (s staticSource) Token(context.Context) (*oauth2.Token, error) { return s.tok, nil }
-
 // publishedScope is a source whose scope is published once, as a described
 // host.Source publishes its own: reading it is an atomic load.
 type publishedScope struct {
-	staticSource
+	sourcetest.Static
 	p *atomic.Pointer[hostmatch.Scope]
 }
 
@@ -49,8 +46,8 @@ func TestHotPathAllocations(t *testing.T) {
 		AuthInfo: tlsInfo{credentials.CommonAuthInfo{SecurityLevel: credentials.PrivacyAndIntegrity}},
 	})
 	creds := map[string]*grpccreds.PerRPC{
-		"WithHosts":          grpccreds.New(staticSource{tok}, grpccreds.WithHosts("api.example.com", "*.example.org")),
-		"the source's scope": grpccreds.New(publishedScope{staticSource{tok}, &p}),
+		"WithHosts":          grpccreds.New(sourcetest.Static{Tok: tok}, grpccreds.WithHosts("api.example.com", "*.example.org")),
+		"the source's scope": grpccreds.New(publishedScope{sourcetest.Static{Tok: tok}, &p}),
 	}
 	for name, c := range creds {
 		for _, uri := range []string{"https://api.example.com/grpc.health.v1.Health", "https://a.example.org:8443/grpc.health.v1.Health"} {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/tokenplug/tokenplug/hostmatch"
+	"github.com/tokenplug/tokenplug/internal/sourcetest"
 	"github.com/tokenplug/tokenplug/transport"
 )
 
@@ -24,7 +25,7 @@ var nopBase = roundTripFunc(func(r *http.Request) (*http.Response, error) {
 // against oauth2.Transport are in internal/benchmarks.
 func TestHotPathAllocations(t *testing.T) {
 	const maxAllocs = 6 // measured 6 with Go 1.26 for a request with one header of its own
-	tr := transport.New(nopBase, plainSource{staticToken}, transport.WithHosts("api.example.com", "*.example.org"))
+	tr := transport.New(nopBase, sourcetest.Static{Tok: staticToken}, transport.WithHosts("api.example.com", "*.example.org"))
 	req := newRequest(t, "GET", "https://api.example.com/v1/things", nil)
 	req.Header.Set("Accept", "application/json")
 	tokened := testing.AllocsPerRun(100, func() { tr.RoundTrip(req) })
@@ -46,7 +47,7 @@ func TestHotPathAllocations(t *testing.T) {
 	}
 	var sc atomicScope
 	sc.p.Store(hostmatch.NewScope(m, false))
-	scoped := transport.New(nopBase, scopedStatic{plainSource{staticToken}, &sc})
+	scoped := transport.New(nopBase, scopedStatic{sourcetest.Static{Tok: staticToken}, &sc})
 	for _, url := range []string{"https://api.example.com/v1/things", "http://127.0.0.1:8080/v1/things"} {
 		req := newRequest(t, "GET", url, nil)
 		req.Header.Set("Accept", "application/json")
@@ -63,7 +64,7 @@ type atomicScope struct {
 }
 
 type scopedStatic struct {
-	plainSource
+	sourcetest.Static
 	sc *atomicScope
 }
 
