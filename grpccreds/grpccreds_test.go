@@ -61,11 +61,6 @@ func TestPlaintextDialIsRefusedWithoutFetching(t *testing.T) {
 	}
 }
 
-// insecureAuth is what gRPC's insecure credentials report for a connection.
-type insecureAuth struct{ credentials.CommonAuthInfo }
-
-func (insecureAuth) AuthType() string { return "insecure" }
-
 // GetRequestMetadata is the last line of defence, for channels whose
 // transport gRPC's own dial checks do not catch.
 func TestGetRequestMetadataRefusesInsecureConnectionBeforeFetching(t *testing.T) {
@@ -73,10 +68,8 @@ func TestGetRequestMetadataRefusesInsecureConnectionBeforeFetching(t *testing.T)
 		name string
 		ctx  context.Context
 	}{
-		{"no security", credentials.NewContextWithRequestInfo(t.Context(), credentials.RequestInfo{
-			AuthInfo: insecureAuth{credentials.CommonAuthInfo{SecurityLevel: credentials.NoSecurity}}})},
-		{"integrity only", credentials.NewContextWithRequestInfo(t.Context(), credentials.RequestInfo{
-			AuthInfo: insecureAuth{credentials.CommonAuthInfo{SecurityLevel: credentials.IntegrityOnly}}})},
+		{"no security", grpctest.RequestContext(t.Context(), "", credentials.NoSecurity)},
+		{"integrity only", grpctest.RequestContext(t.Context(), "", credentials.IntegrityOnly)},
 		{"called outside gRPC", t.Context()},
 	}
 	for _, tt := range tests {

@@ -1,9 +1,7 @@
 package transport_test
 
 import (
-	"context"
 	"net/http"
-	"sync/atomic"
 	"testing"
 
 	"github.com/tokenplug/tokenplug/hostmatch"
@@ -45,9 +43,7 @@ func TestHotPathAllocations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var sc atomicScope
-	sc.p.Store(hostmatch.NewScope(m, false))
-	scoped := transport.New(nopBase, scopedStatic{sourcetest.Static{Tok: staticToken}, &sc})
+	scoped := transport.New(nopBase, sourcetest.NewPublished(staticToken, hostmatch.NewScope(m, false)))
 	for _, url := range []string{"https://api.example.com/v1/things", "http://127.0.0.1:8080/v1/things"} {
 		req := newRequest(t, "GET", url, nil)
 		req.Header.Set("Accept", "application/json")
@@ -57,15 +53,3 @@ func TestHotPathAllocations(t *testing.T) {
 		}
 	}
 }
-
-// atomicScope is a scope published once, as host.Source publishes its own.
-type atomicScope struct {
-	p atomic.Pointer[hostmatch.Scope]
-}
-
-type scopedStatic struct {
-	sourcetest.Static
-	sc *atomicScope
-}
-
-func (s scopedStatic) HostScope(context.Context) (*hostmatch.Scope, error) { return s.sc.p.Load(), nil }

@@ -135,20 +135,23 @@ func TestInvalidPatternFailsClosed(t *testing.T) {
 	}
 }
 
-// scopedSource reports where its tokens may go, as *host.Source does.
+// scopedSource reports where its tokens may go, as *host.Source does;
+// with insecure, its provider allows plain http, as allow_insecure: true
+// does for a *host.Source.
 type scopedSource struct {
 	sourcetest.Static
-	hosts []string
+	hosts    []string
+	insecure bool
 }
 
 func (s scopedSource) HostScope(context.Context) (*hostmatch.Scope, error) {
 	m, err := hostmatch.Parse(s.hosts...)
-	return hostmatch.NewScope(m, false), err
+	return hostmatch.NewScope(m, s.insecure), err
 }
 
 func TestSourceHostsApplyUnlessWithHostsIsGiven(t *testing.T) {
 	rec := newRecorder(t, false, nil)
-	src := scopedSource{sourcetest.Static{Tok: staticToken}, []string{"127.0.0.1:1"}} // not rec's port
+	src := scopedSource{Static: sourcetest.Static{Tok: staticToken}, hosts: []string{"127.0.0.1:1"}} // not rec's port
 	tests := []struct {
 		name string
 		opts []transport.Option

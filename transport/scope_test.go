@@ -33,18 +33,6 @@ func (rec *recorder) nameBase(t *testing.T) http.RoundTripper {
 // port is rec's port, for URLs that name another host.
 func (rec *recorder) port() string { return rec.URL[strings.LastIndex(rec.URL, ":")+1:] }
 
-// insecureScope is a source whose provider allows plain http, as
-// allow_insecure: true does for a *host.Source.
-type insecureScope struct {
-	sourcetest.Static
-	hosts []string
-}
-
-func (s insecureScope) HostScope(context.Context) (*hostmatch.Scope, error) {
-	m, err := hostmatch.Parse(s.hosts...)
-	return hostmatch.NewScope(m, true), err
-}
-
 func TestAProviderWithoutHostsFailsClosed(t *testing.T) {
 	rec := newRecorder(t, false, nil)
 	tests := []struct {
@@ -52,7 +40,7 @@ func TestAProviderWithoutHostsFailsClosed(t *testing.T) {
 		src  transport.TokenSource
 	}{
 		{"a source that knows no hosts, without WithHosts", &sourcetest.Rotating{}},
-		{"a source whose scope is empty", scopedSource{sourcetest.Static{Tok: staticToken}, nil}},
+		{"a source whose scope is empty", scopedSource{Static: sourcetest.Static{Tok: staticToken}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -86,7 +74,7 @@ func TestPlainHTTPToARemoteHostIsRefused(t *testing.T) {
 		{"remote host", remote, &sourcetest.Rotating{}, nil, false},
 		{"remote host, scheme in capitals", "HTTP://api.example.test:" + port + "/", &sourcetest.Rotating{}, nil, false},
 		{"remote host with AllowInsecure", remote, &sourcetest.Rotating{}, []transport.Option{transport.AllowInsecure()}, true},
-		{"remote host, provider allows it", remote, insecureScope{sourcetest.Static{Tok: staticToken}, []string{"api.example.test"}}, nil, true},
+		{"remote host, provider allows it", remote, scopedSource{Static: sourcetest.Static{Tok: staticToken}, hosts: []string{"api.example.test"}, insecure: true}, nil, true},
 		{"127.0.0.1", "http://127.0.0.1:" + port + "/", &sourcetest.Rotating{}, nil, true},
 		{"127.9.9.9", "http://127.9.9.9:" + port + "/", &sourcetest.Rotating{}, nil, true},
 		{"localhost", "http://localhost:" + port + "/", &sourcetest.Rotating{}, nil, true},
@@ -96,7 +84,7 @@ func TestPlainHTTPToARemoteHostIsRefused(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			opts := append([]transport.Option{transport.WithName("watson")}, tt.opts...)
-			if _, ok := tt.src.(insecureScope); !ok {
+			if _, ok := tt.src.(scopedSource); !ok {
 				opts = append(opts, transport.WithHosts("*"))
 			}
 			tr := transport.New(rec.nameBase(t), tt.src, opts...)

@@ -10,14 +10,9 @@ import (
 	"google.golang.org/grpc/credentials/oauth"
 
 	"github.com/tokenplug/tokenplug/grpccreds"
+	"github.com/tokenplug/tokenplug/internal/grpctest"
 	"github.com/tokenplug/tokenplug/internal/sourcetest"
 )
-
-// tlsAuth is the AuthInfo of a TLS connection, as gRPC puts it in the
-// context it passes to GetRequestMetadata: both sides check it.
-type tlsAuth struct{ credentials.CommonAuthInfo }
-
-func (tlsAuth) AuthType() string { return "tls" }
 
 // BenchmarkGetRequestMetadata asks per-RPC credentials for the header of one
 // RPC on a TLS connection, with a valid cached token:
@@ -39,10 +34,8 @@ func BenchmarkGetRequestMetadata(b *testing.B) {
 		{"tokenplug", grpccreds.New(src)},
 		{"tokenplug-static", grpccreds.New(sourcetest.Static{Tok: tok}, grpccreds.WithHosts("api.example.com"))},
 	}
-	ctx := credentials.NewContextWithRequestInfo(b.Context(), credentials.RequestInfo{
-		Method:   "/grpc.health.v1.Health/Check",
-		AuthInfo: tlsAuth{credentials.CommonAuthInfo{SecurityLevel: credentials.PrivacyAndIntegrity}},
-	})
+	// A TLS connection's security level, which both sides check.
+	ctx := grpctest.RequestContext(b.Context(), "/grpc.health.v1.Health/Check", credentials.PrivacyAndIntegrity)
 	for _, impl := range impls {
 		checkMetadata(b, impl.name, impl.creds, ctx)
 		serialAndParallel(b, impl.name, func() { impl.creds.GetRequestMetadata(ctx, audience) })

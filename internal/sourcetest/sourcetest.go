@@ -17,6 +17,7 @@ import (
 
 	"github.com/tokenplug/tokenplug"
 	"github.com/tokenplug/tokenplug/host"
+	"github.com/tokenplug/tokenplug/hostmatch"
 )
 
 // Unknown returns what Registry.Source returns for a provider that was
@@ -61,6 +62,24 @@ type Static struct{ Tok *oauth2.Token }
 
 // Token returns s.Tok.
 func (s Static) Token(context.Context) (*oauth2.Token, error) { return s.Tok, nil }
+
+// Published is a Static source whose provider's scope is published once,
+// as a described host.Source publishes its own: HostScope is an atomic
+// load and allocates nothing.
+type Published struct {
+	Static
+	scope atomic.Pointer[hostmatch.Scope]
+}
+
+// NewPublished returns a source of tok whose provider's scope is sc.
+func NewPublished(tok *oauth2.Token, sc *hostmatch.Scope) *Published {
+	s := &Published{Static: Static{Tok: tok}}
+	s.scope.Store(sc)
+	return s
+}
+
+// HostScope returns the published scope.
+func (s *Published) HostScope(context.Context) (*hostmatch.Scope, error) { return s.scope.Load(), nil }
 
 // Rotating is an in-process provider that behaves like a host.Source: it
 // mints "<Prefix><n>" on its n-th fetch and hands that token out until
