@@ -1,5 +1,5 @@
 // Package sourcetest has token sources for the transport, grpccreds and
-// benchmark tests: in-process ones (Static, Rotating), host sources
+// benchmark tests: in-process ones (Static, Published, Rotating), host sources
 // registered from a plugin binary, and the nil sources that transport.New
 // and grpccreds.New must refuse without panicking.
 package sourcetest
