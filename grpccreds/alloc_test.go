@@ -1,8 +1,6 @@
 package grpccreds_test
 
 import (
-	"context"
-	"sync/atomic"
 	"testing"
 
 	"golang.org/x/oauth2"
@@ -10,25 +8,9 @@ import (
 
 	"github.com/tokenplug/tokenplug/grpccreds"
 	"github.com/tokenplug/tokenplug/hostmatch"
+	"github.com/tokenplug/tokenplug/internal/grpctest"
+	"github.com/tokenplug/tokenplug/internal/sourcetest"
 )
-
-// tlsInfo is the AuthInfo of a TLS connection, as gRPC passes it.
-type tlsInfo struct{ credentials.CommonAuthInfo }
-
-func (tlsInfo) AuthType() string { return "tls" }
-
-type staticSource struct{ tok *oauth2.Token }
-
-func (s staticSource) Token(context.Context) (*oauth2.Token, error) { return s.tok, nil }
-
-// publishedScope is a source whose scope is published once, as a described
-// host.Source publishes its own: reading it is an atomic load.
-type publishedScope struct {
-	staticSource
-	p *atomic.Pointer[hostmatch.Scope]
-}
-
-func (s publishedScope) HostScope(context.Context) (*hostmatch.Scope, error) { return s.p.Load(), nil }
 
 // The hot path costs the metadata map gRPC asks for, nothing else: the
 // security level, the authority and the scope are checked without
@@ -42,15 +24,10 @@ func TestHotPathAllocations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var p atomic.Pointer[hostmatch.Scope]
-	p.Store(hostmatch.NewScope(m, false))
-	ctx := credentials.NewContextWithRequestInfo(t.Context(), credentials.RequestInfo{
-		Method:   "/grpc.health.v1.Health/Check",
-		AuthInfo: tlsInfo{credentials.CommonAuthInfo{SecurityLevel: credentials.PrivacyAndIntegrity}},
-	})
+	ctx := grpctest.RequestContext(t.Context(), "/grpc.health.v1.Health/Check", credentials.PrivacyAndIntegrity)
 	creds := map[string]*grpccreds.PerRPC{
-		"WithHosts":          grpccreds.New(staticSource{tok}, grpccreds.WithHosts("api.example.com", "*.example.org")),
-		"the source's scope": grpccreds.New(publishedScope{staticSource{tok}, &p}),
+		"WithHosts":          grpccreds.New(sourcetest.Static{Tok: tok}, grpccreds.WithHosts("api.example.com", "*.example.org")),
+		"the source's scope": grpccreds.New(sourcetest.NewPublished(tok, hostmatch.NewScope(m, false))),
 	}
 	for name, c := range creds {
 		for _, uri := range []string{"https://api.example.com/grpc.health.v1.Health", "https://a.example.org:8443/grpc.health.v1.Health"} {

@@ -44,10 +44,10 @@ func TestWithProviderPicksAnotherProviderForOneCall(t *testing.T) {
 	if got, want := auth.Seen(), []string{"Bearer a1", "Bearer a2", "Bearer w1"}; !slices.Equal(got, want) {
 		t.Errorf("server saw %q, want %q", got, want)
 	}
-	if _, inv := other.stats(); !slices.Equal(inv, []string{"a1"}) {
+	if inv := other.Invalidated(); !slices.Equal(inv, []string{"a1"}) {
 		t.Errorf("azure invalidated %q, want [a1]", inv)
 	}
-	if _, inv := def.stats(); len(inv) != 0 {
+	if inv := def.Invalidated(); len(inv) != 0 {
 		t.Errorf("watson invalidated %q, want nothing", inv)
 	}
 }
@@ -78,7 +78,7 @@ func TestWithProviderUnknownNameIsUnauthenticated(t *testing.T) {
 			if !errors.Is(err, tokenplug.ErrConfig) {
 				t.Errorf("errors.Is(err, tokenplug.ErrConfig) = false for %v", err)
 			}
-			if n, _ := def.stats(); n != 0 || len(auth.Seen()) != 0 {
+			if n := def.Fetches(); n != 0 || len(auth.Seen()) != 0 {
 				t.Errorf("default source fetched %d, server saw %d calls; want 0 and 0", n, len(auth.Seen()))
 			}
 		})

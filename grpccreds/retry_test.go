@@ -26,7 +26,7 @@ func TestUnaryRetriesOnceWithFreshTokenWhenServerRejects(t *testing.T) {
 	if got := auth.Seen(); !slices.Equal(got, []string{"Bearer t1", "Bearer t2"}) {
 		t.Errorf("server saw %q, want [Bearer t1 Bearer t2]", got)
 	}
-	if _, inv := src.stats(); !slices.Equal(inv, []string{"t1"}) {
+	if inv := src.Invalidated(); !slices.Equal(inv, []string{"t1"}) {
 		t.Errorf("invalidated %q, want [t1]", inv)
 	}
 }
@@ -48,7 +48,7 @@ func TestUnaryRetriesOnlyOnceWhenServerAlwaysRejects(t *testing.T) {
 	if got := auth.Seen(); !slices.Equal(got, want) {
 		t.Errorf("server saw %q, want %q", got, want)
 	}
-	if n, _ := src.stats(); n != 3 {
+	if n := src.Fetches(); n != 3 {
 		t.Errorf("source fetched %d tokens, want 3", n)
 	}
 }
@@ -63,7 +63,9 @@ func TestUnaryDoesNotRetryWhatARetryCannotFix(t *testing.T) {
 			return grpccreds.New(grpccreds.FromOAuth2(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "x"})), grpccreds.WithHosts("127.0.0.1"))
 		}, 1},
 		{"credentials failed before sending", func() *grpccreds.PerRPC {
-			return grpccreds.New(&source{name: "watson", err: errTest})
+			src := newSource("watson", "t")
+			src.Fail(errTest)
+			return grpccreds.New(src)
 		}, 0},
 	}
 	for _, tt := range tests {
@@ -103,7 +105,7 @@ func TestStreamRejectionInvalidatesTokenWithoutRetry(t *testing.T) {
 	if got := auth.Seen(); !slices.Equal(got, []string{"Bearer t1"}) {
 		t.Errorf("after first Watch server saw %q, want [Bearer t1] (no retry)", got)
 	}
-	if _, inv := src.stats(); !slices.Equal(inv, []string{"t1"}) {
+	if inv := src.Invalidated(); !slices.Equal(inv, []string{"t1"}) {
 		t.Errorf("invalidated %q, want [t1]", inv)
 	}
 	if err := watch(); err != nil {
@@ -138,7 +140,7 @@ func TestConcurrentRPCsShareOneRefreshAfterRejection(t *testing.T) {
 	}
 	// Every call that sent t1 invalidates t1, but only the first drops it:
 	// the others find t2 cached and leave it.
-	if n, _ := src.stats(); n != 2 {
+	if n := src.Fetches(); n != 2 {
 		t.Errorf("source fetched %d tokens, want 2", n)
 	}
 	if got := len(auth.Seen()); got < concurrentCalls || got > 2*concurrentCalls {

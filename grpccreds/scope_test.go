@@ -97,7 +97,7 @@ func TestTokenGoesOnlyToTheProvidersHosts(t *testing.T) {
 				return
 			}
 			wantRefused(t, err, "watson", authority, auth)
-			if n, _ := src.stats(); n != 0 {
+			if n := src.Fetches(); n != 0 {
 				t.Errorf("source fetched %d tokens before refusing, want 0", n)
 			}
 		})
@@ -124,7 +124,7 @@ func TestWithProviderCannotSendATokenOutsideItsProvidersHosts(t *testing.T) {
 
 	err := check(grpccreds.WithProvider(t.Context(), "azure"), client)
 	wantRefused(t, err, "azure", srv.Addr(), auth)
-	if n, _ := other.stats(); n != 0 {
+	if n := other.Fetches(); n != 0 {
 		t.Errorf("azure fetched %d tokens, want 0", n)
 	}
 	if err := check(t.Context(), client); err != nil {
@@ -137,7 +137,7 @@ func TestCredentialsWithoutHostsFailEveryRPC(t *testing.T) {
 	srv := startServer(t, grpctest.Config{Auth: auth})
 	tests := map[string]grpccreds.TokenSource{
 		"a source that knows no hosts": grpccreds.FromOAuth2(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "x"})),
-		"a source with an empty scope": &source{name: "watson", prefix: "t", hosts: []string{}},
+		"a source with an empty scope": &source{Rotating: &sourcetest.Rotating{Provider: "watson", Prefix: "t"}, hosts: []string{}},
 	}
 	for name, src := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -158,25 +158,33 @@ func TestNilSourcesFailEveryRPCWithoutPanicking(t *testing.T) {
 	var nilSource *host.Source
 	auth := rejecting()
 	srv := startServer(t, grpctest.Config{Auth: auth})
-	tests := map[string]*grpccreds.PerRPC{
-		"nil":                          grpccreds.New(nil, grpccreds.WithHosts("*")),
-		"nil *host.Source":             grpccreds.New(nilSource, grpccreds.WithHosts("*")),
-		"Registry.Source's nil result": grpccreds.New(unknown),
-		"FromOAuth2(nil)":              grpccreds.New(grpccreds.FromOAuth2(nil), grpccreds.WithHosts("*")),
-		"FromOAuth2 of a nil pointer":  grpccreds.New(grpccreds.FromOAuth2((*sourcetest.OAuth2)(nil)), grpccreds.WithHosts("*")),
-		"a Lookup's nil *host.Source": grpccreds.New(newSource("watson", "w"), grpccreds.WithLookup(grpccreds.LookupFunc(
-			func(string) (grpccreds.TokenSource, error) { return nilSource, nil }))),
+	tests := []struct {
+		name     string
+		creds    *grpccreds.PerRPC
+		provider string // named in the error, if set
+	}{
+		{"nil", grpccreds.New(nil, grpccreds.WithHosts("*")), ""},
+		{"nil, WithName", grpccreds.New(nil, grpccreds.WithName("watson"), grpccreds.WithHosts("*")), "watson"},
+		{"nil *host.Source", grpccreds.New(nilSource, grpccreds.WithHosts("*")), ""},
+		{"Registry.Source's nil result", grpccreds.New(unknown), ""},
+		{"FromOAuth2(nil)", grpccreds.New(grpccreds.FromOAuth2(nil), grpccreds.WithHosts("*")), ""},
+		{"FromOAuth2 of a nil pointer", grpccreds.New(grpccreds.FromOAuth2((*sourcetest.OAuth2)(nil)), grpccreds.WithHosts("*")), ""},
+		{"a Lookup's nil *host.Source", grpccreds.New(newSource("watson", "w"), grpccreds.WithLookup(grpccreds.LookupFunc(
+			func(string) (grpccreds.TokenSource, error) { return nilSource, nil }))), "watson"},
 	}
-	for name, creds := range tests {
-		t.Run(name, func(t *testing.T) {
-			client := dial(t, srv, creds)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			client := dial(t, srv, tt.creds)
 			for range 2 {
 				err := check(grpccreds.WithProvider(t.Context(), "watson"), client)
-				if name != "a Lookup's nil *host.Source" {
+				if tt.name != "a Lookup's nil *host.Source" {
 					err = check(t.Context(), client)
 				}
 				if status.Code(err) != codes.Unauthenticated || !strings.Contains(err.Error(), "no token source") {
 					t.Fatalf("error %v; want Unauthenticated: no token source", err)
+				}
+				if tt.provider != "" && !strings.Contains(err.Error(), `provider "`+tt.provider+`"`) {
+					t.Fatalf("error %v does not name provider %q", err, tt.provider)
 				}
 			}
 		})

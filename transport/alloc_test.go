@@ -1,12 +1,11 @@
 package transport_test
 
 import (
-	"context"
 	"net/http"
-	"sync/atomic"
 	"testing"
 
 	"github.com/tokenplug/tokenplug/hostmatch"
+	"github.com/tokenplug/tokenplug/internal/sourcetest"
 	"github.com/tokenplug/tokenplug/transport"
 )
 
@@ -24,7 +23,7 @@ var nopBase = roundTripFunc(func(r *http.Request) (*http.Response, error) {
 // against oauth2.Transport are in internal/benchmarks.
 func TestHotPathAllocations(t *testing.T) {
 	const maxAllocs = 6 // measured 6 with Go 1.26 for a request with one header of its own
-	tr := transport.New(nopBase, plainSource{staticToken}, transport.WithHosts("api.example.com", "*.example.org"))
+	tr := transport.New(nopBase, sourcetest.Static{Tok: staticToken}, transport.WithHosts("api.example.com", "*.example.org"))
 	req := newRequest(t, "GET", "https://api.example.com/v1/things", nil)
 	req.Header.Set("Accept", "application/json")
 	tokened := testing.AllocsPerRun(100, func() { tr.RoundTrip(req) })
@@ -44,9 +43,7 @@ func TestHotPathAllocations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var sc atomicScope
-	sc.p.Store(hostmatch.NewScope(m, false))
-	scoped := transport.New(nopBase, scopedStatic{plainSource{staticToken}, &sc})
+	scoped := transport.New(nopBase, sourcetest.NewPublished(staticToken, hostmatch.NewScope(m, false)))
 	for _, url := range []string{"https://api.example.com/v1/things", "http://127.0.0.1:8080/v1/things"} {
 		req := newRequest(t, "GET", url, nil)
 		req.Header.Set("Accept", "application/json")
@@ -56,15 +53,3 @@ func TestHotPathAllocations(t *testing.T) {
 		}
 	}
 }
-
-// atomicScope is a scope published once, as host.Source publishes its own.
-type atomicScope struct {
-	p atomic.Pointer[hostmatch.Scope]
-}
-
-type scopedStatic struct {
-	plainSource
-	sc *atomicScope
-}
-
-func (s scopedStatic) HostScope(context.Context) (*hostmatch.Scope, error) { return s.sc.p.Load(), nil }

@@ -7,61 +7,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"sync"
-	"sync/atomic"
 	"testing"
 
 	"golang.org/x/oauth2"
 )
-
-// rotatingSource behaves like a host.Source: it hands out its current token
-// until that token is invalidated, then mints the next one (tok-1, tok-2, ...).
-type rotatingSource struct {
-	mu          sync.Mutex // guards cur, n, invalidated
-	cur         *oauth2.Token
-	n           int
-	invalidated []string
-	calls       atomic.Int64
-	err         error // if set, Token fails with it
-}
-
-func (s *rotatingSource) Name() string { return "watson" }
-
-func (s *rotatingSource) Token(ctx context.Context) (*oauth2.Token, error) {
-	s.calls.Add(1)
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.err != nil {
-		return nil, s.err
-	}
-	if s.cur == nil {
-		s.n++
-		s.cur = &oauth2.Token{AccessToken: fmt.Sprintf("tok-%d", s.n), TokenType: "bearer"}
-	}
-	return s.cur, nil
-}
-
-func (s *rotatingSource) Invalidate(rejected *oauth2.Token) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.invalidated = append(s.invalidated, rejected.AccessToken)
-	if s.cur != nil && s.cur.AccessToken == rejected.AccessToken {
-		s.cur = nil
-	}
-}
-
-func (s *rotatingSource) invalidations() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]string(nil), s.invalidated...)
-}
-
-// plainSource is a source that cannot invalidate.
-type plainSource struct{ tok *oauth2.Token }
-
-func (s plainSource) Token(context.Context) (*oauth2.Token, error) { return s.tok, nil }
 
 // seen is one request as a test server received it.
 type seen struct {

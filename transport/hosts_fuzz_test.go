@@ -12,8 +12,7 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"golang.org/x/oauth2"
-
+	"github.com/tokenplug/tokenplug/internal/sourcetest"
 	"github.com/tokenplug/tokenplug/transport"
 )
 
@@ -109,7 +108,7 @@ func FuzzMatchHosts(f *testing.F) {
 		if want := modelMatch(pattern, u); err == nil && matched != want && (matched || isASCII(u.Hostname())) {
 			t.Fatalf("MatchHosts(%q, %q) = %v, want %v", pattern, rawURL, matched, want)
 		}
-		src := &countingSource{}
+		src := &sourcetest.Rotating{Prefix: "fuzz-token-"}
 		rt := transport.New(srv, src, transport.WithHosts(pattern))
 		req := &http.Request{Method: http.MethodGet, URL: u, Header: http.Header{}}
 		got.Store(false)
@@ -119,10 +118,10 @@ func FuzzMatchHosts(f *testing.F) {
 			resp.Body.Close()
 		}
 		switch {
-		case err != nil && (rtErr == nil || src.calls.Load() != 0 || got.Load()):
-			t.Fatalf("invalid pattern %q: RoundTrip = %v, token asked %d times, sent %v; want it to fail closed", pattern, rtErr, src.calls.Load(), got.Load())
-		case err == nil && !matched && (src.calls.Load() != 0 || got.Load()):
-			t.Fatalf("pattern %q, URL %q: token asked %d times, sent %v; want neither", pattern, rawURL, src.calls.Load(), got.Load())
+		case err != nil && (rtErr == nil || src.Calls() != 0 || got.Load()):
+			t.Fatalf("invalid pattern %q: RoundTrip = %v, token asked %d times, sent %v; want it to fail closed", pattern, rtErr, src.Calls(), got.Load())
+		case err == nil && !matched && (src.Calls() != 0 || got.Load()):
+			t.Fatalf("pattern %q, URL %q: token asked %d times, sent %v; want neither", pattern, rawURL, src.Calls(), got.Load())
 		case err == nil && matched && rtErr == nil && !got.Load():
 			t.Fatalf("pattern %q, URL %q: in scope but the token did not arrive", pattern, rawURL)
 		}
@@ -212,21 +211,13 @@ func joinHostPort(host, port string) string {
 	return host + ":" + port
 }
 
-// countingSource hands out one token and counts the requests for it.
-type countingSource struct{ calls atomic.Int64 }
-
-func (s *countingSource) Token(context.Context) (*oauth2.Token, error) {
-	s.calls.Add(1)
-	return &oauth2.Token{AccessToken: "fuzz-token"}, nil
-}
-
 // tokenRecorder starts a loopback server that sets got when a request
 // carries the token, and returns a base RoundTripper that sends every
 // request there, over plain HTTP, whatever its URL.
 func tokenRecorder(f *testing.F) (http.RoundTripper, *atomic.Bool) {
 	got := &atomic.Bool{}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Authorization") == "Bearer fuzz-token" {
+		if r.Header.Get("Authorization") == "Bearer fuzz-token-1" {
 			got.Store(true)
 		}
 	}))

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/tokenplug/tokenplug/hostmatch"
+	"github.com/tokenplug/tokenplug/internal/sourcetest"
 	"github.com/tokenplug/tokenplug/transport"
 )
 
@@ -30,7 +31,7 @@ func TestHostScopingAgainstARealServer(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			src := &rotatingSource{}
+			src := &sourcetest.Rotating{}
 			tr := transport.New(rec.base(t), src, transport.WithHosts(tt.patterns...))
 			before := len(rec.seen())
 			do(t, tr, newRequest(t, "GET", tt.url, nil))
@@ -38,8 +39,8 @@ func TestHostScopingAgainstARealServer(t *testing.T) {
 			if sent := got != ""; sent != tt.want {
 				t.Fatalf("Authorization %q; want token sent = %v", got, tt.want)
 			}
-			if !tt.want && src.calls.Load() != 0 {
-				t.Errorf("source asked %d times for a request out of scope", src.calls.Load())
+			if !tt.want && src.Calls() != 0 {
+				t.Errorf("source asked %d times for a request out of scope", src.Calls())
 			}
 		})
 	}
@@ -83,7 +84,7 @@ func TestPatternMatching(t *testing.T) {
 				got = r.Header.Get("Authorization")
 				return &http.Response{StatusCode: 204, Body: http.NoBody, Request: r}, nil
 			})
-			tr := transport.New(base, plainSource{staticToken}, transport.WithHosts(tt.pattern))
+			tr := transport.New(base, sourcetest.Static{Tok: staticToken}, transport.WithHosts(tt.pattern))
 			resp, err := tr.RoundTrip(newRequest(t, "GET", tt.url, nil))
 			if err != nil {
 				t.Fatal(err)
@@ -121,33 +122,36 @@ func TestInvalidPatternsAreRejected(t *testing.T) {
 
 func TestInvalidPatternFailsClosed(t *testing.T) {
 	rec := newRecorder(t, false, nil)
-	src := &rotatingSource{}
+	src := &sourcetest.Rotating{}
 	tr := transport.New(rec.base(t), src, transport.WithHosts("https://api.example.com"))
 	body := &closeTracker{Reader: strings.NewReader("x")}
 	_, err := tr.RoundTrip(newRequest(t, "POST", rec.URL, body))
 	if err == nil || !strings.Contains(err.Error(), "not a URL") {
 		t.Fatalf("err = %v, want the pattern error", err)
 	}
-	if len(rec.seen()) != 0 || src.calls.Load() != 0 || !body.closed {
+	if len(rec.seen()) != 0 || src.Calls() != 0 || !body.closed {
 		t.Errorf("sent %d requests, asked the source %d times, body closed %v; want 0, 0, true",
-			len(rec.seen()), src.calls.Load(), body.closed)
+			len(rec.seen()), src.Calls(), body.closed)
 	}
 }
 
-// scopedSource reports where its tokens may go, as *host.Source does.
+// scopedSource reports where its tokens may go, as *host.Source does;
+// with insecure, its provider allows plain http, as allow_insecure: true
+// does for a *host.Source.
 type scopedSource struct {
-	plainSource
-	hosts []string
+	sourcetest.Static
+	hosts    []string
+	insecure bool
 }
 
 func (s scopedSource) HostScope(context.Context) (*hostmatch.Scope, error) {
 	m, err := hostmatch.Parse(s.hosts...)
-	return hostmatch.NewScope(m, false), err
+	return hostmatch.NewScope(m, s.insecure), err
 }
 
 func TestSourceHostsApplyUnlessWithHostsIsGiven(t *testing.T) {
 	rec := newRecorder(t, false, nil)
-	src := scopedSource{plainSource{staticToken}, []string{"127.0.0.1:1"}} // not rec's port
+	src := scopedSource{Static: sourcetest.Static{Tok: staticToken}, hosts: []string{"127.0.0.1:1"}} // not rec's port
 	tests := []struct {
 		name string
 		opts []transport.Option

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"testing"
 
+	"github.com/tokenplug/tokenplug/internal/sourcetest"
 	"github.com/tokenplug/tokenplug/transport"
 )
 
@@ -34,7 +35,7 @@ func TestRedirectsKeepTheTokenOnlyOnTheOriginalOrigin(t *testing.T) {
 		for _, tt := range tests {
 			t.Run(scope+"/"+tt.name, func(t *testing.T) {
 				na, nb := len(a.seen()), len(b.seen())
-				tr := transport.New(a.base(t), &rotatingSource{}, transport.WithHosts(hosts...))
+				tr := transport.New(a.base(t), &sourcetest.Rotating{}, transport.WithHosts(hosts...))
 				client := &http.Client{Transport: tr}
 				resp, err := client.Get(tt.start)
 				if err != nil {

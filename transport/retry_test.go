@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"github.com/tokenplug/tokenplug/internal/sourcetest"
 	"github.com/tokenplug/tokenplug/transport"
 )
 
@@ -25,7 +26,7 @@ func always401(*http.Request) int { return http.StatusUnauthorized }
 
 func TestUnauthorizedIsRetriedOnceWithAFreshToken(t *testing.T) {
 	rec := newRecorder(t, false, rejectFirstToken)
-	src := &rotatingSource{}
+	src := &sourcetest.Rotating{}
 	tr := transport.New(rec.base(t), src, transport.WithHosts("127.0.0.1"))
 	req := newRequest(t, "POST", rec.URL, strings.NewReader(`{"q":1}`)) // NewRequest sets GetBody
 	if code, _ := do(t, tr, req); code != http.StatusOK {
@@ -41,15 +42,15 @@ func TestUnauthorizedIsRetriedOnceWithAFreshToken(t *testing.T) {
 				got[i].header.Get("Authorization"), got[i].body, wantAuth)
 		}
 	}
-	if inv := src.invalidations(); !slices.Equal(inv, []string{"tok-1"}) {
+	if inv := src.Invalidated(); !slices.Equal(inv, []string{"tok-1"}) {
 		t.Errorf("invalidated %v, want [tok-1]", inv)
 	}
 }
 
-type invalidationLog interface{ invalidations() []string }
+type invalidationLog interface{ Invalidated() []string }
 
 func TestUnauthorizedIsNotRetried(t *testing.T) {
-	rotating := func() (transport.TokenSource, invalidationLog) { s := &rotatingSource{}; return s, s }
+	rotating := func() (transport.TokenSource, invalidationLog) { s := &sourcetest.Rotating{}; return s, s }
 	tests := []struct {
 		name      string
 		status    func(*http.Request) int
@@ -72,7 +73,7 @@ func TestUnauthorizedIsNotRetried(t *testing.T) {
 		{
 			name:      "source cannot invalidate",
 			status:    always401,
-			src:       func() (transport.TokenSource, invalidationLog) { return plainSource{staticToken}, nil },
+			src:       func() (transport.TokenSource, invalidationLog) { return sourcetest.Static{Tok: staticToken}, nil },
 			wantCalls: 1,
 		},
 		{
@@ -98,7 +99,7 @@ func TestUnauthorizedIsNotRetried(t *testing.T) {
 			}
 			var inv []string
 			if log != nil {
-				inv = log.invalidations()
+				inv = log.Invalidated()
 			}
 			if !slices.Equal(inv, tt.wantInv) {
 				t.Errorf("invalidated %v, want %v", inv, tt.wantInv)
@@ -122,7 +123,7 @@ func (s *sameTokenSource) Invalidate(rejected *oauth2.Token) {
 	s.inv = append(s.inv, rejected.AccessToken)
 }
 
-func (s *sameTokenSource) invalidations() []string {
+func (s *sameTokenSource) Invalidated() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]string(nil), s.inv...)

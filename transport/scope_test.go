@@ -33,26 +33,14 @@ func (rec *recorder) nameBase(t *testing.T) http.RoundTripper {
 // port is rec's port, for URLs that name another host.
 func (rec *recorder) port() string { return rec.URL[strings.LastIndex(rec.URL, ":")+1:] }
 
-// insecureScope is a source whose provider allows plain http, as
-// allow_insecure: true does for a *host.Source.
-type insecureScope struct {
-	plainSource
-	hosts []string
-}
-
-func (s insecureScope) HostScope(context.Context) (*hostmatch.Scope, error) {
-	m, err := hostmatch.Parse(s.hosts...)
-	return hostmatch.NewScope(m, true), err
-}
-
 func TestAProviderWithoutHostsFailsClosed(t *testing.T) {
 	rec := newRecorder(t, false, nil)
 	tests := []struct {
 		name string
 		src  transport.TokenSource
 	}{
-		{"a source that knows no hosts, without WithHosts", &rotatingSource{}},
-		{"a source whose scope is empty", scopedSource{plainSource{staticToken}, nil}},
+		{"a source that knows no hosts, without WithHosts", &sourcetest.Rotating{}},
+		{"a source whose scope is empty", scopedSource{Static: sourcetest.Static{Tok: staticToken}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -65,8 +53,8 @@ func TestAProviderWithoutHostsFailsClosed(t *testing.T) {
 			if len(rec.seen()) != 0 || !body.closed {
 				t.Errorf("sent %d requests, body closed %v; want 0, true", len(rec.seen()), body.closed)
 			}
-			if rs, ok := tt.src.(*rotatingSource); ok && rs.calls.Load() != 0 {
-				t.Errorf("source asked %d times", rs.calls.Load())
+			if rs, ok := tt.src.(*sourcetest.Rotating); ok && rs.Calls() != 0 {
+				t.Errorf("source asked %d times", rs.Calls())
 			}
 		})
 	}
@@ -83,20 +71,20 @@ func TestPlainHTTPToARemoteHostIsRefused(t *testing.T) {
 		opts []transport.Option
 		want bool // sent with a token; else refused, nothing sent
 	}{
-		{"remote host", remote, &rotatingSource{}, nil, false},
-		{"remote host, scheme in capitals", "HTTP://api.example.test:" + port + "/", &rotatingSource{}, nil, false},
-		{"remote host with AllowInsecure", remote, &rotatingSource{}, []transport.Option{transport.AllowInsecure()}, true},
-		{"remote host, provider allows it", remote, insecureScope{plainSource{staticToken}, []string{"api.example.test"}}, nil, true},
-		{"127.0.0.1", "http://127.0.0.1:" + port + "/", &rotatingSource{}, nil, true},
-		{"127.9.9.9", "http://127.9.9.9:" + port + "/", &rotatingSource{}, nil, true},
-		{"localhost", "http://localhost:" + port + "/", &rotatingSource{}, nil, true},
-		{"::1", "http://[::1]:" + port + "/", &rotatingSource{}, nil, true},
-		{"a name that looks loopback", "http://127.0.0.1.example.test:" + port + "/", &rotatingSource{}, nil, false},
+		{"remote host", remote, &sourcetest.Rotating{}, nil, false},
+		{"remote host, scheme in capitals", "HTTP://api.example.test:" + port + "/", &sourcetest.Rotating{}, nil, false},
+		{"remote host with AllowInsecure", remote, &sourcetest.Rotating{}, []transport.Option{transport.AllowInsecure()}, true},
+		{"remote host, provider allows it", remote, scopedSource{Static: sourcetest.Static{Tok: staticToken}, hosts: []string{"api.example.test"}, insecure: true}, nil, true},
+		{"127.0.0.1", "http://127.0.0.1:" + port + "/", &sourcetest.Rotating{}, nil, true},
+		{"127.9.9.9", "http://127.9.9.9:" + port + "/", &sourcetest.Rotating{}, nil, true},
+		{"localhost", "http://localhost:" + port + "/", &sourcetest.Rotating{}, nil, true},
+		{"::1", "http://[::1]:" + port + "/", &sourcetest.Rotating{}, nil, true},
+		{"a name that looks loopback", "http://127.0.0.1.example.test:" + port + "/", &sourcetest.Rotating{}, nil, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			opts := append([]transport.Option{transport.WithName("watson")}, tt.opts...)
-			if _, ok := tt.src.(insecureScope); !ok {
+			if _, ok := tt.src.(scopedSource); !ok {
 				opts = append(opts, transport.WithHosts("*"))
 			}
 			tr := transport.New(rec.nameBase(t), tt.src, opts...)
@@ -109,8 +97,8 @@ func TestPlainHTTPToARemoteHostIsRefused(t *testing.T) {
 				if len(rec.seen()) != before {
 					t.Error("the request was sent")
 				}
-				if rs, ok := tt.src.(*rotatingSource); ok && rs.calls.Load() != 0 {
-					t.Errorf("source asked %d times before refusing", rs.calls.Load())
+				if rs, ok := tt.src.(*sourcetest.Rotating); ok && rs.Calls() != 0 {
+					t.Errorf("source asked %d times before refusing", rs.Calls())
 				}
 				return
 			}
@@ -130,7 +118,7 @@ func TestEveryRedirectHopIsCheckedForPlainHTTP(t *testing.T) {
 	port := rec.port()
 	local := "http://127.0.0.1:" + port
 	remote := "http://api.example.test:" + port
-	tr := transport.New(rec.nameBase(t), &rotatingSource{}, transport.WithHosts("127.0.0.1", "api.example.test"))
+	tr := transport.New(rec.nameBase(t), &sourcetest.Rotating{}, transport.WithHosts("127.0.0.1", "api.example.test"))
 	before := len(rec.seen())
 	resp, err := (&http.Client{Transport: tr}).Get(local + "/go?to=" + remote + "/landed")
 	if err != nil {
@@ -146,7 +134,7 @@ func TestEveryRedirectHopIsCheckedForPlainHTTP(t *testing.T) {
 	// Opted in, a remote chain on one origin keeps the token on every hop;
 	// without the opt-in its first hop is refused.
 	for _, opts := range [][]transport.Option{{transport.AllowInsecure()}, nil} {
-		tr := transport.New(rec.nameBase(t), &rotatingSource{}, append(opts, transport.WithHosts("api.example.test"))...)
+		tr := transport.New(rec.nameBase(t), &sourcetest.Rotating{}, append(opts, transport.WithHosts("api.example.test"))...)
 		before := len(rec.seen())
 		resp, err := (&http.Client{Transport: tr}).Get(remote + "/go?to=" + remote + "/final")
 		if len(opts) == 0 {

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/tokenplug/tokenplug"
+	"github.com/tokenplug/tokenplug/internal/sourcetest"
 	"github.com/tokenplug/tokenplug/transport"
 )
 
@@ -23,7 +24,7 @@ func TestRequestCarriesBearerToken(t *testing.T) {
 		name := map[bool]string{false: "http", true: "https"}[tls]
 		t.Run(name, func(t *testing.T) {
 			rec := newRecorder(t, tls, nil)
-			tr := transport.New(rec.base(t), &rotatingSource{}, transport.WithHosts(rec.host()))
+			tr := transport.New(rec.base(t), &sourcetest.Rotating{}, transport.WithHosts(rec.host()))
 			if code, _ := do(t, tr, newRequest(t, "GET", rec.URL+"/x", nil)); code != http.StatusOK {
 				t.Fatalf("status %d", code)
 			}
@@ -36,7 +37,7 @@ func TestRequestCarriesBearerToken(t *testing.T) {
 
 func TestCallerRequestIsNotModified(t *testing.T) {
 	rec := newRecorder(t, false, nil)
-	tr := transport.New(rec.base(t), &rotatingSource{}, transport.WithHosts("127.0.0.1"))
+	tr := transport.New(rec.base(t), &sourcetest.Rotating{}, transport.WithHosts("127.0.0.1"))
 	req := newRequest(t, "POST", rec.URL+"/p?q=1", strings.NewReader("body"))
 	req.Header.Set("X-Caller", "yes")
 	wantURL := req.URL.String()
@@ -63,7 +64,7 @@ func TestCallerRequestIsNotModified(t *testing.T) {
 func TestProviderHeaderCarriesRawValue(t *testing.T) {
 	rec := newRecorder(t, false, nil)
 	tok := tokenplug.WithHeader(&oauth2.Token{AccessToken: "key-123"}, "Ocp-Apim-Subscription-Key")
-	tr := transport.New(rec.base(t), plainSource{tok}, transport.WithHosts("127.0.0.1"))
+	tr := transport.New(rec.base(t), sourcetest.Static{Tok: tok}, transport.WithHosts("127.0.0.1"))
 	do(t, tr, newRequest(t, "GET", rec.URL, nil))
 	h := rec.seen()[0].header
 	if got := h.Get("Ocp-Apim-Subscription-Key"); got != "key-123" {
@@ -77,7 +78,7 @@ func TestProviderHeaderCarriesRawValue(t *testing.T) {
 func TestTokenErrorNamesProviderAndHidesSecrets(t *testing.T) {
 	const secret = "apikey-SECRET-42"
 	rec := newRecorder(t, false, nil)
-	src := &rotatingSource{}
+	src := &sourcetest.Rotating{}
 	tr := transport.New(rec.base(t), src, transport.WithHosts("127.0.0.1"))
 	client := &http.Client{Transport: tr}
 	// A first request succeeds, so the source has handed out a token that
@@ -87,10 +88,7 @@ func TestTokenErrorNamesProviderAndHidesSecrets(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	src.mu.Lock()
-	src.err = tokenplug.Permanent(errors.New("tokenplug/iam: token endpoint said 400: invalid apikey"))
-	src.cur = nil
-	src.mu.Unlock()
+	src.Fail(tokenplug.Permanent(errors.New("tokenplug/iam: token endpoint said 400: invalid apikey")))
 
 	body := &closeTracker{Reader: strings.NewReader(secret)}
 	req := newRequest(t, "POST", rec.URL+"/?"+url.Values{"k": {secret}}.Encode(), body)
@@ -121,7 +119,7 @@ func TestTokenErrorReportsTimeout(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 0)
 	defer cancel()
 	<-ctx.Done()
-	tr := transport.New(nil, &rotatingSource{}, transport.WithName("azure"), transport.WithHosts("127.0.0.1"))
+	tr := transport.New(nil, &sourcetest.Rotating{}, transport.WithName("azure"), transport.WithHosts("127.0.0.1"))
 	req, _ := http.NewRequestWithContext(ctx, "GET", "http://127.0.0.1:1/", nil)
 	_, err := (&http.Client{Transport: tr}).Do(req)
 	var ne net.Error
@@ -141,8 +139,8 @@ func TestBadSourceFailsClosed(t *testing.T) {
 		want string
 	}{
 		{"nil source", nil, "nil TokenSource"},
-		{"nil token", plainSource{nil}, "empty token"},
-		{"empty access token", plainSource{&oauth2.Token{}}, "empty token"},
+		{"nil token", sourcetest.Static{Tok: nil}, "empty token"},
+		{"empty access token", sourcetest.Static{Tok: &oauth2.Token{}}, "empty token"},
 		{"FromOAuth2(nil)", transport.FromOAuth2(nil), "nil TokenSource"},
 	}
 	for _, tt := range tests {
@@ -173,7 +171,7 @@ func TestCloseIdleConnectionsReachesBase(t *testing.T) {
 	srv.Start()
 	defer srv.Close()
 	base := &http.Transport{}
-	client := &http.Client{Transport: transport.New(base, &rotatingSource{}, transport.WithHosts("127.0.0.1"))}
+	client := &http.Client{Transport: transport.New(base, &sourcetest.Rotating{}, transport.WithHosts("127.0.0.1"))}
 	resp, err := client.Get(srv.URL)
 	if err != nil {
 		t.Fatal(err)
@@ -192,7 +190,7 @@ func TestConcurrentUse(t *testing.T) {
 		}
 		return http.StatusOK
 	})
-	client := &http.Client{Transport: transport.New(rec.base(t), &rotatingSource{}, transport.WithHosts(rec.host()))}
+	client := &http.Client{Transport: transport.New(rec.base(t), &sourcetest.Rotating{}, transport.WithHosts(rec.host()))}
 	var wg sync.WaitGroup
 	errs := make(chan error, goroutines)
 	for range goroutines {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/tokenplug/tokenplug/internal/sourcetest"
 	"github.com/tokenplug/tokenplug/transport"
 )
 
@@ -34,7 +35,7 @@ func TestWebsocketUpgradeCarriesToken(t *testing.T) {
 	defer srv.Close()
 	base := &http.Transport{}
 	defer base.CloseIdleConnections()
-	tr := transport.New(base, &rotatingSource{}, transport.WithHosts(srv.Listener.Addr().String()))
+	tr := transport.New(base, &sourcetest.Rotating{}, transport.WithHosts(srv.Listener.Addr().String()))
 
 	// A bound on the whole exchange, so a broken upgrade fails instead of hanging.
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

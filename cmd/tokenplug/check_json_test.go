@@ -27,11 +27,7 @@ func faultDir(t *testing.T, extra string) string {
 	if err := os.WriteFile(filepath.Join(dir, "bin", "tokenplug-fault"), data, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := os.ReadFile(filepath.Join(dir, "tokenplug.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	writeFile(t, dir, "tokenplug.yaml", "plugin_dir: bin\n"+string(cfg))
+	writeFile(t, dir, "tokenplug.yaml", "plugin_dir: bin\n"+readFile(t, dir, "tokenplug.yaml"))
 	return dir
 }
 

@@ -67,8 +67,7 @@ func startLab() (*lab, error) {
 	}
 	l.dir = dir
 	l.keyFile = filepath.Join(dir, "customer-key.pem")
-	pemKey := pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(customer)})
-	if err := os.WriteFile(l.keyFile, pemKey, 0o600); err != nil {
+	if err := os.WriteFile(l.keyFile, customerKeyPEM(customer), 0o600); err != nil {
 		l.close()
 		return nil, err
 	}
@@ -98,6 +97,12 @@ func startLab() (*lab, error) {
 	return l, nil
 }
 
+// customerKeyPEM encodes a Symphony customer's key as the PKCS #1 PEM
+// block the symphony plugin reads from its private_key_file.
+func customerKeyPEM(k *rsa.PrivateKey) []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(k)})
+}
+
 // close stops everything startLab started.
 func (l *lab) close() {
 	if l.gateway != nil {
@@ -118,8 +123,24 @@ func (l *lab) close() {
 
 // demoConfig is the tokenplug.yaml an application would use against the
 // lab. Values are quoted with printf %q: Go's quoting of these ASCII
-// strings is valid YAML.
-var demoConfig = template.Must(template.New("config").Parse(`# tokenplug demo: every endpoint is an emulator on 127.0.0.1
+// strings is valid YAML. Two providers use the Voicegain plugin with the
+// same console JWT and two the Azure plugin with the same subscription
+// key: what they share is written once, in the templates "voicegain" and
+// "azure".
+var demoConfig = template.Must(template.New("config").Parse(`{{define "voicegain"}}
+    plugin: voicegain
+    hosts: [{{printf "%q" .Voicegain}}]
+    settings:
+      jwt: {{printf "%q" .ConsoleJWT}}
+      api_url: {{printf "%q" .VoicegainAPI}}
+{{- end}}
+{{- define "azure"}}
+    plugin: azure
+    hosts: [{{printf "%q" .Azure}}]
+    settings:
+      subscription_key: {{printf "%q" .AzureKey}}
+{{- end -}}
+# tokenplug demo: every endpoint is an emulator on 127.0.0.1
 providers:
   symphony:
     plugin: symphony
@@ -128,17 +149,9 @@ providers:
       private_key_file: {{printf "%q" .KeyFile}}
       public_key_name: {{.KeyName}}
   voicegain:
-    plugin: voicegain
-    hosts: [{{printf "%q" .Voicegain}}]
-    settings:
-      jwt: {{printf "%q" .ConsoleJWT}}
-      api_url: {{printf "%q" .VoicegainAPI}}
+{{- template "voicegain" .}}
   voicegain-browser:
-    plugin: voicegain
-    hosts: [{{printf "%q" .Voicegain}}]
-    settings:
-      jwt: {{printf "%q" .ConsoleJWT}}
-      api_url: {{printf "%q" .VoicegainAPI}}
+{{- template "voicegain" .}}
       mode: short_lived
       audience: {{.Audience}}
       lifetime: 10m
@@ -149,16 +162,10 @@ providers:
       apikey: {{printf "%q" .APIKey}}
       token_url: {{printf "%q" .IAMTokenURL}}
   azure-speech:
-    plugin: azure
-    hosts: [{{printf "%q" .Azure}}]
-    settings:
-      subscription_key: {{printf "%q" .AzureKey}}
+{{- template "azure" .}}
       token_url: {{printf "%q" .AzureTokenURL}}
   azure-key:
-    plugin: azure
-    hosts: [{{printf "%q" .Azure}}]
-    settings:
-      subscription_key: {{printf "%q" .AzureKey}}
+{{- template "azure" .}}
       mode: key
 `))
 

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"crypto/rand"
 	"crypto/rsa"
-	"crypto/x509"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"os"
@@ -116,7 +114,7 @@ var customerKey = func() *rsa.PrivateKey {
 func symphonyDir(t *testing.T, hosts string, extra string) string {
 	t.Helper()
 	dir := t.TempDir()
-	writeFile(t, dir, "key.pem", string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(customerKey)})))
+	writeFile(t, dir, "key.pem", string(customerKeyPEM(customerKey)))
 	writeFile(t, dir, "tokenplug.yaml", `providers:
   sym:
     plugin: symphony

@@ -77,3 +77,24 @@ func warmSource(b *testing.B, provider string, hosts ...string) (*host.Registry,
 	}
 	return reg, src
 }
+
+// serialAndParallel runs op as the sub-benchmarks par=serial/impl=<impl>
+// (one goroutine) and par=parallel/impl=<impl> (GOMAXPROCS goroutines),
+// reporting allocations. Every implementation a benchmark compares pays
+// the same indirect call to op.
+func serialAndParallel(b *testing.B, impl string, op func()) {
+	b.Run("par=serial/impl="+impl, func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			op()
+		}
+	})
+	b.Run("par=parallel/impl="+impl, func(b *testing.B) {
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				op()
+			}
+		})
+	})
+}

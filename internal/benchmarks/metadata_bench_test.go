@@ -10,13 +10,9 @@ import (
 	"google.golang.org/grpc/credentials/oauth"
 
 	"github.com/tokenplug/tokenplug/grpccreds"
+	"github.com/tokenplug/tokenplug/internal/grpctest"
+	"github.com/tokenplug/tokenplug/internal/sourcetest"
 )
-
-// tlsAuth is the AuthInfo of a TLS connection, as gRPC puts it in the
-// context it passes to GetRequestMetadata: both sides check it.
-type tlsAuth struct{ credentials.CommonAuthInfo }
-
-func (tlsAuth) AuthType() string { return "tls" }
 
 // BenchmarkGetRequestMetadata asks per-RPC credentials for the header of one
 // RPC on a TLS connection, with a valid cached token:
@@ -36,28 +32,13 @@ func BenchmarkGetRequestMetadata(b *testing.B) {
 	}{
 		{"oauth", oauth.TokenSource{TokenSource: oauth2.ReuseTokenSource(nil, oauth2.StaticTokenSource(tok))}},
 		{"tokenplug", grpccreds.New(src)},
-		{"tokenplug-static", grpccreds.New(staticSource{tok}, grpccreds.WithHosts("api.example.com"))},
+		{"tokenplug-static", grpccreds.New(sourcetest.Static{Tok: tok}, grpccreds.WithHosts("api.example.com"))},
 	}
-	ctx := credentials.NewContextWithRequestInfo(b.Context(), credentials.RequestInfo{
-		Method:   "/grpc.health.v1.Health/Check",
-		AuthInfo: tlsAuth{credentials.CommonAuthInfo{SecurityLevel: credentials.PrivacyAndIntegrity}},
-	})
+	// A TLS connection's security level, which both sides check.
+	ctx := grpctest.RequestContext(b.Context(), "/grpc.health.v1.Health/Check", credentials.PrivacyAndIntegrity)
 	for _, impl := range impls {
 		checkMetadata(b, impl.name, impl.creds, ctx)
-		b.Run("par=serial/impl="+impl.name, func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				impl.creds.GetRequestMetadata(ctx, audience)
-			}
-		})
-		b.Run("par=parallel/impl="+impl.name, func(b *testing.B) {
-			b.ReportAllocs()
-			b.RunParallel(func(pb *testing.PB) {
-				for pb.Next() {
-					impl.creds.GetRequestMetadata(ctx, audience)
-				}
-			})
-		})
+		serialAndParallel(b, impl.name, func() { impl.creds.GetRequestMetadata(ctx, audience) })
 	}
 }
 
@@ -95,19 +76,6 @@ func BenchmarkCachedToken(b *testing.B) {
 	}
 	ctx := b.Context()
 	for _, impl := range impls {
-		b.Run("par=serial/impl="+impl.name, func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				impl.token(ctx)
-			}
-		})
-		b.Run("par=parallel/impl="+impl.name, func(b *testing.B) {
-			b.ReportAllocs()
-			b.RunParallel(func(pb *testing.PB) {
-				for pb.Next() {
-					impl.token(ctx)
-				}
-			})
-		})
+		serialAndParallel(b, impl.name, func() { impl.token(ctx) })
 	}
 }

@@ -1,13 +1,13 @@
 package benchmarks_test
 
 import (
-	"context"
 	"net/http"
 	"testing"
 	"time"
 
 	"golang.org/x/oauth2"
 
+	"github.com/tokenplug/tokenplug/internal/sourcetest"
 	"github.com/tokenplug/tokenplug/transport"
 )
 
@@ -19,12 +19,6 @@ type memBase struct{}
 func (memBase) RoundTrip(r *http.Request) (*http.Response, error) {
 	return &http.Response{StatusCode: http.StatusOK, Body: http.NoBody, Request: r}, nil
 }
-
-// staticSource is the cheapest possible tokenplug source: it isolates the
-// Transport's own cost (scope check, clone, header) from the source's.
-type staticSource struct{ tok *oauth2.Token }
-
-func (s staticSource) Token(context.Context) (*oauth2.Token, error) { return s.tok, nil }
 
 // BenchmarkRoundTrip sends a request through an auth RoundTripper holding a
 // valid cached token:
@@ -47,7 +41,7 @@ func BenchmarkRoundTrip(b *testing.B) {
 		}},
 		{"tokenplug", func(base http.RoundTripper) http.RoundTripper { return transport.New(base, src) }},
 		{"tokenplug-static", func(base http.RoundTripper) http.RoundTripper {
-			return transport.New(base, staticSource{tok}, transport.WithHosts("api.example.com"))
+			return transport.New(base, sourcetest.Static{Tok: tok}, transport.WithHosts("api.example.com"))
 		}},
 	}
 	req, err := http.NewRequest("GET", "https://api.example.com/v1/things", nil)
@@ -58,20 +52,7 @@ func BenchmarkRoundTrip(b *testing.B) {
 	for _, impl := range impls {
 		checkAuthorized(b, impl.name, impl.wrap, req)
 		rt := impl.wrap(memBase{})
-		b.Run("par=serial/impl="+impl.name, func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				rt.RoundTrip(req)
-			}
-		})
-		b.Run("par=parallel/impl="+impl.name, func(b *testing.B) {
-			b.ReportAllocs()
-			b.RunParallel(func(pb *testing.PB) {
-				for pb.Next() {
-					rt.RoundTrip(req)
-				}
-			})
-		})
+		serialAndParallel(b, impl.name, func() { rt.RoundTrip(req) })
 	}
 }
 

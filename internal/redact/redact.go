@@ -2,8 +2,8 @@
 // error message: the secret itself, every line of a multi-line secret, and
 // the standard encodings an upstream or a careless plugin may echo
 // (base64 and base64url, padded or raw, at every byte alignment, so that a
-// Basic authorization header's "id:secret" pair is caught; URL query and
-// path escaping; JSON string escaping).
+// Basic authorization header's "id:secret" pair is caught; hex, lower or
+// upper case; URL query and path escaping; JSON string escaping).
 //
 // It is shared by the host, which scrubs what crosses the plugin boundary,
 // and the plugin SDK's Redact and Snippet.
@@ -12,6 +12,7 @@ package redact
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"net/url"
 	"slices"
@@ -148,6 +149,10 @@ func encodings(sec string) []string {
 		out = append(out, enc.EncodeToString([]byte(sec)), enc.WithPadding(base64.NoPadding).EncodeToString([]byte(sec)))
 		out = append(out, aligned(enc, sec)...)
 	}
+	// Hex needs no alignment variants: each byte is two characters of its
+	// own, so sec's hex stands whole inside the hex of a longer value.
+	h := hex.EncodeToString([]byte(sec))
+	out = append(out, h, strings.ToUpper(h))
 	out = append(out, url.QueryEscape(sec), url.PathEscape(sec))
 	out = append(out, jsonEscapes(sec)...)
 	return slices.DeleteFunc(out, func(e string) bool { return e == sec || e == "" })

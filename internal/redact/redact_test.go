@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
 	"net/url"
@@ -28,6 +29,9 @@ func TestStringRedactsTheSecretAndItsEncodings(t *testing.T) {
 		{"base64 raw", "echo " + b64(base64.RawStdEncoding, secret)},
 		{"base64url", "echo " + b64(base64.URLEncoding, secret)},
 		{"base64url raw", "echo " + b64(base64.RawURLEncoding, secret)},
+		{"hex", "key " + hex.EncodeToString([]byte(secret))},
+		{"hex upper case", "KEY " + strings.ToUpper(hex.EncodeToString([]byte(secret)))},
+		{"hex of a longer value", "dump " + hex.EncodeToString([]byte("client-id:"+secret+"\n"))},
 		{"query escaped", "body client_secret=" + url.QueryEscape(secret)},
 		{"path escaped", "/v1/" + url.PathEscape(secret)},
 		{"json string", `{"k":` + jsonOf(secret+"<&>") + `}`},
@@ -38,7 +42,7 @@ func TestStringRedactsTheSecretAndItsEncodings(t *testing.T) {
 			if !strings.Contains(got, redact.Mask) {
 				t.Fatalf("String(%q) = %q, want the secret masked", tt.text, got)
 			}
-			if leaksBase64(got, secret) || strings.Contains(got, secret) {
+			if leaksBase64(got, secret) || leaksHex(got, secret) || strings.Contains(got, secret) {
 				t.Fatalf("String(%q) = %q still holds the secret", tt.text, got)
 			}
 		})
@@ -49,18 +53,29 @@ func TestStringRedactsTheSecretAndItsEncodings(t *testing.T) {
 // at any alignment and in either alphabet, to text holding 4 or more
 // consecutive bytes of secret.
 func leaksBase64(s, secret string) bool {
-	runs := strings.FieldsFunc(s, func(r rune) bool {
-		return !strings.ContainsRune("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_", r)
-	})
+	return leaks(s, secret, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_", 4,
+		base64.StdEncoding.DecodeString, base64.URLEncoding.DecodeString)
+}
+
+// leaksHex reports whether some run of hex digits in s decodes, in either
+// case and at either alignment, to text holding 4 or more consecutive
+// bytes of secret.
+func leaksHex(s, secret string) bool {
+	return leaks(s, secret, "0123456789abcdefABCDEF", 2, hex.DecodeString)
+}
+
+// leaks reports whether some run of the characters of alphabet in s,
+// starting at any of its first block characters and cut to whole blocks,
+// decodes with one of decoders to text holding 4 or more consecutive
+// bytes of secret.
+func leaks(s, secret, alphabet string, block int, decoders ...func(string) ([]byte, error)) bool {
+	runs := strings.FieldsFunc(s, func(r rune) bool { return !strings.ContainsRune(alphabet, r) })
 	for _, run := range runs {
-		for skip := range 4 {
-			if skip >= len(run) {
-				break
-			}
+		for skip := 0; skip < block && skip < len(run); skip++ {
 			r := run[skip:]
-			r = r[:len(r)/4*4]
-			for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding} {
-				dec, err := enc.DecodeString(r)
+			r = r[:len(r)/block*block]
+			for _, decode := range decoders {
+				dec, err := decode(r)
 				if err != nil {
 					continue
 				}
