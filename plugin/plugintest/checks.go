@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"testing"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -83,6 +84,38 @@ func checkDescription(r reporter, d plugin.Description) {
 		}
 		if strings.TrimSpace(s.Description) == "" {
 			r.Logf("description: setting %q has no description; tokenplug plugins shows it to users", s.Key)
+		}
+	}
+}
+
+// CheckSecretSettings reports, with t.Errorf, each difference between the
+// settings p declares and secret, which maps every key p should declare to
+// whether it is Secret: a key marked otherwise, a key p does not declare,
+// a key p declares that secret does not list. Hosts redact, and never log,
+// only the values of settings marked Secret, so a test that lists every key
+// keeps an edit from dropping the mark, and makes each new setting a
+// decision.
+func CheckSecretSettings(t testing.TB, p plugin.Provider, secret map[string]bool) {
+	t.Helper()
+	checkSecretSettings(t, p.Describe(), secret)
+}
+
+func checkSecretSettings(r reporter, d plugin.Description, secret map[string]bool) {
+	r.Helper()
+	declared := map[string]bool{}
+	for _, s := range d.Settings {
+		declared[s.Key] = true
+		want, listed := secret[s.Key]
+		switch {
+		case !listed:
+			r.Errorf("setting %q is declared but not listed; list it, secret or not", s.Key)
+		case s.Secret != want:
+			r.Errorf("setting %q: Secret is %v, want %v", s.Key, s.Secret, want)
+		}
+	}
+	for _, key := range slices.Sorted(maps.Keys(secret)) {
+		if !declared[key] {
+			r.Errorf("setting %q is listed but not declared", key)
 		}
 	}
 }

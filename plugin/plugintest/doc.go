@@ -46,7 +46,9 @@
 // For a test's own cases: Configure configures a provider as a host does
 // (schema, then Configure), MustConfigure or fails the test; CheckError and CheckSettingError check an
 // error's prefix, length or setting key, and that it quotes no piece of a secret
-// (ContainsPart); ServeBody is a token endpoint that answers one body;
+// (ContainsPart); CheckSecretSettings checks which settings the description
+// marks Secret against the test's list of every key; ServeBody is a token
+// endpoint that answers one body;
 // UnsignedJWT makes a token with the claims a test needs; Recorder keeps
 // the last request an emulator received, to check what a provider sends.
 //

@@ -192,6 +192,31 @@ func TestLooksSecret(t *testing.T) {
 	}
 }
 
+func TestCheckSecretSettings(t *testing.T) {
+	d := plugin.Description{Settings: []plugin.Setting{
+		{Key: "api_key", Secret: true}, {Key: "token_url"},
+	}}
+	tests := []struct {
+		name   string
+		secret map[string]bool
+		errs   string // a substring of the one error expected; "" none
+	}{
+		{"every key, rightly marked", map[string]bool{"api_key": true, "token_url": false}, ""},
+		{"a secret key listed as not secret", map[string]bool{"api_key": false, "token_url": false}, `"api_key": Secret is true, want false`},
+		{"a plain key listed as secret", map[string]bool{"api_key": true, "token_url": true}, `"token_url": Secret is false, want true`},
+		{"a declared key not listed", map[string]bool{"api_key": true}, `"token_url" is declared but not listed`},
+		{"a listed key not declared", map[string]bool{"api_key": true, "token_url": false, "client_secret": true}, `"client_secret" is listed but not declared`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &recorder{}
+			checkSecretSettings(r, d, tt.secret)
+			expectOne(t, "errors", r.errs, tt.errs)
+			expectOne(t, "logs", r.logs, "")
+		})
+	}
+}
+
 func TestCheckToken(t *testing.T) {
 	now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
 	hour := now.Add(time.Hour)

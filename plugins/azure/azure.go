@@ -51,6 +51,7 @@
 package azure
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
@@ -145,14 +146,14 @@ func (p Provider) Configure(_ context.Context, settings map[string]string) (oaut
 	case ModeKey:
 		// No request is made, so region and token_url are not needed; a
 		// misspelt cloud is still a mistake worth reporting.
-		if _, ok := clouds[or(settings[SettingCloud], CloudPublic)]; !ok {
+		if _, ok := clouds[cmp.Or(settings[SettingCloud], CloudPublic)]; !ok {
 			errs = append(errs, plugin.SettingError{Key: SettingCloud, Message: fmt.Sprintf("%q is not %s, %s or %s",
 				settings[SettingCloud], CloudPublic, CloudUSGov, CloudChina)})
 		}
 	case ModeToken:
 		var err *plugin.SettingError
 		tokenURL, err = issueTokenURL(where{
-			cloud: or(settings[SettingCloud], CloudPublic), region: settings[SettingRegion],
+			cloud: cmp.Or(settings[SettingCloud], CloudPublic), region: settings[SettingRegion],
 			endpoint: settings[SettingEndpoint], tokenURL: settings[SettingTokenURL],
 		})
 		if err != nil {
@@ -172,12 +173,4 @@ func (p Provider) Configure(_ context.Context, settings map[string]string) (oaut
 		now = time.Now
 	}
 	return &tokenSource{client: p.HTTPClient, url: tokenURL, key: key, now: now}, nil
-}
-
-// or returns v, or def when v is empty.
-func or(v, def string) string {
-	if v == "" {
-		return def
-	}
-	return v
 }

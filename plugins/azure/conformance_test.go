@@ -1,7 +1,6 @@
 package azure
 
 import (
-	"fmt"
 	"maps"
 	"net/http"
 	"testing"
@@ -101,13 +100,13 @@ func TestEveryFaultGivesItsErrorClass(t *testing.T) {
 }
 
 func TestTheSchemaMarksTheKeySecretAndDefaultsToTokenMode(t *testing.T) {
-	got := map[string]string{}
-	for _, s := range (Provider{}).Describe().Settings {
-		got[s.Key] = fmt.Sprint(s.Secret, "/", s.Default)
-	}
-	want := map[string]string{SettingSubscriptionKey: "true/", SettingRegion: "false/", SettingTokenURL: "false/", SettingMode: "false/token",
-		SettingCloud: "false/public", SettingEndpoint: "false/"}
-	if !maps.Equal(got, want) {
-		t.Errorf("settings = %v, want %v", got, want)
+	plugintest.CheckSecretSettings(t, Provider{}, map[string]bool{
+		SettingSubscriptionKey: true, SettingRegion: false, SettingTokenURL: false, SettingMode: false, SettingCloud: false, SettingEndpoint: false,
+	})
+	// Only mode and cloud have defaults: the schema fills in nothing else.
+	got, err := plugin.ApplySchema(Provider{}.Describe(), map[string]string{SettingSubscriptionKey: "k"})
+	want := map[string]string{SettingSubscriptionKey: "k", SettingMode: ModeToken, SettingCloud: CloudPublic}
+	if err != nil || !maps.Equal(got, want) {
+		t.Errorf("settings with the schema's defaults = %v (%v), want %v", got, err, want)
 	}
 }

@@ -1,7 +1,6 @@
 package iam
 
 import (
-	"maps"
 	"net/http"
 	"testing"
 	"time"
@@ -75,12 +74,7 @@ func TestEveryFaultGivesItsErrorClass(t *testing.T) {
 }
 
 func TestSecretSettingsAreMarkedSecret(t *testing.T) {
-	secret := map[string]bool{}
-	for _, s := range (Provider{}).Describe().Settings {
-		secret[s.Key] = s.Secret
-	}
-	want := map[string]bool{SettingAPIKey: true, SettingTokenURL: false, SettingClientID: false, SettingClientSecret: true, SettingScope: false}
-	if !maps.Equal(secret, want) {
-		t.Errorf("settings = %v, want %v", secret, want)
-	}
+	plugintest.CheckSecretSettings(t, Provider{}, map[string]bool{
+		SettingAPIKey: true, SettingTokenURL: false, SettingClientID: false, SettingClientSecret: true, SettingScope: false,
+	})
 }

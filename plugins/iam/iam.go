@@ -27,6 +27,7 @@
 package iam
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"net/http"
@@ -100,7 +101,7 @@ func (p Provider) Configure(_ context.Context, settings map[string]string) (oaut
 	if settings[SettingAPIKey] == "" {
 		errs = append(errs, plugin.SettingError{Key: SettingAPIKey, Message: "required"})
 	}
-	tokenURL, err := plugin.URL(map[string]string{SettingTokenURL: or(settings[SettingTokenURL], DefaultTokenURL)}, SettingTokenURL)
+	tokenURL, err := plugin.URL(map[string]string{SettingTokenURL: cmp.Or(settings[SettingTokenURL], DefaultTokenURL)}, SettingTokenURL)
 	var se plugin.SettingError
 	if errors.As(err, &se) {
 		errs = append(errs, se)
@@ -127,12 +128,4 @@ func (p Provider) Configure(_ context.Context, settings map[string]string) (oaut
 		apikey: settings[SettingAPIKey], clientID: id, clientSecret: secret,
 		scope: strings.Join(strings.Fields(settings[SettingScope]), " "),
 	}, nil
-}
-
-// or returns v, or def when v is empty.
-func or(v, def string) string {
-	if v == "" {
-		return def
-	}
-	return v
 }

@@ -220,3 +220,10 @@ func TestDefaultTokensWithAPastedKeyPassTheEmulatedConnect(t *testing.T) {
 		}
 	}
 }
+
+// The pasted key is the one secret; its file's path is not.
+func TestOnlyThePrivateKeyIsSecret(t *testing.T) {
+	plugintest.CheckSecretSettings(t, symphony.Provider{}, map[string]bool{
+		symphony.SettingPrivateKey: true, symphony.SettingPrivateKeyFile: false, symphony.SettingPublicKeyName: false, symphony.SettingLifetime: false,
+	})
+}

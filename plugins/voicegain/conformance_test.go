@@ -109,3 +109,9 @@ func TestEveryBadSettingIsReportedAtOnce(t *testing.T) {
 		t.Error("error contains the console jwt")
 	}
 }
+
+func TestOnlyTheConsoleJWTIsSecret(t *testing.T) {
+	plugintest.CheckSecretSettings(t, voicegain.Provider{}, map[string]bool{
+		voicegain.KeyJWT: true, voicegain.KeyMode: false, voicegain.KeyAPIURL: false, voicegain.KeyAudience: false, voicegain.KeyLifetime: false,
+	})
+}
