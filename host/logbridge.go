@@ -13,6 +13,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/tokenplug/tokenplug/internal/launch"
 	"github.com/tokenplug/tokenplug/internal/redact"
 )
 
@@ -63,12 +64,13 @@ type hclogBridge struct {
 	l        *slog.Logger
 	red      *redactor
 	stopping *atomic.Bool // set while the host itself stops the plugin
+	long     *longLine    // the pieces of an over-long line (see Log)
 	name     string
 	args     []any
 }
 
 func newHCLogBridge(l *slog.Logger, red *redactor, stopping *atomic.Bool) *hclogBridge {
-	return &hclogBridge{l: l, red: red, stopping: stopping}
+	return &hclogBridge{l: l, red: red, stopping: stopping, long: new(longLine)}
 }
 
 var hclogToSlog = map[hclog.Level]slog.Level{
@@ -88,6 +90,14 @@ func (b *hclogBridge) Log(level hclog.Level, msg string, args ...any) {
 		// go-plugin reports a non-zero exit as an error, including the
 		// kill the host itself just ordered.
 		sl = slog.LevelDebug
+	}
+	if level == hclog.Debug {
+		if isPiece, whole := b.long.piece(msg); isPiece {
+			if whole > 0 {
+				b.l.Warn("plugin log line dropped", "line", tooLong(whole))
+			}
+			return
+		}
 	}
 	ctx := context.Background()
 	if !b.l.Enabled(ctx, sl) {
@@ -143,12 +153,16 @@ func (b *hclogBridge) Named(name string) hclog.Logger {
 		name = c.name + "." + name
 	}
 	c.name = name
+	// go-plugin reads each plugin's log through a logger of its own,
+	// named after it: a long line's pieces all come through that one.
+	c.long = new(longLine)
 	return &c
 }
 
 func (b *hclogBridge) ResetNamed(name string) hclog.Logger {
 	c := *b
 	c.name = name
+	c.long = new(longLine)
 	return &c
 }
 
@@ -178,47 +192,98 @@ func (b *hclogBridge) StandardWriter(*hclog.StandardLoggerOptions) io.Writer {
 // lineWriter hands each complete line written to it to emit. go-plugin
 // forwards a plugin's stdout and stderr in chunks of at most 1 KiB that
 // may end mid-line, and a secret cut in two would escape redaction, so a
-// partial line waits for its end, for flush, or for maxPartialLine bytes.
-// Safe for concurrent use.
+// partial line waits for its end or for flush. A line longer than
+// maxLine is not emitted at all, not even in pieces: emit gets one notice
+// of its length instead. Safe for concurrent use.
 type lineWriter struct {
 	emit func(line string)
 
-	mu      sync.Mutex // guards partial
+	mu      sync.Mutex // guards partial and dropped
 	partial []byte
+	dropped int // bytes of the current line, once it is over maxLine
 }
 
-// maxPartialLine bounds a line held back waiting for its end, as go-plugin
+// maxLine bounds a line held back waiting for its end, as go-plugin
 // bounds a plugin's log line.
-const maxPartialLine = 64 << 10
+const maxLine = launch.LogBufferSize
 
 func (w *lineWriter) Write(b []byte) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.partial = append(w.partial, b...)
-	for {
-		i := bytes.IndexByte(w.partial, '\n')
+	n := len(b)
+	for len(b) > 0 {
+		i := bytes.IndexByte(b, '\n')
+		chunk := b
+		if i >= 0 {
+			chunk = b[:i]
+		}
+		if w.dropped > 0 || len(w.partial)+len(chunk) > maxLine {
+			w.dropped += len(w.partial) + len(chunk)
+			w.partial = w.partial[:0]
+		} else {
+			w.partial = append(w.partial, chunk...)
+		}
 		if i < 0 {
 			break
 		}
-		w.emit(string(w.partial[:i]))
-		w.partial = w.partial[i+1:]
+		w.endLine()
+		b = b[i+1:]
 	}
-	if len(w.partial) > maxPartialLine {
+	return n, nil
+}
+
+// endLine emits the current line, or the notice of its drop.
+func (w *lineWriter) endLine() {
+	if w.dropped > 0 {
+		w.emit(tooLong(w.dropped))
+	} else {
 		w.emit(string(w.partial))
-		w.partial = w.partial[:0]
 	}
-	w.partial = bytes.Clone(w.partial) // drop the emitted lines' memory
-	return len(b), nil
+	w.dropped = 0
+	w.partial = w.partial[:0]
+	if cap(w.partial) > 4<<10 {
+		w.partial = nil // keep no long line's memory
+	}
 }
 
 // flush emits a partial line left when the plugin stopped.
 func (w *lineWriter) flush() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if len(w.partial) > 0 {
-		w.emit(string(w.partial))
-		w.partial = nil
+	if len(w.partial) > 0 || w.dropped > 0 {
+		w.endLine()
 	}
+}
+
+// tooLong is what is logged instead of a line of n bytes over maxLine: a
+// secret in it could be cut where the line was, and escape redaction.
+func tooLong(n int) string {
+	return fmt.Sprintf("(a line of %d bytes, over the %d KiB limit: not logged)", n, maxLine>>10)
+}
+
+// longLine follows a plugin log line longer than launch.LogBufferSize,
+// which go-plugin hands to its logger as Debug messages of exactly that
+// size, then the rest. The pieces are swallowed, as lineWriter does, and
+// one notice stands for them. Safe for concurrent use.
+type longLine struct {
+	mu sync.Mutex // guards n
+	n  int        // bytes of the line so far; 0: not inside a long line
+}
+
+// piece reports whether msg, a Debug message, is a piece of a long line,
+// and, with its last piece, the length of the whole line.
+func (l *longLine) piece(msg string) (isPiece bool, whole int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	switch {
+	case l.n > 0 && len(msg) < launch.LogBufferSize:
+		whole, l.n = l.n+len(msg), 0
+		return true, whole
+	case l.n > 0 || len(msg) >= launch.LogBufferSize:
+		l.n += len(msg)
+		return true, 0
+	}
+	return false, 0
 }
 
 type writerFunc func([]byte) (int, error)

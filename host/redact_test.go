@@ -41,6 +41,26 @@ func TestPluginOutputNeverShowsASecretItsEncodingsOrItsLines(t *testing.T) {
 	}
 }
 
+func TestAPluginLogLineOverTheLimitIsDroppedNotCutAcrossASecret(t *testing.T) {
+	secret := "s3cr3t+value/with=odd&chars-0123456789"
+	reg, logs := newRegistry(t)
+	// The fault plugin prints one line of 96 KiB, the secret over and over,
+	// on stderr and in its log: go-plugin cuts the log line at 64 KiB, and
+	// one copy of the secret straddles the cut.
+	_, err := faultSource(t, reg, "long", "longline", "password", secret).Token(ctxT(t))
+	if err == nil {
+		t.Fatal("want the plugin's error")
+	}
+	waitForLogs(t, logs, "long-done-stderr", "long-done-log")
+	reg.Close()
+	if leak := findLeak(logs.String(), secret); leak != "" {
+		t.Errorf("the log shows %q, part of the secret", leak)
+	}
+	if n := strings.Count(logs.String(), "KiB limit: not logged"); n != 2 {
+		t.Errorf("%d notices of a dropped line, want 2 (stderr and log):\n%.2000s", n, logs)
+	}
+}
+
 // findLeak returns a piece of text that shows secret: a line of it, or 16
 // consecutive characters of it, of its base64 or base64url encoding, or of
 // the encoding of the Basic pair "client-id:"+secret. It returns "" if

@@ -177,3 +177,27 @@ func TestTokenCacheRefusesAnUnsafeDirectory(t *testing.T) {
 		t.Errorf("files written to an unsafe directory: %v", entries)
 	}
 }
+
+// A config's warm: true is for long-running applications: a CLI call
+// starts only the plugin it uses, and none on a cache hit.
+func TestTokenStartsNoOtherPluginEvenWithWarm(t *testing.T) {
+	dir, _, env := iamDir(t)
+	cfg, err := os.ReadFile(filepath.Join(dir, "tokenplug.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// "other" runs a script that leaves a mark when it is started (with
+	// shell builtins only: plugins run with an empty environment).
+	writeFile(t, dir, "other.sh", "#!/bin/sh\n: >\"${0%/*}/started\"\nexit 1\n")
+	if err := os.Chmod(filepath.Join(dir, "other.sh"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, dir, "tokenplug.yaml", "warm: true\n"+string(cfg)+
+		"  other:\n    path: ./other.sh\n    hosts: [\"127.0.0.1\"]\n")
+	for range 2 { // a fetch, then a cache hit
+		rawToken(t, dir, env)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "started")); err == nil {
+		t.Error("token w started provider other's plugin")
+	}
+}

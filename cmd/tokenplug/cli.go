@@ -158,6 +158,10 @@ func (c *cli) registry(cfg *hostconfig.Config, extra ...host.Option) (*host.Regi
 		return nil, err
 	}
 	logger := c.logger()
+	// warm: true is for applications that live on. A command starts
+	// the plugins it uses (check warms them all itself): warming every
+	// provider would start plugins a cached token does not need.
+	cfg.Warm = false
 	opts, err := cfg.Options(logger)
 	if err != nil {
 		return nil, configError(err)

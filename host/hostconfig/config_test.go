@@ -96,6 +96,11 @@ func TestParseConfig(t *testing.T) {
 			wantErr: "providers.p.settings.a: unterminated ${",
 		},
 		{
+			name:    "a key pasted inside ${} is not quoted back",
+			yaml:    "providers:\n  p:\n    plugin: iam\n    settings: {apikey: \"${k-123-pasted/key+}\"}\n",
+			wantErr: "providers.p.settings.apikey: ${…} does not hold a variable name",
+		},
+		{
 			name:    "a cache without redis",
 			yaml:    "cache: {}\n",
 			wantErr: "tokenplug: config test.yaml:1: cache: set cache.redis",

@@ -184,7 +184,9 @@ func (e unsetError) Error() string {
 func lookupVar(expr string, lookup func(string) (string, bool)) (string, error) {
 	name, def, hasDef := strings.Cut(expr, ":-")
 	if !varName.MatchString(name) {
-		return "", fmt.Errorf("${%s}: not a variable name (letters, digits and _)", name)
+		// The text is not quoted: a key pasted inside ${…} by mistake
+		// would otherwise end up in the error, and in the logs.
+		return "", errors.New("${…} does not hold a variable name (letters, digits and _; its text is not shown)")
 	}
 	v, ok := lookup(name)
 	switch {

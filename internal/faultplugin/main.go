@@ -28,7 +28,7 @@ func (provider) Describe() plugin.Description {
 		Name:    "fault",
 		Version: "0.0.1",
 		Settings: []plugin.Setting{
-			{Key: "behavior", Description: "ok, hang, panic, exit, stdout, permanent, ratelimit, temporary, env, pid, label, checkkey, logsecret, leakencoded, stdin", Default: "ok"},
+			{Key: "behavior", Description: "ok, hang, panic, exit, stdout, permanent, ratelimit, temporary, env, pid, label, checkkey, logsecret, leakencoded, longline, stdin", Default: "ok"},
 			{Key: "lifetime", Description: "token lifetime; 0 never expires", Default: "1h"},
 			{Key: "password", Description: "a secret the plugin must never leak", Secret: true},
 			{Key: "fail_configure", Description: "if set, Configure rejects the password with this message"},
@@ -140,6 +140,9 @@ func (s *source) TokenContext(ctx context.Context) (*oauth2.Token, error) {
 	case "leakencoded":
 		leakEncoded(s.password)
 		return nil, plugin.Permanent(errors.New("upstream echoed " + echo(s.password)))
+	case "longline":
+		leakLong(s.password)
+		return nil, plugin.Permanent(errors.New("printed a long line"))
 	case "stdin":
 		// What the plugin can read from its stdin without blocking on an
 		// empty pipe: the host's own input, if it were shared.
@@ -186,6 +189,18 @@ func leakEncoded(secret string) {
 		plugin.Logger().Warn(line)
 	}
 	plugin.Logger().Warn("leak-done-log")
+}
+
+// leakLong prints, on stderr and in its log, one line over 64 KiB made of
+// the secret over and over, so that some copy of it straddles every place
+// the line could be cut (go-plugin reads log lines 64 KiB at a time). A
+// "long-done-<channel>" line follows on each.
+func leakLong(secret string) {
+	long := strings.Repeat(secret+" ", (96<<10)/(len(secret)+1))
+	fmt.Fprintln(os.Stderr, long)
+	fmt.Fprintln(os.Stderr, "long-done-stderr")
+	plugin.Logger().Warn(long)
+	plugin.Logger().Warn("long-done-log")
 }
 
 // recordDir, from a --record-configure=<dir> argument, is where Configure

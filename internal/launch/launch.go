@@ -93,6 +93,11 @@ func New(cfg Config) (*Plugin, error) {
 	return &Plugin{client: goplugin.NewClient(cc)}, nil
 }
 
+// LogBufferSize is the longest plugin log line go-plugin hands to
+// Config.Logger whole. A longer line arrives as Debug messages of exactly
+// LogBufferSize bytes, then its rest: pieces that may cut a secret in two.
+const LogBufferSize = 64 << 10
+
 // clientConfig returns go-plugin's configuration for cfg.
 func clientConfig(cfg Config) (*goplugin.ClientConfig, error) {
 	logger := cfg.Logger
@@ -108,8 +113,11 @@ func clientConfig(cfg Config) (*goplugin.ClientConfig, error) {
 		StartTimeout:     cfg.StartTimeout,
 		Logger:           logger,
 		Stderr:           cfg.Stderr,
-		SyncStdout:       cfg.SyncStdout,
-		SyncStderr:       cfg.SyncStderr,
+		// Set, not left to go-plugin's default, because readers of the
+		// log depend on it (see LogBufferSize).
+		PluginLogBufferSize: LogBufferSize,
+		SyncStdout:          cfg.SyncStdout,
+		SyncStderr:          cfg.SyncStderr,
 	}
 	var env []string
 	var stdin []byte
