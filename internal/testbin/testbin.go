@@ -1,6 +1,13 @@
 // Package testbin builds the programs that tests run as separate processes
 // (plugin binaries, helper hosts), once per test binary, and launches a
 // plugin binary the way a host does. It is for tests only.
+//
+// A package's TestMain calls Main with what to build; its tests find a
+// binary by name with Path:
+//
+//	func TestMain(m *testing.M) { testbin.Main(m, testbin.Plugins("iam")) }
+//	...
+//	host.ProviderConfig{Path: testbin.Path("iam")}
 package testbin
 
 import (
