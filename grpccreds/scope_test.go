@@ -25,6 +25,7 @@ import (
 	"github.com/tokenplug/tokenplug/hostmatch"
 	"github.com/tokenplug/tokenplug/internal/grpctest"
 	"github.com/tokenplug/tokenplug/internal/sourcetest"
+	"github.com/tokenplug/tokenplug/internal/testbin"
 )
 
 // dialAs connects to s under another name: the channel's authority is
@@ -209,10 +210,10 @@ func TestPluginDefaultHostsScopeTheCredentials(t *testing.T) {
 		t.Fatal(err)
 	}
 	keyPEM := string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}))
-	symphony := sourcetest.Register(t, reg, "symphony", host.ProviderConfig{Path: bins["symphony"],
+	symphony := sourcetest.Register(t, reg, "symphony", host.ProviderConfig{Path: testbin.Path("symphony"),
 		Settings: map[string]string{"private_key": keyPEM, "public_key_name": "demo"}})
-	fault := sourcetest.Register(t, reg, "fault", host.ProviderConfig{Path: bins["fault"], Hosts: []string{"127.0.0.1"}})
-	faultNoHosts := sourcetest.Register(t, reg, "fault-no-hosts", host.ProviderConfig{Path: bins["fault"]})
+	fault := sourcetest.Register(t, reg, "fault", host.ProviderConfig{Path: testbin.Path("fault"), Hosts: []string{"127.0.0.1"}})
+	faultNoHosts := sourcetest.Register(t, reg, "fault-no-hosts", host.ProviderConfig{Path: testbin.Path("fault")})
 
 	wantRefused(t, check(t.Context(), dial(t, srv, grpccreds.New(symphony))), "symphony", srv.Addr(), auth)
 	if err := check(t.Context(), dialAs(t, srv, "acme.symphony.com:"+port, grpccreds.New(symphony))); err != nil {

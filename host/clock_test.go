@@ -14,6 +14,7 @@ import (
 	"github.com/tokenplug/tokenplug/emulator"
 	"github.com/tokenplug/tokenplug/host"
 	"github.com/tokenplug/tokenplug/host/internal/poll"
+	"github.com/tokenplug/tokenplug/internal/testbin"
 	"github.com/tokenplug/tokenplug/plugin"
 	"github.com/tokenplug/tokenplug/transport"
 )
@@ -175,7 +176,7 @@ func TestShortLivedTokenIsNeverSentAfterItsExpiry(t *testing.T) {
 	vendor := httptest.NewServer(withoutExpiration(emu))
 	t.Cleanup(vendor.Close)
 	reg, _ := newRegistry(t, host.WithClock(clk.Now))
-	src := mustSource(t, reg, "watson", host.ProviderConfig{Path: bins["iam"], Hosts: []string{"127.0.0.1"}, Settings: map[string]string{
+	src := mustSource(t, reg, "watson", host.ProviderConfig{Path: testbin.Path("iam"), Hosts: []string{"127.0.0.1"}, Settings: map[string]string{
 		"apikey": testAPIKey, "token_url": vendor.URL + "/identity/token",
 	}})
 	var rejected atomic.Int64

@@ -9,6 +9,7 @@ import (
 
 	"github.com/tokenplug/tokenplug/emulator"
 	"github.com/tokenplug/tokenplug/host"
+	"github.com/tokenplug/tokenplug/internal/testbin"
 	"github.com/tokenplug/tokenplug/transport"
 )
 
@@ -22,7 +23,7 @@ func TestEndToEndSymphonyTokenReachesAVerifyingServer(t *testing.T) {
 	defer srv.Close()
 
 	reg, _ := newRegistry(t)
-	src := mustSource(t, reg, "sym", host.ProviderConfig{Path: bins["symphony"], Hosts: []string{"127.0.0.1"}, Settings: symphonySettings()})
+	src := mustSource(t, reg, "sym", host.ProviderConfig{Path: testbin.Path("symphony"), Hosts: []string{"127.0.0.1"}, Settings: symphonySettings()})
 	client := &http.Client{Transport: transport.New(nil, src)}
 
 	resp, err := client.Get(srv.URL + "/v1/anything")

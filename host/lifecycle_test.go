@@ -14,6 +14,7 @@ import (
 	"github.com/tokenplug/tokenplug/host"
 	"github.com/tokenplug/tokenplug/host/internal/loadgen"
 	"github.com/tokenplug/tokenplug/host/internal/poll"
+	"github.com/tokenplug/tokenplug/internal/testbin"
 	"github.com/tokenplug/tokenplug/plugin"
 )
 
@@ -24,7 +25,7 @@ func faultSource(t *testing.T, reg *host.Registry, name, behavior string, extra 
 		settings[extra[i]] = extra[i+1]
 	}
 	// Tests send its tokens to httptest servers on 127.0.0.1.
-	return mustSource(t, reg, name, host.ProviderConfig{Path: bins["fault"], Hosts: []string{"127.0.0.1"}, Settings: settings})
+	return mustSource(t, reg, name, host.ProviderConfig{Path: testbin.Path("fault"), Hosts: []string{"127.0.0.1"}, Settings: settings})
 }
 
 func TestKilledPluginIsRestartedAndNoCallerFailsMeanwhile(t *testing.T) {
@@ -146,7 +147,7 @@ func TestStdoutGarbage(t *testing.T) {
 		})
 	})
 	t.Run("before the handshake it is a clear start error", func(t *testing.T) {
-		src := mustSource(t, reg, "stdout-first", host.ProviderConfig{Path: bins["fault"], Args: []string{"stdout-first"}})
+		src := mustSource(t, reg, "stdout-first", host.ProviderConfig{Path: testbin.Path("fault"), Args: []string{"stdout-first"}})
 		_, err := src.Token(ctxT(t))
 		if err == nil || !strings.Contains(err.Error(), "start plugin") {
 			t.Fatalf("err = %v, want a start error", err)
@@ -172,7 +173,7 @@ func TestPluginSeesACleanEnvironment(t *testing.T) {
 }
 
 func TestPluginExitsWhenItsHostIsKilled(t *testing.T) {
-	cmd := exec.Command(bins["hostproc"], bins["fault"])
+	cmd := exec.Command(testbin.Path("hostproc"), testbin.Path("fault"))
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -196,12 +197,12 @@ func TestPluginExitsWhenItsHostIsKilled(t *testing.T) {
 }
 
 func TestPluginOfAnotherProtocolVersionIsRefusedNamingBoth(t *testing.T) {
-	bin := t.TempDir() + "/v2plugin"
-	if out, err := exec.Command("go", "build", "-o", bin, "../plugin/testdata/v2plugin").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
+	bin, err := testbin.Build(t.TempDir(), "v2", "../plugin/testdata/v2plugin")
+	if err != nil {
+		t.Fatal(err)
 	}
 	reg, _ := newRegistry(t)
-	_, err := mustSource(t, reg, "v2", host.ProviderConfig{Path: bin}).Token(ctxT(t))
+	_, err = mustSource(t, reg, "v2", host.ProviderConfig{Path: bin}).Token(ctxT(t))
 	if !errors.Is(err, plugin.ErrConfig) || !strings.Contains(err.Error(), "speaks tokenplug plugin protocol 2; this host speaks 1") {
 		t.Fatalf("err = %v, want a configuration error naming both versions", err)
 	}

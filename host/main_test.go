@@ -17,13 +17,10 @@ import (
 	"github.com/tokenplug/tokenplug/internal/testbin"
 )
 
-// bins holds plugin binaries built once for the package's tests.
-var bins = map[string]string{}
-
 func TestMain(m *testing.M) {
 	pkgs := testbin.Plugins("symphony", "fault", "iam")
 	pkgs["hostproc"] = "./internal/hostproc"
-	testbin.Main(m, bins, pkgs)
+	testbin.Main(m, pkgs)
 }
 
 // newRegistry returns a registry closed at the end of the test, logging at
@@ -119,7 +116,7 @@ func (c *countingHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // in reg as "watson".
 func iamSource(t *testing.T, reg *host.Registry, tokenURL string) *host.Source {
 	t.Helper()
-	return mustSource(t, reg, "watson", host.ProviderConfig{Path: bins["iam"], Settings: map[string]string{
+	return mustSource(t, reg, "watson", host.ProviderConfig{Path: testbin.Path("iam"), Settings: map[string]string{
 		"apikey": testAPIKey, "token_url": tokenURL,
 	}})
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/tokenplug/tokenplug/host/internal/poll"
 	"github.com/tokenplug/tokenplug/host/internal/redistest"
 	"github.com/tokenplug/tokenplug/host/rediscache"
+	"github.com/tokenplug/tokenplug/internal/testbin"
 )
 
 // otelFixture is a registry whose metrics and spans go to in-memory SDK
@@ -231,7 +232,7 @@ func TestPluginRestartsAndStartFailuresAreCounted(t *testing.T) {
 	f := newOtelFixture(t)
 	// A copy of the binary, so the test can make the next start fail.
 	bin := filepath.Join(t.TempDir(), "tokenplug-fault")
-	data, err := os.ReadFile(bins["fault"])
+	data, err := os.ReadFile(testbin.Path("fault"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -303,7 +304,7 @@ func TestSharedCacheHitsMissesAndFallbacksAreCounted(t *testing.T) {
 	// Two replicas: the first fetches (a miss), the second finds its token.
 	for i, want := range []string{"miss", "hit"} {
 		f := newOtelFixture(t, host.WithCache(newCache(srv.URL())))
-		src := mustSource(t, f.reg, "sym", host.ProviderConfig{Path: bins["symphony"], Settings: symphonySettings()})
+		src := mustSource(t, f.reg, "sym", host.ProviderConfig{Path: testbin.Path("symphony"), Settings: symphonySettings()})
 		if _, err := src.Token(ctxT(t)); err != nil {
 			t.Fatal(err)
 		}
@@ -317,7 +318,7 @@ func TestSharedCacheHitsMissesAndFallbacksAreCounted(t *testing.T) {
 	// Redis is down: the cache fetches for itself.
 	srv.Kill()
 	f := newOtelFixture(t, host.WithCache(newCache(srv.URL())))
-	src := mustSource(t, f.reg, "sym", host.ProviderConfig{Path: bins["symphony"], Settings: symphonySettings()})
+	src := mustSource(t, f.reg, "sym", host.ProviderConfig{Path: testbin.Path("symphony"), Settings: symphonySettings()})
 	if _, err := src.Token(ctxT(t)); err != nil {
 		t.Fatal(err)
 	}

@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/tokenplug/tokenplug/host"
+	"github.com/tokenplug/tokenplug/internal/testbin"
 	"github.com/tokenplug/tokenplug/plugin"
 )
 
@@ -26,8 +27,8 @@ const evilTrailer = "\nEVIL-FAULTPLUGIN-TRAILER\n"
 func TestSHA256PinCannotBeRacedBySwappingTheBinary(t *testing.T) {
 	dir := t.TempDir()
 	good, evil := filepath.Join(dir, "good"), filepath.Join(dir, "evil")
-	sum := copyFile(t, bins["fault"], good, "")
-	copyFile(t, bins["fault"], evil, evilTrailer)
+	sum := copyFile(t, testbin.Path("fault"), good, "")
+	copyFile(t, testbin.Path("fault"), evil, evilTrailer)
 	path := filepath.Join(dir, "tokenplug-fault")
 	if err := os.Link(good, path); err != nil {
 		t.Fatal(err)
@@ -132,7 +133,7 @@ func copyFile(t *testing.T, src, dst, trailer string) string {
 
 func TestSHA256PinAppliesToAScriptThatRunsThePlugin(t *testing.T) {
 	script := filepath.Join(t.TempDir(), "tokenplug-wrapped")
-	body := "#!/bin/sh\nexec " + bins["fault"] + " \"$@\"\n"
+	body := "#!/bin/sh\nexec " + testbin.Path("fault") + " \"$@\"\n"
 	if err := os.WriteFile(script, []byte(body), 0o755); err != nil {
 		t.Fatal(err)
 	}

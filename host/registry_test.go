@@ -17,6 +17,7 @@ import (
 
 	"github.com/tokenplug/tokenplug/host"
 	"github.com/tokenplug/tokenplug/host/internal/poll"
+	"github.com/tokenplug/tokenplug/internal/testbin"
 	"github.com/tokenplug/tokenplug/plugin"
 )
 
@@ -29,7 +30,7 @@ func symphonySettings() map[string]string {
 
 func TestRegistryLaunchesThePluginAndReusesTheToken(t *testing.T) {
 	reg, _ := newRegistry(t)
-	src := mustSource(t, reg, "sym", host.ProviderConfig{Path: bins["symphony"], Settings: symphonySettings()})
+	src := mustSource(t, reg, "sym", host.ProviderConfig{Path: testbin.Path("symphony"), Settings: symphonySettings()})
 
 	tok, err := src.Token(ctxT(t))
 	if err != nil {
@@ -93,9 +94,9 @@ func TestTokenErrorsNameTheProviderAndTheSetting(t *testing.T) {
 		wantKind error
 		want     []string
 	}{
-		{"setting rejected by the plugin", host.ProviderConfig{Path: bins["symphony"], Settings: map[string]string{"public_key_name": "a", "private_key": "junk"}},
+		{"setting rejected by the plugin", host.ProviderConfig{Path: testbin.Path("symphony"), Settings: map[string]string{"public_key_name": "a", "private_key": "junk"}},
 			plugin.ErrConfig, []string{`provider "p0"`, `setting "private_key"`, "no PEM block"}},
-		{"undeclared setting", host.ProviderConfig{Path: bins["symphony"], Settings: map[string]string{"public_key_name": "a", "privatekey": "x"}},
+		{"undeclared setting", host.ProviderConfig{Path: testbin.Path("symphony"), Settings: map[string]string{"public_key_name": "a", "privatekey": "x"}},
 			plugin.ErrConfig, []string{`provider "p1"`, `setting "privatekey"`, "unknown setting"}},
 		{"missing binary", host.ProviderConfig{Plugin: "nosuch"},
 			plugin.ErrConfig, []string{`provider "p2"`, `plugin "nosuch" not found`, "tokenplug-nosuch"}},
@@ -120,19 +121,19 @@ func TestTokenErrorsNameTheProviderAndTheSetting(t *testing.T) {
 }
 
 func TestSHA256PinRefusesAChangedBinary(t *testing.T) {
-	b, err := os.ReadFile(bins["symphony"])
+	b, err := os.ReadFile(testbin.Path("symphony"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	sum := sha256.Sum256(b)
 	reg, _ := newRegistry(t)
 
-	good := mustSource(t, reg, "good", host.ProviderConfig{Path: bins["symphony"], SHA256: hex.EncodeToString(sum[:]), Settings: symphonySettings()})
+	good := mustSource(t, reg, "good", host.ProviderConfig{Path: testbin.Path("symphony"), SHA256: hex.EncodeToString(sum[:]), Settings: symphonySettings()})
 	if _, err := good.Token(ctxT(t)); err != nil {
 		t.Fatalf("pinned binary with the right digest: %v", err)
 	}
 	sum[0] ^= 0xff
-	bad := mustSource(t, reg, "bad", host.ProviderConfig{Path: bins["symphony"], SHA256: hex.EncodeToString(sum[:]), Settings: symphonySettings()})
+	bad := mustSource(t, reg, "bad", host.ProviderConfig{Path: testbin.Path("symphony"), SHA256: hex.EncodeToString(sum[:]), Settings: symphonySettings()})
 	_, err = bad.Token(ctxT(t))
 	if !errors.Is(err, plugin.ErrConfig) || !strings.Contains(err.Error(), "does not match its sha256 pin") {
 		t.Fatalf("err = %v, want a clear sha256 mismatch", err)
@@ -141,7 +142,7 @@ func TestSHA256PinRefusesAChangedBinary(t *testing.T) {
 
 func TestCloseStopsEveryPluginAndFailsLaterCalls(t *testing.T) {
 	reg, _ := newRegistry(t)
-	src := mustSource(t, reg, "p", host.ProviderConfig{Path: bins["fault"], Settings: map[string]string{"behavior": "pid"}})
+	src := mustSource(t, reg, "p", host.ProviderConfig{Path: testbin.Path("fault"), Settings: map[string]string{"behavior": "pid"}})
 	tok, err := src.Token(ctxT(t))
 	if err != nil {
 		t.Fatal(err)

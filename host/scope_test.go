@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/tokenplug/tokenplug/host"
+	"github.com/tokenplug/tokenplug/internal/testbin"
 )
 
 func TestEffectiveHostsAreConfiguredElseThePluginsDefaultsElseNone(t *testing.T) {
@@ -17,13 +18,13 @@ func TestEffectiveHostsAreConfiguredElseThePluginsDefaultsElseNone(t *testing.T)
 		from     string
 		insecure bool
 	}{
-		{"plugin defaults", host.ProviderConfig{Path: bins["symphony"], Settings: symphonySettings()},
+		{"plugin defaults", host.ProviderConfig{Path: testbin.Path("symphony"), Settings: symphonySettings()},
 			[]string{"*.symphony.com"}, "plugin default", false},
-		{"configured hosts replace them", host.ProviderConfig{Path: bins["symphony"], Settings: symphonySettings(), Hosts: []string{"api.acme.test"}},
+		{"configured hosts replace them", host.ProviderConfig{Path: testbin.Path("symphony"), Settings: symphonySettings(), Hosts: []string{"api.acme.test"}},
 			[]string{"api.acme.test"}, "configured", false},
-		{"a plugin that declares none", host.ProviderConfig{Path: bins["fault"], AllowInsecure: true},
+		{"a plugin that declares none", host.ProviderConfig{Path: testbin.Path("fault"), AllowInsecure: true},
 			nil, "none", true},
-		{"every host, explicitly", host.ProviderConfig{Path: bins["fault"], Hosts: []string{"*"}},
+		{"every host, explicitly", host.ProviderConfig{Path: testbin.Path("fault"), Hosts: []string{"*"}},
 			[]string{"*"}, "configured", false},
 	}
 	for i, tt := range tests {
@@ -60,12 +61,12 @@ func TestAPluginCannotDeclareEveryHostAsItsDefault(t *testing.T) {
 		t.Run(hosts, func(t *testing.T) {
 			t.Setenv("FAULTPLUGIN_DEFAULT_HOSTS", hosts)
 			reg, _ := newRegistry(t, host.WithEnv("FAULTPLUGIN_DEFAULT_HOSTS"))
-			src := mustSource(t, reg, "wild", host.ProviderConfig{Path: bins["fault"]})
+			src := mustSource(t, reg, "wild", host.ProviderConfig{Path: testbin.Path("fault")})
 			_, err := src.HostScope(ctxT(t))
 			if err == nil || !strings.Contains(err.Error(), `provider "wild"`) || !strings.Contains(err.Error(), "configure hosts") {
 				t.Fatalf("HostScope = %v; want an error naming the provider and what to do", err)
 			}
-			configured := mustSource(t, reg, "tamed", host.ProviderConfig{Path: bins["fault"], Hosts: []string{"api.acme.test"}})
+			configured := mustSource(t, reg, "tamed", host.ProviderConfig{Path: testbin.Path("fault"), Hosts: []string{"api.acme.test"}})
 			if hosts, from, err := configured.EffectiveHosts(ctxT(t)); err != nil || from != "configured" || len(hosts) != 1 {
 				t.Errorf("configured hosts: %q, %q, %v", hosts, from, err)
 			}
@@ -74,7 +75,7 @@ func TestAPluginCannotDeclareEveryHostAsItsDefault(t *testing.T) {
 	t.Run("valid defaults apply", func(t *testing.T) {
 		t.Setenv("FAULTPLUGIN_DEFAULT_HOSTS", "api.acme.test,*.acme.test")
 		reg, _ := newRegistry(t, host.WithEnv("FAULTPLUGIN_DEFAULT_HOSTS"))
-		src := mustSource(t, reg, "acme", host.ProviderConfig{Path: bins["fault"]})
+		src := mustSource(t, reg, "acme", host.ProviderConfig{Path: testbin.Path("fault")})
 		hosts, from, err := src.EffectiveHosts(ctxT(t))
 		if err != nil || from != "plugin default" || !slices.Equal(hosts, []string{"api.acme.test", "*.acme.test"}) {
 			t.Errorf("EffectiveHosts = %q, %q, %v", hosts, from, err)

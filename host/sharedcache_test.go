@@ -14,6 +14,7 @@ import (
 	"github.com/tokenplug/tokenplug/host"
 	"github.com/tokenplug/tokenplug/host/internal/redistest"
 	"github.com/tokenplug/tokenplug/host/rediscache"
+	"github.com/tokenplug/tokenplug/internal/testbin"
 	"github.com/tokenplug/tokenplug/plugin"
 )
 
@@ -56,7 +57,7 @@ func TestRegistryFetchesThroughTheSharedCacheAndClosesIt(t *testing.T) {
 	now := time.Now()
 	reg, _ := newRegistry(t, host.WithCache(cache), host.WithClock(func() time.Time { return now }))
 	settings := symphonySettings()
-	src := mustSource(t, reg, "sym", host.ProviderConfig{Path: bins["symphony"], Settings: settings})
+	src := mustSource(t, reg, "sym", host.ProviderConfig{Path: testbin.Path("symphony"), Settings: settings})
 
 	tok, err := src.Token(ctxT(t))
 	if err != nil {
@@ -106,7 +107,7 @@ func BenchmarkCachedToken(b *testing.B) {
 			}
 			reg := host.NewRegistry(opts...)
 			defer reg.Close()
-			if err := reg.Register("sym", host.ProviderConfig{Path: bins["symphony"], Settings: symphonySettings()}); err != nil {
+			if err := reg.Register("sym", host.ProviderConfig{Path: testbin.Path("symphony"), Settings: symphonySettings()}); err != nil {
 				b.Fatal(err)
 			}
 			src, _ := reg.Source("sym")

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/tokenplug/tokenplug/host"
+	"github.com/tokenplug/tokenplug/internal/testbin"
 )
 
 // BenchmarkStart measures one plugin start through a new Registry (exec,
@@ -16,10 +17,10 @@ import (
 func BenchmarkStart(b *testing.B) {
 	for _, pinned := range []bool{false, true} {
 		name := "pin=none"
-		cfg := host.ProviderConfig{Path: bins["fault"], Settings: map[string]string{"behavior": "ok"}}
+		cfg := host.ProviderConfig{Path: testbin.Path("fault"), Settings: map[string]string{"behavior": "ok"}}
 		if pinned {
 			name = "pin=sha256"
-			data, err := os.ReadFile(bins["fault"])
+			data, err := os.ReadFile(testbin.Path("fault"))
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -6,6 +6,8 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/tokenplug/tokenplug/internal/testbin"
 )
 
 func TestPluginDoesNotShareItsHostsStdin(t *testing.T) {
@@ -19,7 +21,7 @@ func TestPluginDoesNotShareItsHostsStdin(t *testing.T) {
 	if _, err := w.WriteString("input-meant-for-the-host-only\n"); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bins["hostproc"], bins["fault"], "stdin")
+	cmd := exec.Command(testbin.Path("hostproc"), testbin.Path("fault"), "stdin")
 	cmd.Stdin = r
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {

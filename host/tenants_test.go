@@ -16,6 +16,7 @@ import (
 
 	"github.com/tokenplug/tokenplug/host"
 	"github.com/tokenplug/tokenplug/host/hostconfig"
+	"github.com/tokenplug/tokenplug/internal/testbin"
 )
 
 // pluginPIDs returns the live child processes of the test that run the
@@ -50,7 +51,7 @@ func pluginPIDs(t *testing.T, path string) []int {
 // plugin's pid, with a secret of its own.
 func labelConfig(label string, args ...string) host.ProviderConfig {
 	return host.ProviderConfig{
-		Path: bins["fault"], Args: args, Hosts: []string{"*"},
+		Path: testbin.Path("fault"), Args: args, Hosts: []string{"*"},
 		Settings: map[string]string{"behavior": "label", "label": label, "password": "secret-of-" + label},
 	}
 }
@@ -109,7 +110,7 @@ func TestProvidersOfOnePluginShareOneProcess(t *testing.T) {
 			t.Errorf("%s got the token of instance %q", name, labels[name])
 		}
 	}
-	if got := pluginPIDs(t, bins["fault"]); len(got) != 1 {
+	if got := pluginPIDs(t, testbin.Path("fault")); len(got) != 1 {
 		t.Fatalf("50 providers of one plugin run %d processes %v, want 1", len(got), got)
 	}
 	for name, pid := range pids {
@@ -145,7 +146,7 @@ func TestFailingInstanceDoesNotReachAnother(t *testing.T) {
 			t.Errorf("%s: got the token of %q", name, labels[name])
 		}
 	}
-	if got := pluginPIDs(t, bins["fault"]); len(got) != 1 {
+	if got := pluginPIDs(t, testbin.Path("fault")); len(got) != 1 {
 		t.Errorf("%d plugin processes, want 1", len(got))
 	}
 	if strings.Contains(logs.String(), "secret-of-") {
@@ -162,7 +163,7 @@ func TestSharedPluginLogIsScrubbedOfEveryProvidersSecrets(t *testing.T) {
 			t.Fatalf("%s: %v", name, err)
 		}
 	}
-	if got := pluginPIDs(t, bins["fault"]); len(got) != 1 {
+	if got := pluginPIDs(t, testbin.Path("fault")); len(got) != 1 {
 		t.Errorf("%d plugin processes, want 1", len(got))
 	}
 	reg.Close() // flushes the plugin's log
@@ -227,7 +228,7 @@ func TestCrashOfSharedProcessReconfiguresEveryInstance(t *testing.T) {
 			t.Errorf("%s served by pid %s after the restart, want the new plugin %s", name, after[name], newPID)
 		}
 	}
-	if got := pluginPIDs(t, bins["fault"]); len(got) != 1 {
+	if got := pluginPIDs(t, testbin.Path("fault")); len(got) != 1 {
 		t.Errorf("%d plugin processes after the restart, want 1", len(got))
 	}
 }
@@ -270,7 +271,7 @@ func TestSingleInstancePluginRunsOneProcessPerProvider(t *testing.T) {
 		}
 		seen[pids[name]] = name
 	}
-	if got := pluginPIDs(t, bins["fault"]); len(got) != 4 {
+	if got := pluginPIDs(t, testbin.Path("fault")); len(got) != 4 {
 		t.Errorf("4 providers of a single-instance plugin run %d processes, want 4", len(got))
 	}
 }
@@ -286,7 +287,7 @@ func TestIsolatedProviderGetsItsOwnProcess(t *testing.T) {
 	}
 	srcs := map[string]*host.Source{}
 	for name, p := range cfg.Providers {
-		p.Path = bins["fault"]
+		p.Path = testbin.Path("fault")
 		srcs[name] = mustSource(t, reg, name, p)
 	}
 	labels, pids := fetchAll(t, srcs)
@@ -298,7 +299,7 @@ func TestIsolatedProviderGetsItsOwnProcess(t *testing.T) {
 	if pids["a"] != pids["b"] || pids["own"] == pids["a"] {
 		t.Errorf("pids: own %s, a %s, b %s; want a and b shared, own apart", pids["own"], pids["a"], pids["b"])
 	}
-	if got := pluginPIDs(t, bins["fault"]); len(got) != 2 {
+	if got := pluginPIDs(t, testbin.Path("fault")); len(got) != 2 {
 		t.Errorf("%d plugin processes, want 2", len(got))
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/tokenplug/tokenplug/host"
+	"github.com/tokenplug/tokenplug/internal/testbin"
 	"github.com/tokenplug/tokenplug/plugin"
 )
 
@@ -88,7 +89,7 @@ func TestValidateAcceptsAGoodConfig(t *testing.T) {
 // afterwards cannot widen the hosts a token may go to.
 func TestRegisterKeepsItsOwnCopyOfTheConfig(t *testing.T) {
 	reg, _ := newRegistry(t)
-	cfg := host.ProviderConfig{Path: bins["fault"], Hosts: []string{"a.test"}, Settings: map[string]string{"behavior": "ok"}}
+	cfg := host.ProviderConfig{Path: testbin.Path("fault"), Hosts: []string{"a.test"}, Settings: map[string]string{"behavior": "ok"}}
 	src := mustSource(t, reg, "p", cfg)
 	cfg.Hosts[0] = "*"
 	cfg.Settings["behavior"] = "permanent"

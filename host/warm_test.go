@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tokenplug/tokenplug/host"
+	"github.com/tokenplug/tokenplug/internal/testbin"
 	"github.com/tokenplug/tokenplug/plugin"
 )
 
@@ -17,7 +18,7 @@ func TestWarmFetchesEveryFirstTokenSoTheFirstRequestMakesNoRPC(t *testing.T) {
 	_, tokenURL, requests := countedIAM(t, nil)
 	reg, _ := newRegistry(t)
 	watson := iamSource(t, reg, tokenURL)
-	fault := mustSource(t, reg, "fault", host.ProviderConfig{Path: bins["fault"], Settings: map[string]string{"behavior": "pid"}})
+	fault := mustSource(t, reg, "fault", host.ProviderConfig{Path: testbin.Path("fault"), Settings: map[string]string{"behavior": "pid"}})
 	if err := reg.Warm(ctxT(t)); err != nil {
 		t.Fatal(err)
 	}
@@ -52,10 +53,10 @@ func TestWarmFetchesEveryFirstTokenSoTheFirstRequestMakesNoRPC(t *testing.T) {
 func TestWarmReportsEveryProvidersConfigurationErrorByName(t *testing.T) {
 	reg, _ := newRegistry(t, host.WithPluginDir(t.TempDir()))
 	for name, cfg := range map[string]host.ProviderConfig{
-		"good":      {Path: bins["fault"]},
+		"good":      {Path: testbin.Path("fault")},
 		"typo":      {Plugin: "iamm", Settings: map[string]string{"apikey": testAPIKey}},
-		"undecl":    {Path: bins["symphony"], Settings: map[string]string{"public_key_name": "a", "private_key": "x", "colour": "blue"}},
-		"nopubname": {Path: bins["symphony"], Settings: map[string]string{"private_key": "x"}},
+		"undecl":    {Path: testbin.Path("symphony"), Settings: map[string]string{"public_key_name": "a", "private_key": "x", "colour": "blue"}},
+		"nopubname": {Path: testbin.Path("symphony"), Settings: map[string]string{"private_key": "x"}},
 	} {
 		if err := reg.Register(name, cfg); err != nil {
 			t.Fatal(err)
@@ -122,7 +123,7 @@ func TestWarmOnRegisterFetchesInTheBackground(t *testing.T) {
 func TestCloseEndsWarmUpsInFlight(t *testing.T) {
 	reg, logs := newRegistry(t, host.WithWarmOnRegister(), host.WithFetchTimeout(time.Hour))
 	for _, name := range []string{"a", "b", "c"} {
-		mustSource(t, reg, name, host.ProviderConfig{Path: bins["fault"], Settings: map[string]string{"behavior": "hang"}})
+		mustSource(t, reg, name, host.ProviderConfig{Path: testbin.Path("fault"), Settings: map[string]string{"behavior": "hang"}})
 	}
 	ctx, cancel := context.WithCancel(ctxT(t))
 	cancel()

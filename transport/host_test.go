@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/tokenplug/tokenplug/host"
+	"github.com/tokenplug/tokenplug/internal/testbin"
 	"github.com/tokenplug/tokenplug/transport"
 )
 
@@ -20,7 +21,7 @@ import (
 // configured hosts scope the Transport, its name is the provider's, and its
 // Invalidate makes the 401 retry carry a freshly minted token.
 func TestWithARealHostSource(t *testing.T) {
-	bin := bins["symphony"]
+	bin := testbin.Path("symphony")
 	keyPEM := newKeyPEM(t)
 
 	var mu sync.Mutex // guards first

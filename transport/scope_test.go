@@ -13,6 +13,7 @@ import (
 	"github.com/tokenplug/tokenplug/host"
 	"github.com/tokenplug/tokenplug/hostmatch"
 	"github.com/tokenplug/tokenplug/internal/sourcetest"
+	"github.com/tokenplug/tokenplug/internal/testbin"
 	"github.com/tokenplug/tokenplug/transport"
 )
 
@@ -191,13 +192,13 @@ func TestPluginDefaultHostsScopeTheTransport(t *testing.T) {
 	port := rec.port()
 	reg := host.NewRegistry(host.WithLogger(slog.New(slog.DiscardHandler)))
 	defer reg.Close()
-	symphony := host.ProviderConfig{Path: bins["symphony"], AllowInsecure: true,
+	symphony := host.ProviderConfig{Path: testbin.Path("symphony"), AllowInsecure: true,
 		Settings: map[string]string{"private_key": newKeyPEM(t), "public_key_name": "demo"}}
 	defaults := sourcetest.Register(t, reg, "symphony-defaults", symphony)
 	symphony.Hosts = []string{"127.0.0.1"}
 	configured := sourcetest.Register(t, reg, "symphony-configured", symphony)
-	noHosts := sourcetest.Register(t, reg, "fault-no-hosts", host.ProviderConfig{Path: bins["fault"]})
-	faultScoped := sourcetest.Register(t, reg, "fault-scoped", host.ProviderConfig{Path: bins["fault"], Hosts: []string{"127.0.0.1"}})
+	noHosts := sourcetest.Register(t, reg, "fault-no-hosts", host.ProviderConfig{Path: testbin.Path("fault")})
+	faultScoped := sourcetest.Register(t, reg, "fault-scoped", host.ProviderConfig{Path: testbin.Path("fault"), Hosts: []string{"127.0.0.1"}})
 
 	tests := []struct {
 		name string

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tokenplug/tokenplug/internal/testbin"
 	"github.com/tokenplug/tokenplug/plugin/plugintest"
 )
 
@@ -20,7 +21,7 @@ func faultDir(t *testing.T, extra string) string {
 	if err := os.Mkdir(filepath.Join(dir, "bin"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	data, err := os.ReadFile(faultBin)
+	data, err := os.ReadFile(testbin.Path("fault"))
 	if err != nil {
 		t.Fatal(err)
 	}

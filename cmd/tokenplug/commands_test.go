@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/tokenplug/tokenplug/internal/testbin"
 )
 
 // verifySymphony checks tok is a JWT the customer key signed for acme.
@@ -228,7 +230,7 @@ func TestPluginsListsBuiltinsPluginDirAndPath(t *testing.T) {
 	// The same real plugin binary under three names: one in plugin_dir
 	// that shadows the built-in voicegain, one found in plugin_dir, one only
 	// on $PATH.
-	data, err := os.ReadFile(pluginBin)
+	data, err := os.ReadFile(testbin.Path("voicegain"))
 	if err != nil {
 		t.Fatal(err)
 	}

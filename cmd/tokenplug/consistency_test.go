@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tokenplug/tokenplug/internal/testbin"
 )
 
 // pluginDirWith returns a directory whose bin/ holds the separately built
@@ -14,7 +16,7 @@ import (
 func pluginDirWith(t *testing.T) (dir, sum string) {
 	t.Helper()
 	dir = t.TempDir()
-	data, err := os.ReadFile(pluginBin)
+	data, err := os.ReadFile(testbin.Path("voicegain"))
 	if err != nil {
 		t.Fatal(err)
 	}

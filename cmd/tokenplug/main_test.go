@@ -5,49 +5,22 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"errors"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"go.uber.org/goleak"
+	"github.com/tokenplug/tokenplug/internal/testbin"
 )
 
-// Binaries built once in TestMain: the CLI under test, and a separately
-// built provider plugin for plugin_dir and $PATH discovery.
-var (
-	tokenplugBin string
-	pluginBin    string
-	faultBin     string // a plugin that declares no default hosts
-)
-
+// TestMain builds the CLI under test ("cli") and, for plugin_dir and
+// $PATH discovery, separately built provider plugins: voicegain, and fault,
+// a plugin that declares no default hosts.
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "tokenplug-cli-test")
-	if err != nil {
-		panic(err)
-	}
-	code := func() int {
-		defer os.RemoveAll(dir)
-		tokenplugBin = filepath.Join(dir, "tokenplug")
-		pluginBin = filepath.Join(dir, "tokenplug-voicegain")
-		faultBin = filepath.Join(dir, "tokenplug-fault")
-		for out, pkg := range map[string]string{tokenplugBin: ".", pluginBin: "../../plugins/voicegain/cmd/tokenplug-voicegain", faultBin: "../../internal/faultplugin"} {
-			if b, err := exec.Command("go", "build", "-o", out, pkg).CombinedOutput(); err != nil {
-				fmt.Fprintf(os.Stderr, "build %s: %v\n%s", pkg, err, b)
-				return 1
-			}
-		}
-		return m.Run()
-	}()
-	if code == 0 {
-		if err := goleak.Find(); err != nil {
-			fmt.Fprintln(os.Stderr, "goleak:", err)
-			code = 1
-		}
-	}
-	os.Exit(code)
+	pkgs := testbin.Plugins("voicegain", "fault")
+	pkgs["cli"] = "."
+	testbin.Main(m, pkgs)
 }
 
 // result is what a run of the binary showed the user.
@@ -60,7 +33,7 @@ type result struct {
 // ("K=V"), and returns what it printed and its exit status.
 func tp(t *testing.T, dir string, env []string, args ...string) result {
 	t.Helper()
-	cmd := exec.Command(tokenplugBin, args...)
+	cmd := exec.Command(testbin.Path("cli"), args...)
 	cmd.Dir = dir
 	cmd.Env = append([]string{"HOME=" + dir, "PATH=" + filepath.Join(dir, "no-such-dir")}, env...)
 	var stdout, stderr bytes.Buffer

@@ -16,6 +16,7 @@ import (
 	"github.com/tokenplug/tokenplug/host"
 	"github.com/tokenplug/tokenplug/host/hostconfig"
 	"github.com/tokenplug/tokenplug/host/internal/redistest"
+	"github.com/tokenplug/tokenplug/internal/testbin"
 )
 
 func TestParseConfig(t *testing.T) {
@@ -168,7 +169,7 @@ func TestConfigCacheRedisSharesTokensBetweenRegistries(t *testing.T) {
 	srv := httptest.NewServer(idp)
 	defer srv.Close()
 	t.Setenv("TP_TEST_CACHE_KEY", base64.StdEncoding.EncodeToString(make([]byte, 32)))
-	yaml := "plugin_dir: " + filepath.Dir(bins["iam"]) + `
+	yaml := "plugin_dir: " + filepath.Dir(testbin.Path("iam")) + `
 providers:
   watson:
     plugin: iam
@@ -218,7 +219,7 @@ func TestConfigNewRegistryRegistersEveryProvider(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv("TP_TEST_KEY_FILE", keyFile)
-	yaml := `plugin_dir: ` + filepath.Dir(bins["symphony"]) + `
+	yaml := `plugin_dir: ` + filepath.Dir(testbin.Path("symphony")) + `
 providers:
   one:
     plugin: symphony
@@ -252,7 +253,7 @@ providers:
 }
 
 func TestConfigUnknownSettingIsNamedWhenThePluginStarts(t *testing.T) {
-	yaml := "plugin_dir: " + filepath.Dir(bins["symphony"]) + "\nproviders:\n  s:\n    plugin: symphony\n    settings: {public_key_name: a, private_key: x, colour: blue}\n"
+	yaml := "plugin_dir: " + filepath.Dir(testbin.Path("symphony")) + "\nproviders:\n  s:\n    plugin: symphony\n    settings: {public_key_name: a, private_key: x, colour: blue}\n"
 	cfg, err := hostconfig.Parse(strings.NewReader(yaml), "t.yaml")
 	if err != nil {
 		t.Fatal(err)

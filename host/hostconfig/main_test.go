@@ -13,11 +13,8 @@ import (
 	"github.com/tokenplug/tokenplug/internal/testbin"
 )
 
-// bins holds plugin binaries built once for the package's tests.
-var bins = map[string]string{}
-
 func TestMain(m *testing.M) {
-	testbin.Main(m, bins, testbin.Plugins("symphony", "iam"))
+	testbin.Main(m, testbin.Plugins("symphony", "iam"))
 }
 
 var symphonyKey, _ = rsa.GenerateKey(rand.Reader, 2048)

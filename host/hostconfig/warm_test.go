@@ -14,6 +14,7 @@ import (
 	"github.com/tokenplug/tokenplug/emulator"
 	"github.com/tokenplug/tokenplug/host"
 	"github.com/tokenplug/tokenplug/host/hostconfig"
+	"github.com/tokenplug/tokenplug/internal/testbin"
 )
 
 // Warm's errors point at the file: a mistyped plugin name at its line, an
@@ -33,7 +34,7 @@ providers:
 	if err != nil {
 		t.Fatal(err)
 	}
-	reg, err := cfg.NewRegistry(host.WithLogger(discardLogger()), host.WithBuiltin("symphony", bins["symphony"]))
+	reg, err := cfg.NewRegistry(host.WithLogger(discardLogger()), host.WithBuiltin("symphony", testbin.Path("symphony")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +63,7 @@ func TestWarmTrueStartsEveryProviderOnRegister(t *testing.T) {
 		emu.ServeHTTP(w, r)
 	}))
 	defer srv.Close()
-	yaml := "plugin_dir: " + filepath.Dir(bins["iam"]) + `
+	yaml := "plugin_dir: " + filepath.Dir(testbin.Path("iam")) + `
 warm: true
 providers:
   watson:

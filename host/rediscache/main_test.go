@@ -21,13 +21,10 @@ import (
 
 var _ host.SharedCache = (*rediscache.Cache)(nil)
 
-// bins holds binaries built once for the package's tests.
-var bins = map[string]string{}
-
 func TestMain(m *testing.M) {
 	pkgs := testbin.Plugins("iam")
 	pkgs["cachehost"] = "./internal/cachehost"
-	testbin.Main(m, bins, pkgs)
+	testbin.Main(m, pkgs)
 }
 
 // newKey returns a fresh encryption_key value.
@@ -113,7 +110,7 @@ func (f *fleet) providerKey(t *testing.T) string {
 	t.Helper()
 	probe := mustNew(t, rediscache.Config{URL: f.srv.URL(), EncryptionKey: f.cacheKey})
 	defer probe.Close()
-	// cachehost runs bins["iam"], a tokenplug-iam binary: plugin name "iam".
+	// cachehost runs testbin.Path("iam"), the tokenplug-iam binary: plugin name "iam".
 	return probe.Key("iam", map[string]string{"apikey": "key-A", "token_url": f.tokenURL})
 }
 
@@ -162,7 +159,7 @@ func newReplicaWith(t *testing.T, cfg rediscache.Config, clk *clock, tokenURL, a
 	reg := host.NewRegistry(host.WithLogger(logger), host.WithClock(clk.Now), host.WithCache(cache),
 		host.WithBackoff(host.Backoff{Base: time.Millisecond, Max: 5 * time.Millisecond}), host.WithInvalidationWindow(0))
 	t.Cleanup(func() { reg.Close() })
-	err := reg.Register("watson", host.ProviderConfig{Path: bins["iam"], Settings: map[string]string{"apikey": apikey, "token_url": tokenURL}})
+	err := reg.Register("watson", host.ProviderConfig{Path: testbin.Path("iam"), Settings: map[string]string{"apikey": apikey, "token_url": tokenURL}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tokenplug/tokenplug/emulator"
+	"github.com/tokenplug/tokenplug/internal/testbin"
 )
 
 // hostProcess is a separate host process (cachehost) with its own
@@ -72,7 +73,7 @@ func (p *hostProcess) waitReady(t *testing.T) {
 // spawnHost starts a cachehost process without waiting for it.
 func spawnHost(t *testing.T, tokenURL, redisURL, apikey, cacheKey string, env ...string) *hostProcess {
 	t.Helper()
-	cmd := exec.Command(bins["cachehost"], bins["iam"], tokenURL, redisURL)
+	cmd := exec.Command(testbin.Path("cachehost"), testbin.Path("iam"), tokenURL, redisURL)
 	cmd.Env = append(os.Environ(), "CACHEHOST_APIKEY="+apikey, "CACHEHOST_CACHE_KEY="+cacheKey)
 	cmd.Env = append(cmd.Env, env...)
 	cmd.Stderr = os.Stderr

@@ -15,9 +15,6 @@ import (
 	"github.com/tokenplug/tokenplug/internal/testbin"
 )
 
-// bins holds the plugin binaries, built once for the package.
-var bins = map[string]string{}
-
 // symphonyKey is a PEM RSA key for the symphony provider. 2048 bits is the
 // provider's minimum: the smallest signing cost a user can have.
 var symphonyKey string
@@ -35,7 +32,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	symphonyKey = string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}))
-	testbin.Main(m, bins, testbin.Plugins("symphony", "fault", "iam"))
+	testbin.Main(m, testbin.Plugins("symphony", "fault", "iam"))
 }
 
 // providers are the configurations the plugin benchmarks run: the fault
@@ -45,9 +42,9 @@ func TestMain(m *testing.M) {
 func providerConfig(name string, hosts ...string) host.ProviderConfig {
 	switch name {
 	case "fault":
-		return host.ProviderConfig{Path: bins["fault"], Hosts: hosts, Settings: map[string]string{"behavior": "ok", "lifetime": "1h"}}
+		return host.ProviderConfig{Path: testbin.Path("fault"), Hosts: hosts, Settings: map[string]string{"behavior": "ok", "lifetime": "1h"}}
 	case "symphony":
-		return host.ProviderConfig{Path: bins["symphony"], Hosts: hosts, Settings: symphonySettings()}
+		return host.ProviderConfig{Path: testbin.Path("symphony"), Hosts: hosts, Settings: symphonySettings()}
 	}
 	panic("unknown provider " + name)
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/tokenplug/tokenplug/host"
 	pluginlaunch "github.com/tokenplug/tokenplug/internal/launch"
+	"github.com/tokenplug/tokenplug/internal/testbin"
 )
 
 // These benchmarks measure one-off costs: each iteration of b.N is one
@@ -161,7 +162,7 @@ func BenchmarkPluginRSS(b *testing.B) {
 				if _, err := reg.Token(b.Context(), provider); err != nil {
 					b.Fatal(err)
 				}
-				pid := childRunning(b, bins[provider])
+				pid := childRunning(b, testbin.Path(provider))
 				rss += statusMiB(b, pid, "VmRSS")
 				hwm += statusMiB(b, pid, "VmHWM")
 				reg.Close()

@@ -12,6 +12,7 @@ import (
 
 	"github.com/tokenplug/tokenplug/emulator"
 	"github.com/tokenplug/tokenplug/host"
+	"github.com/tokenplug/tokenplug/internal/testbin"
 )
 
 // tenantCounts are the provider counts BenchmarkTenants runs:
@@ -81,7 +82,7 @@ func tenants(b *testing.B, idp *emulator.IAM, n int, isolate bool) (int, float64
 		key := fmt.Sprintf("tenant-%d-key", i)
 		idp.AddAPIKey(key)
 		err := reg.Register(fmt.Sprintf("tenant%d", i), host.ProviderConfig{
-			Path: bins["iam"], Isolate: isolate, Hosts: []string{"api.example.com"},
+			Path: testbin.Path("iam"), Isolate: isolate, Hosts: []string{"api.example.com"},
 			Settings: map[string]string{"apikey": key, "token_url": idp.URL + "/identity/token"},
 		})
 		if err != nil {
@@ -93,7 +94,7 @@ func tenants(b *testing.B, idp *emulator.IAM, n int, isolate bool) (int, float64
 		b.Fatal(err)
 	}
 	took := time.Since(start)
-	pids := children(bins["iam"])
+	pids := children(testbin.Path("iam"))
 	var rss float64
 	for _, pid := range pids {
 		rss += statusMiB(b, pid, "VmRSS")

@@ -22,7 +22,7 @@ func start(t *testing.T, env ...string) launch.Conn {
 // startMode starts the plugin bin with the channel mode.
 func startMode(t *testing.T, bin string, mode launch.Mode, env ...string) launch.Conn {
 	t.Helper()
-	cmd := exec.Command(bins[bin])
+	cmd := exec.Command(testbin.Path(bin))
 	cmd.Env = env
 	p, conn, err := launch.Start(launch.Config{Cmd: cmd, Mode: mode})
 	if err != nil {
@@ -125,12 +125,10 @@ func TestSecretValuesListsOnlyNonEmptySecrets(t *testing.T) {
 	}
 }
 
-// bins holds the fault plugin, built once for the package; TestMain also
-// fails the run if a test leaks goroutines.
-var bins = map[string]string{}
-
+// TestMain builds the fault plugin and testdata/oldplugin once for the
+// package, and fails the run if a test leaks goroutines.
 func TestMain(m *testing.M) {
-	testbin.Main(m, bins, map[string]string{"fault": "../faultplugin", "old": "./testdata/oldplugin"})
+	testbin.Main(m, map[string]string{"fault": "../faultplugin", "old": "./testdata/oldplugin"})
 }
 
 func TestTheProviderFindsNothingOnStdinServeReadTheChannelKeyFromIt(t *testing.T) {

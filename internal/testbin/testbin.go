@@ -1,13 +1,22 @@
 // Package testbin builds the programs that tests run as separate processes
 // (plugin binaries, helper hosts), once per test binary, and launches a
 // plugin binary the way a host does. It is for tests only.
+//
+// A package's TestMain calls Main with what to build; its tests find a
+// binary by name with Path:
+//
+//	func TestMain(m *testing.M) { testbin.Main(m, testbin.Plugins("iam")) }
+//	...
+//	host.ProviderConfig{Path: testbin.Path("iam")}
 package testbin
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"go.uber.org/goleak"
@@ -15,12 +24,31 @@ import (
 	"github.com/tokenplug/tokenplug/internal/launch"
 )
 
-// Main is a TestMain body: it builds each of pkgs (name to package path,
-// relative to the test's package directory) into a temporary directory,
-// records name to binary path in bins, runs the tests, fails the run if
-// goroutines leaked, removes the binaries and exits.
-func Main(m *testing.M, bins map[string]string, pkgs map[string]string) {
-	os.Exit(run(m, bins, pkgs))
+// Main is a TestMain body: it builds each of pkgs (name to package: an
+// import path, or a directory relative to the test's package directory)
+// into a temporary directory, records where for Path, runs the tests,
+// fails the run if goroutines leaked, removes the binaries and exits.
+func Main(m *testing.M, pkgs map[string]string) {
+	os.Exit(run(m, pkgs))
+}
+
+// built maps the names Main built to their binaries' paths. One test
+// binary is one process with one TestMain: Main fills the map before
+// m.Run and nothing writes it afterwards, so the tests, parallel ones
+// included, read it without a lock.
+var built map[string]string
+
+// Path returns the path of the binary Main built under name. It panics,
+// naming the binary, if Main built none by that name: a test that runs a
+// binary its package's TestMain does not list fails at once, saying
+// which.
+func Path(name string) string {
+	path, ok := built[name]
+	if !ok {
+		panic(fmt.Sprintf("testbin: no binary %q: list it in the testbin.Main call of this package's TestMain (built: %v)",
+			name, slices.Sorted(maps.Keys(built))))
+	}
+	return path
 }
 
 // builtin maps the names Plugins knows to their package paths.
@@ -34,7 +62,8 @@ var builtin = map[string]string{
 
 // Plugins returns a pkgs map for Main holding the named built-in binaries
 // (symphony, iam, azure, voicegain, fault); a caller may add its own
-// entries. An unknown name makes Main fail.
+// entries, such as a helper program of its package. An unknown name
+// makes Main fail.
 func Plugins(names ...string) map[string]string {
 	pkgs := make(map[string]string, len(names))
 	for _, n := range names {
@@ -43,13 +72,14 @@ func Plugins(names ...string) map[string]string {
 	return pkgs
 }
 
-func run(m *testing.M, bins, pkgs map[string]string) int {
+func run(m *testing.M, pkgs map[string]string) int {
 	dir, err := os.MkdirTemp("", "tokenplug-testbin")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "testbin:", err)
 		return 1
 	}
 	defer os.RemoveAll(dir)
+	built = make(map[string]string, len(pkgs))
 	for name, pkg := range pkgs {
 		if pkg == "" {
 			fmt.Fprintf(os.Stderr, "testbin: no package for %q\n", name)
@@ -60,7 +90,7 @@ func run(m *testing.M, bins, pkgs map[string]string) int {
 			fmt.Fprintln(os.Stderr, "testbin:", err)
 			return 1
 		}
-		bins[name] = path
+		built[name] = path
 	}
 	code := m.Run()
 	if code == 0 {

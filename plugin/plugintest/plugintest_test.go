@@ -20,10 +20,8 @@ import (
 	"github.com/tokenplug/tokenplug/plugins/symphony"
 )
 
-var bins = map[string]string{} // plugin binaries built once for this package
-
 func TestMain(m *testing.M) {
-	testbin.Main(m, bins, testbin.Plugins("symphony", "fault"))
+	testbin.Main(m, testbin.Plugins("symphony", "fault"))
 }
 
 func symphonySettings(t *testing.T) map[string]string {
@@ -63,13 +61,13 @@ func TestRunProviderPassesTheSymphonyProvider(t *testing.T) {
 func TestDescribeCommandRejectsStrayStdout(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if d, err := describeCommand(ctx, bins["fault"]); err != nil || d.Name != "fault" {
+	if d, err := describeCommand(ctx, testbin.Path("fault")); err != nil || d.Name != "fault" {
 		t.Fatalf("clean plugin: %+v, %v", d, err)
 	}
 	// A plugin that prints before plugin.Serve: the describe output, and
 	// the handshake, are broken.
 	noisy := filepath.Join(t.TempDir(), "tokenplug-noisy")
-	script := fmt.Sprintf("#!/bin/sh\necho 'starting up'\nexec %q \"$@\"\n", bins["fault"])
+	script := fmt.Sprintf("#!/bin/sh\necho 'starting up'\nexec %q \"$@\"\n", testbin.Path("fault"))
 	if err := os.WriteFile(noisy, []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -111,7 +109,7 @@ func TestRunRawSeesWhatTheHostHides(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.behavior, func(t *testing.T) {
-			out, _, err := runRaw(ctx, bins["fault"], map[string]string{"behavior": tt.behavior, "password": password})
+			out, _, err := runRaw(ctx, testbin.Path("fault"), map[string]string{"behavior": tt.behavior, "password": password})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -275,7 +273,7 @@ func TestCheckInstances(t *testing.T) {
 	}
 	wrapper := func(args string) string {
 		path := filepath.Join(t.TempDir(), "tokenplug-fault")
-		script := "#!/bin/sh\nexec " + bins["fault"] + " " + args + " \"$@\"\n"
+		script := "#!/bin/sh\nexec " + testbin.Path("fault") + " " + args + " \"$@\"\n"
 		if err := os.WriteFile(path, []byte(script), 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -287,7 +285,7 @@ func TestCheckInstances(t *testing.T) {
 	}{{"", false}, {"--single-instance", false}, {"--shared-state", true}} {
 		t.Run("args "+tt.args, func(t *testing.T) {
 			r := &recorder{}
-			checkInstances(r, wrapper(tt.args), desc, settings, newHarness(t, bins["fault"]), step)
+			checkInstances(r, wrapper(tt.args), desc, settings, newHarness(t, testbin.Path("fault")), step)
 			if failed := len(r.errs) > 0; failed != tt.fail {
 				t.Errorf("reported %q, want failure %v", r.errs, tt.fail)
 			}
