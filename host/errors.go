@@ -13,6 +13,10 @@ var ErrUnknownProvider = errors.New("tokenplug: unknown provider")
 // ErrClosed is returned by a Source whose Registry has been closed.
 var ErrClosed = errors.New("tokenplug: registry closed")
 
+// ErrRemoved is returned, as a permanent error, by a Source whose provider
+// was removed from its Registry (Registry.Remove).
+var ErrRemoved = errors.New("tokenplug: provider removed")
+
 // Error is what a Source returns when it has no valid token to give; same
 // as tokenplug.Error, with Provider set to the registered provider name. Its
 // message names the provider and the class of failure once; the cause stays

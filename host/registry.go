@@ -49,9 +49,10 @@ type ProviderConfig struct {
 type Registry struct {
 	o options
 
-	mu      sync.Mutex // guards sources and closed
-	sources map[string]*Source
-	closed  bool
+	mu       sync.Mutex // guards sources and closed, and removing.Add against Close
+	sources  map[string]*Source
+	closed   bool
+	removing sync.WaitGroup // Remove calls still closing their source
 
 	warming *warmer // background warm-ups (WithWarmOnRegister)
 	procs   *pool   // the plugin processes, shared by the providers of a binary
@@ -140,9 +141,37 @@ func (r *Registry) Token(ctx context.Context, name string) (*oauth2.Token, error
 	return s.Token(ctx)
 }
 
+// Remove takes the named provider out of the registry, for a tenant that
+// is gone or whose settings change (Remove, then Register again). Its
+// Source fails every call from then on with a permanent error wrapping
+// ErrRemoved, its cached token included; its background work ends and its
+// plugin instance is released before Remove returns. A plugin process
+// shared with other providers keeps serving them, and stops with its last
+// provider. Remove returns an error wrapping ErrUnknownProvider for a
+// name that is not registered.
+func (r *Registry) Remove(name string) error {
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		return ErrClosed
+	}
+	s, ok := r.sources[name]
+	if !ok {
+		r.mu.Unlock()
+		return fmt.Errorf("%w %q", ErrUnknownProvider, name)
+	}
+	delete(r.sources, name)
+	r.removing.Add(1)
+	r.mu.Unlock()
+	defer r.removing.Done()
+	s.close(ErrRemoved)
+	return nil
+}
+
 // Close stops every plugin the registry started, waits for background
 // refreshes and warm-ups to end, and closes the shared cache (WithCache),
-// returning its error. Sources handed out before return ErrClosed afterwards.
+// returning its error. Sources handed out before fail every call with
+// ErrClosed afterwards, even with a token cached.
 func (r *Registry) Close() error {
 	r.mu.Lock()
 	if r.closed {
@@ -157,9 +186,10 @@ func (r *Registry) Close() error {
 
 	var wg sync.WaitGroup
 	for _, s := range sources {
-		wg.Go(s.close)
+		wg.Go(func() { s.close(ErrClosed) })
 	}
 	wg.Wait()
+	r.removing.Wait()
 	if r.o.cache != nil {
 		return r.o.cache.Close()
 	}

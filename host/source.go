@@ -55,7 +55,7 @@ type Source struct {
 	cancel context.CancelFunc
 
 	mu     sync.Mutex     // guards the fields below, and wg.Add against close
-	closed bool           //
+	closed error          // non-nil once closed: ErrClosed or ErrRemoved
 	wg     sync.WaitGroup // background refreshes and fetches in flight
 	gate   gate           // backoff after failed fetches (and retry-after)
 }
@@ -152,7 +152,7 @@ func (s *Source) wait(ctx context.Context) (*oauth2.Token, error) {
 // flight is the body of the single shared fetch.
 func (s *Source) flight() (any, error) {
 	if !s.enter() {
-		return nil, &Error{Provider: s.name, Kind: tokenplug.KindTemporary, Err: ErrClosed}
+		return nil, s.closedErr()
 	}
 	defer s.wg.Done()
 	now := s.o.now()
@@ -177,6 +177,11 @@ func (s *Source) flight() (any, error) {
 		e, err = arrived(tok, s.o.now(), s.o)
 	}
 	if err != nil {
+		if s.ctx.Err() != nil {
+			// Closed or removed mid-fetch: that, not the cancelled
+			// fetch, is the answer, and it is no failure to back off from.
+			return nil, s.closedErr()
+		}
 		if force {
 			s.force.Store(true)
 		}
@@ -255,20 +260,38 @@ func (s *Source) refreshLoop() {
 func (s *Source) enter() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closed {
+	if s.closed != nil {
 		return false
 	}
 	s.wg.Add(1)
 	return true
 }
 
-// close stops background work, waits for it, and stops the plugin.
-func (s *Source) close() {
+// closedErr is what a closed source answers: its registry was closed
+// (temporary, as it always was), or it was removed (permanent: the name
+// is gone).
+func (s *Source) closedErr() error {
 	s.mu.Lock()
-	s.closed = true
+	why := s.closed
+	s.mu.Unlock()
+	kind := tokenplug.KindTemporary
+	if why == ErrRemoved {
+		kind = tokenplug.KindPermanent
+	}
+	return &Error{Provider: s.name, Kind: kind, Err: why}
+}
+
+// close stops background work, waits for it, drops the cached token so
+// that no caller gets it any more, and stops the plugin. why is what the
+// source answers from then on: ErrClosed or ErrRemoved.
+func (s *Source) close(why error) {
+	s.mu.Lock()
+	s.closed = why
 	s.mu.Unlock()
 	s.cancel()
 	s.wg.Wait()
+	// Nothing stores a token once wg is done and enter refuses.
+	s.cur.Store(nil)
 	s.unobserve()
 	if s.proc != nil {
 		s.proc.close()

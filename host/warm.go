@@ -96,7 +96,7 @@ func (w *warmer) start(src *Source, log *slog.Logger) {
 		case <-w.ctx.Done():
 			return
 		}
-		if err := warmOne(w.ctx, src); err != nil && w.ctx.Err() == nil {
+		if err := warmOne(w.ctx, src); err != nil && w.ctx.Err() == nil && !errors.Is(err, ErrRemoved) {
 			log.Warn("tokenplug: warming a provider failed; its next use retries", "provider", src.name, "error", err)
 		}
 	})
