@@ -3,6 +3,9 @@ package main
 import (
 	"bytes"
 	"encoding/base64"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -199,5 +202,59 @@ func TestTokenStartsNoOtherPluginEvenWithWarm(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "started")); err == nil {
 		t.Error("token w started provider other's plugin")
+	}
+}
+
+// get uses the token cache too, and a token its server refuses is
+// replaced in the cache as well as on the request.
+func TestGetUsesTheTokenCacheAndReplacesARefusedToken(t *testing.T) {
+	dir, idp, env := iamDir(t)
+	var mu sync.Mutex
+	refused := map[string]bool{}
+	var last string
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tok := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+		mu.Lock()
+		defer mu.Unlock()
+		if idp.Verify(tok) != nil || refused[tok] {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		last = tok
+		io.WriteString(w, "ok")
+	}))
+	defer api.Close()
+	get := func(args ...string) {
+		t.Helper()
+		r := tp(t, dir, env, append([]string{"get", "-f", api.URL}, args...)...)
+		if r.code != 0 || r.stdout != "ok" {
+			t.Fatalf("get: status %d, %q: %s", r.code, r.stdout, r.stderr)
+		}
+	}
+	for range 5 {
+		get()
+	}
+	if n := idp.Issued(); n != 1 {
+		t.Fatalf("5 gets fetched %d tokens, want 1", n)
+	}
+	if get("--no-cache"); idp.Issued() != 2 {
+		t.Fatalf("--no-cache: %d fetches, want 2", idp.Issued())
+	}
+
+	// The server now refuses the cached token: get fetches a new one, and
+	// the cache holds it for the next call.
+	mu.Lock()
+	cached := rawToken(t, dir, env)
+	refused[cached] = true
+	mu.Unlock()
+	get()
+	mu.Lock()
+	replaced := last
+	mu.Unlock()
+	if replaced == cached || idp.Issued() != 3 {
+		t.Fatalf("after a 401: %d fetches, token replaced %v", idp.Issued(), replaced != cached)
+	}
+	if get(); idp.Issued() != 3 || rawToken(t, dir, env) != replaced {
+		t.Errorf("the cache does not hold the replacing token (%d fetches)", idp.Issued())
 	}
 }

@@ -21,7 +21,7 @@ import (
 var getCmd = &command{
 	name:    "get",
 	summary: "make an HTTP request with a provider's token, like a small curl",
-	help: `Usage: tokenplug get URL [-X METHOD] [-d DATA|@FILE] [-H "Name: value"]... [-v] [-f] [--provider NAME]
+	help: `Usage: tokenplug get URL [-X METHOD] [-d DATA|@FILE] [-H "Name: value"]... [-v] [-f] [--provider NAME] [--no-cache]
 
 Sends one request through tokenplug's transport, which adds the token of the
 provider whose hosts match URL's host (or of --provider, whose hosts must
@@ -32,6 +32,10 @@ headers to stderr, with credentials shortened to their first 4 characters.
 -d sends DATA (or FILE's contents with @FILE, stdin with @-), as
 application/x-www-form-urlencoded unless -H sets Content-Type, and makes the
 method POST unless -X says otherwise.
+
+The token comes from the per-user token cache, as with "tokenplug token"
+(--no-cache neither reads nor writes it). A token the server refuses
+with 401 is replaced once, in the cache too.
 
 Examples:
   tokenplug get https://api.us-south.speech-to-text.watson.cloud.ibm.com/v1/models
@@ -49,7 +53,7 @@ func (h *headerList) Set(v string) error { *h = append(*h, v); return nil }
 type getFlags struct {
 	method, data, provider string
 	headers                headerList
-	verbose, fail          bool
+	verbose, fail, noCache bool
 	timeout                time.Duration
 }
 
@@ -63,6 +67,7 @@ func runGet(ctx context.Context, c *cli, cmd *command, args []string) error {
 	fs.BoolVar(&f.verbose, "v", false, "print request and response headers to stderr, credentials masked")
 	fs.BoolVar(&f.fail, "f", false, "exit 1 on a non-2xx status")
 	fs.BoolVar(&f.fail, "fail", false, "same as -f")
+	fs.BoolVar(&f.noCache, "no-cache", false, "neither read nor write the token cache")
 	fs.DurationVar(&f.timeout, "timeout", fetchTimeout, "give up on the whole request after this long")
 	pos, err := c.parse(fs, cmd, args, "URL")
 	if err != nil {
@@ -76,7 +81,7 @@ func runGet(ctx context.Context, c *cli, cmd *command, args []string) error {
 	if err != nil {
 		return err
 	}
-	reg, err := c.registry(cfg)
+	reg, err := c.registry(cfg, c.tokenCache(cfg, f.noCache, false)...)
 	if err != nil {
 		return err
 	}
