@@ -70,8 +70,8 @@ func TestKilledPluginIsRestartedAndNoCallerFailsMeanwhile(t *testing.T) {
 }
 
 func TestHungPluginIsDetectedKilledAndRestarted(t *testing.T) {
-	reg, _ := newRegistry(t)
-	src := faultSource(t, reg, "pid", "pid")
+	f := newOtelFixture(t)
+	src := faultSource(t, f.reg, "pid", "pid")
 	tok, err := src.Token(ctxT(t))
 	if err != nil {
 		t.Fatal(err)
@@ -91,6 +91,10 @@ func TestHungPluginIsDetectedKilledAndRestarted(t *testing.T) {
 		t.Fatal("no new plugin was started")
 	}
 	waitGone(t, pid)
+	wantPoints(t, f.points(t), map[string]float64{
+		"tokenplug.plugin.starts tokenplug.outcome=ok,tokenplug.provider=pid":            2,
+		"tokenplug.plugin.restarts tokenplug.provider=pid,tokenplug.reason=unresponsive": 1,
+	})
 }
 
 func TestCallerContextBoundsTheWaitButNotTheSharedFetch(t *testing.T) {

@@ -276,35 +276,6 @@ func TestPluginRestartsAndStartFailuresAreCounted(t *testing.T) {
 
 // killPID kills the plugin whose pid the fault plugin's "pid" behavior
 // returned as its token, and waits for it to be gone.
-func TestAHungPluginIsKilledRestartedAndCountedUnresponsive(t *testing.T) {
-	f := newOtelFixture(t)
-	src := mustSource(t, f.reg, "pid", host.ProviderConfig{Path: testbin.Path("fault"), Settings: map[string]string{"behavior": "pid", "lifetime": "1h"}})
-	tok, err := src.Token(ctxT(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Stopped, the plugin still runs but answers nothing: its health check
-	// times out before the next fetch, which goes to a new process.
-	hung := mustAtoi(t, tok.AccessToken)
-	if err := syscall.Kill(hung, syscall.SIGSTOP); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { syscall.Kill(hung, syscall.SIGKILL) })
-	src.Invalidate(tok)
-	tok, err = src.Token(ctxT(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if mustAtoi(t, tok.AccessToken) == hung {
-		t.Fatal("the token came from the hung process")
-	}
-	waitGone(t, hung)
-	wantPoints(t, f.points(t), map[string]float64{
-		"tokenplug.plugin.starts tokenplug.outcome=ok,tokenplug.provider=pid":            2,
-		"tokenplug.plugin.restarts tokenplug.provider=pid,tokenplug.reason=unresponsive": 1,
-	})
-}
-
 func killPID(t *testing.T, pid string) {
 	t.Helper()
 	var n int
