@@ -32,7 +32,8 @@
 //   - Voicegain: the web API's JWT scheme. GET /v1/security/jwt, authorised
 //     by a console JWT, issues short-lived JWTs bound to an Origin host
 //     (aud, a port allowed, at most 128 characters), expInSec 1 to 3600,
-//     answered as text/plain; /v1/asr/... accepts a console JWT, or a
+//     answered as text/plain (406 when the Accept header does not admit
+//     text/plain); /v1/asr/... accepts a console JWT, or a
 //     short-lived JWT whose aud matches the Origin when one is sent.
 //     Several console JWTs may be valid at once, as since Voicegain 1.91.0
 //     (AddConsoleJWT, RevokeConsoleJWT, RegenerateConsoleJWT).
