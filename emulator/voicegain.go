@@ -317,7 +317,7 @@ func (v *Voicegain) parseShortLived(tok string) (*voicegainClaims, error) {
 	return &c, nil
 }
 
-// vgWriteError writes the emulator's JSON error, which Symphony's shares.
+// vgWriteError writes the emulator's JSON error.
 func vgWriteError(w http.ResponseWriter, status int, msg string) {
 	writeJSON(w, status, map[string]string{"error": msg})
 }
