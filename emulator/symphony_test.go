@@ -165,6 +165,9 @@ func TestSymphonyRefusesEachBrokenRuleWithItsOwnAnswer(t *testing.T) {
 				got.Code != tc.code || !strings.Contains(got.Message, tc.message) {
 				t.Fatalf("got %d %s, want 401 with code %s and a message saying %q", code, body, tc.code, tc.message)
 			}
+			if strings.Contains(body, tok) {
+				t.Errorf("the answer echoes the token: %s", body)
+			}
 			if other, dup := seen[body]; dup {
 				t.Errorf("same answer as %q: %s", other, body)
 			}
