@@ -88,6 +88,14 @@ func symVerifier(now *time.Time) *emulator.Symphony {
 	return s
 }
 
+// symServer is symVerifier serving on a loopback port until the test ends.
+func symServer(t *testing.T, now *time.Time) (*emulator.Symphony, *httptest.Server) {
+	s := symVerifier(now)
+	srv := httptest.NewServer(s)
+	t.Cleanup(srv.Close)
+	return s, srv
+}
+
 // Symphony's documentation does not make a Connect JWT single-use: by
 // default the same token verifies again until it expires.
 func TestSymphonyVerifyAcceptsAValidTokenAgainByDefault(t *testing.T) {
@@ -119,9 +127,7 @@ func TestSymphonyRefuseReplayAcceptsAValidTokenOnce(t *testing.T) {
 // the same.
 func TestSymphonyRefusesEachBrokenRuleWithItsOwnAnswer(t *testing.T) {
 	now := time.Now()
-	s := symVerifier(&now)
-	srv := httptest.NewServer(s)
-	defer srv.Close()
+	s, srv := symServer(t, &now)
 	seen := map[string]string{} // body -> the case that got it
 	for _, tc := range []struct {
 		name, code, message string
@@ -219,10 +225,7 @@ func TestSymphonyForgetsJTIsOnceTheirTokensExpire(t *testing.T) {
 
 func TestSymphonyHandlerRequiresAValidBearerToken(t *testing.T) {
 	now := time.Now()
-	s := symVerifier(&now)
-	srv := httptest.NewServer(s)
-	defer srv.Close()
-
+	s, srv := symServer(t, &now)
 	tok := symValidToken(now).sign(t)
 	if code, body := vgCall(t, srv, "GET", "/any/path", tok, ""); code != http.StatusOK {
 		t.Fatalf("valid token: %d %s", code, body)
@@ -230,10 +233,8 @@ func TestSymphonyHandlerRequiresAValidBearerToken(t *testing.T) {
 	if code, body := vgCall(t, srv, "GET", "/any/path", tok, ""); code != http.StatusOK {
 		t.Errorf("second use: %d %s, want 200 (replay refusal is off by default)", code, body)
 	}
-	strict := symVerifier(&now)
+	strict, strictSrv := symServer(t, &now)
 	strict.RefuseReplay = true
-	strictSrv := httptest.NewServer(strict)
-	defer strictSrv.Close()
 	_, _ = vgCall(t, strictSrv, "GET", "/", tok, "")
 	if code, body := vgCall(t, strictSrv, "GET", "/any/path", tok, ""); code != http.StatusUnauthorized || !strings.Contains(body, "jti already used") {
 		t.Errorf("replay with RefuseReplay: %d %s, want 401 with reason", code, body)

@@ -25,31 +25,31 @@ func TestTLSWithPrivateCAAndClientCertificateShares(t *testing.T) {
 	noTrouble(t, a, b)
 }
 
-func TestTLSWrongCAIsReportedAtStartupAndRequestsFetchLocally(t *testing.T) {
-	ca := redistest.NewCA(t, "test")
-	srv, clk := redistest.StartTLS(t, ca, false), newClock()
-	emu, tokenURL := iamServer(t, clk, "key-A")
-	wrong := redistest.NewCA(t, "other")
-	cfg := rediscache.Config{URL: srv.URL(), EncryptionKey: newKey(t), Topology: rediscache.Topology{CAFile: wrong.File}}
-	a := newReplicaWith(t, cfg, clk, tokenURL, "key-A")
-	reportedThenFetchesLocally(t, a, emu, "CAFile: the server's certificate is not signed by a CA in it")
-}
-
-func TestTLSMissingClientCertificateIsReportedAtStartup(t *testing.T) {
-	ca := redistest.NewCA(t, "test")
-	srv, clk := redistest.StartTLS(t, ca, true), newClock()
-	emu, tokenURL := iamServer(t, clk, "key-A")
-	cfg := rediscache.Config{URL: srv.URL(), EncryptionKey: newKey(t), Topology: rediscache.Topology{CAFile: ca.File}}
-	a := newReplicaWith(t, cfg, clk, tokenURL, "key-A")
-	reportedThenFetchesLocally(t, a, emu, "CertFile: the server rejected the client certificate")
-}
-
-func TestTLSServerWithoutCAFileUsesSystemRoots(t *testing.T) {
-	ca := redistest.NewCA(t, "test")
-	srv, clk := redistest.StartTLS(t, ca, false), newClock()
-	emu, tokenURL := iamServer(t, clk, "key-A")
-	a := newReplicaWith(t, rediscache.Config{URL: srv.URL(), EncryptionKey: newKey(t)}, clk, tokenURL, "key-A")
-	reportedThenFetchesLocally(t, a, emu, "CAFile")
+// A TLS problem with one server is reported at startup, naming the
+// setting to fix, and requests fetch locally: a CAFile that did not sign
+// the server's certificate, a client certificate missing where the server
+// requires one, and a server signed by a private CA with no CAFile (the
+// system's roots).
+func TestTLSProblemIsReportedAtStartupAndRequestsFetchLocally(t *testing.T) {
+	ca, other := redistest.NewCA(t, "test"), redistest.NewCA(t, "other")
+	for _, tc := range []struct {
+		name        string
+		clientCerts bool   // the server requires a client certificate
+		caFile      string // the client's CAFile
+		want        string
+	}{
+		{"wrong CA", false, other.File, "CAFile: the server's certificate is not signed by a CA in it"},
+		{"missing client certificate", true, ca.File, "CertFile: the server rejected the client certificate"},
+		{"private CA without CAFile", false, "", "CAFile: the server's certificate is not signed by a CA in it"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv, clk := redistest.StartTLS(t, ca, tc.clientCerts), newClock()
+			emu, tokenURL := iamServer(t, clk, "key-A")
+			cfg := rediscache.Config{URL: srv.URL(), EncryptionKey: newKey(t), Topology: rediscache.Topology{CAFile: tc.caFile}}
+			a := newReplicaWith(t, cfg, clk, tokenURL, "key-A")
+			reportedThenFetchesLocally(t, a, emu, tc.want)
+		})
+	}
 }
 
 // Redis Cluster over TLS: the client verifies every node it is sent to
