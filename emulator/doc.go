@@ -32,14 +32,16 @@
 //   - Voicegain: the web API's JWT scheme. GET /v1/security/jwt, authorised
 //     by a console JWT, issues short-lived JWTs bound to an Origin host
 //     (aud, a port allowed, at most 128 characters), expInSec 1 to 3600,
-//     answered as text/plain; /v1/asr/... accepts a console JWT, or a
+//     answered as text/plain (406 when the Accept header does not admit
+//     text/plain); /v1/asr/... accepts a console JWT, or a
 //     short-lived JWT whose aud matches the Origin when one is sent.
 //     Several console JWTs may be valid at once, as since Voicegain 1.91.0
 //     (AddConsoleJWT, RevokeConsoleJWT, RegenerateConsoleJWT).
 //   - Symphony: Symphony Connect's check of customer-signed tokens. RS512
-//     with a registered public key named by sub "ces:customer:<name>", iat
-//     and exp present, exp at most 30 minutes after iat, not expired, and a
-//     jti. A token may be used again until it expires, as nothing in
+//     only, with a registered public key named by sub "ces:customer:<name>",
+//     iat and exp present, iat not ahead and exp not past (30 seconds'
+//     leeway), exp at most 30 minutes after iat, and a jti; each broken rule
+//     is a 401 with its own code and message. A token may be used again until it expires, as nothing in
 //     Symphony's documentation makes it single-use; RefuseReplay refuses a jti seen before. Use
 //     Verify directly, or serve it as a resource that requires such a
 //     bearer token.

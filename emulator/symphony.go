@@ -33,16 +33,42 @@ const symphonyMaxSeen = 1 << 16
 
 // Errors Verify returns (wrapped), for callers that branch on them.
 var (
-	ErrSymphonyUnknownKey = errors.New("unknown public key name")
-	ErrSymphonyReplayed   = errors.New("jti already used")
-	ErrSymphonyLifetime   = errors.New("exp is more than 30 minutes after iat")
+	ErrSymphonyUnknownKey error = &symRefusal{"UNKNOWN_PUBLIC_KEY", "unknown public key name"}
+	ErrSymphonyReplayed   error = &symRefusal{"TOKEN_ALREADY_USED", "jti already used"}
+	ErrSymphonyLifetime   error = &symRefusal{"TOKEN_LIFETIME_TOO_LONG", "exp is more than 30 minutes after iat"}
 )
+
+// The other refusals: one for each rule, then the emulator's own.
+var (
+	errSymMalformed = &symRefusal{"MALFORMED_TOKEN", "the bearer token is not a well-formed JWT"}
+	errSymAlgorithm = &symRefusal{"INVALID_ALGORITHM", "the token must be signed with RS512"}
+	errSymSubject   = &symRefusal{"INVALID_SUBJECT", "sub must be " + SymphonySubjectPrefix + "<public key name>"}
+	errSymSignature = &symRefusal{"INVALID_SIGNATURE", "the signature does not verify with the registered public key"}
+	errSymNoExp     = &symRefusal{"MISSING_CLAIM", "the token has no exp"}
+	errSymExpired   = &symRefusal{"TOKEN_EXPIRED", "the token has expired"}
+	errSymIssuedAt  = &symRefusal{"TOKEN_ISSUED_IN_THE_FUTURE", "iat is in the future"}
+	errSymNoIat     = &symRefusal{"MISSING_CLAIM", "the token has no iat"}
+	errSymNoJTI     = &symRefusal{"MISSING_CLAIM", "the token has no jti"}
+	errSymFull      = &symRefusal{"REPLAY_CACHE_FULL", "replay cache full; try again later"}
+	errSymNoToken   = &symRefusal{"MISSING_TOKEN", "missing bearer token"}
+)
+
+// symRefusal is one reason Symphony Connect refuses a token: the code and
+// message of the 401 answer, shaped as Connect's ApiError ({"code",
+// "message"}, Symphony's Community Connect API specification). The codes
+// are the emulator's own: Symphony does not publish its codes for these
+// refusals.
+type symRefusal struct{ code, message string }
+
+func (r *symRefusal) Error() string { return r.message }
 
 // Symphony verifies Symphony Connect customer tokens as the vendor does
 // (Symphony's Connect authentication page): a JWT signed RS512 with the
-// customer's private key, sub "ces:customer:<public key name>" naming a
-// registered public key, iat and exp present, exp at most 30 minutes after
-// iat, not expired, and a jti.
+// customer's private key (alg RS512 only: none, HS* and RS256 are
+// refused), sub "ces:customer:<public key name>" naming a registered public
+// key, iat and exp present, iat not in the future and exp not past (with
+// 30 seconds' leeway for clock skew), exp at most 30 minutes after iat,
+// and a jti.
 //
 // Symphony's documentation does not say a Connect JWT is single-use, so by
 // default a token verifies as often as it is presented until it expires,
@@ -52,7 +78,13 @@ var (
 //
 // As an http.Handler it serves any path: a request with a valid
 // "Authorization: Bearer <token>" gets 200 and a JSON object; any other gets
-// 401 with a JSON reason.
+// 401 with a JSON body shaped as Connect's ApiError, {"code": ...,
+// "message": ...}, a code for each rule (MALFORMED_TOKEN,
+// INVALID_ALGORITHM, INVALID_SUBJECT, UNKNOWN_PUBLIC_KEY,
+// INVALID_SIGNATURE, MISSING_CLAIM, TOKEN_EXPIRED,
+// TOKEN_ISSUED_IN_THE_FUTURE, TOKEN_LIFETIME_TOO_LONG, and with
+// RefuseReplay TOKEN_ALREADY_USED; MISSING_TOKEN without a bearer token).
+// The codes are the emulator's own; Symphony does not publish its codes.
 //
 // It does not emulate Symphony's APIs behind the check, nor key rotation
 // beyond Register replacing a key.
@@ -114,43 +146,79 @@ func (s *Symphony) now() time.Time { return clock(s.Now) }
 
 // Verify checks token against every rule. With RefuseReplay it also
 // records the jti, so the same token verifies once. It neither applies Faults nor counts in Accepted.
-// Its errors wrap ErrSymphonyUnknownKey, ErrSymphonyReplayed or
-// ErrSymphonyLifetime where they apply.
+// Each rule has its own error; they wrap ErrSymphonyUnknownKey,
+// ErrSymphonyReplayed or ErrSymphonyLifetime where those apply.
 func (s *Symphony) Verify(token string) error {
+	c, err := s.check(token)
+	if err == nil && s.RefuseReplay {
+		err = s.remember(c.ID, c.ExpiresAt.Time)
+	}
+	if err != nil {
+		return fmt.Errorf("emulator/symphony: %w", err)
+	}
+	return nil
+}
+
+// check applies Connect's rules in order: a JWT, signed RS512, sub naming
+// a registered key, a signature that key verifies, exp present and not
+// past, iat present and not ahead (both with symphonyLeeway), exp at most
+// SymphonyMaxLifetime after iat, a jti.
+func (s *Symphony) check(token string) (*jwt.RegisteredClaims, error) {
 	var c jwt.RegisteredClaims
-	_, err := jwt.NewParser(
+	unverified, _, err := jwt.NewParser().ParseUnverified(token, &c)
+	switch {
+	case errors.Is(err, jwt.ErrTokenUnverifiable): // alg missing or unknown
+		return nil, errSymAlgorithm
+	case err != nil:
+		return nil, errSymMalformed
+	case unverified.Method.Alg() != jwt.SigningMethodRS512.Alg():
+		return nil, fmt.Errorf("%w, not %s", errSymAlgorithm, unverified.Method.Alg())
+	}
+	key, err := s.keyFor(c.Subject)
+	if err != nil {
+		return nil, err
+	}
+	c = jwt.RegisteredClaims{}
+	_, err = jwt.NewParser(
 		jwt.WithValidMethods([]string{jwt.SigningMethodRS512.Alg()}),
 		jwt.WithExpirationRequired(),
 		jwt.WithIssuedAt(),
 		jwt.WithLeeway(symphonyLeeway),
 		jwt.WithTimeFunc(s.now),
-	).ParseWithClaims(token, &c, s.keyFor)
-	if err != nil {
-		return fmt.Errorf("emulator/symphony: %w", err)
-	}
+	).ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return key, nil })
 	switch {
+	case err != nil:
+		return nil, symParseRefusal(err)
 	case c.IssuedAt == nil:
-		return errors.New("emulator/symphony: token has no iat")
+		return nil, errSymNoIat
 	case c.ExpiresAt.Sub(c.IssuedAt.Time) > SymphonyMaxLifetime:
-		return fmt.Errorf("emulator/symphony: %w", ErrSymphonyLifetime)
+		return nil, ErrSymphonyLifetime
 	case c.ID == "":
-		return errors.New("emulator/symphony: token has no jti")
+		return nil, errSymNoJTI
 	}
-	if !s.RefuseReplay {
-		return nil
-	}
-	return s.remember(c.ID, c.ExpiresAt.Time)
+	return &c, nil
 }
 
-// keyFor finds the public key named by the token's sub.
-func (s *Symphony) keyFor(t *jwt.Token) (any, error) {
-	sub, err := t.Claims.GetSubject()
-	if err != nil {
-		return nil, err
+// symParseRefusal is the refusal for an error of the verifying parse.
+func symParseRefusal(err error) error {
+	switch {
+	case errors.Is(err, jwt.ErrTokenSignatureInvalid):
+		return errSymSignature
+	case errors.Is(err, jwt.ErrTokenRequiredClaimMissing):
+		return errSymNoExp
+	case errors.Is(err, jwt.ErrTokenExpired):
+		return errSymExpired
+	case errors.Is(err, jwt.ErrTokenUsedBeforeIssued):
+		return errSymIssuedAt
 	}
+	return errSymMalformed
+}
+
+// keyFor finds the public key named by sub.
+func (s *Symphony) keyFor(sub string) (*rsa.PublicKey, error) {
 	name, ok := strings.CutPrefix(sub, SymphonySubjectPrefix)
-	if !ok {
-		return nil, fmt.Errorf("sub %q does not start with %q", sub, SymphonySubjectPrefix)
+	if !ok || name == "" {
+		return nil, fmt.Errorf("%w, got %q", errSymSubject, sub)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -166,10 +234,10 @@ func (s *Symphony) remember(jti string, exp time.Time) error {
 	defer s.mu.Unlock()
 	s.prune()
 	if _, dup := s.seen[jti]; dup {
-		return fmt.Errorf("emulator/symphony: %w", ErrSymphonyReplayed)
+		return ErrSymphonyReplayed
 	}
 	if len(s.seen) >= symphonyMaxSeen {
-		return errors.New("emulator/symphony: replay cache full; try again later")
+		return errSymFull
 	}
 	// Keep the jti for the leeway too: Verify accepts the token that long.
 	until := exp.Add(symphonyLeeway)
@@ -198,18 +266,23 @@ func (s *Symphony) prune() {
 	}
 }
 
-// ServeHTTP applies any fault, then requires a valid bearer token.
+// ServeHTTP applies any fault, then requires a valid bearer token. A
+// refusal is a 401 whose JSON body, {"code": ..., "message": ...}, names
+// the rule the token broke.
 func (s *Symphony) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.Faults.apply(w, r) {
 		return
 	}
-	tok := bearerToken(r)
-	if tok == "" {
-		vgWriteError(w, http.StatusUnauthorized, "missing bearer token")
-		return
+	err := error(errSymNoToken)
+	if tok := bearerToken(r); tok != "" {
+		err = s.Verify(tok)
 	}
-	if err := s.Verify(tok); err != nil {
-		vgWriteError(w, http.StatusUnauthorized, err.Error())
+	if err != nil {
+		refusal := &symRefusal{code: "INVALID_TOKEN"} // if ever an error is no refusal
+		errors.As(err, &refusal)
+		writeJSON(w, http.StatusUnauthorized, map[string]string{
+			"code": refusal.code, "message": strings.TrimPrefix(err.Error(), "emulator/symphony: "),
+		})
 		return
 	}
 	s.accepted.Add(1)

@@ -49,7 +49,11 @@ const (
 //     port (Voicegain's own example uses localhost:8088), at most 128
 //     characters; expInSec is 1 to 3600 (voicegain/python-sdk
 //     security_api.py). It answers the bare JWT as text/plain, as the
-//     vendor does, or as a JSON string when JSON is set.
+//     vendor does, or as a JSON string when JSON is set. text/plain is
+//     the only type Voicegain's API declares for it, so a request whose
+//     Accept header does not admit text/plain gets 406 Not Acceptable
+//     (once its console JWT is checked), as a server that negotiates
+//     content answers; no Accept header admits anything.
 //   - /v1/asr/... (e.g. POST /v1/asr/transcribe) is a protected endpoint. It
 //     accepts a valid console JWT, or an unexpired short-lived JWT. The
 //     short-lived JWT's aud is checked only when the request has an Origin
@@ -77,7 +81,9 @@ type Voicegain struct {
 	Faults Faults
 	// JSON makes /security/jwt answer the JWT as a JSON string
 	// (application/json) instead of the vendor's text/plain, for testing a
-	// client against both forms.
+	// client against both forms. It does not change the Accept check,
+	// which is the vendor's: a client that asks for text/plain gets the
+	// JSON form too, as from a proxy that re-encodes the answer.
 	JSON bool
 	// Now is the emulator's clock; nil means time.Now.
 	Now func() time.Time
@@ -210,6 +216,10 @@ func (v *Voicegain) serveJWT(w http.ResponseWriter, r *http.Request) {
 		vgWriteError(w, http.StatusUnauthorized, "invalid or revoked console jwt")
 		return
 	}
+	if !accepts(r.Header, "text/plain") {
+		vgWriteError(w, http.StatusNotAcceptable, "the answer is text/plain, which the Accept header does not admit")
+		return
+	}
 	q := r.URL.Query()
 	aud := strings.ToLower(q.Get("aud"))
 	if !vgValidAudience(aud) {
@@ -307,7 +317,7 @@ func (v *Voicegain) parseShortLived(tok string) (*voicegainClaims, error) {
 	return &c, nil
 }
 
-// vgWriteError writes the emulator's JSON error, which Symphony's shares.
+// vgWriteError writes the emulator's JSON error.
 func vgWriteError(w http.ResponseWriter, status int, msg string) {
 	writeJSON(w, status, map[string]string{"error": msg})
 }

@@ -76,14 +76,66 @@ func TestVoicegainAnswersTextPlainAsTheVendorDoes(t *testing.T) {
 	srv := httptest.NewServer(vg)
 	defer srv.Close()
 
-	status, header, body := do(t, srv, "GET", "/v1/security/jwt?aud=*&expInSec=60", nil, func(req *http.Request) {
-		req.Header.Set("Authorization", "Bearer "+vg.ConsoleJWT())
-		req.Header.Set("Accept", "text/plain")
-	})
+	status, header, body := vgAskJWT(t, srv, vg.ConsoleJWT(), "text/plain")
 	if ct := header.Get("Content-Type"); status != http.StatusOK || !strings.HasPrefix(ct, "text/plain") ||
-		!strings.HasPrefix(string(body), "eyJ") || strings.Count(string(body), ".") != 2 {
+		!strings.HasPrefix(body, "eyJ") || strings.Count(body, ".") != 2 {
 		t.Fatalf("got %d %s %q, want 200 and a bare JWT as text/plain", status, ct, body)
 	}
+}
+
+// text/plain is the only type Voicegain's API declares for
+// /security/jwt (voicegain/python-sdk security_api.py): a client whose
+// Accept header refuses it gets 406 and no JWT, after its console JWT is
+// checked.
+func TestVoicegainRefusesAnAcceptHeaderWithoutTextPlain(t *testing.T) {
+	vg := emulator.NewVoicegain()
+	srv := httptest.NewServer(vg)
+	defer srv.Close()
+
+	// An empty Accept is no Accept header: it admits anything. Where
+	// ranges overlap, the most specific decides.
+	byAnswer := map[int][]string{
+		200: {"", "text/plain", "TEXT/Plain; charset=utf-8", "text/*", "*/*",
+			"application/json, text/plain;q=0.5", "text/*;q=0, text/plain"},
+		406: {"application/json", "text/html", "text/plain;q=0", "text/plain;q=0, */*",
+			"*/*;q=0", "text/plain;q=x", "plain"},
+	}
+	issued := int64(0)
+	for want, accepts := range byAnswer {
+		for _, accept := range accepts {
+			code, header, body := vgAskJWT(t, srv, vg.ConsoleJWT(), accept)
+			if code != want {
+				t.Errorf("Accept %q: got %d %s, want %d", accept, code, body, want)
+			}
+			if code == 200 {
+				issued++
+			}
+			if code == 406 && (!strings.Contains(body, "text/plain") || strings.Contains(body, "eyJ") || header.Get("Content-Type") != "application/json") {
+				t.Errorf("Accept %q: 406 answer %s %q, want a JSON error naming text/plain and no JWT", accept, header.Get("Content-Type"), body)
+			}
+		}
+	}
+	if vg.Issued() != issued {
+		t.Errorf("Issued() = %d, want %d: only the 200 answers issue", vg.Issued(), issued)
+	}
+	if code, _, body := vgAskJWT(t, srv, "", "application/json"); code != 401 {
+		t.Errorf("no console JWT and Accept application/json: %d %s, want 401 (the console JWT is checked first)", code, body)
+	}
+}
+
+// vgAskJWT asks for a short-lived JWT with console (if not empty) and
+// accept as the Accept header (if not empty).
+func vgAskJWT(t *testing.T, srv *httptest.Server, console, accept string) (int, http.Header, string) {
+	t.Helper()
+	code, header, body := do(t, srv, "GET", "/v1/security/jwt?aud=*&expInSec=60", nil, func(req *http.Request) {
+		if console != "" {
+			req.Header.Set("Authorization", "Bearer "+console)
+		}
+		if accept != "" {
+			req.Header.Set("Accept", accept)
+		}
+	})
+	return code, header, string(body)
 }
 
 func TestVoicegainAnswersAJSONStringWhenAsked(t *testing.T) {

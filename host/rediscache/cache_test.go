@@ -19,7 +19,7 @@ import (
 
 func newClient(t *testing.T, srv *redistest.Server) *redis.Client {
 	t.Helper()
-	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr()})
+	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr(), TLSConfig: srv.TLSConfig()})
 	t.Cleanup(func() { rdb.Close() })
 	return rdb
 }

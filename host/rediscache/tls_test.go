@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tokenplug/tokenplug/emulator"
 	"github.com/tokenplug/tokenplug/host/internal/poll"
 	"github.com/tokenplug/tokenplug/host/internal/redistest"
 	"github.com/tokenplug/tokenplug/host/rediscache"
@@ -21,55 +22,34 @@ func TestTLSWithPrivateCAAndClientCertificateShares(t *testing.T) {
 	if a.token(t) != b.token(t) || emu.Issued() != 1 {
 		t.Fatalf("IAM issued %d tokens to two replicas over TLS, want 1", emu.Issued())
 	}
-	for i, r := range []*replica{a, b} {
-		if logs := r.logs.String(); strings.Contains(logs, "level=ERROR") || strings.Contains(logs, "unavailable") {
-			t.Errorf("replica %d logged trouble:\n%s", i, logs)
-		}
-	}
+	noTrouble(t, a, b)
 }
 
-func TestTLSWrongCAIsReportedAtStartupAndRequestsFetchLocally(t *testing.T) {
-	ca := redistest.NewCA(t, "test")
-	srv, clk := redistest.StartTLS(t, ca, false), newClock()
-	emu, tokenURL := iamServer(t, clk, "key-A")
-	wrong := redistest.NewCA(t, "other")
-	cfg := rediscache.Config{URL: srv.URL(), EncryptionKey: newKey(t), Topology: rediscache.Topology{CAFile: wrong.File}}
-	a := newReplicaWith(t, cfg, clk, tokenURL, "key-A")
-	// Reported at startup, before any token is asked for.
-	poll.Until(t, "the startup check's error", func() bool { return strings.Contains(a.logs.String(), "level=ERROR") })
-	if logs := a.logs.String(); !strings.Contains(logs, "CAFile: the server's certificate is not signed by a CA in it") {
-		t.Fatalf("startup log does not name CAFile:\n%s", logs)
+// A TLS problem with one server is reported at startup, naming the
+// setting to fix, and requests fetch locally: a CAFile that did not sign
+// the server's certificate, a client certificate missing where the server
+// requires one, and a server signed by a private CA with no CAFile (the
+// system's roots).
+func TestTLSProblemIsReportedAtStartupAndRequestsFetchLocally(t *testing.T) {
+	ca, other := redistest.NewCA(t, "test"), redistest.NewCA(t, "other")
+	for _, tc := range []struct {
+		name        string
+		clientCerts bool   // the server requires a client certificate
+		caFile      string // the client's CAFile
+		want        string
+	}{
+		{"wrong CA", false, other.File, "CAFile: the server's certificate is not signed by a CA in it"},
+		{"missing client certificate", true, ca.File, "CertFile: the server rejected the client certificate"},
+		{"private CA without CAFile", false, "", "CAFile: the server's certificate is not signed by a CA in it"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv, clk := redistest.StartTLS(t, ca, tc.clientCerts), newClock()
+			emu, tokenURL := iamServer(t, clk, "key-A")
+			cfg := rediscache.Config{URL: srv.URL(), EncryptionKey: newKey(t), Topology: rediscache.Topology{CAFile: tc.caFile}}
+			a := newReplicaWith(t, cfg, clk, tokenURL, "key-A")
+			reportedThenFetchesLocally(t, a, emu, tc.want)
+		})
 	}
-	if err := emu.Verify(a.token(t)); err != nil || emu.Issued() != 1 {
-		t.Fatalf("no local fetch with a wrong CA: %v (IAM issued %d)", err, emu.Issued())
-	}
-}
-
-func TestTLSMissingClientCertificateIsReportedAtStartup(t *testing.T) {
-	ca := redistest.NewCA(t, "test")
-	srv, clk := redistest.StartTLS(t, ca, true), newClock()
-	emu, tokenURL := iamServer(t, clk, "key-A")
-	cfg := rediscache.Config{URL: srv.URL(), EncryptionKey: newKey(t), Topology: rediscache.Topology{CAFile: ca.File}}
-	a := newReplicaWith(t, cfg, clk, tokenURL, "key-A")
-	poll.Until(t, "the startup check's error", func() bool { return strings.Contains(a.logs.String(), "level=ERROR") })
-	if logs := a.logs.String(); !strings.Contains(logs, "CertFile: the server rejected the client certificate") {
-		t.Fatalf("startup log does not name CertFile:\n%s", logs)
-	}
-	if err := emu.Verify(a.token(t)); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func TestTLSServerWithoutCAFileUsesSystemRoots(t *testing.T) {
-	ca := redistest.NewCA(t, "test")
-	srv, clk := redistest.StartTLS(t, ca, false), newClock()
-	_, tokenURL := iamServer(t, clk, "key-A")
-	a := newReplicaWith(t, rediscache.Config{URL: srv.URL(), EncryptionKey: newKey(t)}, clk, tokenURL, "key-A")
-	poll.Until(t, "the startup check's error", func() bool { return strings.Contains(a.logs.String(), "level=ERROR") })
-	if logs := a.logs.String(); !strings.Contains(logs, "CAFile") {
-		t.Fatalf("a server signed by a private CA was not reported against CAFile:\n%s", logs)
-	}
-	a.token(t)
 }
 
 // Redis Cluster over TLS: the client verifies every node it is sent to
@@ -86,11 +66,85 @@ func TestTLSClusterWithPrivateCAShares(t *testing.T) {
 		if a.token(t) != b.token(t) {
 			t.Fatalf("replicas of %s got different tokens over a TLS cluster", k)
 		}
-		if logs := a.logs.String() + b.logs.String(); strings.Contains(logs, "level=ERROR") || strings.Contains(logs, "unavailable") {
-			t.Fatalf("trouble with the TLS cluster:\n%s", logs)
-		}
+		noTrouble(t, a, b)
 	}
 	if n := emu.Issued(); n != int64(len(apikeys)) {
 		t.Fatalf("IAM issued %d tokens for %d providers shared over a TLS cluster, want %d", n, len(apikeys), len(apikeys))
+	}
+}
+
+// Sentinel over TLS: the client verifies the sentinels and the primary
+// they name (127.0.0.1 here) with the private CA, and two caches share a
+// token through the primary.
+func TestTLSSentinelWithPrivateCAShares(t *testing.T) {
+	ca := redistest.NewCA(t, "test")
+	sn, clk := redistest.StartSentinelTLS(t, ca, ca), newClock()
+	emu, tokenURL := iamServer(t, clk, "key-A")
+	cfg := rediscache.Config{URL: sn.URL(), EncryptionKey: newKey(t),
+		Topology: rediscache.Topology{MasterName: sn.MasterName, CAFile: ca.File}}
+	a := newReplicaWith(t, cfg, clk, tokenURL, "key-A")
+	b := newReplicaWith(t, cfg, clk, tokenURL, "key-A")
+	if a.token(t) != b.token(t) || emu.Issued() != 1 {
+		t.Fatalf("IAM issued %d tokens to two replicas over TLS Sentinel, want 1", emu.Issued())
+	}
+	if keys := allKeys(t, newClient(t, sn.Primary)); len(keys) == 0 {
+		t.Fatal("nothing stored on the primary the sentinels name")
+	}
+	noTrouble(t, a, b)
+}
+
+// Under Sentinel, a certificate that does not verify, a sentinel's or the
+// primary's a sentinel names, keeps the cache off Redis: reported at
+// startup naming CAFile, and every token is fetched locally.
+func TestTLSSentinelCertificateThatDoesNotVerifyIsRefused(t *testing.T) {
+	ca, other := redistest.NewCA(t, "test"), redistest.NewCA(t, "other")
+	for _, tc := range []struct {
+		name       string
+		nodeCA     *redistest.CA // signs the primary and replica; ca signs the sentinels
+		trusted    *redistest.CA // the client's CAFile
+		atSentinel bool          // the handshake fails with the sentinels, not the primary
+	}{
+		{"sentinels not signed by the CAFile", ca, other, true},
+		{"primary not signed by the CAFile", other, ca, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sn, clk := redistest.StartSentinelTLS(t, ca, tc.nodeCA), newClock()
+			emu, tokenURL := iamServer(t, clk, "key-A")
+			cfg := rediscache.Config{URL: sn.URL(), EncryptionKey: newKey(t),
+				Topology: rediscache.Topology{MasterName: sn.MasterName, CAFile: tc.trusted.File}}
+			a := newReplicaWith(t, cfg, clk, tokenURL, "key-A")
+			reportedThenFetchesLocally(t, a, emu, "CAFile: the server's certificate is not signed by a CA in it")
+			if got := strings.Contains(a.logs.String(), "sentinels specified in configuration are unreachable"); got != tc.atSentinel {
+				t.Errorf("failed at the sentinels: %v, want %v:\n%s", got, tc.atSentinel, a.logs.String())
+			}
+			if keys := allKeys(t, newClient(t, sn.Primary)); len(keys) != 0 {
+				t.Errorf("the primary holds %d keys written over an unverified connection", len(keys))
+			}
+		})
+	}
+}
+
+// noTrouble fails the test if a replica logged an error or Redis trouble.
+func noTrouble(t *testing.T, rs ...*replica) {
+	t.Helper()
+	for i, r := range rs {
+		if logs := r.logs.String(); strings.Contains(logs, "level=ERROR") || strings.Contains(logs, "unavailable") {
+			t.Errorf("replica %d logged trouble:\n%s", i, logs)
+		}
+	}
+}
+
+// reportedThenFetchesLocally waits for r's startup check to log an error,
+// which must contain want, then checks that r's first request still gets
+// a token, fetched from emu, the only one it issued.
+func reportedThenFetchesLocally(t *testing.T, r *replica, emu *emulator.IAM, want string) {
+	t.Helper()
+	// Reported at startup, before any token is asked for.
+	poll.Until(t, "the startup check's error", func() bool { return strings.Contains(r.logs.String(), "level=ERROR") })
+	if logs := r.logs.String(); !strings.Contains(logs, want) {
+		t.Fatalf("startup log does not say %q:\n%s", want, logs)
+	}
+	if err := emu.Verify(r.token(t)); err != nil || emu.Issued() != 1 {
+		t.Fatalf("no local fetch: %v (IAM issued %d, want 1)", err, emu.Issued())
 	}
 }

@@ -71,6 +71,10 @@ func (s *Server) URL() string { return fmt.Sprintf("%s://127.0.0.1:%d/0", s.sche
 // Addr is host:port.
 func (s *Server) Addr() string { return "127.0.0.1:" + strconv.Itoa(s.Port) }
 
+// TLSConfig is a client TLS configuration that verifies the server; nil
+// for a server without TLS.
+func (s *Server) TLSConfig() *tls.Config { return s.tls }
+
 // Restart starts the server on its port; it must not be running.
 func (s *Server) Restart() {
 	s.t.Helper()

@@ -57,6 +57,16 @@ func (ca *CA) Issue(t testing.TB, name string) (certFile, keyFile string) {
 	return ca.write(t, name+".pem", cert.CertPEM()), ca.write(t, name+"-key.pem", key)
 }
 
+// bundle returns a PEM file of ca's certificate and other's: ca.File
+// when they are the same CA.
+func (ca *CA) bundle(t testing.TB, other *CA) string {
+	t.Helper()
+	if other == ca {
+		return ca.File
+	}
+	return ca.write(t, "bundle.pem", append(ca.cert.CertPEM(), other.cert.CertPEM()...))
+}
+
 func (ca *CA) write(t testing.TB, name string, pemData []byte) string {
 	t.Helper()
 	path := filepath.Join(ca.dir, name)
