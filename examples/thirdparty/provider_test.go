@@ -110,6 +110,14 @@ func TestUpstreamFaultsAreClassified(t *testing.T) {
 	plugintest.RunFaults(t, provider{}, newAuthServer(t).upstream())
 }
 
+// Hosts hide only the values of settings marked secret: the client
+// secret, and nothing a user needs to see in an error.
+func TestOnlyTheClientSecretIsSecret(t *testing.T) {
+	plugintest.CheckSecretSettings(t, provider{}, map[string]bool{
+		"token_url": false, "client_id": false, "client_secret": true, "scopes": false,
+	})
+}
+
 func TestAWrongSecretIsPermanent(t *testing.T) {
 	s := newAuthServer(t).settings()
 	s["client_secret"] = "wrong-secret"

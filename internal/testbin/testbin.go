@@ -1,6 +1,6 @@
 // Package testbin builds the programs that tests run as separate processes
-// (plugin binaries, helper hosts), once per test binary, and launches a
-// plugin binary the way a host does. It is for tests only.
+// (plugin binaries, helper hosts), once per test binary. It is for tests
+// only.
 //
 // A package's TestMain calls Main with what to build; its tests find a
 // binary by name with Path:
@@ -20,8 +20,6 @@ import (
 	"testing"
 
 	"go.uber.org/goleak"
-
-	"github.com/tokenplug/tokenplug/internal/launch"
 )
 
 // Main is a TestMain body: it builds each of pkgs (name to package: an
@@ -109,17 +107,4 @@ func Build(dir, name, pkg string) (string, error) {
 		return "", fmt.Errorf("go build %s: %v\n%s", pkg, err, b)
 	}
 	return out, nil
-}
-
-// Launch starts the plugin binary at path as a host does (see
-// internal/launch) and returns its connection. The plugin is killed when
-// the test ends.
-func Launch(t *testing.T, path string) launch.Conn {
-	t.Helper()
-	p, conn, err := launch.Start(launch.Config{Cmd: exec.Command(path)})
-	if err != nil {
-		t.Fatalf("start plugin %s: %v", path, err)
-	}
-	t.Cleanup(p.Kill)
-	return conn
 }
