@@ -102,6 +102,36 @@ func TestIAMIssuesATokenLikeIBM(t *testing.T) {
 	}
 }
 
+// IssueToken gives the token a token request would, without the request.
+func TestIAMIssueTokenIsTheTokenARequestWouldGet(t *testing.T) {
+	iam := emulator.NewIAM()
+	now := time.Unix(1_700_000_000, 0)
+	iam.Now = func() time.Time { return now }
+	iam.AddAPIKey(iamTestKey)
+	ts := httptest.NewServer(iam)
+	defer ts.Close()
+	direct, err := iam.IssueToken(iamTestKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := iam.Verify(direct); err != nil {
+		t.Errorf("Verify(IssueToken) = %v", err)
+	}
+	_, body := iamPost(t, ts, iamForm(iamTestKey), nil)
+	want, got := unverifiedClaims(t, iamAccessToken(t, body)), unverifiedClaims(t, direct)
+	for _, c := range []string{"iam_id", "sub", "scope", "client_id", "grant_type", "iss", "exp"} {
+		if got[c] != want[c] {
+			t.Errorf("claim %s = %v, a token request gets %v", c, got[c], want[c])
+		}
+	}
+	if iam.Issued() != 2 {
+		t.Errorf("Issued() = %d, want 2", iam.Issued())
+	}
+	if _, err := iam.IssueToken("not-registered-key"); err == nil || strings.Contains(err.Error(), "not-registered") {
+		t.Errorf("IssueToken(unknown key) = %v, want an error that names no key", err)
+	}
+}
+
 func TestIAMRejectsWhatIBMRejects(t *testing.T) {
 	iam := emulator.NewIAM()
 	iam.AddAPIKey(iamTestKey)
