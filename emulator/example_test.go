@@ -18,7 +18,6 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/tokenplug/tokenplug/emulator"
-	"github.com/tokenplug/tokenplug/plugins/iam"
 )
 
 // An IAM emulator asked with plain net/http, as any IBM client does.
@@ -204,14 +203,8 @@ func ExampleStartAudioGateway() {
 	gw := emulator.StartAudioGateway(idp)
 	defer gw.Close()
 
-	src, err := iam.New().Configure(context.Background(), map[string]string{
-		iam.SettingAPIKey: "my-api-key", iam.SettingTokenURL: idp.URL,
-	})
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	tok, err := src.Token()
+	// The token a client would fetch from IAM (the iam provider does).
+	tok, err := idp.IssueToken("my-api-key")
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -221,7 +214,7 @@ func ExampleStartAudioGateway() {
 	// parameters in the query, the IAM token on the upgrade request.
 	wsURL := "ws" + strings.TrimPrefix(gw.URL, "http") + "?skillset=demo&userID=u1&language=en-US"
 	c, _, err := websocket.Dial(ctx, wsURL, &websocket.DialOptions{
-		HTTPHeader: http.Header{"Authorization": {"Bearer " + tok.AccessToken}},
+		HTTPHeader: http.Header{"Authorization": {"Bearer " + tok}},
 	})
 	if err != nil {
 		fmt.Println(err)

@@ -208,6 +208,40 @@ func (e *IAM) checkClient(r *http.Request) (string, bool) {
 }
 
 func (e *IAM) issue(w http.ResponseWriter, r *http.Request, iamID, clientID, scope string) {
+	tok, exp, err := e.mint(iamID, clientID, scope)
+	if err != nil {
+		iamError(w, r, http.StatusInternalServerError, "BXNIM0002E", "Internal error.", "")
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"access_token":  tok,
+		"refresh_token": "not_supported",
+		"token_type":    "Bearer",
+		"expires_in":    int64(e.Lifetime / time.Second),
+		"expiration":    exp.Unix(),
+		"scope":         scope,
+	})
+}
+
+// IssueToken returns an access token for a registered API key, as a token
+// request with it and no client credentials would, counted by Issued and
+// accepted by Verify. It is for tests that need a valid IAM token without
+// a token request, such as those of a service that checks IAM tokens (see
+// AudioGateway); Faults do not apply. Its error names no key.
+func (e *IAM) IssueToken(apikey string) (string, error) {
+	e.mu.Lock()
+	iamID, known := e.keys[apikey]
+	e.mu.Unlock()
+	if !known {
+		return "", errors.New("emulator/iam: API key not registered (see AddAPIKey)")
+	}
+	tok, _, err := e.mint(iamID, "default", iamBaseScope)
+	return tok, err
+}
+
+// mint signs a token for the service ID iamID, issued now and expiring
+// after Lifetime.
+func (e *IAM) mint(iamID, clientID, scope string) (string, time.Time, error) {
 	now := clock(e.Now).Truncate(time.Second)
 	exp := now.Add(e.Lifetime)
 	tok, err := e.signer.issue(jwt.MapClaims{
@@ -225,18 +259,7 @@ func (e *IAM) issue(w http.ResponseWriter, r *http.Request, iamID, clientID, sco
 		"acr":        1,
 		"amr":        []string{"pwd"},
 	}, now, exp)
-	if err != nil {
-		iamError(w, r, http.StatusInternalServerError, "BXNIM0002E", "Internal error.", "")
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{
-		"access_token":  tok,
-		"refresh_token": "not_supported",
-		"token_type":    "Bearer",
-		"expires_in":    int64(e.Lifetime / time.Second),
-		"expiration":    exp.Unix(),
-		"scope":         scope,
-	})
+	return tok, exp, err
 }
 
 // iamErrorBody is IBM IAM's error JSON, fields in IBM's order so the code

@@ -22,6 +22,20 @@ func iamForm(key string) url.Values {
 }
 
 // iamPost sends form to the emulator and returns the status and body.
+// iamServer serves a new IAM emulator that knows iamTestKey on loopback
+// until the test ends; edit, if set, changes the emulator before it serves.
+func iamServer(t *testing.T, edit func(*emulator.IAM)) (*emulator.IAM, *httptest.Server) {
+	t.Helper()
+	iam := emulator.NewIAM()
+	iam.AddAPIKey(iamTestKey)
+	if edit != nil {
+		edit(iam)
+	}
+	ts := httptest.NewServer(iam)
+	t.Cleanup(ts.Close)
+	return iam, ts
+}
+
 func iamPost(t *testing.T, ts *httptest.Server, form url.Values, edit func(*http.Request)) (int, []byte) {
 	t.Helper()
 	status, _, body := do(t, ts, http.MethodPost, "/identity/token", strings.NewReader(form.Encode()), func(req *http.Request) {
@@ -58,11 +72,7 @@ func unverifiedClaims(t *testing.T, token string) jwt.MapClaims {
 
 func TestIAMIssuesATokenLikeIBM(t *testing.T) {
 	now := time.Unix(1_700_000_000, 0)
-	iam := emulator.NewIAM()
-	iam.Now = func() time.Time { return now }
-	iam.AddAPIKey(iamTestKey)
-	ts := httptest.NewServer(iam)
-	defer ts.Close()
+	iam, ts := iamServer(t, func(e *emulator.IAM) { e.Now = func() time.Time { return now } })
 
 	status, body := iamPost(t, ts, iamForm(iamTestKey), nil)
 	if status != http.StatusOK {
@@ -102,11 +112,34 @@ func TestIAMIssuesATokenLikeIBM(t *testing.T) {
 	}
 }
 
+// IssueToken gives the token a token request would, without the request.
+func TestIAMIssueTokenIsTheTokenARequestWouldGet(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	iam, ts := iamServer(t, func(e *emulator.IAM) { e.Now = func() time.Time { return now } })
+	direct, err := iam.IssueToken(iamTestKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := iam.Verify(direct); err != nil {
+		t.Errorf("Verify(IssueToken) = %v", err)
+	}
+	_, body := iamPost(t, ts, iamForm(iamTestKey), nil)
+	want, got := unverifiedClaims(t, iamAccessToken(t, body)), unverifiedClaims(t, direct)
+	for _, c := range []string{"iam_id", "sub", "scope", "client_id", "grant_type", "iss", "exp"} {
+		if got[c] != want[c] {
+			t.Errorf("claim %s = %v, a token request gets %v", c, got[c], want[c])
+		}
+	}
+	if iam.Issued() != 2 {
+		t.Errorf("Issued() = %d, want 2", iam.Issued())
+	}
+	if _, err := iam.IssueToken("not-registered-key"); err == nil || strings.Contains(err.Error(), "not-registered") {
+		t.Errorf("IssueToken(unknown key) = %v, want an error that names no key", err)
+	}
+}
+
 func TestIAMRejectsWhatIBMRejects(t *testing.T) {
-	iam := emulator.NewIAM()
-	iam.AddAPIKey(iamTestKey)
-	ts := httptest.NewServer(iam)
-	defer ts.Close()
+	iam, ts := iamServer(t, nil)
 	with := func(k, v string) url.Values { f := iamForm(iamTestKey); f.Set(k, v); return f }
 
 	tests := []struct {
@@ -160,10 +193,7 @@ func TestIAMUnknownKeyAnswersIBMsMessage(t *testing.T) {
 // The real service accepts the client pairs it knows; the emulator, knowing
 // none of yours, accepts any pair until some are registered.
 func TestIAMAcceptsAnyBasicAuthPairByDefault(t *testing.T) {
-	iam := emulator.NewIAM()
-	iam.AddAPIKey(iamTestKey)
-	ts := httptest.NewServer(iam)
-	defer ts.Close()
+	_, ts := iamServer(t, nil)
 
 	status, body := iamPost(t, ts, iamForm(iamTestKey), func(r *http.Request) { r.SetBasicAuth("any-client", "any-secret") })
 	if status != 200 {
@@ -177,10 +207,7 @@ func TestIAMAcceptsAnyBasicAuthPairByDefault(t *testing.T) {
 // IBM/go-sdk-core's IamAuthenticator sends its Scope as the form field
 // scope; the token's scope carries it after IBM's "ibm openid".
 func TestIAMAddsTheRequestedScope(t *testing.T) {
-	iam := emulator.NewIAM()
-	iam.AddAPIKey(iamTestKey)
-	ts := httptest.NewServer(iam)
-	defer ts.Close()
+	iam, ts := iamServer(t, nil)
 
 	form := iamForm(iamTestKey)
 	form.Set("scope", "custom-scope other")
@@ -199,11 +226,7 @@ func TestIAMAddsTheRequestedScope(t *testing.T) {
 }
 
 func TestIAMChecksBasicAuthOnceClientsAreRegistered(t *testing.T) {
-	iam := emulator.NewIAM()
-	iam.AddAPIKey(iamTestKey)
-	iam.AddClient("bx", "bx-secret")
-	ts := httptest.NewServer(iam)
-	defer ts.Close()
+	_, ts := iamServer(t, func(e *emulator.IAM) { e.AddClient("bx", "bx-secret") })
 
 	for name, edit := range map[string]func(*http.Request){
 		"none":         nil,

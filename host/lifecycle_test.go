@@ -31,10 +31,7 @@ func faultSource(t *testing.T, reg *host.Registry, name, behavior string, extra 
 func TestKilledPluginIsRestartedAndNoCallerFailsMeanwhile(t *testing.T) {
 	reg, logs := newRegistry(t)
 	pidSrc := faultSource(t, reg, "pid", "pid", "lifetime", "1h")
-	tok, err := pidSrc.Token(ctxT(t))
-	if err != nil {
-		t.Fatal(err)
-	}
+	tok := mustToken(t, pidSrc)
 	pid := mustAtoi(t, tok.AccessToken)
 
 	// Callers hammer the source while the plugin is SIGKILLed: the cached
@@ -72,10 +69,7 @@ func TestKilledPluginIsRestartedAndNoCallerFailsMeanwhile(t *testing.T) {
 func TestHungPluginIsDetectedKilledAndRestarted(t *testing.T) {
 	f := newOtelFixture(t)
 	src := faultSource(t, f.reg, "pid", "pid")
-	tok, err := src.Token(ctxT(t))
-	if err != nil {
-		t.Fatal(err)
-	}
+	tok := mustToken(t, src)
 	pid := mustAtoi(t, tok.AccessToken)
 	// SIGSTOP: the process exists but answers nothing, not even health checks.
 	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {

@@ -47,6 +47,16 @@ func mustSource(t *testing.T, reg *host.Registry, name string, cfg host.Provider
 	return src
 }
 
+// mustToken returns src's token, failing the test on an error.
+func mustToken(t *testing.T, src *host.Source) *oauth2.Token {
+	t.Helper()
+	tok, err := src.Token(ctxT(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
 func ctxT(t *testing.T) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	t.Cleanup(cancel)

@@ -210,15 +210,9 @@ func TestFailedFetchIsCountedByKindAndItsSpanHoldsNoSecret(t *testing.T) {
 func TestInvalidationsAreCountedDroppedAndKept(t *testing.T) {
 	f := newOtelFixture(t)
 	src := faultSource(t, f.reg, "f", "ok")
-	tok, err := src.Token(ctxT(t))
-	if err != nil {
-		t.Fatal(err)
-	}
+	tok := mustToken(t, src)
 	src.Invalidate(tok)
-	tok2, err := src.Token(ctxT(t))
-	if err != nil {
-		t.Fatal(err)
-	}
+	tok2 := mustToken(t, src)
 	src.Invalidate(tok2) // fetched after an invalidation: kept for the window
 	src.Invalidate(tok)  // no longer cached: not counted
 	wantPoints(t, f.points(t), map[string]float64{
@@ -240,10 +234,7 @@ func TestPluginRestartsAndStartFailuresAreCounted(t *testing.T) {
 		t.Fatal(err)
 	}
 	src := mustSource(t, f.reg, "pid", host.ProviderConfig{Path: bin, Settings: map[string]string{"behavior": "pid", "lifetime": "1h"}})
-	tok, err := src.Token(ctxT(t))
-	if err != nil {
-		t.Fatal(err)
-	}
+	tok := mustToken(t, src)
 	killPID(t, tok.AccessToken)
 	src.Invalidate(tok)
 	tok, err = src.Token(ctxT(t)) // finds the plugin dead, starts another

@@ -32,12 +32,9 @@ func TestRegistryLaunchesThePluginAndReusesTheToken(t *testing.T) {
 	reg, _ := newRegistry(t)
 	src := mustSource(t, reg, "sym", host.ProviderConfig{Path: testbin.Path("symphony"), Settings: symphonySettings()})
 
-	tok, err := src.Token(ctxT(t))
-	if err != nil {
-		t.Fatal(err)
-	}
+	tok := mustToken(t, src)
 	var claims jwt.RegisteredClaims
-	_, err = jwt.ParseWithClaims(tok.AccessToken, &claims, func(*jwt.Token) (any, error) { return &symphonyKey.PublicKey, nil },
+	_, err := jwt.ParseWithClaims(tok.AccessToken, &claims, func(*jwt.Token) (any, error) { return &symphonyKey.PublicKey, nil },
 		jwt.WithValidMethods([]string{"RS512"}))
 	if err != nil {
 		t.Fatalf("token from the plugin does not verify: %v", err)
@@ -143,10 +140,7 @@ func TestSHA256PinRefusesAChangedBinary(t *testing.T) {
 func TestCloseStopsEveryPluginAndFailsLaterCalls(t *testing.T) {
 	reg, _ := newRegistry(t)
 	src := mustSource(t, reg, "p", host.ProviderConfig{Path: testbin.Path("fault"), Settings: map[string]string{"behavior": "pid"}})
-	tok, err := src.Token(ctxT(t))
-	if err != nil {
-		t.Fatal(err)
-	}
+	tok := mustToken(t, src)
 	pid := mustAtoi(t, tok.AccessToken)
 	reg.Close()
 	waitGone(t, pid)

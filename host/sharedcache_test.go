@@ -59,10 +59,7 @@ func TestRegistryFetchesThroughTheSharedCacheAndClosesIt(t *testing.T) {
 	settings := symphonySettings()
 	src := mustSource(t, reg, "sym", host.ProviderConfig{Path: testbin.Path("symphony"), Settings: settings})
 
-	tok, err := src.Token(ctxT(t))
-	if err != nil {
-		t.Fatal(err)
-	}
+	tok := mustToken(t, src)
 	src.Invalidate(tok)
 	if _, err := src.Token(ctxT(t)); err != nil {
 		t.Fatal(err)

@@ -206,10 +206,7 @@ func TestCrashOfSharedProcessReconfiguresEveryInstance(t *testing.T) {
 	p0 := srcs["p0"]
 	tok, _ := p0.Token(ctxT(t))
 	p0.Invalidate(tok)
-	tok, err := p0.Token(ctxT(t))
-	if err != nil {
-		t.Fatal(err)
-	}
+	tok = mustToken(t, p0)
 	_, newPID := labelPID(t, tok.AccessToken)
 	waitConfigured(t, dir, newPID, srcs)
 	for name, src := range srcs {

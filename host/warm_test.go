@@ -27,10 +27,7 @@ func TestWarmFetchesEveryFirstTokenSoTheFirstRequestMakesNoRPC(t *testing.T) {
 	}
 	// The fault plugin's token is its pid: kill the plugin, so that any RPC
 	// the first Token call made would fail or start a new plugin.
-	before, err := fault.Token(ctxT(t))
-	if err != nil {
-		t.Fatal(err)
-	}
+	before := mustToken(t, fault)
 	pid, _ := strconv.Atoi(before.AccessToken)
 	if p, err := os.FindProcess(pid); err != nil || p.Kill() != nil {
 		t.Fatalf("kill the plugin %d: %v", pid, err)
