@@ -12,9 +12,12 @@
 // environment (see DefaultEnv), over a mutually authenticated TLS channel
 // (one P-256 certificate per Registry, one per plugin start), optionally
 // after checking the binary's SHA-256. It sends the provider's settings
-// through Configure, the only way secrets reach a plugin. A plugin that exits or stops answering is killed and
-// started again, with backoff; plugins exit on their own when the host
-// process dies.
+// through Configure, the only way secrets reach a plugin. A plugin that
+// exits or stops answering is killed and started again, with backoff;
+// plugins exit on their own when the host process dies. The providers of
+// one plugin binary share its process, each an isolated instance in it
+// (ProviderConfig.Isolate opts out); Remove ends one provider, releasing
+// its instance, and the process stops with its last provider.
 //
 // A Source caches its provider's token and refreshes it in the background
 // before it expires; see Source for the guarantees. transport and grpccreds
