@@ -52,6 +52,10 @@
 //     requires the skillset and userID query parameters, sends nothing
 //     first, and echoes every message (the echo is the emulator's own).
 //
+// Source is not a vendor but stands for one: a fake token provider to
+// pass to transport.New or grpccreds.New where an application passes a
+// registry's *host.Source, for tests of the sending side with no plugin.
+//
 // Every emulator counts what it does (IAM.Issued, Azure.Issued,
 // Voicegain.Issued, Symphony.Accepted, AudioGateway.Sessions and
 // AudioGateway.AudioBytes) and has a Faults field: Faults.Set(Fault{...})

@@ -18,6 +18,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/tokenplug/tokenplug/emulator"
+	"github.com/tokenplug/tokenplug/transport"
 )
 
 // An IAM emulator asked with plain net/http, as any IBM client does.
@@ -246,4 +247,32 @@ func send(req *http.Request) (string, int) {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return strings.TrimSpace(string(b)), resp.StatusCode
+}
+
+// A Source stands for a registry's *host.Source in a test of code that
+// sends tokens: here an http.Client whose API has revoked the first token.
+// The transport drops it, the source mints another, and the request is
+// sent again.
+func ExampleSource() {
+	src := emulator.NewSource("demo")
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer demo-token-2" {
+			http.Error(w, "token revoked", http.StatusUnauthorized)
+			return
+		}
+		fmt.Fprint(w, "ok")
+	}))
+	defer api.Close()
+	client := &http.Client{Transport: transport.New(nil, src, transport.WithHosts(api.Listener.Addr().String()))}
+	defer client.CloseIdleConnections()
+
+	resp, err := client.Get(api.URL)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	fmt.Println(resp.StatusCode, string(body), "tokens minted:", src.Minted())
+	// Output: 200 ok tokens minted: 2
 }

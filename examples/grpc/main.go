@@ -17,14 +17,13 @@ import (
 	"log"
 	"os"
 	"strings"
-	"sync"
 
-	"golang.org/x/oauth2"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/status"
 
+	"github.com/tokenplug/tokenplug/emulator"
 	"github.com/tokenplug/tokenplug/grpccreds"
 )
 
@@ -53,7 +52,9 @@ func run(ctx context.Context, out io.Writer) error {
 	defer srv.Close()
 	logger.Printf("server: TLS on %s", srv.addr)
 
-	src := &mintingSource{logger: logger}
+	// In an application the source is a *host.Source from a tokenplug
+	// registry; here a fake that mints demo-token-1, 2, ...
+	src := emulator.NewSource("demo")
 	// The token goes only to the listed servers: here the local demo server.
 	creds := grpccreds.New(src, grpccreds.WithLookup(grpccreds.LookupFunc(lookup)), grpccreds.WithHosts("127.0.0.1"))
 	conn, err := grpc.NewClient(srv.addr,
@@ -72,7 +73,7 @@ func run(ctx context.Context, out io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("check: %w", err)
 	}
-	logger.Printf("client: Check -> %v", resp.GetStatus())
+	logger.Printf("client: Check -> %v (tokens minted: %d)", resp.GetStatus(), src.Minted())
 
 	if err := watch(ctx, logger, health); err != nil {
 		return err
@@ -83,6 +84,7 @@ func run(ctx context.Context, out io.Writer) error {
 	logger.Println(`client: Check with provider "nope"`)
 	_, err = health.Check(grpccreds.WithProvider(ctx, "nope"), &healthpb.HealthCheckRequest{})
 	logger.Printf("client: -> %v: %s", status.Code(err), status.Convert(err).Message())
+	logger.Printf("client: tokens minted in all: %d", src.Minted())
 	return nil
 }
 
@@ -104,9 +106,9 @@ func watch(ctx context.Context, logger *log.Logger, health healthpb.HealthClient
 
 // plaintext shows that secure-by-default credentials refuse a channel
 // without TLS before asking for a token.
-func plaintext(logger *log.Logger, addr string, src *mintingSource) error {
+func plaintext(logger *log.Logger, addr string, src *emulator.Source) error {
 	logger.Println("client: dial the same credentials without TLS")
-	before := src.minted()
+	before := src.Minted()
 	conn, err := grpc.NewClient(addr,
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithPerRPCCredentials(grpccreds.New(src)))
@@ -114,49 +116,12 @@ func plaintext(logger *log.Logger, addr string, src *mintingSource) error {
 		conn.Close()
 		return fmt.Errorf("plaintext dial was accepted")
 	}
-	logger.Printf("client: refused: %v (tokens fetched: %d)", err, src.minted()-before)
+	logger.Printf("client: refused: %v (tokens fetched: %d)", err, src.Minted()-before)
 	return nil
 }
 
 func lookup(name string) (grpccreds.TokenSource, error) {
 	return nil, fmt.Errorf("no provider named %q is configured", name)
-}
-
-// mintingSource stands in for a *host.Source: it mints demo-token-1, 2, ...
-// and drops a token when told the server rejected it.
-type mintingSource struct {
-	logger *log.Logger
-	mu     sync.Mutex // guards n and cur
-	n      int
-	cur    *oauth2.Token
-}
-
-func (s *mintingSource) Name() string { return "demo" }
-
-func (s *mintingSource) Token(context.Context) (*oauth2.Token, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.cur == nil {
-		s.n++
-		s.cur = &oauth2.Token{AccessToken: fmt.Sprintf("demo-token-%d", s.n), TokenType: "Bearer"}
-		s.logger.Printf("source: fetched token #%d", s.n)
-	}
-	return s.cur, nil
-}
-
-func (s *mintingSource) Invalidate(rejected *oauth2.Token) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.cur != nil && s.cur.AccessToken == rejected.AccessToken {
-		s.cur = nil
-		s.logger.Printf("source: dropped rejected token #%d", s.n)
-	}
-}
-
-func (s *mintingSource) minted() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.n
 }
 
 // label names a demo token by number, so the output shows which token went

@@ -6,12 +6,11 @@
 //	go run ./examples/http
 //
 // In an application the source is a *host.Source from a tokenplug registry;
-// here it is an in-process source that mints tokens, so the example runs on
-// its own.
+// here it is emulator.Source, a fake that mints tokens, so the example runs
+// on its own.
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"log"
@@ -22,8 +21,7 @@ import (
 	"strings"
 	"sync"
 
-	"golang.org/x/oauth2"
-
+	"github.com/tokenplug/tokenplug/emulator"
 	"github.com/tokenplug/tokenplug/transport"
 )
 
@@ -35,8 +33,8 @@ func main() {
 }
 
 func run(out io.Writer) error {
-	src := &mintingSource{}
-	api := newAPI(src)
+	src := emulator.NewSource("demo")
+	api := newAPI()
 	defer api.Close()
 	elsewhere := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "elsewhere saw Authorization=%q", r.Header.Get("Authorization"))
@@ -62,7 +60,7 @@ func run(out io.Writer) error {
 		}
 		fmt.Fprintf(out, "%d. %s\n   -> %s: %s\n", i+1, s.what, status, body)
 	}
-	fmt.Fprintf(out, "tokens minted: %d\n", src.minted())
+	fmt.Fprintf(out, "tokens minted: %d\n", src.Minted())
 	return nil
 }
 
@@ -79,7 +77,7 @@ func get(client *http.Client, u string) (status, body string, err error) {
 // newAPI starts the API server. It accepts the source's current token, and
 // on /v1/revoke-then-things revokes it first, as a server does when a token
 // is withdrawn before it expires.
-func newAPI(src *mintingSource) *httptest.Server {
+func newAPI() *httptest.Server {
 	var mu sync.Mutex // guards revoked
 	revoked := map[string]bool{}
 	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -100,42 +98,4 @@ func newAPI(src *mintingSource) *httptest.Server {
 		}
 		fmt.Fprintf(w, "api accepted %s", tok)
 	}))
-}
-
-// mintingSource stands in for a host.Source: it hands out its current token
-// until a server rejects it (Invalidate), then mints the next.
-type mintingSource struct {
-	mu  sync.Mutex // guards cur and n
-	cur *oauth2.Token
-	n   int
-}
-
-func (s *mintingSource) Name() string { return "demo" }
-
-func (s *mintingSource) Token(ctx context.Context) (*oauth2.Token, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.cur == nil {
-		s.n++
-		s.cur = &oauth2.Token{AccessToken: fmt.Sprintf("demo-token-%d", s.n), TokenType: "Bearer"}
-	}
-	return s.cur, nil
-}
-
-// Invalidate drops rejected if it is still the current token.
-func (s *mintingSource) Invalidate(rejected *oauth2.Token) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.cur != nil && s.cur.AccessToken == rejected.AccessToken {
-		s.cur = nil
-	}
-}
-
-func (s *mintingSource) minted() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.n
 }
