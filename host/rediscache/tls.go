@@ -65,22 +65,40 @@ func fileError(err error) string {
 	return err.Error()
 }
 
-// probe checks the TLS handshake with Redis once, right after New, so a
-// wrong ca_file or client certificate is reported at startup, naming the
+// probe checks the TLS handshake with Redis right after New, so a wrong
+// ca_file or client certificate is reported at startup, naming the
 // setting, rather than at the first fetch. Requests work either way: they
-// fetch locally while Redis cannot be used.
+// fetch locally while Redis cannot be used. A ping that times out says
+// nothing about TLS (a first handshake can be slow: loading the system's
+// roots, a server still starting), so it is tried again, probeAttempts
+// times in all; any other answer ends the probe.
 func (c *Cache) probe(ctx context.Context) {
 	defer close(c.probed)
-	op, cancel := context.WithTimeout(ctx, c.timeout)
-	defer cancel()
-	err := c.rdb.Ping(op).Err()
-	if err == nil || ctx.Err() != nil {
-		return
+	for range probeAttempts {
+		op, cancel := context.WithTimeout(ctx, c.timeout)
+		err := c.rdb.Ping(op).Err()
+		cancel()
+		if err == nil || ctx.Err() != nil {
+			return
+		}
+		if setting, why := tlsProblem(err); setting != "" {
+			c.log.Error("tokenplug/rediscache: "+setting+": "+why+"; fetching tokens locally", "error", err.Error())
+			c.trouble(&redisError{err})
+			return
+		}
+		if !timedOut(err) {
+			return
+		}
 	}
-	if setting, why := tlsProblem(err); setting != "" {
-		c.log.Error("tokenplug/rediscache: "+setting+": "+why+"; fetching tokens locally", "error", err.Error())
-		c.trouble(&redisError{err})
-	}
+}
+
+// probeAttempts bounds the startup check's pings.
+const probeAttempts = 3
+
+// timedOut reports whether err is a deadline or a network timeout.
+func timedOut(err error) bool {
+	var ne net.Error
+	return errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
 }
 
 // tlsProblem names the setting to fix when err is a failed TLS

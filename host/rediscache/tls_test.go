@@ -1,8 +1,12 @@
 package rediscache_test
 
 import (
+	"io"
+	"net"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/tokenplug/tokenplug/emulator"
 	"github.com/tokenplug/tokenplug/host/internal/poll"
@@ -50,6 +54,76 @@ func TestTLSProblemIsReportedAtStartupAndRequestsFetchLocally(t *testing.T) {
 			reportedThenFetchesLocally(t, a, emu, tc.want)
 		})
 	}
+}
+
+// A first handshake that times out (the system's roots loading, a server
+// still starting) does not hide a TLS problem: the startup check pings
+// again and reports it.
+func TestTLSProblemIsReportedEvenWhenTheFirstHandshakeTimesOut(t *testing.T) {
+	ca, other := redistest.NewCA(t, "test"), redistest.NewCA(t, "other")
+	srv, clk := redistest.StartTLS(t, ca, false), newClock()
+	proxy := stallFirst(t, srv.Addr())
+	emu, tokenURL := iamServer(t, clk, "key-A")
+	cfg := rediscache.Config{URL: strings.Replace(srv.URL(), srv.Addr(), proxy, 1), EncryptionKey: newKey(t),
+		Timeout: 200 * time.Millisecond, Topology: rediscache.Topology{CAFile: other.File}}
+	a := newReplicaWith(t, cfg, clk, tokenURL, "key-A")
+	reportedThenFetchesLocally(t, a, emu, "CAFile: the server's certificate is not signed by a CA in it")
+}
+
+// stallFirst forwards the connections it accepts on 127.0.0.1 to addr,
+// except the first, which it holds open and never answers. It returns its
+// address; it stops, closing every connection, when the test ends.
+func stallFirst(t *testing.T, addr string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex // guards conns
+		conns []net.Conn
+	)
+	track := func(c net.Conn) {
+		mu.Lock()
+		defer mu.Unlock()
+		conns = append(conns, c)
+	}
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		for _, c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+		wg.Wait()
+	})
+	wg.Go(func() {
+		for n := 0; ; n++ {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			track(c)
+			if n == 0 {
+				continue // held, unanswered
+			}
+			up, err := net.Dial("tcp", addr)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			track(up)
+			for _, p := range [][2]net.Conn{{up, c}, {c, up}} {
+				wg.Go(func() {
+					_, _ = io.Copy(p[0], p[1])
+					p[0].Close()
+					p[1].Close()
+				})
+			}
+		}
+	})
+	return ln.Addr().String()
 }
 
 // Redis Cluster over TLS: the client verifies every node it is sent to
