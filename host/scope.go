@@ -9,6 +9,7 @@ import (
 
 	"github.com/tokenplug/tokenplug"
 	"github.com/tokenplug/tokenplug/hostmatch"
+	"github.com/tokenplug/tokenplug/plugin"
 )
 
 // scopeState is where a Source's token may go. A provider with configured
@@ -54,8 +55,10 @@ func (s *Source) HostScope(ctx context.Context) (*hostmatch.Scope, error) {
 }
 
 // learnScope describes the plugin and publishes its default hosts as the
-// scope. The first scope published stays: a restarted plugin cannot widen it.
-// A plugin may not declare "*": only the user may send a token anywhere.
+// scope: those it gives for the provider's configuration, which it
+// configures first (no token is fetched), else those it declares. The
+// first scope published stays: a restarted plugin cannot widen it. A
+// plugin may not declare "*": only the user may send a token anywhere.
 func (s *Source) learnScope(ctx context.Context) (*hostmatch.Scope, error) {
 	d, err := s.Describe(ctx)
 	if err != nil {
@@ -65,9 +68,33 @@ func (s *Source) learnScope(ctx context.Context) (*hostmatch.Scope, error) {
 		return nil, &Error{Provider: s.name, Kind: tokenplug.KindConfig, Err: fmt.Errorf(
 			"plugin %q declares invalid default hosts %q: configure hosts for this provider", d.Name, d.DefaultHosts)}
 	}
-	m, _ := hostmatch.Parse(d.DefaultHosts...)
+	hosts := d.DefaultHosts
+	if len(hosts) > 0 && s.proc != nil {
+		// The configuration may narrow them (checkInstanceHosts).
+		narrowed, err := s.proc.instanceHosts(ctx)
+		if err != nil {
+			return nil, wrapErr(s.name, err)
+		}
+		if len(narrowed) > 0 {
+			hosts = narrowed
+		}
+	}
+	m, _ := hostmatch.Parse(hosts...)
 	s.scope.cur.CompareAndSwap(nil, hostmatch.NewScope(m, s.scope.insecure))
 	return s.scope.cur.Load(), nil
+}
+
+// checkInstanceHosts refuses default hosts a plugin gave for one
+// configuration unless each is one of those its description declares: a
+// configuration may narrow the plugin's default hosts, never widen them.
+func checkInstanceHosts(d plugin.Description, hosts []string) error {
+	for _, h := range hosts {
+		if h == hostmatch.Any || !slices.Contains(d.DefaultHosts, h) || hostmatch.Check(h) != nil {
+			return configErr(fmt.Sprintf("plugin %q gives default hosts %q for this configuration, not among those it declares (%q): configure hosts for this provider",
+				d.Name, hosts, d.DefaultHosts))
+		}
+	}
+	return nil
 }
 
 // EffectiveHosts returns the host patterns the provider's tokens may go
