@@ -14,8 +14,9 @@ import (
 
 // scopeState is where a Source's token may go. A provider with configured
 // hosts knows it from Register; one without learns its plugin's default
-// hosts when the plugin is first described, and publishes them once, so
-// that every later request reads them with an atomic load.
+// hosts for its configuration when the plugin first configures it for the
+// scope, and publishes them once, so that every later request reads them
+// with an atomic load.
 type scopeState struct {
 	cur        atomic.Pointer[hostmatch.Scope] // nil until known
 	insecure   bool                            // the provider's allow_insecure
@@ -37,13 +38,16 @@ func (s *Source) initScope(hosts *hostmatch.Matcher, insecure bool) {
 var errNilSource = errors.New("tokenplug: nil *host.Source (check the error from Registry.Source)")
 
 // HostScope returns where the provider's tokens may go: its configured
-// hosts, else the default hosts its plugin declares, else none (then
-// transport and grpccreds fail every request, naming the provider). It
-// implements hostmatch.Scoper, which transport and grpccreds use.
+// hosts, else its plugin's default hosts (those the plugin gives for the
+// provider's settings, which narrow those it declares; see
+// plugin.HostsForSettings), else none (then transport and grpccreds fail
+// every request, naming the provider). It implements hostmatch.Scoper,
+// which transport and grpccreds use before they fetch a token.
 //
 // Once known, the scope is returned with an atomic load. For a provider
 // without configured hosts, the first call starts the plugin to read its
-// default hosts, waiting at most until ctx is done.
+// default hosts, and configures the provider's instance when the plugin
+// declares some (no token is fetched), waiting at most until ctx is done.
 func (s *Source) HostScope(ctx context.Context) (*hostmatch.Scope, error) {
 	if s == nil {
 		return nil, errNilSource
