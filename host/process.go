@@ -137,7 +137,7 @@ func (p *process) configure(ctx context.Context, pp *pluginProc, inst *instance)
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), p.o.startTimeout)
 	defer cancel()
 	id, hosts, err := inst.rpc.ConfigureInstance(ctx, p.cfg.Settings, inst.multi)
-	if err == nil {
+	if err == nil && len(p.cfg.Hosts) == 0 { // configured hosts make the plugin's moot
 		err = checkInstanceHosts(inst.desc, hosts)
 	}
 	if err != nil {

@@ -119,6 +119,13 @@ func TestAConfigurationNarrowsThePluginsDefaultHostsButCannotWidenThem(t *testin
 			wantNarrowingRefused(t, err, name)
 			_, err = src.Token(ctxT(t))
 			wantNarrowingRefused(t, err, name)
+			// Configured hosts apply without asking the plugin.
+			tamed := mustSource(t, reg, name+"-tamed", host.ProviderConfig{Path: testbin.Path("fault"), Hosts: []string{"api.acme.test"},
+				Settings: map[string]string{"default_hosts": tt.hosts}})
+			if hosts, from, err := tamed.EffectiveHosts(ctxT(t)); err != nil || from != "configured" || !slices.Equal(hosts, []string{"api.acme.test"}) {
+				t.Errorf("configured hosts: %q, %q, %v", hosts, from, err)
+			}
+			mustToken(t, tamed)
 		})
 	}
 }

@@ -45,7 +45,8 @@ type Provider interface {
 //
 // DefaultHostsFor may only narrow: every pattern it returns must be one of
 // Description.DefaultHosts, spelt the same, or the host refuses the
-// provider's configuration. Nil or empty means Description.DefaultHosts.
+// provider's configuration (unless the user configured hosts, which
+// replace both lists). Nil or empty means Description.DefaultHosts.
 // It gets the settings Configure got (defaults applied) and must not fail
 // or panic on settings Configure would reject: it returns nil for those.
 type HostsForSettings interface {
