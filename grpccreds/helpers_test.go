@@ -16,7 +16,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	testbin.Main(m, testbin.Plugins("symphony", "fault"))
+	testbin.Main(m, testbin.Plugins("symphony", "fault", "azure"))
 }
 
 // source is a sourcetest.Rotating that reports its provider's hosts, as

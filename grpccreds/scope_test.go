@@ -230,3 +230,31 @@ func TestPluginDefaultHostsScopeTheCredentials(t *testing.T) {
 		t.Errorf("server saw %d calls, want 2", got)
 	}
 }
+
+// TestAzureDefaultHostsFollowTheConfiguredCloud runs the azure plugin with
+// no hosts configured (key mode: the subscription key is the credential):
+// a public-cloud provider's key goes to a public-cloud authority and is
+// refused, before any fetch, for an Azure Government one; an Azure
+// Government provider's the other way round.
+func TestAzureDefaultHostsFollowTheConfiguredCloud(t *testing.T) {
+	reg := host.NewRegistry(host.WithLogger(slog.New(slog.DiscardHandler)))
+	defer reg.Close()
+	for _, tt := range []struct {
+		cloud, home, elsewhere string
+	}{
+		{"public", "westus.stt.speech.microsoft.com", "usgovvirginia.stt.speech.azure.us"},
+		{"usgov", "usgovvirginia.stt.speech.azure.us", "res.cognitiveservices.azure.com"},
+	} {
+		t.Run(tt.cloud, func(t *testing.T) {
+			auth := &grpctest.Auth{Header: "ocp-apim-subscription-key", Accept: func(v string) bool { return v == "KEY-"+tt.cloud }}
+			srv := startServer(t, grpctest.Config{Auth: auth})
+			port := srv.Addr()[strings.LastIndex(srv.Addr(), ":"):]
+			src := sourcetest.Register(t, reg, "azure-"+tt.cloud, host.ProviderConfig{Path: testbin.Path("azure"),
+				Settings: map[string]string{"subscription_key": "KEY-" + tt.cloud, "mode": "key", "cloud": tt.cloud}})
+			wantRefused(t, check(t.Context(), dialAs(t, srv, tt.elsewhere+port, grpccreds.New(src))), "azure-"+tt.cloud, tt.elsewhere+port, auth)
+			if err := check(t.Context(), dialAs(t, srv, tt.home+port, grpccreds.New(src))); err != nil || len(auth.Seen()) != 1 {
+				t.Errorf("to %s, in its cloud: %v, server saw %d calls", tt.home, err, len(auth.Seen()))
+			}
+		})
+	}
+}

@@ -34,6 +34,7 @@ type process struct {
 	pp     *pluginProc // the plugin process serving the provider
 	on     *instance   // the running plugin the provider is configured on
 	id     string      // its instance id there ("": the default instance)
+	hosts  []string    // the default hosts the plugin gave for the instance (nil: its Description's)
 	closed bool
 }
 
@@ -135,18 +136,27 @@ func (p *process) configure(ctx context.Context, pp *pluginProc, inst *instance)
 	// provider's fetch: bound it by the start timeout.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), p.o.startTimeout)
 	defer cancel()
-	var id string
-	var err error
-	if inst.multi {
-		id, err = inst.rpc.NewInstance(ctx, p.cfg.Settings)
-	} else {
-		err = inst.rpc.Configure(ctx, p.cfg.Settings)
+	id, hosts, err := inst.rpc.ConfigureInstance(ctx, p.cfg.Settings, inst.multi)
+	if err == nil && len(p.cfg.Hosts) == 0 { // configured hosts make the plugin's moot
+		err = checkInstanceHosts(inst.desc, hosts)
 	}
 	if err != nil {
 		return "", pp.red.redactErr(err)
 	}
-	p.on, p.id = inst, id
+	p.on, p.id, p.hosts = inst, id, hosts
 	return id, nil
+}
+
+// instanceHosts configures the provider's instance, if it is not yet, and
+// returns the default hosts its plugin gave for it (nil: the plugin's
+// Description's).
+func (p *process) instanceHosts(ctx context.Context) ([]string, error) {
+	if _, _, _, err := p.ready(ctx); err != nil {
+		return nil, err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.hosts, nil
 }
 
 // describe returns the running plugin's description, starting it if needed.

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tokenplug/tokenplug"
 	"github.com/tokenplug/tokenplug/host"
 	"github.com/tokenplug/tokenplug/internal/testbin"
 )
@@ -81,4 +82,93 @@ func TestAPluginCannotDeclareEveryHostAsItsDefault(t *testing.T) {
 			t.Errorf("EffectiveHosts = %q, %q, %v", hosts, from, err)
 		}
 	})
+}
+
+// A plugin may narrow its default hosts for one configuration
+// (plugin.HostsForSettings), never widen them: a list with a pattern its
+// Describe does not declare, or "*", is refused, naming the provider,
+// before a token goes anywhere, and the provider's fetches fail too. The
+// scope is settled by configuring the instance, without a fetch.
+func TestAConfigurationNarrowsThePluginsDefaultHostsButCannotWidenThem(t *testing.T) {
+	t.Setenv("FAULTPLUGIN_DEFAULT_HOSTS", "api.acme.test,*.acme.test")
+	reg, _ := newRegistry(t, host.WithEnv("FAULTPLUGIN_DEFAULT_HOSTS"))
+	tests := []struct {
+		name, hosts string
+		want        []string // nil: refused
+	}{
+		{"none given: Describe's apply", "", []string{"api.acme.test", "*.acme.test"}},
+		{"narrowed", "*.acme.test", []string{"*.acme.test"}},
+		{"a host Describe does not declare", "api.acme.test,api.evil.test", nil},
+		{"every host", "*", nil},
+		{"a pattern spelt otherwise", "API.acme.test", nil},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			name := "p" + string(rune('0'+i))
+			src := mustSource(t, reg, name, host.ProviderConfig{Path: testbin.Path("fault"), Settings: map[string]string{"default_hosts": tt.hosts}})
+			hosts, from, err := src.EffectiveHosts(ctxT(t))
+			if tt.want != nil {
+				if err != nil || from != "plugin default" || !slices.Equal(hosts, tt.want) {
+					t.Fatalf("EffectiveHosts = %q, %q, %v; want %q, plugin default", hosts, from, err, tt.want)
+				}
+				if tok := mustToken(t, src); tok.AccessToken != "tok-1" {
+					t.Errorf("first token %q, want tok-1: settling the scope fetched a token", tok.AccessToken)
+				}
+				return
+			}
+			wantNarrowingRefused(t, err, name)
+			_, err = src.Token(ctxT(t))
+			wantNarrowingRefused(t, err, name)
+			// Configured hosts apply without asking the plugin.
+			tamed := mustSource(t, reg, name+"-tamed", host.ProviderConfig{Path: testbin.Path("fault"), Hosts: []string{"api.acme.test"},
+				Settings: map[string]string{"default_hosts": tt.hosts}})
+			if hosts, from, err := tamed.EffectiveHosts(ctxT(t)); err != nil || from != "configured" || !slices.Equal(hosts, []string{"api.acme.test"}) {
+				t.Errorf("configured hosts: %q, %q, %v", hosts, from, err)
+			}
+			mustToken(t, tamed)
+		})
+	}
+}
+
+// wantNarrowingRefused checks err refuses a plugin's default hosts for a
+// configuration, naming the provider and what to do.
+func wantNarrowingRefused(t *testing.T, err error, provider string) {
+	t.Helper()
+	if err == nil || !strings.Contains(err.Error(), `provider "`+provider+`"`) || !strings.Contains(err.Error(), "not among those it declares") ||
+		!strings.Contains(err.Error(), "configure hosts") || tokenplug.KindOf(err) != tokenplug.KindConfig {
+		t.Fatalf("err = %v; want a configuration error naming the provider and what to do", err)
+	}
+}
+
+// A restarted plugin is configured again under the same rule: the
+// narrowed scope stays, and a plugin that no longer declares what it gives
+// for the configuration is refused.
+func TestNarrowedDefaultHostsHoldAcrossPluginRestarts(t *testing.T) {
+	t.Setenv("FAULTPLUGIN_DEFAULT_HOSTS", "api.acme.test,*.acme.test")
+	// No invalidation window: each restart below drops the token it got.
+	reg, _ := newRegistry(t, host.WithEnv("FAULTPLUGIN_DEFAULT_HOSTS"), host.WithInvalidationWindow(0))
+	src := mustSource(t, reg, "narrow", host.ProviderConfig{Path: testbin.Path("fault"),
+		Settings: map[string]string{"default_hosts": "*.acme.test", "behavior": "pid", "lifetime": "1h"}})
+	sc, err := src.HostScope(ctxT(t))
+	if err != nil || !slices.Equal(sc.Hosts().Patterns(), []string{"*.acme.test"}) {
+		t.Fatalf("HostScope = %v, %v", sc, err)
+	}
+	restart := func() error {
+		tok := mustToken(t, src)
+		killPID(t, tok.AccessToken)
+		src.Invalidate(tok)
+		next, err := src.Token(ctxT(t))
+		if err == nil && next.AccessToken == tok.AccessToken {
+			t.Fatal("got the old plugin's pid; no restart happened")
+		}
+		return err
+	}
+	if err := restart(); err != nil {
+		t.Fatalf("Token after a restart: %v", err)
+	}
+	t.Setenv("FAULTPLUGIN_DEFAULT_HOSTS", "api.acme.test") // the next plugin no longer declares *.acme.test
+	wantNarrowingRefused(t, restart(), "narrow")
+	if again, err := src.HostScope(ctxT(t)); err != nil || again != sc {
+		t.Errorf("HostScope after the restarts = %v, %v; want the scope first published", again, err)
+	}
 }

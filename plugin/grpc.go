@@ -79,33 +79,36 @@ func (c *client) DescribeInstances(ctx context.Context) (Description, bool, erro
 // Configure configures the plugin's default instance; field problems come
 // back as SettingErrors.
 func (c *client) Configure(ctx context.Context, settings map[string]string) error {
-	_, err := c.configure(ctx, &pb.ConfigureRequest{Settings: settings})
+	_, _, err := c.ConfigureInstance(ctx, settings, false)
 	return err
 }
 
 // NewInstance creates a provider instance with settings in a
 // multi_instance plugin and returns its id.
 func (c *client) NewInstance(ctx context.Context, settings map[string]string) (string, error) {
-	id, err := c.configure(ctx, &pb.ConfigureRequest{Settings: settings, NewInstance: true})
-	if err == nil && id == "" {
-		err = Temporary(errors.New("tokenplug/plugin: the plugin created no instance"))
-	}
+	id, _, err := c.ConfigureInstance(ctx, settings, true)
 	return id, err
 }
 
-func (c *client) configure(ctx context.Context, req *pb.ConfigureRequest) (string, error) {
-	resp, err := c.rpc.Configure(ctx, req)
+// ConfigureInstance is NewInstance when newInstance is set, else
+// Configure, and also returns the default hosts the plugin gives for the
+// configuration (nil: its Description's).
+func (c *client) ConfigureInstance(ctx context.Context, settings map[string]string, newInstance bool) (string, []string, error) {
+	resp, err := c.rpc.Configure(ctx, &pb.ConfigureRequest{Settings: settings, NewInstance: newInstance})
 	if err != nil {
-		return "", fromStatus(err)
+		return "", nil, fromStatus(err)
 	}
 	if len(resp.GetErrors()) > 0 {
 		se := make(SettingErrors, 0, len(resp.GetErrors()))
 		for _, e := range resp.GetErrors() {
 			se = append(se, SettingError{Key: e.GetKey(), Message: e.GetMessage()})
 		}
-		return "", se
+		return "", nil, se
 	}
-	return resp.GetInstance(), nil
+	if newInstance && resp.GetInstance() == "" {
+		return "", nil, Temporary(errors.New("tokenplug/plugin: the plugin created no instance"))
+	}
+	return resp.GetInstance(), slices.Clone(resp.GetDefaultHosts()), nil
 }
 
 // Token fetches a new token for the default instance. forceRefresh tells

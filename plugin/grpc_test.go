@@ -149,6 +149,52 @@ func TestConfigureAppliesTheSchemaAndReturnsSettingErrorsByKey(t *testing.T) {
 	}
 }
 
+// narrowingProvider is a stubProvider that gives each configuration "mode"
+// narrow the default host *.stub.test (HostsForSettings).
+type narrowingProvider struct{ stubProvider }
+
+func (narrowingProvider) DefaultHostsFor(s map[string]string) []string {
+	if s["mode"] == "narrow" {
+		return []string{"*.stub.test"}
+	}
+	return nil
+}
+
+// A provider that implements HostsForSettings gives each configuration's
+// default hosts in the Configure answer, computed from the settings with
+// defaults applied; one that does not, or a configuration that failed,
+// gives none (the host then uses Describe's).
+func TestConfigureAnswersWithTheConfigurationsDefaultHosts(t *testing.T) {
+	accept := func(s map[string]string) (oauth2.TokenSource, error) {
+		if s["api_key"] == "bad" {
+			return nil, Errorf("api_key", "rejected")
+		}
+		return oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "t"}), nil
+	}
+	narrowing := dial(t, narrowingProvider{stubProvider{configure: accept}})
+	plain := dial(t, stubProvider{configure: accept})
+	tests := []struct {
+		name     string
+		c        *client
+		settings map[string]string
+		want     []string
+		wantErr  bool
+	}{
+		{"narrowed", narrowing, map[string]string{"api_key": "k", "mode": "narrow"}, []string{"*.stub.test"}, false},
+		{"not narrowed", narrowing, map[string]string{"api_key": "k"}, nil, false},
+		{"rejected", narrowing, map[string]string{"api_key": "bad", "mode": "narrow"}, nil, true},
+		{"a provider without HostsForSettings", plain, map[string]string{"api_key": "k", "mode": "narrow"}, nil, false},
+	}
+	for _, tt := range tests {
+		for _, newInstance := range []bool{false, true} {
+			_, hosts, err := tt.c.ConfigureInstance(ctx(t), tt.settings, newInstance)
+			if (err != nil) != tt.wantErr || !slices.Equal(hosts, tt.want) {
+				t.Errorf("%s (new instance %v): %q, %v; want %q", tt.name, newInstance, hosts, err, tt.want)
+			}
+		}
+	}
+}
+
 func TestTokenBeforeConfigureIsAConfigurationError(t *testing.T) {
 	c := dial(t, stubProvider{})
 	if _, err := c.Token(ctx(t), false); !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), "stub: not configured") {

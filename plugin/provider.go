@@ -36,6 +36,24 @@ type Provider interface {
 	Configure(ctx context.Context, settings map[string]string) (oauth2.TokenSource, error)
 }
 
+// HostsForSettings may be implemented by a Provider whose vendor API hosts
+// depend on its settings: a cloud setting, say, that picks one of the
+// vendor's clouds. After Configure accepts settings, the SDK asks
+// DefaultHostsFor for the host patterns of that configuration and hands
+// them to the host, which sends the configuration's tokens there (when the
+// user configures no hosts) instead of to all of Description.DefaultHosts.
+//
+// DefaultHostsFor may only narrow: every pattern it returns must be one of
+// Description.DefaultHosts, spelt the same, or the host refuses the
+// provider's configuration (unless the user configured hosts, which
+// replace both lists). Nil or empty means Description.DefaultHosts.
+// It gets the settings Configure got (defaults applied) and must not fail
+// or panic on settings Configure would reject: it returns nil for those.
+type HostsForSettings interface {
+	// DefaultHostsFor returns the default host patterns for settings.
+	DefaultHostsFor(settings map[string]string) []string
+}
+
 // ContextTokenSource is an oauth2.TokenSource that can also honour a
 // context. The SDK calls TokenContext when a token source implements it, so a
 // host's deadline or cancellation reaches the provider's upstream request.

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"sync"
 
 	"golang.org/x/oauth2"
@@ -44,7 +45,7 @@ func (s *server) Describe(context.Context, *pb.DescribeRequest) (*pb.DescribeRes
 
 func (s *server) Configure(ctx context.Context, req *pb.ConfigureRequest) (resp *pb.ConfigureResponse, err error) {
 	defer recoverStatus(&err)
-	ts, err := s.configure(ctx, req.GetSettings())
+	ts, hosts, err := s.configure(ctx, req.GetSettings())
 	if se := settingErrorsOf(err); se != nil {
 		return &pb.ConfigureResponse{Errors: settingErrorsToProto(se)}, nil
 	}
@@ -55,27 +56,35 @@ func (s *server) Configure(ctx context.Context, req *pb.ConfigureRequest) (resp 
 		s.mu.Lock()
 		s.def = ts
 		s.mu.Unlock()
-		return &pb.ConfigureResponse{}, nil
+		return &pb.ConfigureResponse{DefaultHosts: hosts}, nil
 	}
 	id := newInstanceID()
 	s.mu.Lock()
 	s.inst[id] = ts
 	s.mu.Unlock()
-	return &pb.ConfigureResponse{Instance: id}, nil
+	return &pb.ConfigureResponse{Instance: id, DefaultHosts: hosts}, nil
 }
 
 // configure applies the schema to settings and asks the provider for a
-// token source.
-func (s *server) configure(ctx context.Context, settings map[string]string) (oauth2.TokenSource, error) {
+// token source, and for the configuration's default hosts when it
+// implements HostsForSettings.
+func (s *server) configure(ctx context.Context, settings map[string]string) (oauth2.TokenSource, []string, error) {
 	applied, err := ApplySchema(s.desc, settings)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	ts, err := s.impl.Configure(ctx, applied)
 	if err == nil && ts == nil {
 		err = fmt.Errorf("tokenplug/%s: Configure returned no token source", s.desc.Name)
 	}
-	return ts, err
+	if err != nil {
+		return nil, nil, err
+	}
+	var hosts []string
+	if h, ok := s.impl.(HostsForSettings); ok {
+		hosts = slices.Clone(h.DefaultHostsFor(applied))
+	}
+	return ts, hosts, nil
 }
 
 // newInstanceID returns an unguessable instance id: an id names an

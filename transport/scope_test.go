@@ -232,3 +232,44 @@ func TestPluginDefaultHostsScopeTheTransport(t *testing.T) {
 		}
 	})
 }
+
+// TestAzureDefaultHostsFollowTheConfiguredCloud runs the azure plugin with
+// no hosts configured (key mode: the subscription key is the credential):
+// a public-cloud provider's key goes to the public cloud's hosts only,
+// never to Azure Government's or Azure China's, and an Azure Government
+// provider's the other way round. Each host name stands for the vendor's;
+// every connection goes to the loopback recorder.
+func TestAzureDefaultHostsFollowTheConfiguredCloud(t *testing.T) {
+	rec := newRecorder(t, false, nil)
+	reg := host.NewRegistry(host.WithLogger(slog.New(slog.DiscardHandler)))
+	defer reg.Close()
+	azureIn := func(cloud string) *host.Source {
+		return sourcetest.Register(t, reg, "azure-"+cloud, host.ProviderConfig{Path: testbin.Path("azure"), AllowInsecure: true,
+			Settings: map[string]string{"subscription_key": "KEY-" + cloud, "mode": "key", "cloud": cloud}})
+	}
+	public, usgov := azureIn("public"), azureIn("usgov")
+	tests := []struct {
+		name string
+		src  *host.Source
+		host string
+		want string // the key sent; "" none
+	}{
+		{"public to a public Speech host", public, "westus.stt.speech.microsoft.com", "KEY-public"},
+		{"public to a public resource", public, "res.cognitiveservices.azure.com", "KEY-public"},
+		{"public to Azure Government", public, "usgovvirginia.stt.speech.azure.us", ""},
+		{"public to an Azure Government resource", public, "res.cognitiveservices.azure.us", ""},
+		{"public to Azure China", public, "chinaeast2.api.cognitive.azure.cn", ""},
+		{"usgov to Azure Government", usgov, "usgovvirginia.stt.speech.azure.us", "KEY-usgov"},
+		{"usgov to the public cloud", usgov, "westus.stt.speech.microsoft.com", ""},
+		{"usgov to Azure China", usgov, "chinaeast2.stt.speech.azure.cn", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := len(rec.seen())
+			do(t, transport.New(rec.nameBase(t), tt.src), newRequest(t, "GET", "http://"+tt.host+":"+rec.port()+"/", nil))
+			if got := rec.seen()[before].header.Get("Ocp-Apim-Subscription-Key"); got != tt.want {
+				t.Errorf("key sent %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

@@ -337,6 +337,36 @@ func TestDemoRunsEveryCheckEndToEnd(t *testing.T) {
 	}
 }
 
+// With no hosts configured, an azure provider's token may go to its
+// cloud's hosts only: plugins (which does not start it) and check (which
+// configures it) show those, not the hosts of every cloud.
+func TestPluginsAndCheckShowAzureHostsOfTheConfiguredCloud(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "tokenplug.yaml", "providers:\n  az: {plugin: azure, settings: {subscription_key: k, mode: key}}\n"+
+		"  azgov: {plugin: azure, settings: {subscription_key: k, mode: key, cloud: usgov}}\n")
+	for _, cmd := range []string{"plugins", "check"} {
+		r := tp(t, dir, nil, cmd)
+		if r.code != 0 {
+			t.Fatalf("%s: status %d: %s", cmd, r.code, r.stderr)
+		}
+		for _, row := range []struct{ provider, shown, other string }{
+			{"az", "*.cognitiveservices.azure.com", ".azure.us"},
+			{"azgov", "*.cognitiveservices.azure.us", "microsoft.com"},
+		} {
+			line := ""
+			for _, l := range strings.Split(r.stdout, "\n") {
+				if f := strings.Fields(l); len(f) > 0 && f[0] == row.provider {
+					line = l
+				}
+			}
+			if !strings.Contains(line, row.shown) || strings.Contains(line, row.other) || strings.Contains(line, ".azure.cn") ||
+				(cmd == "check" && !strings.Contains(line, "+1 more (plugin default)")) {
+				t.Errorf("%s: row %q; want %s's hosts only:\n%s", cmd, line, row.provider, r.stdout)
+			}
+		}
+	}
+}
+
 // hasRow reports whether a line of out starts with the first of cells,
 // holds the others in order, separated by spaces.
 func hasRow(out string, cells ...string) bool {

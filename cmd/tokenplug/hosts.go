@@ -56,9 +56,28 @@ func effectiveHosts(ctx context.Context, p host.ProviderConfig, b binary, found 
 	case err != nil:
 		return "hosts: unknown (the plugin could not describe itself)"
 	case len(desc.DefaultHosts) > 0:
-		return "hosts: " + hostsText(desc.DefaultHosts, "") + " (plugin default)"
+		return "hosts: " + hostsText(defaultHostsFor(p, b, desc), "") + " (plugin default)"
 	}
 	return "hosts: none: its token goes nowhere; configure hosts"
+}
+
+// defaultHostsFor returns the default hosts of p's configuration: those a
+// built-in narrows desc's to for p's settings (plugin.HostsForSettings),
+// else desc's. (A plugin binary tells only once configured: tokenplug
+// check shows them.)
+func defaultHostsFor(p host.ProviderConfig, b binary, desc plugin.Description) []string {
+	h, ok := builtins[p.Plugin].(plugin.HostsForSettings)
+	if b.path != "" || !ok {
+		return desc.DefaultHosts
+	}
+	applied, err := plugin.ApplySchema(desc, p.Settings)
+	if err != nil {
+		return desc.DefaultHosts
+	}
+	if narrowed := h.DefaultHostsFor(applied); len(narrowed) > 0 {
+		return narrowed
+	}
+	return desc.DefaultHosts
 }
 
 // describeChosen returns the description of the binary b, from the plugins

@@ -33,6 +33,7 @@ func (provider) Describe() plugin.Description {
 			{Key: "password", Description: "a secret the plugin must never leak", Secret: true},
 			{Key: "fail_configure", Description: "if set, Configure rejects the password with this message"},
 			{Key: "label", Description: "behavior label: the token is label-<label>-pid-<pid>-<n>"},
+			{Key: "default_hosts", Description: "comma-separated default hosts the plugin gives for this configuration (DefaultHostsFor), right or wrong"},
 		},
 		// None by default, as a third-party plugin may; tests that need
 		// some pass them in the environment (host.WithEnv).
@@ -46,6 +47,13 @@ func defaultHosts(list string) []string {
 		return nil
 	}
 	return strings.Split(list, ",")
+}
+
+// DefaultHostsFor gives the default_hosts setting as the configuration's
+// default hosts, whether or not Describe declares them: the host must
+// refuse those it does not.
+func (provider) DefaultHostsFor(s map[string]string) []string {
+	return defaultHosts(s["default_hosts"])
 }
 
 func (provider) Configure(_ context.Context, s map[string]string) (oauth2.TokenSource, error) {

@@ -45,6 +45,11 @@ type Conn interface {
 	// multi_instance plugin and returns its id; field problems come back
 	// as plugin.SettingErrors.
 	NewInstance(ctx context.Context, settings map[string]string) (string, error)
+	// ConfigureInstance is NewInstance when newInstance is set, else
+	// Configure, and also returns the default hosts the plugin gives for
+	// the configuration (ConfigureResponse.default_hosts; nil: its
+	// Description's).
+	ConfigureInstance(ctx context.Context, settings map[string]string, newInstance bool) (string, []string, error)
 	// InstanceToken is Token for instance ("": the default instance).
 	InstanceToken(ctx context.Context, instance string, forceRefresh bool) (*oauth2.Token, error)
 	// Release drops instance from a multi_instance plugin.

@@ -55,6 +55,22 @@ func checkDefaultHosts(r reporter, hosts []string) {
 	}
 }
 
+// checkHostsForSettings checks the default hosts a provider gives for
+// settings (plugin.HostsForSettings): each must be one of those its
+// description declares, spelt the same, or hosts refuse the configuration.
+func checkHostsForSettings(r reporter, h plugin.HostsForSettings, d plugin.Description, settings map[string]string) {
+	r.Helper()
+	applied, err := plugin.ApplySchema(d, settings)
+	if err != nil {
+		return // the token check reports it
+	}
+	for _, host := range h.DefaultHostsFor(applied) {
+		if !slices.Contains(d.DefaultHosts, host) {
+			r.Errorf("DefaultHostsFor: %q is not among the description's default hosts %q: a configuration may only narrow them, and hosts refuse it", host, d.DefaultHosts)
+		}
+	}
+}
+
 func checkDescription(r reporter, d plugin.Description) {
 	r.Helper()
 	if !pluginName.MatchString(d.Name) {

@@ -27,7 +27,10 @@
 // the plugin's stderr or the host's logs, even when a secret is wrong.
 //
 // RunProvider makes the in-process subset of those checks, with no binary:
-// fast enough for every unit test run.
+// fast enough for every unit test run. For a provider that implements
+// plugin.HostsForSettings it also checks that the default hosts it gives
+// for the settings are among those it declares (Run sees it through the
+// host, which refuses the configuration otherwise).
 //
 // RunFaults checks how a provider reports a failing upstream: the test
 // supplies the upstream (an http.Handler, such as an emulator of the

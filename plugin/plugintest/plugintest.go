@@ -258,6 +258,9 @@ func RunProvider(t *testing.T, p plugin.Provider, settings map[string]string) {
 	t.Helper()
 	desc := p.Describe()
 	t.Run("description is well-formed", func(t *testing.T) { checkDescription(t, desc) })
+	if h, ok := p.(plugin.HostsForSettings); ok {
+		t.Run("default hosts for the settings narrow the declared ones", func(t *testing.T) { checkHostsForSettings(t, h, desc, settings) })
+	}
 	t.Run("token", func(t *testing.T) {
 		ts := MustConfigure(t, p, settings)
 		if _, ok := ts.(plugin.ContextTokenSource); !ok {

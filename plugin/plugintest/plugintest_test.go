@@ -167,6 +167,32 @@ func TestCheckDescription(t *testing.T) {
 	}
 }
 
+// hostsFor is a plugin.HostsForSettings that gives the hosts setting,
+// split at commas.
+type hostsFor struct{}
+
+func (hostsFor) DefaultHostsFor(s map[string]string) []string {
+	if s["hosts"] == "" {
+		return nil
+	}
+	return strings.Split(s["hosts"], ",")
+}
+
+func TestCheckHostsForSettings(t *testing.T) {
+	d := plugin.Description{Settings: []plugin.Setting{{Key: "hosts"}}, DefaultHosts: []string{"api.acme.test", "*.acme.test"}}
+	for _, tt := range []struct{ hosts, errs string }{
+		{"", ""},
+		{"*.acme.test", ""},
+		{"api.acme.test,*.acme.test", ""},
+		{"api.acme.test,api.evil.test", `"api.evil.test" is not among`},
+		{"*", `"*" is not among`},
+	} {
+		r := &recorder{}
+		checkHostsForSettings(r, hostsFor{}, d, map[string]string{"hosts": tt.hosts})
+		expectOne(t, "errors for "+tt.hosts, r.errs, tt.errs)
+	}
+}
+
 func expectOne(t *testing.T, what string, got []string, want string) {
 	t.Helper()
 	switch {

@@ -339,7 +339,15 @@ type ConfigureResponse struct {
 	Errors []*SettingError        `protobuf:"bytes,1,rep,name=errors,proto3" json:"errors,omitempty"`
 	// instance is the id of the instance Configure created (new_instance
 	// set, the plugin multi_instance, no errors); empty otherwise.
-	Instance      string `protobuf:"bytes,2,opt,name=instance,proto3" json:"instance,omitempty"`
+	Instance string `protobuf:"bytes,2,opt,name=instance,proto3" json:"instance,omitempty"`
+	// default_hosts are the host patterns where this configuration's tokens
+	// may go when the user configures no hosts: each one of
+	// DescribeResponse.default_hosts, so a configuration can only narrow
+	// them (a cloud setting naming one of a vendor's clouds, say). Hosts
+	// refuse a list with any other pattern. Empty means "use
+	// DescribeResponse.default_hosts". Added in version 1; older plugins
+	// leave it empty.
+	DefaultHosts  []string `protobuf:"bytes,3,rep,name=default_hosts,json=defaultHosts,proto3" json:"default_hosts,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -386,6 +394,13 @@ func (x *ConfigureResponse) GetInstance() string {
 		return x.Instance
 	}
 	return ""
+}
+
+func (x *ConfigureResponse) GetDefaultHosts() []string {
+	if x != nil {
+		return x.DefaultHosts
+	}
+	return nil
 }
 
 type TokenRequest struct {
@@ -631,10 +646,11 @@ const file_provider_proto_rawDesc = "" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\":\n" +
 	"\fSettingError\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x18\n" +
-	"\amessage\x18\x02 \x01(\tR\amessage\"c\n" +
+	"\amessage\x18\x02 \x01(\tR\amessage\"\x88\x01\n" +
 	"\x11ConfigureResponse\x122\n" +
 	"\x06errors\x18\x01 \x03(\v2\x1a.tokenplug.v1.SettingErrorR\x06errors\x12\x1a\n" +
-	"\binstance\x18\x02 \x01(\tR\binstance\"O\n" +
+	"\binstance\x18\x02 \x01(\tR\binstance\x12#\n" +
+	"\rdefault_hosts\x18\x03 \x03(\tR\fdefaultHosts\"O\n" +
 	"\fTokenRequest\x12#\n" +
 	"\rforce_refresh\x18\x01 \x01(\bR\fforceRefresh\x12\x1a\n" +
 	"\binstance\x18\x02 \x01(\tR\binstance\",\n" +

@@ -42,10 +42,11 @@
 //	                  emulator; overrides region; https (plain http to
 //	                  loopback only)
 //
-// The plugin's default hosts (the scope used when a configuration names
-// none) cover the Cognitive Services and Speech hosts of all three clouds:
-// Describe cannot see the cloud setting. Name the hosts in the
-// configuration to narrow them to one cloud.
+// The plugin declares the Cognitive Services and Speech hosts of all three
+// clouds as its default hosts (Describe cannot see the cloud setting), and
+// narrows them to the configured cloud's (DefaultHostsFor): with no hosts
+// configured, a public-cloud provider's token goes to the public cloud's
+// hosts only, never to Azure Government's or Azure China's.
 //
 // The binary lives in cmd/tokenplug-azure.
 package azure
@@ -107,15 +108,9 @@ func (Provider) Describe() plugin.Description {
 		Name:    Name,
 		Version: Version,
 		// Cognitive Services and Speech endpoints, in the public cloud and
-		// the sovereign ones (Azure Government .us, Azure China .cn).
-		DefaultHosts: []string{
-			"*.api.cognitive.microsoft.com", "*.cognitiveservices.azure.com",
-			"*.stt.speech.microsoft.com", "*.tts.speech.microsoft.com",
-			"*.api.cognitive.microsoft.us", "*.cognitiveservices.azure.us",
-			"*.stt.speech.azure.us", "*.tts.speech.azure.us",
-			"*.api.cognitive.azure.cn", "*.cognitiveservices.azure.cn",
-			"*.stt.speech.azure.cn", "*.tts.speech.azure.cn",
-		},
+		// the sovereign ones (Azure Government .us, Azure China .cn); a
+		// configuration narrows them to its cloud (DefaultHostsFor).
+		DefaultHosts: allDefaultHosts(),
 		Settings: []plugin.Setting{
 			{Key: SettingSubscriptionKey, Description: "Cognitive Services resource key", Required: true, Secret: true},
 			{Key: SettingCloud, Default: CloudPublic,
@@ -126,6 +121,18 @@ func (Provider) Describe() plugin.Description {
 			{Key: SettingMode, Description: "token: exchange the key for a bearer token; key: send the key itself", Default: ModeToken},
 		},
 	}
+}
+
+// DefaultHostsFor implements plugin.HostsForSettings: a configuration's
+// default hosts are its cloud's Cognitive Services and Speech hosts (with
+// an endpoint or a token_url too: the token is valid in that cloud only).
+// An unknown cloud, which Configure rejects, gives none.
+func (Provider) DefaultHostsFor(settings map[string]string) []string {
+	c, ok := clouds[cmp.Or(settings[SettingCloud], CloudPublic)]
+	if !ok {
+		return nil
+	}
+	return c.defaultHosts()
 }
 
 // Configure validates settings and returns a token source. In token mode it

@@ -3,9 +3,11 @@ package azure
 import (
 	"context"
 	"crypto/tls"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 
@@ -13,6 +15,7 @@ import (
 
 	"github.com/tokenplug/tokenplug"
 	"github.com/tokenplug/tokenplug/emulator"
+	"github.com/tokenplug/tokenplug/plugin"
 	"github.com/tokenplug/tokenplug/plugin/plugintest"
 )
 
@@ -123,5 +126,46 @@ func TestARegionOfAnotherCloudSaysWhichCloudToSet(t *testing.T) {
 	_, err := plugintest.Configure(t.Context(), Provider{}, withKey(SettingRegion, "usgovvirginia"))
 	if err == nil || !strings.Contains(err.Error(), "cloud to usgov") {
 		t.Errorf("err = %v, want it to say which cloud to set", err)
+	}
+}
+
+// The plugin declares the hosts of all three clouds, and narrows them to
+// the configured cloud's (plugin.HostsForSettings), whatever names the
+// resource (region, endpoint, token_url, or key mode): a public-cloud
+// configuration's token never goes to Azure Government or Azure China.
+func TestDefaultHostsFollowTheConfiguredCloud(t *testing.T) {
+	public := []string{"*.cognitiveservices.azure.com", "*.api.cognitive.microsoft.com", "*.stt.speech.microsoft.com", "*.tts.speech.microsoft.com"}
+	usgov := []string{"*.cognitiveservices.azure.us", "*.api.cognitive.microsoft.us", "*.stt.speech.azure.us", "*.tts.speech.azure.us"}
+	china := []string{"*.cognitiveservices.azure.cn", "*.api.cognitive.azure.cn", "*.stt.speech.azure.cn", "*.tts.speech.azure.cn"}
+	if got, want := (Provider{}).Describe().DefaultHosts, slices.Concat(public, usgov, china); !slices.Equal(got, want) {
+		t.Errorf("Describe's default hosts %q, want %q", got, want)
+	}
+	var _ plugin.HostsForSettings = Provider{}
+	for _, tc := range []struct {
+		name     string
+		settings map[string]string
+		want     []string
+	}{
+		{"public, the default", map[string]string{SettingRegion: "westus"}, public},
+		{"public", map[string]string{SettingCloud: CloudPublic, SettingRegion: "westus"}, public},
+		{"public endpoint", map[string]string{SettingEndpoint: "https://r.cognitiveservices.azure.com"}, public},
+		{"public key mode", map[string]string{SettingMode: ModeKey}, public},
+		{"usgov", map[string]string{SettingCloud: CloudUSGov, SettingRegion: "usgovvirginia"}, usgov},
+		{"usgov endpoint", map[string]string{SettingCloud: CloudUSGov, SettingEndpoint: "https://r.cognitiveservices.azure.us"}, usgov},
+		{"usgov token_url", map[string]string{SettingCloud: CloudUSGov, SettingTokenURL: "https://proxy.example/sts/v1.0/issueToken"}, usgov},
+		{"china", map[string]string{SettingCloud: CloudChina, SettingRegion: "chinaeast2"}, china},
+		{"an unknown cloud (Configure rejects it)", map[string]string{SettingCloud: "mars"}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			settings := withKey()
+			maps.Copy(settings, tc.settings)
+			applied, err := plugin.ApplySchema(Provider{}.Describe(), settings)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := (Provider{}).DefaultHostsFor(applied); !slices.Equal(got, tc.want) {
+				t.Errorf("DefaultHostsFor = %q, want %q", got, tc.want)
+			}
+		})
 	}
 }

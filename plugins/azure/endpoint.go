@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/tokenplug/tokenplug/plugin"
@@ -32,6 +33,9 @@ type cloud struct {
 	// hostSuffixes are the suffixes of the cloud's Cognitive Services
 	// hosts a resource endpoint may have.
 	hostSuffixes []string
+	// speechSuffixes are the suffixes of the cloud's regional Speech
+	// hosts (speech to text, text to speech).
+	speechSuffixes []string
 	// ownsRegion reports whether a region name belongs to this cloud.
 	ownsRegion func(string) bool
 }
@@ -43,19 +47,46 @@ type cloud struct {
 var clouds = map[string]cloud{
 	CloudPublic: {
 		name: "the Azure public cloud", regionalSuffix: ".api.cognitive.microsoft.com",
-		hostSuffixes: []string{".cognitiveservices.azure.com", ".api.cognitive.microsoft.com"},
-		ownsRegion:   func(r string) bool { return !isGovRegion(r) && !isChinaRegion(r) },
+		hostSuffixes:   []string{".cognitiveservices.azure.com", ".api.cognitive.microsoft.com"},
+		speechSuffixes: []string{".stt.speech.microsoft.com", ".tts.speech.microsoft.com"},
+		ownsRegion:     func(r string) bool { return !isGovRegion(r) && !isChinaRegion(r) },
 	},
 	CloudUSGov: {
 		name: "Azure Government", regionalSuffix: ".api.cognitive.microsoft.us",
-		hostSuffixes: []string{".cognitiveservices.azure.us", ".api.cognitive.microsoft.us"},
-		ownsRegion:   isGovRegion,
+		hostSuffixes:   []string{".cognitiveservices.azure.us", ".api.cognitive.microsoft.us"},
+		speechSuffixes: []string{".stt.speech.azure.us", ".tts.speech.azure.us"},
+		ownsRegion:     isGovRegion,
 	},
 	CloudChina: {
 		name: "Azure China", regionalSuffix: ".api.cognitive.azure.cn",
-		hostSuffixes: []string{".cognitiveservices.azure.cn", ".api.cognitive.azure.cn"},
-		ownsRegion:   isChinaRegion,
+		hostSuffixes:   []string{".cognitiveservices.azure.cn", ".api.cognitive.azure.cn"},
+		speechSuffixes: []string{".stt.speech.azure.cn", ".tts.speech.azure.cn"},
+		ownsRegion:     isChinaRegion,
 	},
+}
+
+// cloudOrder is the order of the clouds in the plugin's declared
+// default hosts.
+var cloudOrder = []string{CloudPublic, CloudUSGov, CloudChina}
+
+// defaultHosts returns the host patterns of the cloud's Cognitive Services
+// and Speech hosts: "*" and each of its suffixes.
+func (c cloud) defaultHosts() []string {
+	var hosts []string
+	for _, suffix := range slices.Concat(c.hostSuffixes, c.speechSuffixes) {
+		hosts = append(hosts, "*"+suffix)
+	}
+	return hosts
+}
+
+// allDefaultHosts returns the default hosts of every cloud, the plugin's
+// declared default hosts.
+func allDefaultHosts() []string {
+	var hosts []string
+	for _, name := range cloudOrder {
+		hosts = append(hosts, clouds[name].defaultHosts()...)
+	}
+	return hosts
 }
 
 func isGovRegion(r string) bool {
