@@ -163,8 +163,11 @@ func TestGetSendsTheMatchedProvidersToken(t *testing.T) {
 		if r := tp(t, dir, nil, "get", rec.URL+"/forbidden"); r.code != 0 || r.stdout != "no\n" {
 			t.Errorf("without -f: status %d, stdout %q", r.code, r.stdout)
 		}
-		r := tp(t, dir, nil, "get", "-f", rec.URL+"/forbidden")
-		r.wantError(t, 1, "403 Forbidden")
+		r := tp(t, dir, nil, "get", "-f", rec.URL+"/forbidden?apikey=SECRET-Q")
+		r.wantError(t, 1, "get: GET http://"+host+": 403 Forbidden")
+		if strings.Contains(r.stderr, "SECRET") || strings.Contains(r.stderr, "/forbidden") {
+			t.Errorf("the error shows more than the host: %s", r.stderr)
+		}
 	})
 	t.Run("no provider for the host", func(t *testing.T) {
 		r := tp(t, dir, nil, "get", "http://localhost:1/x")
