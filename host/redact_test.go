@@ -2,6 +2,7 @@ package host_test
 
 import (
 	"encoding/base64"
+	"encoding/hex"
 	"strings"
 	"testing"
 
@@ -62,8 +63,8 @@ func TestAPluginLogLineOverTheLimitIsDroppedNotCutAcrossASecret(t *testing.T) {
 }
 
 // findLeak returns a piece of text that shows secret: a line of it, or 16
-// consecutive characters of it, of its base64 or base64url encoding, or of
-// the encoding of the Basic pair "client-id:"+secret. It returns "" if
+// consecutive characters of it, of its base64, base64url or hex encoding,
+// or of the encoding of the Basic pair "client-id:"+secret. It returns "" if
 // there is none.
 func findLeak(text, secret string) string {
 	const window = 16
@@ -76,6 +77,7 @@ func findLeak(text, secret string) string {
 		secret,
 		base64.StdEncoding.EncodeToString([]byte(secret)),
 		base64.RawURLEncoding.EncodeToString([]byte(secret)),
+		hex.EncodeToString([]byte(secret)),
 		pair[len("client-id:")*8/6+2:], // what is not the id
 	}
 	for _, s := range shown {

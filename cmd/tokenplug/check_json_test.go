@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -30,6 +31,51 @@ func faultDir(t *testing.T, extra string) string {
 	}
 	writeFile(t, dir, "tokenplug.yaml", "plugin_dir: bin\n"+readFile(t, dir, "tokenplug.yaml"))
 	return dir
+}
+
+// noSecretShown fails the test if r's output holds a piece of secret or
+// of its base64, base64url or hex encoding, which the fault plugin's
+// leakencoded behaviour prints on stdout, stderr and in its log, and
+// returns in its error; and if it holds no redaction mark, which would
+// mean the echo never reached the output and the check proves nothing.
+func noSecretShown(t *testing.T, r result, secret string) {
+	t.Helper()
+	b := []byte(secret)
+	for _, form := range []string{secret, base64.StdEncoding.EncodeToString(b), base64.RawURLEncoding.EncodeToString(b), hex.EncodeToString(b)} {
+		if plugintest.ContainsPart(r.stdout+r.stderr, form) {
+			t.Errorf("the output holds a piece of a secret setting's value or of an encoding of it (%q):\n%s\n%s", form, r.stdout, r.stderr)
+		}
+	}
+	if !strings.Contains(r.stdout+r.stderr, "[REDACTED]") {
+		t.Errorf("the plugin's echo never reached the output, so the check above proves nothing:\n%s\n%s", r.stdout, r.stderr)
+	}
+}
+
+// Every command that runs a provider keeps a plugin's echo of its secret,
+// in every encoding, out of what it prints.
+func TestCommandsShowNoPieceOfASecretAPluginEchoes(t *testing.T) {
+	rec := newRecorder(t)
+	dir := faultDir(t, `  broken:
+    plugin: fault
+    hosts: ["127.0.0.1"]
+    settings: {behavior: leakencoded, password: SECRET-VALUE}
+`)
+	for _, args := range [][]string{
+		{"check"},
+		{"token", "broken", "--no-cache"},
+		{"get", "--provider", "broken", rec.URL + "/v1/x"},
+	} {
+		t.Run(args[0], func(t *testing.T) {
+			r := tp(t, dir, nil, args...)
+			if r.code != 1 {
+				t.Errorf("exit status %d, want 1 (the provider fails)", r.code)
+			}
+			noSecretShown(t, r, "SECRET-VALUE")
+		})
+	}
+	for _, req := range rec.reqs {
+		t.Errorf("the server got a request (%s %s) though the token fetch failed", req.method, req.path)
+	}
 }
 
 type checkOutput struct {
@@ -61,16 +107,7 @@ func TestCheckJSONPrintsEachProvidersFactsForScripts(t *testing.T) {
 	if r.code != 1 || !strings.Contains(r.stderr, "1 of 3 providers failed") {
 		t.Fatalf("status %d, stderr %s; want 1 and the failure counted", r.code, r.stderr)
 	}
-	// The broken plugin prints its secret, base64 and base64url encoded, on
-	// stdout, stderr and its log, and returns them in its error.
-	for _, form := range []string{"SECRET-VALUE", base64.StdEncoding.EncodeToString([]byte("SECRET-VALUE")), base64.RawURLEncoding.EncodeToString([]byte("SECRET-VALUE"))} {
-		if plugintest.ContainsPart(r.stdout+r.stderr, form) {
-			t.Fatalf("check --json printed a piece of a secret setting's value or of its base64 (%q)", form)
-		}
-	}
-	if !strings.Contains(r.stdout+r.stderr, "[REDACTED]") {
-		t.Fatalf("the broken plugin's echo never reached the output, so the check above proves nothing:\n%s\n%s", r.stdout, r.stderr)
-	}
+	noSecretShown(t, r, "SECRET-VALUE")
 	var out checkOutput
 	dec := json.NewDecoder(strings.NewReader(r.stdout))
 	dec.DisallowUnknownFields()

@@ -163,8 +163,11 @@ func TestGetSendsTheMatchedProvidersToken(t *testing.T) {
 		if r := tp(t, dir, nil, "get", rec.URL+"/forbidden"); r.code != 0 || r.stdout != "no\n" {
 			t.Errorf("without -f: status %d, stdout %q", r.code, r.stdout)
 		}
-		r := tp(t, dir, nil, "get", "-f", rec.URL+"/forbidden")
-		r.wantError(t, 1, "403 Forbidden")
+		r := tp(t, dir, nil, "get", "-f", rec.URL+"/forbidden?apikey=SECRET-Q")
+		r.wantError(t, 1, "get: GET http://"+host+": 403 Forbidden")
+		if strings.Contains(r.stderr, "SECRET") || strings.Contains(r.stderr, "/forbidden") {
+			t.Errorf("the error shows more than the host: %s", r.stderr)
+		}
 	})
 	t.Run("no provider for the host", func(t *testing.T) {
 		r := tp(t, dir, nil, "get", "http://localhost:1/x")
@@ -312,6 +315,33 @@ func TestDemoRunsEveryCheckEndToEnd(t *testing.T) {
 	if !ok || !strings.Contains(config, "    plugin: iam\n") || !strings.Contains(config, "      mode: key\n") {
 		t.Fatalf("--show-config did not print the configuration first:\n%s", r.stdout)
 	}
+	// Every endpoint is an emulator on 127.0.0.1, and the report shows no
+	// key of the configuration and no token (all the vendors' are JWTs).
+	seen := map[string]int{}
+	for _, l := range strings.Split(config, "\n") {
+		key, value, _ := strings.Cut(strings.TrimSpace(l), ": ")
+		seen[key]++
+		switch {
+		case key == "hosts":
+			for _, h := range strings.Split(strings.Trim(value, "[]"), ", ") {
+				if !strings.HasPrefix(h, `"127.0.0.1:`) {
+					t.Errorf("a demo provider may send its token to %s", h)
+				}
+			}
+		case strings.HasSuffix(key, "_url") && !strings.HasPrefix(value, `"http://127.0.0.1:`):
+			t.Errorf("a demo endpoint is not on loopback: %s", l)
+		case key == "apikey" || key == "subscription_key" || key == "jwt":
+			if strings.Contains(report, strings.Trim(value, `"`)) {
+				t.Errorf("the report shows the %s", key)
+			}
+		}
+	}
+	if seen["hosts"] != 6 || seen["apikey"] == 0 || seen["subscription_key"] == 0 || seen["jwt"] == 0 {
+		t.Errorf("the configuration lacks the lines checked above (%v):\n%s", seen, config)
+	}
+	if strings.Contains(report, "eyJ") {
+		t.Errorf("the report shows a JWT:\n%s", report)
+	}
 	lines := strings.Split(strings.TrimSuffix(report, "\n"), "\n")
 	checks := lines[1 : len(lines)-1]
 	if len(checks) != 8 || !strings.HasPrefix(lines[len(lines)-1], "8 of 8 checks passed") {
@@ -386,4 +416,58 @@ func hasRow(out string, cells ...string) bool {
 		}
 	}
 	return false
+}
+
+// get sends the token to its provider's origin only: not to the other
+// origin a redirect points at, and not over plain http to a host that is
+// not loopback unless the provider allows it. The hosts that are not
+// loopback are names reached through a proxy on 127.0.0.1 (HTTP_PROXY),
+// which records what would have left the machine.
+func TestGetKeepsTheTokenOnItsOriginAndOffPlainHTTP(t *testing.T) {
+	other := newRecorder(t)
+	var mu sync.Mutex
+	var apiAuth string
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		apiAuth = r.Header.Get("Authorization")
+		mu.Unlock()
+		http.Redirect(w, r, other.URL+"/landed", http.StatusFound)
+	}))
+	defer api.Close()
+	proxy := newRecorder(t)
+	signer := "    settings: {private_key_file: key.pem, public_key_name: acme}\n"
+	dir := symphonyDir(t, `"`+strings.TrimPrefix(api.URL, "http://")+`"`,
+		"  strict:\n    plugin: symphony\n    hosts: [api.example.test]\n"+signer+
+			"  clear:\n    plugin: symphony\n    hosts: [clear.example.test]\n    allow_insecure: true\n"+signer)
+	env := []string{"HTTP_PROXY=" + proxy.URL}
+
+	t.Run("a redirect to another origin", func(t *testing.T) {
+		if r := tp(t, dir, env, "get", api.URL+"/go"); r.code != 0 || r.stdout != "hello from /landed" {
+			t.Fatalf("status %d, stdout %q, stderr %s", r.code, r.stdout, r.stderr)
+		}
+		mu.Lock()
+		sent := apiAuth
+		mu.Unlock()
+		if got := other.last(t).header.Get("Authorization"); got != "" || !strings.HasPrefix(sent, "Bearer ") {
+			t.Errorf("the API got %.12q…, the redirect's target got %.12q…; want the token at the API only", sent, got)
+		}
+	})
+	t.Run("plain http to a host that is not loopback", func(t *testing.T) {
+		r := tp(t, dir, env, "get", "http://api.example.test/x")
+		r.wantError(t, 1, "refusing to send a token over plain http")
+		proxy.mu.Lock()
+		n := len(proxy.reqs)
+		proxy.mu.Unlock()
+		if n != 0 {
+			t.Fatalf("%d requests left for api.example.test", n)
+		}
+	})
+	t.Run("allow_insecure lets it go, through the same route", func(t *testing.T) {
+		if r := tp(t, dir, env, "get", "http://clear.example.test/y"); r.code != 0 {
+			t.Fatalf("status %d, stderr %s", r.code, r.stderr)
+		}
+		if got := proxy.last(t); got.path != "/y" || !strings.HasPrefix(got.header.Get("Authorization"), "Bearer ") {
+			t.Errorf("the proxy got %s without the token", got.path)
+		}
+	})
 }

@@ -228,7 +228,8 @@ func doGet(c *cli, src *host.Source, req *http.Request, f getFlags) error {
 		return fmt.Errorf("get: reading the response: %w", err)
 	}
 	if f.fail && (resp.StatusCode < 200 || resp.StatusCode > 299) {
-		return fmt.Errorf("get: %s %s: %s", req.Method, req.URL.Redacted(), resp.Status)
+		// Host only, as in the errors above: a query may hold a key.
+		return fmt.Errorf("get: %s %s://%s: %s", req.Method, req.URL.Scheme, req.URL.Host, resp.Status)
 	}
 	return nil
 }

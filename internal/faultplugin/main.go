@@ -7,6 +7,7 @@ package main
 import (
 	"context"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -172,13 +173,14 @@ func (s *source) TokenContext(ctx context.Context) (*oauth2.Token, error) {
 }
 
 // echo is what a careless upstream shows of a secret, line by line: the
-// secret, its base64 and base64url forms, and a Basic authorization
+// secret, its base64, base64url and hex forms, and a Basic authorization
 // header built from it.
 func echo(secret string) string {
 	return strings.Join([]string{
 		secret,
 		base64.StdEncoding.EncodeToString([]byte(secret)),
 		base64.RawURLEncoding.EncodeToString([]byte(secret)),
+		hex.EncodeToString([]byte(secret)),
 		"Authorization: Basic " + base64.StdEncoding.EncodeToString([]byte("client-id:"+secret)),
 	}, "\n")
 }
