@@ -1,6 +1,7 @@
 package tokenplug
 
 import (
+	"maps"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -15,6 +16,10 @@ const (
 	ExtraHeader = "header"
 	// ExtraRefreshAt is a time.Time hint for when the host should renew.
 	ExtraRefreshAt = "refresh_at"
+	// ExtraSettingsUpdate is a map[string]string of settings the provider
+	// asks its host to keep and hand back when it configures the instance
+	// again (a rotated refresh token, say). See WithSettingsUpdate.
+	ExtraSettingsUpdate = "settings_update"
 )
 
 // Authorization is the header a token travels in by default.
@@ -31,6 +36,26 @@ func WithHeader(tok *oauth2.Token, name string) *oauth2.Token {
 // its 10 minutes).
 func WithRefreshAt(tok *oauth2.Token, at time.Time) *oauth2.Token {
 	return withExtra(tok, ExtraRefreshAt, at)
+}
+
+// WithSettingsUpdate returns a copy of tok that asks the host to keep
+// settings, replacing the values it configured the provider with, and to
+// hand them back whenever it configures the provider again (after a plugin
+// restart, say, or on a later CLI call): a rotated refresh token must
+// survive what the spent one cannot. Only keys the provider declares are
+// kept. The map is copied; nil or empty asks for nothing.
+func WithSettingsUpdate(tok *oauth2.Token, settings map[string]string) *oauth2.Token {
+	if len(settings) == 0 {
+		return tok
+	}
+	return withExtra(tok, ExtraSettingsUpdate, maps.Clone(settings))
+}
+
+// SettingsUpdateOf returns the settings update tok carries, or nil. The
+// caller must not modify the map.
+func SettingsUpdateOf(tok *oauth2.Token) map[string]string {
+	m, _ := tok.Extra(ExtraSettingsUpdate).(map[string]string)
+	return m
 }
 
 // HeaderOf returns the header tok should be sent in ("" means Authorization).
@@ -66,6 +91,9 @@ func withExtra(tok *oauth2.Token, key string, v any) *oauth2.Token {
 	}
 	if t := RefreshAtOf(tok); !t.IsZero() && key != ExtraRefreshAt {
 		extra[ExtraRefreshAt] = t
+	}
+	if m := SettingsUpdateOf(tok); m != nil && key != ExtraSettingsUpdate {
+		extra[ExtraSettingsUpdate] = m
 	}
 	return tok.WithExtra(extra)
 }

@@ -48,3 +48,23 @@ func TestExtrasSurviveEachOther(t *testing.T) {
 		t.Errorf("RequestHeader = %q, %q", n, v)
 	}
 }
+
+// A settings update survives the other extras, and they survive it: the
+// rotated refresh token must reach the host whatever else the provider sets.
+func TestSettingsUpdateSurvivesOtherExtras(t *testing.T) {
+	at := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+	upd := map[string]string{"refresh_token": "rt-2"}
+	tok := tokenplug.WithSettingsUpdate(&oauth2.Token{AccessToken: "k"}, upd)
+	upd["refresh_token"] = "changed after the call"
+	tok = tokenplug.WithHeader(tokenplug.WithRefreshAt(tok, at), "X-Key")
+	if got := tokenplug.SettingsUpdateOf(tok)["refresh_token"]; got != "rt-2" {
+		t.Errorf("SettingsUpdateOf after WithRefreshAt/WithHeader = %q, want rt-2", got)
+	}
+	tok = tokenplug.WithSettingsUpdate(tok, map[string]string{"refresh_token": "rt-3"})
+	if h, r := tokenplug.HeaderOf(tok), tokenplug.RefreshAtOf(tok); h != "X-Key" || !r.Equal(at) {
+		t.Errorf("after WithSettingsUpdate: header %q refresh_at %v", h, r)
+	}
+	if tokenplug.WithSettingsUpdate(tok, nil) != tok || tokenplug.SettingsUpdateOf(&oauth2.Token{}) != nil {
+		t.Error("an empty update must change nothing, and a plain token carries none")
+	}
+}

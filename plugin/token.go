@@ -1,6 +1,7 @@
 package plugin
 
 import (
+	"context"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -40,3 +41,28 @@ func HeaderOf(tok *oauth2.Token) string { return tokenplug.HeaderOf(tok) }
 // RefreshAtOf returns tok's refresh hint, or the zero time. Same as
 // tokenplug.RefreshAtOf.
 func RefreshAtOf(tok *oauth2.Token) time.Time { return tokenplug.RefreshAtOf(tok) }
+
+// WithSettingsUpdate returns a copy of tok that asks the host to keep
+// settings (a rotated refresh token, say) and hand them back whenever it
+// configures the instance again. Same as tokenplug.WithSettingsUpdate.
+func WithSettingsUpdate(tok *oauth2.Token, settings map[string]string) *oauth2.Token {
+	return tokenplug.WithSettingsUpdate(tok, settings)
+}
+
+// SettingsUpdateOf returns the settings update tok carries, or nil. Same as
+// tokenplug.SettingsUpdateOf.
+func SettingsUpdateOf(tok *oauth2.Token) map[string]string { return tokenplug.SettingsUpdateOf(tok) }
+
+// Challenge is a server's Bearer challenge (RFC 6750 §3), as a host hands
+// it to a ChallengeTokenSource. Same as tokenplug.Challenge.
+type Challenge = tokenplug.Challenge
+
+// ChallengeTokenSource is implemented by a token source (the one Configure
+// returns) that can answer a resource server's challenge: a missing scope,
+// a claims request, a step-up. The SDK declares the capability to the host
+// when the token sources a provider returns implement it. Answer only what
+// the user's settings allow; return a Permanent error for the rest.
+type ChallengeTokenSource interface {
+	oauth2.TokenSource
+	TokenForChallenge(ctx context.Context, c Challenge) (*oauth2.Token, error)
+}
