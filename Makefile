@@ -3,10 +3,16 @@
 # redis-server on a free 127.0.0.1 port and need the redis-server binary.
 GO ?= go
 FUZZTIME ?= 30s
+# staticcheck at a pinned version, run through the module proxy: a fresh
+# machine needs nothing but Go.
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
+# Users develop on macOS and Windows too: the library, the CLI and the
+# plugins must build and vet there (make test checks it).
+CROSS_GOOS ?= darwin windows
 
-.PHONY: test vet bench fuzz plugins demo
+.PHONY: test vet lint cross bench fuzz fuzz-nightly plugins demo
 
-test: vet
+test: vet lint cross
 	$(GO) test -race -count=1 ./...
 	cd examples/thirdparty && $(GO) test -race -count=1 ./...
 	# every benchmark runs once, so none can rot (numbers: make bench)
@@ -15,6 +21,11 @@ test: vet
 # bench reproduces BENCHMARKS.md (COUNT=10 by default; see scripts/bench.sh).
 bench:
 	scripts/bench.sh
+
+# fuzz-nightly is the long run CI can call on demand: every fuzz target for
+# FUZZTIME (default 3m here; about an hour for the whole module).
+fuzz-nightly:
+	GO=$(GO) FUZZTIME=$${FUZZTIME_NIGHTLY:-3m} scripts/fuzz.sh
 
 # fuzz runs every fuzz test in the module for FUZZTIME each (default 30s),
 # one after another (see scripts/fuzz.sh); make test runs only their seeds
@@ -25,6 +36,14 @@ fuzz:
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet ./...
+
+# lint runs staticcheck on the whole module (tests included).
+lint:
+	$(GO) run $(STATICCHECK) ./...
+
+# cross vets every package, tests included, for the other OSes users build on.
+cross:
+	@for os in $(CROSS_GOOS); do echo "GOOS=$$os go vet ./..."; GOOS=$$os $(GO) vet ./... || exit 1; done
 
 # plugins builds the standalone provider binaries into ./bin.
 plugins:

@@ -40,10 +40,13 @@ func TestFromOAuth2NilIsNil(t *testing.T) {
 	}
 }
 
+// ctxKey marks the caller's context in tests.
+type ctxKey struct{}
+
 func TestFromOAuth2PassesThroughContextInvalidateAndName(t *testing.T) {
 	rich := &richSource{}
 	src := tokenplug.FromOAuth2(rich)
-	ctx := context.WithValue(context.Background(), struct{}{}, 1)
+	ctx := context.WithValue(context.Background(), ctxKey{}, 1)
 	if tok, err := src.Token(ctx); err != nil || tok.AccessToken != "ctx" || rich.gotCtx != ctx {
 		t.Fatalf("Token = %v, %v; want TokenContext called with the caller's context", tok, err)
 	}

@@ -2,8 +2,6 @@ package host_test
 
 import (
 	"os/exec"
-	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 )
@@ -13,8 +11,7 @@ import (
 // package hostconfig and package rediscache, never with host. Nor the
 // OpenTelemetry SDK: host uses its API only, the application brings the SDK.
 func TestImportingHostLinksNeitherRedisNorYAML(t *testing.T) {
-	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
-	out, err := exec.Command(gobin, "list", "-deps", ".").CombinedOutput()
+	out, err := exec.Command("go", "list", "-deps", ".").CombinedOutput()
 	if err != nil {
 		t.Fatalf("go list -deps: %v\n%s", err, out)
 	}

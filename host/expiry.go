@@ -91,7 +91,7 @@ func (o *options) onHostClock(fetch fetchFunc) fetchFunc {
 		if err != nil || tok == nil {
 			return tok, err
 		}
-		return shiftTimes(tok, o.now().Sub(time.Now())), nil
+		return shiftTimes(tok, -time.Until(o.now())), nil
 	}
 }
 

@@ -85,9 +85,9 @@ func attrText(t *testing.T, s attribute.Set) string {
 	var parts []string
 	for _, kv := range s.ToSlice() {
 		if !allowedAttrs[string(kv.Key)] {
-			t.Errorf("unexpected attribute %s=%q", kv.Key, kv.Value.Emit())
+			t.Errorf("unexpected attribute %s=%q", kv.Key, kv.Value.String())
 		}
-		parts = append(parts, string(kv.Key)+"="+kv.Value.Emit())
+		parts = append(parts, string(kv.Key)+"="+kv.Value.String())
 	}
 	return strings.Join(parts, ",")
 }
@@ -119,7 +119,7 @@ func noSecrets(t *testing.T, spans []sdktrace.ReadOnlySpan, secrets ...string) {
 	for _, s := range spans {
 		for _, kv := range s.Attributes() {
 			if !allowedAttrs[string(kv.Key)] {
-				t.Errorf("span %s: unexpected attribute %s=%q", s.Name(), kv.Key, kv.Value.Emit())
+				t.Errorf("span %s: unexpected attribute %s=%q", s.Name(), kv.Key, kv.Value.String())
 			}
 		}
 		if len(s.Events()) != 0 {
@@ -127,7 +127,7 @@ func noSecrets(t *testing.T, spans []sdktrace.ReadOnlySpan, secrets ...string) {
 		}
 		texts := []string{s.Name(), s.Status().Description}
 		for _, kv := range s.Attributes() {
-			texts = append(texts, string(kv.Key), kv.Value.Emit())
+			texts = append(texts, string(kv.Key), kv.Value.String())
 		}
 		for _, txt := range texts {
 			for _, secret := range secrets {
@@ -142,7 +142,7 @@ func noSecrets(t *testing.T, spans []sdktrace.ReadOnlySpan, secrets ...string) {
 func spanAttrs(s sdktrace.ReadOnlySpan) map[string]string {
 	m := map[string]string{}
 	for _, kv := range s.Attributes() {
-		m[string(kv.Key)] = kv.Value.Emit()
+		m[string(kv.Key)] = kv.Value.String()
 	}
 	return m
 }

@@ -242,8 +242,8 @@ func TestAProviderPanicBecomesAnErrorAndThePluginKeepsServing(t *testing.T) {
 		}
 		return tokenFunc(func(context.Context) (*oauth2.Token, error) {
 			if calls++; calls == 1 {
-				var m map[string]int
-				m["boom"]++ // a nil map write: a real runtime panic
+				var s []int
+				_ = s[calls] // an index out of range: a real runtime panic
 			}
 			return &oauth2.Token{AccessToken: "after"}, nil
 		}), nil

@@ -176,9 +176,6 @@ func usageErrorf(format string, args ...any) error {
 // configError marks err as a configuration error: exit status 2.
 func configError(err error) error { return &exitError{code: 2, err: err} }
 
-// silentFailure is exit status 1 after the command reported the details.
-var silentFailure = &exitError{code: 1}
-
 // exitCode is err's exit status: an *exitError's own, else 2 for a
 // configuration error (errors.Is(err, tokenplug.ErrConfig): a value of the
 // file, a missing plugin binary, a wrong pin, a setting the plugin

@@ -36,8 +36,10 @@ type Config struct {
 	// zero value is the one server URL names.
 	Topology
 
-	// Logger receives the cache's few log lines (outage, recovery). Default
-	// slog.Default().
+	// Logger receives the cache's few log lines (outage, recovery) and
+	// go-redis's own (a failed dial), which go-redis would otherwise write
+	// to stderr: go-redis has one logger per process, so the most recent
+	// New's Logger gets them. Default slog.Default().
 	Logger *slog.Logger
 	// Timeout bounds each Redis call, so a slow Redis cannot stall a token
 	// fetch. Default 300ms.
@@ -118,6 +120,7 @@ func New(cfg Config) (*Cache, error) {
 	if c.log == nil {
 		c.log = slog.Default()
 	}
+	routeRedisLog(c.log)
 	if c.timeout <= 0 {
 		c.timeout = defaultTimeout
 	}

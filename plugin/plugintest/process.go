@@ -3,10 +3,11 @@ package plugintest
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"testing"
 	"time"
 
@@ -21,9 +22,9 @@ import (
 // relative to the test's directory) into a temporary directory.
 func build(t *testing.T, pkg string) string {
 	t.Helper()
-	gobin, err := exec.LookPath("go")
+	gobin, err := goTool(exec.LookPath, os.Getenv)
 	if err != nil {
-		gobin = filepath.Join(runtime.GOROOT(), "bin", "go")
+		t.Fatal(err)
 	}
 	out := filepath.Join(t.TempDir(), "tokenplug-plugintest")
 	cmd := exec.Command(gobin, "build", "-o", out, pkg)
@@ -116,4 +117,20 @@ func runRaw(ctx context.Context, bin string, settings ...map[string]string) (raw
 	}()
 	out.stdout, out.stderr = stdout.String(), stderr.String()
 	return out, toks, err
+}
+
+// goTool finds the go command: on PATH, else in $GOROOT/bin. Not
+// runtime.GOROOT, which is empty in a test binary built with -trimpath (and
+// wrong for one copied to another machine).
+func goTool(lookPath func(string) (string, error), getenv func(string) string) (string, error) {
+	if p, err := lookPath("go"); err == nil {
+		return p, nil
+	}
+	if root := getenv("GOROOT"); root != "" {
+		p := filepath.Join(root, "bin", "go")
+		if fi, err := os.Stat(p); err == nil && !fi.IsDir() {
+			return p, nil
+		}
+	}
+	return "", errors.New("plugintest: cannot find the go command to build the plugin: put it on PATH or set GOROOT")
 }

@@ -11,7 +11,6 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -122,13 +121,6 @@ func (s *Server) Restart() {
 		s.t.Fatalf("redis-server on port %d not ready after 10s", s.Port)
 	}
 }
-
-// Pause freezes the server (SIGSTOP): it accepts connections but answers
-// nothing, like a Redis stuck in a long command. Resume undoes it.
-func (s *Server) Pause() { _ = s.cmd.Process.Signal(syscall.SIGSTOP) }
-
-// Resume lets a paused server run again (SIGCONT).
-func (s *Server) Resume() { _ = s.cmd.Process.Signal(syscall.SIGCONT) }
 
 // Kill stops the server at once (SIGKILL), as a crash would. Idempotent.
 func (s *Server) Kill() {
