@@ -6,11 +6,12 @@ import (
 	"strings"
 )
 
-// HostPort returns u's host name, without brackets or a trailing dot, and
-// its port, filling in the scheme's default port (443 for https and wss, 80
+// HostPort returns u's host name, without brackets (a trailing dot is
+// left for [Matcher.Match] to judge: one is the FQDN form, two are no
+// host), and its port, filling in the scheme's default port (443 for https and wss, 80
 // for http and ws) when u has none. It does not allocate.
 func HostPort(u *url.URL) (host, port string) {
-	host = strings.TrimSuffix(u.Hostname(), ".")
+	host = u.Hostname()
 	if port = u.Port(); port != "" {
 		return host, port
 	}
@@ -23,8 +24,8 @@ func HostPort(u *url.URL) (host, port string) {
 	return host, ""
 }
 
-// SplitAuthority splits a gRPC authority into host (without brackets or a
-// trailing dot) and port; an authority without a port is on port 443, as
+// SplitAuthority splits a gRPC authority into host (without brackets; a
+// trailing dot is kept, as by [HostPort]) and port; an authority without a port is on port 443, as
 // gRPC dials it over TLS. It does not allocate.
 func SplitAuthority(authority string) (host, port string) {
 	host, port = authority, "443"
@@ -34,7 +35,7 @@ func SplitAuthority(authority string) (host, port string) {
 		}
 	}
 	host = strings.TrimPrefix(strings.TrimSuffix(host, "]"), "[")
-	return strings.TrimSuffix(host, "."), port
+	return host, port
 }
 
 // AuthorityFromURI returns the authority of the audience URI gRPC passes to
@@ -57,7 +58,10 @@ func AuthorityFromURI(uri string) string {
 // without the user's opt-in, since the traffic never leaves the machine.
 // It does not allocate for IPv4 and unzoned IPv6 addresses.
 func IsLoopback(host string) bool {
-	host = strings.TrimSuffix(host, ".")
+	host, ok := wellFormed(host)
+	if !ok {
+		return false
+	}
 	if strings.EqualFold(host, "localhost") {
 		return true
 	}

@@ -74,16 +74,17 @@ func (m *Matcher) MatchesAny() bool { return m != nil && m.any }
 
 // Match reports whether host on port may receive the token. host is a name
 // or IP address without brackets, port its effective port ("" when
-// unknown, which only a pattern without a port matches). It does not
-// allocate.
+// unknown, which only a pattern without a port matches). A host with an
+// empty label or more than one trailing dot is no host and matches
+// nothing, not even "*". It does not allocate.
 func (m *Matcher) Match(host, port string) bool {
-	if m == nil {
+	host, ok := wellFormed(host)
+	if m == nil || !ok {
 		return false
 	}
 	if m.any {
 		return true
 	}
-	host = strings.TrimSuffix(host, ".")
 	for _, p := range m.pats {
 		if p.match(host, port) {
 			return true
@@ -135,8 +136,8 @@ func parse(s string) (pattern, error) {
 	switch {
 	case p.host == "" || p.host == "*":
 		return pattern{}, errors.New(`no host name (write "*" alone for every host)`)
-	case isIP(p.host) && p.wildcard:
-		return pattern{}, errors.New("a wildcard cannot cover an IP address")
+	case p.wildcard && (isIP(p.host) || endsInNumber(p.host)):
+		return pattern{}, errors.New("a wildcard cannot cover an IP address (its last label is a number)")
 	case isIP(p.host):
 		return p, nil
 	case strings.HasPrefix(p.host, ".") || strings.HasSuffix(p.host, ".") || strings.Contains(p.host, ".."):
@@ -188,11 +189,34 @@ func (p pattern) match(host, port string) bool {
 	if !p.wildcard {
 		return strings.EqualFold(host, p.host)
 	}
-	// An IPv6 literal with a zone ("fe80::1%.example.com") can end like a
-	// name; it is never under a wildcard.
-	if strings.IndexByte(host, ':') >= 0 || strings.IndexByte(host, '%') >= 0 {
+	// A wildcard covers names only. An IPv6 literal with a zone
+	// ("fe80::1%.example.com") can end like a name, and an IPv4 address
+	// like a pattern's numeric labels ("*.0.0.1" over 127.0.0.1).
+	if strings.IndexByte(host, ':') >= 0 || strings.IndexByte(host, '%') >= 0 || endsInNumber(host) {
 		return false
 	}
 	n := len(host) - len(p.host)
 	return n >= 2 && host[n-1] == '.' && strings.EqualFold(host[n:], p.host)
+}
+
+// wellFormed returns host without its one trailing dot (the FQDN form of
+// the same name), and false if what remains is empty or has an empty
+// label: a leading dot, two in a row, or a second trailing dot (RFC 1035
+// §2.3.1: a label has at least one character). It does not allocate.
+func wellFormed(host string) (string, bool) {
+	host = strings.TrimSuffix(host, ".")
+	bad := host == "" || host[0] == '.' || host[len(host)-1] == '.' || strings.Contains(host, "..")
+	return host, !bad
+}
+
+// endsInNumber reports whether host's last label is a number (decimal, or
+// hex after 0x): URL parsers and inet_aton read such a host as an IPv4
+// address ("127.1", "0x7f.0.0.1"), so it is never a name (WHATWG URL
+// Standard, "ends in a number checker"). It does not allocate.
+func endsInNumber(host string) bool {
+	last := host[strings.LastIndexByte(host, '.')+1:]
+	if len(last) >= 2 && last[0] == '0' && (last[1] == 'x' || last[1] == 'X') {
+		return strings.Trim(last[2:], "0123456789abcdefABCDEF") == ""
+	}
+	return last != "" && strings.Trim(last, "0123456789") == ""
 }

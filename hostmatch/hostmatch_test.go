@@ -31,7 +31,7 @@ func TestSplitAuthority(t *testing.T) {
 	tests := []struct{ in, host, port string }{
 		{"api.example.com", "api.example.com", "443"},
 		{"api.example.com:8443", "api.example.com", "8443"},
-		{"api.example.com.:443", "api.example.com", "443"},
+		{"api.example.com.:443", "api.example.com.", "443"},
 		{"127.0.0.1:50051", "127.0.0.1", "50051"},
 		{"[::1]:50051", "::1", "50051"},
 		{"[::1]", "::1", "443"},

@@ -144,6 +144,11 @@ func TestURL(t *testing.T) {
 		{"http://localhost/token", true},
 		{"http://[::1]:9/token", true},
 		{"http://auth.example.com/token", false}, // credentials in clear
+		// Loopback aliases that net/http sends to HTTP_PROXY: only the
+		// exact names it keeps off a proxy may be plain http.
+		{"http://localhost./token", false},
+		{"http://LOCALHOST/token", false},
+		{"http://LocalHost./token", false},
 		{"https://user:hunter2@auth.example.com/token", false},
 		{"ftp://auth.example.com/token", false},
 		{"/token", false},

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -37,10 +38,11 @@ func MatchHosts(patterns []string, u *url.URL) (bool, error) {
 }
 
 // ErrInsecure is the cause of the error RoundTrip returns, sending nothing,
-// when a request in scope would carry the token in clear: over plain http to
-// a host that is not loopback, without AllowInsecure or the provider's
-// allow_insecure.
-var ErrInsecure = errors.New("refusing to send a token over plain http to a host that is not loopback")
+// when a request in scope would carry the token in clear, without
+// AllowInsecure or the provider's allow_insecure: over plain http to a host
+// that is not loopback, or to loopback through a proxy (see
+// [AllowInsecure] for what counts as loopback).
+var ErrInsecure = errors.New("refusing to send a token over plain http")
 
 // scope returns the hosts req's token may go to: the Transport's own, or
 // its source's. Once the source knows its scope this is an atomic load.
@@ -69,11 +71,46 @@ func (t *Transport) authorizes(req *http.Request, sc *hostmatch.Scope) (bool, er
 	if req.Response != nil && !sameOriginChain(req) {
 		return false, nil
 	}
-	if !secureScheme(req.URL.Scheme) && !t.insecure && !sc.AllowInsecure() && !hostmatch.IsLoopback(req.URL.Hostname()) {
-		return false, fmt.Errorf("tokenplug/transport: provider %q: %w %q (use https, or opt in with allow_insecure / transport.AllowInsecure)",
-			t.name, ErrInsecure, req.URL.Hostname())
+	if !secureScheme(req.URL.Scheme) && !t.insecure && !sc.AllowInsecure() {
+		if why := t.notDirectLoopback(req); why != "" {
+			return false, fmt.Errorf("tokenplug/transport: provider %q: %w to %q: %s (use https, or opt in with allow_insecure / transport.AllowInsecure)",
+				t.name, ErrInsecure, req.URL.Hostname(), why)
+		}
 	}
 	return true, nil
+}
+
+// notDirectLoopback returns "" if req, over plain http, reaches a loopback
+// address with no proxy in between, else why not. The base's own Proxy
+// decides when the base is an *http.Transport: net/http keeps only the
+// exact "localhost" and loopback IP literals off HTTP_PROXY, so
+// "LOCALHOST" or "localhost." would go to the proxy in clear. Through any
+// other base the route is unknown, and only those exact names pass.
+func (t *Transport) notDirectLoopback(req *http.Request) string {
+	host := req.URL.Hostname()
+	ht, ok := t.base.(*http.Transport)
+	switch {
+	case !hostmatch.IsLoopback(host):
+		return "not a loopback host"
+	case !ok && !exactLoopback(host):
+		return "only the exact names localhost, 127.0.0.0/8 and ::1 are known to stay off a proxy"
+	case !ok || ht.Proxy == nil:
+		return ""
+	}
+	if u, err := ht.Proxy(req); err != nil || u != nil {
+		return "it would go through a proxy"
+	}
+	return ""
+}
+
+// exactLoopback reports whether net/http treats host as loopback, keeping
+// it off HTTP_PROXY: exactly "localhost", or a loopback IP literal.
+func exactLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.Zone() == "" && ip.IsLoopback()
 }
 
 func (t *Transport) noHosts() error {

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -91,6 +92,12 @@ func FuzzMatchHosts(f *testing.F) {
 	f.Add("127.0.0.1", "http://127.0.0.1:80/")
 	f.Add("[::1]:8080", "http://[::1]:8080/")
 	f.Add("api.example.com", "wss://api.example.com/ws")
+	f.Add("*.example.com", "https://api..example.com/")
+	f.Add("*.example.com", "https://.api.example.com/")
+	f.Add("api.example.com", "https://api.example.com../")
+	f.Add("*", "https://a..b/")
+	f.Add("*.0.0.1", "http://127.0.0.1/")
+	f.Add("*.example.0x1", "http://a.example.0x1/")
 
 	srv, got := tokenRecorder(f)
 	f.Fuzz(func(t *testing.T, pattern, rawURL string) {
@@ -161,14 +168,18 @@ func modelPattern(pattern string) (host, port string, wildcard bool) {
 
 // modelMatch is the documented rule, written independently of the code:
 // names compare case-insensitively (as strings.EqualFold), one trailing dot
-// ignored; a wildcard covers names with at least one more label, never an
-// IPv6 literal.
+// ignored, a name with an empty label matches nothing; a wildcard covers
+// names with at least one more label, never an IP literal (IPv6, or a
+// last label that is a number as URL parsers read IPv4).
 func modelMatch(pattern string, u *url.URL) bool {
+	name := strings.TrimSuffix(u.Hostname(), ".")
+	if slices.Contains(strings.Split(name, "."), "") {
+		return false // an empty label, or a second trailing dot: no host
+	}
 	if pattern == "*" {
 		return true // where "*" is a valid pattern, it stands for every host
 	}
 	host, port, wildcard := modelPattern(pattern)
-	name := strings.TrimSuffix(u.Hostname(), ".")
 	if port != "" {
 		p := u.Port()
 		if p == "" {
@@ -181,8 +192,9 @@ func modelMatch(pattern string, u *url.URL) bool {
 	if !wildcard {
 		return strings.EqualFold(name, host)
 	}
-	if strings.ContainsAny(name, ":%") {
-		return false
+	labels := strings.Split(name, ".")
+	if last := strings.ToLower(labels[len(labels)-1]); strings.ContainsAny(name, ":%") || isNumber(last) {
+		return false // an IP literal, never under a wildcard
 	}
 	for i := 1; i < len(name); i++ {
 		if name[i] == '.' && strings.EqualFold(name[i+1:], host) {
@@ -190,6 +202,16 @@ func modelMatch(pattern string, u *url.URL) bool {
 		}
 	}
 	return false
+}
+
+// isNumber reports whether label (lower case) is a decimal or 0x-hex
+// number, as the WHATWG URL parser reads an IPv4 part.
+func isNumber(label string) bool {
+	digits := "0123456789"
+	if hex, ok := strings.CutPrefix(label, "0x"); ok {
+		label, digits = "0"+hex, "0123456789abcdef"
+	}
+	return label != "" && !strings.ContainsFunc(label, func(r rune) bool { return !strings.ContainsRune(digits, r) })
 }
 
 func isASCII(s string) bool {

@@ -47,8 +47,15 @@ func WithName(name string) Option {
 // hosts in scope that are not loopback. Without it (or the provider's
 // allow_insecure setting), such a request fails with [ErrInsecure] and is
 // not sent: on plain http the token travels readable by anyone on the path,
-// and can be replayed until it expires. Plain http to localhost, 127.0.0.0/8
-// and ::1 is always allowed.
+// and can be replayed until it expires.
+//
+// Plain http to loopback is allowed without it only when the request goes
+// there directly. When the base is an *http.Transport, its Proxy decides:
+// loopback is localhost (any case, one trailing dot), 127.0.0.0/8 and ::1,
+// and the request must not go through a proxy (net/http keeps only the
+// exact "localhost" and the IP literals off HTTP_PROXY, so "LOCALHOST" or
+// "localhost." would reach the proxy in clear). Through any other base,
+// whose route is unknown, only those exact names count as loopback.
 func AllowInsecure() Option {
 	return func(o *options) { o.insecure = true }
 }

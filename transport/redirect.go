@@ -37,5 +37,6 @@ func sameOriginChain(req *http.Request) bool {
 func sameOrigin(a, b *url.URL) bool {
 	ah, ap := hostmatch.HostPort(a)
 	bh, bp := hostmatch.HostPort(b)
+	ah, bh = strings.TrimSuffix(ah, "."), strings.TrimSuffix(bh, ".") // the FQDN form is the same origin
 	return strings.EqualFold(a.Scheme, b.Scheme) && strings.EqualFold(ah, bh) && ap == bp
 }

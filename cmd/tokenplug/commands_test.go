@@ -438,7 +438,8 @@ func TestGetKeepsTheTokenOnItsOriginAndOffPlainHTTP(t *testing.T) {
 	signer := "    settings: {private_key_file: key.pem, public_key_name: acme}\n"
 	dir := symphonyDir(t, `"`+strings.TrimPrefix(api.URL, "http://")+`"`,
 		"  strict:\n    plugin: symphony\n    hosts: [api.example.test]\n"+signer+
-			"  clear:\n    plugin: symphony\n    hosts: [clear.example.test]\n    allow_insecure: true\n"+signer)
+			"  clear:\n    plugin: symphony\n    hosts: [clear.example.test]\n    allow_insecure: true\n"+signer+
+			"  local:\n    plugin: symphony\n    hosts: [localhost]\n"+signer)
 	env := []string{"HTTP_PROXY=" + proxy.URL}
 
 	t.Run("a redirect to another origin", func(t *testing.T) {
@@ -460,6 +461,18 @@ func TestGetKeepsTheTokenOnItsOriginAndOffPlainHTTP(t *testing.T) {
 		proxy.mu.Unlock()
 		if n != 0 {
 			t.Fatalf("%d requests left for api.example.test", n)
+		}
+	})
+	t.Run("a loopback alias that HTTP_PROXY would carry", func(t *testing.T) {
+		for _, alias := range []string{"localhost.", "LOCALHOST", "LocalHost."} {
+			r := tp(t, dir, env, "get", "http://"+alias+"/x")
+			r.wantError(t, 1, "it would go through a proxy")
+		}
+		proxy.mu.Lock()
+		n := len(proxy.reqs)
+		proxy.mu.Unlock()
+		if n != 0 {
+			t.Fatalf("%d requests left for a loopback alias through the proxy", n)
 		}
 	})
 	t.Run("allow_insecure lets it go, through the same route", func(t *testing.T) {

@@ -36,7 +36,7 @@ import (
 //	    plugin: iam
 //	    path: ""                 # optional: run this binary (relative: to this file)
 //	    sha256: ""               # optional pin of the plugin binary
-//	    hosts: ["*.watson.cloud.ibm.com"]  # optional: default, the plugin's vendor hosts
+//	    hosts: ["*.watson.cloud.ibm.com"]  # optional: default, the plugin's vendor hosts; [] is an error
 //	    allow_insecure: false    # optional: true lets tokens go over plain http
 //	    settings:
 //	      apikey: ${IBM_APIKEY}
@@ -53,6 +53,10 @@ import (
 // literal $; any other $ is kept as is. Expansion happens after the YAML is
 // parsed, inside values only, so an environment variable's value can never
 // change the file's structure.
+//
+// Aliases are followed, but every value read spends from a budget of
+// values and of bytes (each read of an aliased value counts again), so a
+// small file cannot expand into gigabytes.
 //
 // Unknown keys are errors, reported with their line, and so is every value
 // host.Registry.Register would refuse (see host.ProviderConfig.Validate).
@@ -156,7 +160,7 @@ func parse(r io.Reader, name string, partial bool) (*Config, error) {
 		return nil, err
 	}
 	cfg := &Config{File: name, Providers: map[string]host.ProviderConfig{}, Unavailable: map[string]error{}, lines: map[string]int{}}
-	d := &decoder{cfg: cfg, budget: maxValues, partial: partial}
+	d := &decoder{cfg: cfg, budget: maxValues, bytes: maxValueBytes, partial: partial}
 	d.document(&doc)
 	if len(d.errs) > 0 {
 		return nil, joinErrors(name, d.errs)

@@ -21,6 +21,7 @@ type decoder struct {
 	cfg     *Config
 	errs    []error
 	budget  int  // values left to read: aliases cannot make a file's values grow without bound
+	bytes   int  // bytes of values left to read, aliases and ${VAR} expanded: see maxValueBytes
 	partial bool // ParsePartial: a provider's missing variables and files leave it out
 	soft    int  // errors that partial may confine to the provider being read
 }
@@ -29,6 +30,14 @@ type decoder struct {
 // config with a hundred providers has a few thousand; a file whose aliases
 // expand past this is an attack, not a configuration.
 const maxValues = 100_000
+
+// maxValueBytes bounds the bytes of the values read from one file, each
+// counted every time it is read (through an alias too) and again after
+// ${VAR} expansion: a small file whose aliases name one large !!binary or
+// ${VAR} value thousands of times would otherwise copy it on every read (a
+// 66 KB file allocated 1 GB). The file is at most 1 MiB; the rest leaves
+// room for variables holding keys and certificates.
+const maxValueBytes = 4 << 20
 
 // maxAliasDepth bounds alias and merge chains, which may be cyclic.
 const maxAliasDepth = 32
@@ -66,7 +75,7 @@ func (d *decoder) provider(name string, n *yaml.Node, path string) {
 		{"plugin", func(n *yaml.Node, path string) { p.Plugin = d.str(n, path) }},
 		{"path", func(n *yaml.Node, path string) { p.Path = d.filePath(d.str(n, path), path) }},
 		{"sha256", func(n *yaml.Node, path string) { p.SHA256 = d.str(n, path) }},
-		{"hosts", func(n *yaml.Node, path string) { p.Hosts = d.list(n, path) }},
+		{"hosts", func(n *yaml.Node, path string) { p.Hosts = d.hosts(n, path) }},
 		{"allow_insecure", func(n *yaml.Node, path string) { p.AllowInsecure = d.boolean(n, path) }},
 		{"isolate", func(n *yaml.Node, path string) { p.Isolate = d.boolean(n, path) }},
 		{"settings", func(n *yaml.Node, path string) {
@@ -251,6 +260,18 @@ func (d *decoder) list(n *yaml.Node, path string) []string {
 	return out
 }
 
+// hosts reads a provider's hosts. An explicit empty list is an error: it
+// could mean the plugin's default hosts (a surprise, when the user listed
+// none) or nowhere (useless: the token could never be sent). Null, like an
+// omitted key, means the defaults.
+func (d *decoder) hosts(n *yaml.Node, path string) []string {
+	if r := resolve(n); r != nil && r.Kind == yaml.SequenceNode && len(r.Content) == 0 {
+		d.failAt(n.Line, path, "empty list: omit the key for the plugin's default hosts, or list hosts")
+		return nil
+	}
+	return d.list(n, path)
+}
+
 // str reads a value, with its variables expanded; null is "". A number or
 // a boolean is its text, as written.
 func (d *decoder) str(n *yaml.Node, path string) string {
@@ -263,6 +284,9 @@ func (d *decoder) str(n *yaml.Node, path string) string {
 		return ""
 	}
 	s := n.Value
+	if !d.spendBytes(n, path, len(s)) {
+		return ""
+	}
 	if n.ShortTag() == "!!binary" {
 		b, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(s), ""))
 		if err != nil {
@@ -277,6 +301,9 @@ func (d *decoder) str(n *yaml.Node, path string) string {
 			d.soft++
 		}
 		d.fail(path, "%v", err) // names the variable, never a value
+	}
+	if len(v) > len(s) && !d.spendBytes(n, path, len(v)-len(s)) {
+		return ""
 	}
 	return v
 }
@@ -303,6 +330,19 @@ func (d *decoder) spend(n *yaml.Node) bool {
 		d.failAt(n.Line, "", "more than %d values (aliases included)", maxValues)
 	}
 	return d.budget >= 0
+}
+
+// spendBytes takes size bytes from the byte budget before a value is
+// copied, reporting once, with the value's path, when it runs out.
+func (d *decoder) spendBytes(n *yaml.Node, path string, size int) bool {
+	if d.bytes < 0 {
+		return false
+	}
+	if d.bytes -= size; d.bytes < 0 {
+		d.failAt(n.Line, path, "more than %d bytes of values (aliases and ${VAR} expanded)", maxValueBytes)
+		return false
+	}
+	return true
 }
 
 // fail reports a problem with the value at path, at its key's line.
