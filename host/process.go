@@ -13,7 +13,6 @@ import (
 
 	"golang.org/x/oauth2"
 
-	"github.com/tokenplug/tokenplug/internal/launch"
 	"github.com/tokenplug/tokenplug/plugin"
 )
 
@@ -29,12 +28,14 @@ type process struct {
 	o    *options
 	log  *slog.Logger
 	pool *pool
+	red  redactor // the provider's own secrets, for its errors (see recordSecrets)
 
 	mu     sync.Mutex  // guards the fields below; held across a Configure
 	pp     *pluginProc // the plugin process serving the provider
 	on     *instance   // the running plugin the provider is configured on
 	id     string      // its instance id there ("": the default instance)
 	hosts  []string    // the default hosts the plugin gave for the instance (nil: its Description's)
+	warned bool        // a secret too short to redact safely was warned about
 	closed bool
 }
 
@@ -64,19 +65,19 @@ func (p *process) token(ctx context.Context, force bool) (*oauth2.Token, error) 
 	tok, err := inst.rpc.InstanceToken(ctx, id, force)
 	if err == nil || plugin.KindOf(err) != plugin.KindTemporary || errors.Is(ctx.Err(), context.Canceled) || pp.alive(inst) {
 		// A classified error came from a live plugin: the upstream's word.
-		return tok, pp.red.redactErr(err)
+		return tok, p.red.redactErr(err)
 	}
-	pp.log.Warn("plugin died or hung during a fetch; replacing it", "error", pp.red.redact(err.Error()))
+	p.log.Warn("plugin died or hung during a fetch; replacing it", "error", p.red.redact(err.Error()))
 	p.o.tel.pluginRestart(p.name, "died_in_fetch")
 	pp.discard(inst)
 	if ctx.Err() != nil {
-		return nil, pp.red.redactErr(err) // no time left; the next fetch starts a new plugin
+		return nil, p.red.redactErr(err) // no time left; the next fetch starts a new plugin
 	}
 	if pp, inst, id, err = p.ready(ctx); err != nil {
 		return nil, err
 	}
 	tok, err = inst.rpc.InstanceToken(ctx, id, force)
-	return tok, pp.red.redactErr(err)
+	return tok, p.red.redactErr(err)
 }
 
 // ready returns a live plugin with the provider configured on it, and the
@@ -124,13 +125,9 @@ func (p *process) configure(ctx context.Context, pp *pluginProc, inst *instance)
 		p.on, p.id = nil, ""
 		return "", errShared
 	}
-	secrets := launch.SecretValues(inst.desc, p.cfg.Settings)
-	if secrets == nil {
-		secrets = []string{} // nil would forget the provider
-	}
-	pp.setSecrets(p, secrets)
+	p.recordSecrets(pp, inst.desc)
 	if _, err := plugin.ApplySchema(inst.desc, p.cfg.Settings); err != nil {
-		return "", pp.red.redactErr(err)
+		return "", p.red.redactErr(err)
 	}
 	// Like a start, a Configure is shared by every caller waiting on the
 	// provider's fetch: bound it by the start timeout.
@@ -141,7 +138,7 @@ func (p *process) configure(ctx context.Context, pp *pluginProc, inst *instance)
 		err = checkInstanceHosts(inst.desc, hosts)
 	}
 	if err != nil {
-		return "", pp.red.redactErr(err)
+		return "", p.red.redactErr(err)
 	}
 	p.on, p.id, p.hosts = inst, id, hosts
 	return id, nil
@@ -185,7 +182,7 @@ func (p *process) close() {
 	if on != nil && id != "" && !on.client.Exited() {
 		ctx, cancel := context.WithTimeout(context.Background(), releaseTimeout)
 		if err := on.rpc.Release(ctx, id); err != nil {
-			p.log.Debug("plugin did not release the instance", "error", pp.red.redact(err.Error()))
+			p.log.Debug("plugin did not release the instance", "error", p.red.redact(err.Error()))
 		}
 		cancel()
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/tokenplug/tokenplug"
+	"github.com/tokenplug/tokenplug/internal/redact"
 )
 
 // Kind classifies a token error by what a host should do about it. Same as
@@ -171,3 +173,34 @@ type causedError struct {
 
 func (e *causedError) Error() string { return e.msg }
 func (e *causedError) Unwrap() error { return e.cause }
+
+// scrubStatus is toStatus for an instance's error, with the instance's
+// secrets (red) scrubbed from its text and its setting errors' messages.
+func scrubStatus(err error, red *redact.Redactor) error {
+	if se := settingErrorsOf(err); se != nil {
+		return settingsStatus(scrubSettingErrors(se, red))
+	}
+	if clean := red.String(err.Error()); clean != err.Error() {
+		err = &scrubbedError{msg: clean, err: err}
+	}
+	return toStatus(err)
+}
+
+// scrubSettingErrors returns a copy of se with red applied to each message.
+func scrubSettingErrors(se SettingErrors, red *redact.Redactor) SettingErrors {
+	out := slices.Clone(se)
+	for i := range out {
+		out[i].Message = red.String(out[i].Message)
+	}
+	return out
+}
+
+// scrubbedError replaces an error's text and keeps its chain, so its
+// classification (Kind, retry-after, context errors) still holds.
+type scrubbedError struct {
+	msg string
+	err error
+}
+
+func (e *scrubbedError) Error() string { return e.msg }
+func (e *scrubbedError) Unwrap() error { return e.err }

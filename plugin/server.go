@@ -12,6 +12,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/tokenplug/tokenplug/internal/redact"
 	"github.com/tokenplug/tokenplug/internal/wire"
 	pb "github.com/tokenplug/tokenplug/plugin/proto"
 )
@@ -21,20 +22,28 @@ import (
 // default one (Configure without new_instance, as a host that predates
 // instances sends) and those Configure with new_instance creates. An
 // instance's settings, token source and errors never reach another's
-// answers.
+// answers, and its errors are scrubbed of its own secret settings only:
+// scrubbed of every instance's, they would tell one tenant which of its
+// guesses was another's key.
 type server struct {
 	pb.UnimplementedProviderServer
 	impl  Provider
 	desc  Description
 	multi bool
 
-	mu   sync.RWMutex                  // guards def and inst
-	def  oauth2.TokenSource            // the default instance; nil until configured
-	inst map[string]oauth2.TokenSource // instances by id
+	mu   sync.RWMutex         // guards def and inst
+	def  *instance            // the default instance; nil until configured
+	inst map[string]*instance // instances by id
+}
+
+// instance is one configured provider instance.
+type instance struct {
+	ts  oauth2.TokenSource
+	red *redact.Redactor // its secret settings
 }
 
 func newServer(p Provider) *server {
-	return &server{impl: p, desc: p.Describe(), multi: !wire.SingleInstance, inst: map[string]oauth2.TokenSource{}}
+	return &server{impl: p, desc: p.Describe(), multi: !wire.SingleInstance, inst: map[string]*instance{}}
 }
 
 func (s *server) Describe(context.Context, *pb.DescribeRequest) (*pb.DescribeResponse, error) {
@@ -45,24 +54,39 @@ func (s *server) Describe(context.Context, *pb.DescribeRequest) (*pb.DescribeRes
 
 func (s *server) Configure(ctx context.Context, req *pb.ConfigureRequest) (resp *pb.ConfigureResponse, err error) {
 	defer recoverStatus(&err)
-	ts, hosts, err := s.configure(ctx, req.GetSettings())
+	multi := s.multi && req.GetNewInstance()
+	id := ""
+	if multi {
+		id = newInstanceID()
+	}
+	red := redact.New(secretValues(s.desc, req.GetSettings())...)
+	ts, hosts, err := s.configure(withInstance(ctx, id), req.GetSettings())
 	if se := settingErrorsOf(err); se != nil {
-		return &pb.ConfigureResponse{Errors: settingErrorsToProto(se)}, nil
+		return &pb.ConfigureResponse{Errors: settingErrorsToProto(scrubSettingErrors(se, red))}, nil
 	}
 	if err != nil {
-		return nil, toStatus(err)
+		return nil, scrubStatus(err, red)
 	}
-	if !s.multi || !req.GetNewInstance() {
-		s.mu.Lock()
-		s.def = ts
-		s.mu.Unlock()
+	inst := &instance{ts: ts, red: red}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !multi {
+		s.def = inst
 		return &pb.ConfigureResponse{DefaultHosts: hosts}, nil
 	}
-	id := newInstanceID()
-	s.mu.Lock()
-	s.inst[id] = ts
-	s.mu.Unlock()
+	s.inst[id] = inst
 	return &pb.ConfigureResponse{Instance: id, DefaultHosts: hosts}, nil
+}
+
+// secretValues returns the values of d's secret settings in settings.
+func secretValues(d Description, settings map[string]string) []string {
+	var out []string
+	for _, st := range d.Settings {
+		if v := settings[st.Key]; st.Secret && v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // configure applies the schema to settings and asks the provider for a
@@ -95,8 +119,8 @@ func newInstanceID() string {
 	return hex.EncodeToString(b[:])
 }
 
-// source returns the token source of instance id ("" is the default).
-func (s *server) source(id string) (oauth2.TokenSource, error) {
+// source returns instance id ("" is the default).
+func (s *server) source(id string) (*instance, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if id == "" || !s.multi {
@@ -105,27 +129,27 @@ func (s *server) source(id string) (oauth2.TokenSource, error) {
 		}
 		return s.def, nil
 	}
-	ts, ok := s.inst[id]
+	inst, ok := s.inst[id]
 	if !ok {
 		return nil, status.Errorf(codes.FailedPrecondition, "tokenplug/%s: instance not configured", s.desc.Name)
 	}
-	return ts, nil
+	return inst, nil
 }
 
 func (s *server) Token(ctx context.Context, req *pb.TokenRequest) (resp *pb.TokenResponse, err error) {
 	defer recoverStatus(&err)
-	ts, err := s.source(req.GetInstance())
+	inst, err := s.source(req.GetInstance())
 	if err != nil {
 		return nil, err
 	}
 	var tok *oauth2.Token
-	if cts, ok := ts.(ContextTokenSource); ok {
-		tok, err = cts.TokenContext(ctx)
+	if cts, ok := inst.ts.(ContextTokenSource); ok {
+		tok, err = cts.TokenContext(withInstance(ctx, req.GetInstance()))
 	} else {
-		tok, err = ts.Token()
+		tok, err = inst.ts.Token()
 	}
 	if err != nil {
-		return nil, toStatus(err)
+		return nil, scrubStatus(err, inst.red)
 	}
 	if tok == nil || tok.AccessToken == "" {
 		return nil, status.Errorf(codes.Internal, "tokenplug/%s: token source returned no token", s.desc.Name)

@@ -29,11 +29,12 @@ func (provider) Describe() plugin.Description {
 		Name:    "fault",
 		Version: "0.0.1",
 		Settings: []plugin.Setting{
-			{Key: "behavior", Description: "ok, hang, panic, exit, stdout, permanent, ratelimit, temporary, env, pid, label, checkkey, logsecret, leakencoded, longline, stdin", Default: "ok"},
+			{Key: "behavior", Description: "ok, hang, panic, exit, stdout, permanent, ratelimit, temporary, env, pid, label, checkkey, logsecret, leakencoded, longline, stdin; and those of hostile.go: echo, stderr, logattrs, escapes", Default: "ok"},
 			{Key: "lifetime", Description: "token lifetime; 0 never expires", Default: "1h"},
 			{Key: "password", Description: "a secret the plugin must never leak", Secret: true},
 			{Key: "fail_configure", Description: "if set, Configure rejects the password with this message"},
 			{Key: "label", Description: "behavior label: the token is label-<label>-pid-<pid>-<n>"},
+			{Key: "stderr_b64", Description: "behavior stderr: the bytes (base64) to write to stderr, verbatim"},
 			{Key: "default_hosts", Description: "comma-separated default hosts the plugin gives for this configuration (DefaultHostsFor), right or wrong"},
 		},
 		// None by default, as a third-party plugin may; tests that need
@@ -57,7 +58,7 @@ func (provider) DefaultHostsFor(s map[string]string) []string {
 	return defaultHosts(s["default_hosts"])
 }
 
-func (provider) Configure(_ context.Context, s map[string]string) (oauth2.TokenSource, error) {
+func (provider) Configure(ctx context.Context, s map[string]string) (oauth2.TokenSource, error) {
 	life, err := time.ParseDuration(s["lifetime"])
 	if err != nil {
 		return nil, plugin.Errorf("lifetime", "not a duration")
@@ -67,7 +68,7 @@ func (provider) Configure(_ context.Context, s map[string]string) (oauth2.TokenS
 		return nil, plugin.Errorf("password", "%s: %s", msg, s["password"])
 	}
 	if s["behavior"] == "logsecret" {
-		plugin.Logger().Info("configured", "password", s["password"])
+		plugin.Logger().InfoContext(ctx, "configured", "password", s["password"])
 	}
 	if err := recordConfigure(); err != nil {
 		return nil, err
@@ -84,7 +85,11 @@ func (provider) Configure(_ context.Context, s map[string]string) (oauth2.TokenS
 		shared.Store(&source{behavior: s["behavior"], life: life, password: s["password"], label: s["label"]})
 		return sharedSource{}, nil
 	}
-	return &source{behavior: s["behavior"], life: life, password: s["password"], label: s["label"]}, nil
+	stderr, err := base64.StdEncoding.DecodeString(s["stderr_b64"])
+	if err != nil {
+		return nil, plugin.Errorf("stderr_b64", "not base64")
+	}
+	return &source{behavior: s["behavior"], life: life, password: s["password"], label: s["label"], stderr: stderr}, nil
 }
 
 type source struct {
@@ -92,6 +97,7 @@ type source struct {
 	life     time.Duration
 	password string
 	label    string
+	stderr   []byte // behavior stderr: written to stderr as it is
 	n        atomic.Int64
 }
 
@@ -145,7 +151,7 @@ func (s *source) TokenContext(ctx context.Context) (*oauth2.Token, error) {
 	case "label":
 		access = fmt.Sprintf("label-%s-pid-%d-%d", s.label, os.Getpid(), s.n.Load())
 	case "logsecret":
-		plugin.Logger().Warn("fetching", "password", s.password, "note", "secret is "+s.password)
+		plugin.Logger().WarnContext(ctx, "fetching", "password", s.password, "note", "secret is "+s.password)
 	case "leakencoded":
 		leakEncoded(s.password)
 		return nil, plugin.Permanent(errors.New("upstream echoed " + echo(s.password)))
@@ -158,6 +164,10 @@ func (s *source) TokenContext(ctx context.Context) (*oauth2.Token, error) {
 		b := make([]byte, 256)
 		n, err := os.Stdin.Read(b)
 		access = fmt.Sprintf("stdin %q %v", b[:n], err)
+	default:
+		if err := s.hostile(ctx); err != nil {
+			return nil, err
+		}
 	}
 	tok := &oauth2.Token{AccessToken: access, TokenType: "bearer"}
 	if s.life > 0 {

@@ -98,6 +98,7 @@ func (r *cmdRunner) Start(context.Context) error {
 		return err
 	}
 	r.log.Debug("plugin started", "path", r.name, "pid", r.cmd.Process.Pid)
+	r.stderr = cleanStderr(r.stderr) // go-plugin asks for it once started
 	return nil
 }
 
@@ -118,7 +119,8 @@ func (r *cmdRunner) Kill(context.Context) error {
 // Stdout carries the go-plugin handshake.
 func (r *cmdRunner) Stdout() io.ReadCloser { return r.stdout }
 
-// Stderr carries the plugin's log.
+// Stderr carries the plugin's log, each line made safe for go-plugin to
+// parse (see cleanStderr).
 func (r *cmdRunner) Stderr() io.ReadCloser { return r.stderr }
 
 // Name is the plugin's path.

@@ -3,35 +3,47 @@
 // the standard encodings an upstream or a careless plugin may echo
 // (base64 and base64url, padded or raw, at every byte alignment, so that a
 // Basic authorization header's "id:secret" pair is caught; hex, lower or
-// upper case; URL query and path escaping; JSON string escaping).
+// upper case; percent-encoding in either case, and form encoding; JSON
+// string escaping as any encoder writes it: `\/`, `\u003d`, `\u00e4`).
+//
+// A secret shorter than MinLen is redacted only where it stands as a whole
+// word (between characters that are not letters or digits), and its
+// encodings not at all: a one-letter test key "k" must not blank every k
+// of every message. TooShort tells a host which values to warn about.
 //
 // It is shared by the host, which scrubs what crosses the plugin boundary,
 // and the plugin SDK's Redact and Snippet.
 package redact
 
 import (
-	"bytes"
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"net/url"
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Mask replaces each redacted span of text.
 const Mask = "[REDACTED]"
 
-// MinLen is the length, in bytes, from which a secret's encodings and a
+// MinLen is the length, in bytes, from which a secret, its encodings and a
 // multi-line secret's lines are redacted wherever they appear. A shorter
 // value would match by chance (a 3-byte secret's base64 is 4 characters)
-// and redact unrelated text; the secret itself is always redacted.
+// and redact unrelated text: it is redacted only as a whole word.
 const MinLen = 6
+
+// TooShort reports whether secret is too short to be redacted safely: it
+// is redacted only where it stands as a whole word, and its encodings
+// are not redacted at all.
+func TooShort(secret string) bool { return secret != "" && len(secret) < MinLen }
 
 // Redactor redacts a fixed set of secrets. Build it once with New and use
 // it for many strings; it is safe for concurrent use.
 type Redactor struct {
-	needles []string        // redacted wherever they appear
+	needles []string        // redacted wherever they appear, escaped or not
+	words   []string        // secrets under MinLen: redacted where they stand as a whole word
 	lines   map[string]bool // short lines of multi-line secrets: redacted where they fill a line
 }
 
@@ -48,8 +60,10 @@ func New(secrets ...string) *Redactor {
 		if sec == "" {
 			continue
 		}
-		r.needles = append(r.needles, sec)
-		if len(sec) >= MinLen {
+		if TooShort(sec) {
+			r.words = append(r.words, sec)
+		} else {
+			r.needles = append(r.needles, sec)
 			r.needles = append(r.needles, encodings(sec)...)
 		}
 		r.addLines(sec)
@@ -99,19 +113,62 @@ func (r *Redactor) String(s string) string {
 
 type span struct{ from, to int }
 
-// spans returns where secrets occur in s, in no particular order.
+// spans returns where secrets occur in s, in no particular order: in s
+// itself, and in each unescaped view of s, mapped back to s.
 func (r *Redactor) spans(s string) []span {
 	var out []span
 	for _, n := range r.needles {
-		for i := 0; i+len(n) <= len(s); {
-			j := strings.Index(s[i:], n)
-			if j < 0 {
-				break
+		out = find(out, s, n, nil)
+	}
+	for _, w := range r.words {
+		out = find(out, s, w, isWholeWord)
+	}
+	if len(r.needles) == 0 {
+		return r.lineSpans(out, s)
+	}
+	for _, u := range unescapers {
+		v, ok := u.view(s)
+		if !ok {
+			continue
+		}
+		for _, n := range r.needles {
+			for _, sp := range find(nil, v, n, nil) {
+				out = append(out, u.source(s, sp.from, sp.to))
 			}
-			out = append(out, span{i + j, i + j + len(n)})
-			i += j + 1
 		}
 	}
+	return r.lineSpans(out, s)
+}
+
+// find appends to out every occurrence of n in s that ok (nil: any)
+// accepts.
+func find(out []span, s, n string, ok func(s string, sp span) bool) []span {
+	for i := 0; i+len(n) <= len(s); {
+		j := strings.Index(s[i:], n)
+		if j < 0 {
+			break
+		}
+		if sp := (span{i + j, i + j + len(n)}); ok == nil || ok(s, sp) {
+			out = append(out, sp)
+		}
+		i += j + 1
+	}
+	return out
+}
+
+// isWholeWord reports whether s[sp.from:sp.to] has no letter or digit
+// right before or after it.
+func isWholeWord(s string, sp span) bool {
+	before, _ := utf8.DecodeLastRuneInString(s[:sp.from])
+	after, _ := utf8.DecodeRuneInString(s[sp.to:])
+	return !isAlnum(before) && !isAlnum(after)
+}
+
+func isAlnum(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
+
+// lineSpans appends to out where a short line of a multi-line secret fills
+// a line of s.
+func (r *Redactor) lineSpans(out []span, s string) []span {
 	if len(r.lines) == 0 {
 		return out
 	}
@@ -153,8 +210,10 @@ func encodings(sec string) []string {
 	// own, so sec's hex stands whole inside the hex of a longer value.
 	h := hex.EncodeToString([]byte(sec))
 	out = append(out, h, strings.ToUpper(h))
-	out = append(out, url.QueryEscape(sec), url.PathEscape(sec))
-	out = append(out, jsonEscapes(sec)...)
+	// Percent-encoding and JSON escapes are undone in the text instead (see
+	// views), whatever characters an encoder chose to escape; only form
+	// encoding's "+" for a space is not.
+	out = append(out, url.QueryEscape(sec))
 	return slices.DeleteFunc(out, func(e string) bool { return e == sec || e == "" })
 }
 
@@ -174,22 +233,6 @@ func aligned(enc *base64.Encoding, sec string) []string {
 		from, to := (8*off+5)/6, 8*len(buf)/6
 		if to > from {
 			out = append(out, e[from:to])
-		}
-	}
-	return out
-}
-
-// jsonEscapes returns sec as it appears inside a JSON string, with and
-// without HTML escaping ("\u003c" for "<").
-func jsonEscapes(sec string) []string {
-	var out []string
-	for _, html := range []bool{true, false} {
-		var b bytes.Buffer
-		enc := json.NewEncoder(&b)
-		enc.SetEscapeHTML(html)
-		if enc.Encode(sec) == nil {
-			e := strings.TrimSuffix(b.String(), "\n")
-			out = append(out, e[1:len(e)-1])
 		}
 	}
 	return out

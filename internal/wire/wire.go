@@ -41,6 +41,13 @@ var Handshake = goplugin.HandshakeConfig{
 // process per provider; plugin authors cannot (the package is internal).
 var SingleInstance bool
 
+// InstanceLogKey is the attribute with which the SDK's logger tags a log
+// line written for one provider instance (the instance id the host got
+// from Configure), so that the host can name the provider the line
+// belongs to and scrub it of that provider's secrets. A provider's own
+// attribute of that name is renamed by the SDK.
+const InstanceLogKey = "@instance"
+
 // NewClient returns the host's view of the plugin behind conn. Package
 // plugin, which owns the contract's conversions, sets it when it loads;
 // internal/launch imports plugin, so a host always has it.
