@@ -41,6 +41,19 @@ func TestTokenExpiredOnArrivalIsAFailedFetchNeverHandedOut(t *testing.T) {
 	}
 }
 
+// Issue 30 item 5: a token that arrives expired with nothing to show the
+// vendor's clock is to blame (an opaque token, as from a plugin that let
+// expires_in -5 through) is blamed on the plugin's expiry handling, not on
+// clock skew.
+func TestATokenExpiredOnArrivalWithoutALifetimeIsBlamedOnThePlugin(t *testing.T) {
+	reg, _ := newRegistry(t, slowBackoff)
+	_, err := faultSource(t, reg, "past", "pastexpiry", "lifetime", "1h").Token(ctxT(t))
+	if !errors.Is(err, plugin.ErrTemporary) || !strings.Contains(err.Error(), "expired on arrival") ||
+		!strings.Contains(err.Error(), "plugin.ExpiryAfterSeconds") || strings.Contains(err.Error(), "clock") {
+		t.Fatalf("err = %v, want a temporary error blaming the plugin's expiry handling, not the clock", err)
+	}
+}
+
 // skewedIAM is the real iam plugin against an IAM emulator whose clock is
 // 2h behind the host's (which is the real clock), counting requests.
 func skewedIAM(t *testing.T) (*host.Source, *emulator.IAM, func() int64) {

@@ -23,3 +23,12 @@ func cleanEnv(allowed []string) []string {
 	}
 	return env
 }
+
+// WithPluginEnv sets variables, each "NAME=value", in every plugin's
+// environment, over those DefaultEnv and WithEnv let through: a proxy for
+// plugins alone, say. The conformance kit uses it to send a plugin's
+// requests that leave loopback to a proxy that refuses them. Never set a
+// secret: secrets go to plugins through Configure.
+func WithPluginEnv(kv ...string) Option {
+	return func(o *options) { o.envValues = append(o.envValues, kv...) }
+}

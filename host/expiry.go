@@ -8,6 +8,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/tokenplug/tokenplug"
+	"github.com/tokenplug/tokenplug/plugin"
 )
 
 // entry is an immutable cached token with its deadlines precomputed, so the
@@ -74,9 +75,18 @@ func arrived(tok *oauth2.Token, now time.Time, o *options) (*entry, error) {
 		return nil, tokenplug.Temporary(fmt.Errorf("%w: it expires at %s, %v after it arrived, within the expiry margin of %v; "+
 			"the host clock may be ahead of the vendor's, or the token lives too short", errExpiredOnArrival, exp, left.Round(time.Millisecond), o.margin(left)))
 	}
-	skew := now.Sub(tok.Expiry).Round(time.Second)
+	ago := now.Sub(tok.Expiry).Round(time.Second)
+	if life, ok := plugin.JWTLifetime(tok.AccessToken); ok && life > 0 {
+		// The vendor stamped a sane lifetime (exp - iat) on a token
+		// already past its exp on our clock: the clocks disagree.
+		return nil, tokenplug.Temporary(fmt.Errorf("%w: it expired at %s, %v before it arrived; "+
+			"the host clock may be ahead of the vendor's by at least %v", errExpiredOnArrival, exp, ago, ago))
+	}
+	// Nothing says the vendor's clock is to blame: a plugin that anchors
+	// lifetimes at receipt gets a past expiry only from a lifetime that
+	// was not positive, which it should have refused.
 	return nil, tokenplug.Temporary(fmt.Errorf("%w: it expired at %s, %v before it arrived; "+
-		"the host clock may be ahead of the vendor's by at least %v", errExpiredOnArrival, exp, skew, skew))
+		"the plugin let a lifetime that was not positive through (plugin.ExpiryAfterSeconds refuses one)", errExpiredOnArrival, exp, ago))
 }
 
 // onHostClock carries the times of fetched tokens from the machine's clock,

@@ -17,6 +17,7 @@ type options struct {
 	logger         *slog.Logger
 	pluginDir      string
 	env            []string
+	envValues      []string // WithPluginEnv: NAME=value, after env
 	builtins       map[string][]string
 	now            func() time.Time
 	clockSet       bool // WithClock was given: now is not the machine's clock

@@ -247,7 +247,7 @@ func (pp *pluginProc) start(ctx context.Context) (*instance, error) {
 		return nil, err
 	}
 	cmd := exec.Command(argv[0], argv[1:]...)
-	cmd.Env = cleanEnv(pp.o.env)
+	cmd.Env = append(cleanEnv(pp.o.env), pp.o.envValues...)
 	name := cmd.Path
 	var unpin func()
 	if pp.pin != nil {

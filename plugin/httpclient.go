@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/tokenplug/tokenplug/internal/netguard"
 )
 
 // DefaultTimeout bounds a token request whose caller gave no deadline: token
@@ -37,8 +39,12 @@ func NewHTTPClient(timeout time.Duration) *http.Client {
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	// The conformance kit (plugin/plugintest) keeps providers on loopback
+	// while it runs; otherwise the dial is DefaultTransport's.
+	tr.DialContext = netguard.Dial(tr.DialContext)
 	return &http.Client{
-		Transport:     http.DefaultTransport.(*http.Transport).Clone(),
+		Transport:     tr,
 		Timeout:       timeout,
 		CheckRedirect: SameOriginRedirect,
 	}

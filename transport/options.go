@@ -1,5 +1,7 @@
 package transport
 
+import "log/slog"
+
 // Option configures a Transport in New.
 type Option func(*options)
 
@@ -7,6 +9,7 @@ type options struct {
 	hosts    []string
 	name     string
 	insecure bool
+	logger   *slog.Logger // WithLogger (notsent.go)
 }
 
 // WithHosts restricts the Transport to requests whose host matches one of

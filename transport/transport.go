@@ -29,6 +29,7 @@ type Transport struct {
 	insecure bool                          // AllowInsecure: plain http to any host in scope
 	err      error                         // invalid configuration: every RoundTrip returns it
 	hdr      authheader.Cache[tokenHeader] // the last token's header, built once per token
+	notSent  *notSent                      // logs requests sent without the token (notsent.go)
 }
 
 // tokenHeader is the header that carries a token.
@@ -59,7 +60,7 @@ func New(base http.RoundTripper, src TokenSource, opts ...Option) *Transport {
 	if base == nil {
 		base = http.DefaultTransport
 	}
-	t := &Transport{base: base, name: o.name, insecure: o.insecure}
+	t := &Transport{base: base, name: o.name, insecure: o.insecure, notSent: &notSent{logger: o.logger}}
 	if nilcheck.Is(src) {
 		if t.name == "" {
 			t.name = "token source"
@@ -112,6 +113,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	if !ok {
+		t.notSent.log(req, t.name, sc)
 		return t.base.RoundTrip(req)
 	}
 	tok, err := t.token(req)

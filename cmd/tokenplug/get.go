@@ -198,7 +198,9 @@ func unwrapPath(err error) error {
 
 func doGet(c *cli, src *host.Source, req *http.Request, f getFlags) error {
 	var base http.RoundTripper = http.DefaultTransport
+	logger := c.logger()
 	if f.verbose {
+		logger = verboseLogger(c.stderr) // says why a request left without the token
 		vt := &verboseTransport{base: base, w: c.stderr}
 		// Learn which header carries the token, to mask it whatever its
 		// name. The source caches the token for the request itself; if the
@@ -209,7 +211,7 @@ func doGet(c *cli, src *host.Source, req *http.Request, f getFlags) error {
 		}
 		base = vt
 	}
-	client := &http.Client{Transport: transport.New(base, src)}
+	client := &http.Client{Transport: transport.New(base, src, transport.WithLogger(logger))}
 	resp, err := client.Do(req)
 	if err != nil {
 		// *url.Error's message holds the whole URL, query string included:

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -67,5 +68,32 @@ func TestGetVerbosePrintsARedirectedRequestsProtocol(t *testing.T) {
 	r := tp(t, dir, nil, "get", "-v", srv.URL+"/from")
 	if r.code != 0 || !strings.Contains(r.stderr, "> GET /from HTTP/1.1\n") || !strings.Contains(r.stderr, "> GET /to HTTP/1.1\n") {
 		t.Errorf("status %d, stderr:\n%s", r.code, r.stderr)
+	}
+}
+
+// Issue 30 item 7: localhost is not 127.0.0.1. A redirect from a host in
+// scope to one that is not leaves without the token, and -v says so,
+// naming the host and the provider's hosts, not the path or query.
+func TestGetVerboseSaysWhyATokenWasNotSent(t *testing.T) {
+	var port string
+	var gotAuth atomic.Value
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/from" {
+			http.Redirect(w, r, "http://localhost:"+port+"/to?k=SECRET-Q", http.StatusFound)
+			return
+		}
+		gotAuth.Store(r.Header.Get("Authorization"))
+		w.Write([]byte("ok"))
+	}))
+	defer srv.Close()
+	port = srv.URL[strings.LastIndex(srv.URL, ":")+1:]
+	dir := symphonyDir(t, `"127.0.0.1"`, "")
+	r := tp(t, dir, nil, "get", "-v", srv.URL+"/from")
+	want := `* msg="tokenplug/transport: request sent without a token: its host is not among the provider's hosts" provider=sym host=http://localhost:` + port + " hosts=127.0.0.1\n"
+	if r.code != 0 || !strings.Contains(r.stderr, want) {
+		t.Errorf("status %d; stderr lacks %q:\n%s", r.code, want, r.stderr)
+	}
+	if a, _ := gotAuth.Load().(string); a != "" {
+		t.Errorf("the token went to localhost: %q", a)
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"log/slog"
 	"maps"
 	"net/http"
 	"slices"
@@ -77,4 +78,28 @@ func mask(v string) string {
 		cred = cred[:4]
 	}
 	return scheme + cred + "…"
+}
+
+// verboseLogger logs at debug level to w, one "* " line per record
+// without time or level, beside -v's request and response lines: the
+// transport says there why a request left without the token.
+func verboseLogger(w io.Writer) *slog.Logger {
+	drop := func(_ []string, a slog.Attr) slog.Attr {
+		if a.Key == slog.TimeKey || a.Key == slog.LevelKey {
+			return slog.Attr{}
+		}
+		return a
+	}
+	return slog.New(slog.NewTextHandler(starWriter{w}, &slog.HandlerOptions{Level: slog.LevelDebug, ReplaceAttr: drop}))
+}
+
+// starWriter prefixes each write (a log record) with "* ", as curl -v
+// marks its own remarks.
+type starWriter struct{ w io.Writer }
+
+func (s starWriter) Write(p []byte) (int, error) {
+	if _, err := io.WriteString(s.w, "* "); err != nil {
+		return 0, err
+	}
+	return s.w.Write(p)
 }

@@ -29,7 +29,7 @@ func (provider) Describe() plugin.Description {
 		Name:    "fault",
 		Version: "0.0.1",
 		Settings: []plugin.Setting{
-			{Key: "behavior", Description: "ok, hang, panic, exit, stdout, permanent, ratelimit, temporary, env, pid, label, checkkey, logsecret, leakencoded, longline, stdin; and those of hostile.go: echo, stderr, logattrs, escapes", Default: "ok"},
+			{Key: "behavior", Description: "ok, hang, panic, exit, stdout, permanent, ratelimit, temporary, env, pid, label, checkkey, logsecret, leakencoded, longline, stdin, expired, pastexpiry; and those of hostile.go: echo, stderr, logattrs, escapes", Default: "ok"},
 			{Key: "lifetime", Description: "token lifetime; 0 never expires", Default: "1h"},
 			{Key: "password", Description: "a secret the plugin must never leak", Secret: true},
 			{Key: "fail_configure", Description: "if set, Configure rejects the password with this message"},
@@ -175,9 +175,16 @@ func (s *source) TokenContext(ctx context.Context) (*oauth2.Token, error) {
 	}
 	// Hostile-clock modes (issue 17), apart from the ones above:
 	// "expired" issues tokens that expired 2h before they are issued, as
-	// a vendor whose clock is 2h behind the host's would.
-	if s.behavior == "expired" {
+	// a vendor whose clock is 2h behind the host's would: JWTs with a
+	// lifetime of an hour (iat and exp) on the vendor's clock.
+	// "pastexpiry" issues an opaque token with an expiry 5s in the past,
+	// as a plugin that lets expires_in -5 through would.
+	switch s.behavior {
+	case "expired":
 		tok.Expiry = time.Now().Add(-2 * time.Hour)
+		tok.AccessToken = unsignedJWT(tok.Expiry.Add(-time.Hour), tok.Expiry)
+	case "pastexpiry":
+		tok.Expiry = time.Now().Add(-5 * time.Second)
 	}
 	return tok, nil
 }
@@ -290,4 +297,10 @@ func main() {
 		}
 	}
 	plugin.Serve(provider{})
+}
+
+// unsignedJWT returns a JWT with iat and exp and no signature.
+func unsignedJWT(iat, exp time.Time) string {
+	enc := base64.RawURLEncoding.EncodeToString
+	return enc([]byte(`{"alg":"none"}`)) + "." + enc(fmt.Appendf(nil, `{"iat":%d,"exp":%d}`, iat.Unix(), exp.Unix())) + "."
 }

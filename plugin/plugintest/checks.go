@@ -137,7 +137,7 @@ func checkSecretSettings(r reporter, d plugin.Description, secret map[string]boo
 }
 
 // secretWords are key words that name credentials.
-var secretWords = []string{"secret", "password", "passwd", "passphrase", "apikey", "jwt", "credential", "credentials", "private"}
+var secretWords = []string{"secret", "password", "passwd", "passphrase", "apikey", "jwt", "credential", "credentials", "private", "assertion"}
 
 // notSecretWords end keys that name where or what a credential is, not the
 // credential: private_key_file, token_url, secret_name.

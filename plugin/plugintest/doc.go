@@ -59,7 +59,30 @@
 // vendor (httptest), never at a real endpoint with real credentials. Run
 // launches the plugin with a clean environment, as the host does.
 //
+// The kit never lets a provider reach anything but loopback: in-process,
+// the SDK's HTTP clients (plugin.NewHTTPClient, plugin.Do with a nil
+// client) refuse other hosts while the kit runs, before any DNS lookup,
+// and the client it hands Upstream.WithClient always does; through the
+// host, the plugin runs with HTTP_PROXY and HTTPS_PROXY pointing at a
+// loopback proxy that refuses every request. Either way the check fails
+// naming the host the provider tried (a default URL the test forgot to
+// override, say).
+//
+// Every call the kit makes is bounded: a provider that does not return
+// within a second of its context's deadline fails, with the fix ("pass ctx
+// to the request"), instead of hanging the test. A failed check quotes the
+// offending error once, cut to 200 bytes, and reports the line of the
+// test's call to the kit. Errors are limited to MaxErrorLen bytes, the
+// same in-process and through the host. An error the provider did not
+// classify is said to be unclassified. A token source without
+// TokenContext fails, as does a URL setting that accepts plain http to a
+// host that is not loopback (use plugin.URL), and a setting not marked
+// Secret whose value the kit sees the provider send as a credential (the
+// Authorization header, a header, query, form or JSON member named like a
+// credential) in a request to its upstream, or, in RunProvider, in a
+// plain-http request the SDK's client sends to loopback.
+//
 // Findings a host could live with (a setting whose name looks secret but is
-// not marked Secret, a token valid for more than a year) are logged with
-// t.Log, not failed.
+// not marked Secret and that the kit did not see sent, a token valid for
+// more than a year) are logged with t.Log, not failed.
 package plugintest

@@ -3,7 +3,6 @@ package plugintest
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"net/http"
@@ -134,10 +133,6 @@ type Upstream struct {
 	WithClient func(*http.Client) plugin.Provider
 }
 
-// maxErrorLen bounds an error message: an upstream's body must be cut to a
-// snippet, not carried whole into logs and across the plugin boundary.
-const maxErrorLen = 1024
-
 // faultDeadline ends the requests of a Hang fault: the upstream never
 // answers, so any short deadline does.
 const faultDeadline = 100 * time.Millisecond
@@ -148,47 +143,60 @@ const faultDeadline = 100 * time.Millisecond
 // of a token in a bad answer, or of a token fetched before. One token
 // source serves every fault, as in a host: after each fault the upstream
 // behaves again and the source must fetch a token, so no fault leaves it
-// broken.
+// broken. Every fetch is bounded: a provider that does not return within
+// a second of its context's deadline fails, and its request is cut off.
 func RunFaults(t *testing.T, p plugin.Provider, u Upstream) {
 	t.Helper()
+	runFaults(realT{t}, p, u)
+}
+
+func runFaults(t tb, p plugin.Provider, u Upstream) {
+	t.Helper()
 	if u.Settings == nil {
-		t.Fatal("plugintest: Upstream.Settings is nil")
+		t.Fatalf("plugintest: Upstream.Settings is nil")
 	}
 	srv := newFaultServer(t, u.Handler)
 	desc := p.Describe()
 	settings := u.Settings(srv.URL)
-	ts := MustConfigure(t, p, settings)
+	ts := mustConfigure(t, p, settings)
 	secrets := secretsOf(desc, settings)
 	srv.echoSecrets(values(secrets))
 	// Tokens are looked for whole: JWTs share their first bytes.
 	tokens := map[string]string{}
-	fetchOK := func(t *testing.T, when string) {
+	fetchOK := func(t tb, when string) {
 		t.Helper()
-		tok, err := fetch(ts)
+		tok, err, ok := fetchBounded(t, ts, fetchTimeout, srv.abort)
+		if !ok {
+			t.Fatalf("Token %s did not return", when)
+		}
 		if err != nil {
-			t.Fatalf("Token %s: %s", when, redactParts(err.Error(), values(secrets)...))
+			t.Fatalf("Token %s: %s", when, quoteErr(redactParts(err.Error(), values(secrets)...)))
 		}
 		if tok != nil && len(tok.AccessToken) >= minTokenLen {
 			tokens[fmt.Sprintf("token #%d fetched from the upstream", len(tokens)+1)] = tok.AccessToken
 		}
 	}
 	fetchOK(t, "with no fault")
-	want := errorShape{prefix: u.ErrorPrefix, name: desc.Name, maxLen: maxErrorLen}
+	want := errorShape{prefix: u.ErrorPrefix, name: desc.Name, maxLen: MaxErrorLen}
 	for _, f := range u.faultList() {
-		t.Run(f.Name, func(t *testing.T) {
+		t.run(f.Name, func(t tb) {
+			t.Helper()
 			if _, ok := ts.(plugin.ContextTokenSource); f.Hang && !ok {
-				t.Skip("the token source has no TokenContext: a request that never ends cannot be cut short")
+				t.Fatalf("token source %T has no TokenContext method: a request that never ends cannot be cut short; implement TokenContext(ctx) and %s", ts, fixContext)
 			}
 			src, named := ts, secrets
 			if f.Settings != nil {
 				var changed map[string]string
 				changed, named = faultSettings(desc, settings, f)
-				src = MustConfigure(t, p, changed)
+				src = mustConfigure(t, p, changed)
 			}
 			srv.set(&f)
-			_, err := fetchWithin(src, f.Hang)
+			tok, err, ok := fetchBounded(t, src, faultTimeout(f), srv.abort)
 			srv.set(nil)
-			checkFault(t, f, err, want, named)
+			if !ok {
+				return
+			}
+			checkFault(t, f, tok, err, want, named)
 			srv.checkTrap(t)
 			if err != nil {
 				checkNoSecrets(t, "the error", err.Error(), tokens)
@@ -197,32 +205,105 @@ func RunFaults(t *testing.T, p plugin.Provider, u Upstream) {
 		})
 	}
 	if u.WithClient != nil {
-		runWithClient(t, u, desc, settings, srv, want, secrets)
+		runWithClient(t, u, settings, srv, want, secrets)
 	}
+	srv.checkSecretFlags(t, desc, settings)
+}
+
+// fetchTimeout bounds a fetch from a loopback upstream that answers.
+const fetchTimeout = 30 * time.Second
+
+// faultTimeout is the deadline of the context a fault's fetch gets.
+func faultTimeout(f Fault) time.Duration {
+	if f.Hang {
+		return faultDeadline
+	}
+	return fetchTimeout
 }
 
 // runWithClient checks the faults that depend on the HTTP client with the
 // provider WithClient returns: the client's own timeout is temporary too,
 // and a client of the provider's own follows no redirect to another origin.
-func runWithClient(t *testing.T, u Upstream, desc plugin.Description, settings map[string]string, srv *faultServer, want errorShape, secrets map[string]string) {
+func runWithClient(t tb, u Upstream, settings map[string]string, srv *faultServer, want errorShape, secrets map[string]string) {
+	t.Helper()
 	for _, f := range u.faultList() {
 		if f.Redirect == 0 {
 			continue
 		}
-		t.Run(f.Name+" with the provider's own client", func(t *testing.T) {
+		t.run(f.Name+" with the provider's own client", func(t tb) {
+			t.Helper()
 			srv.set(&f)
 			defer srv.set(nil)
-			_, err := MustConfigure(t, u.WithClient(&http.Client{}), settings).Token()
-			checkFault(t, f, err, want, secrets)
+			ts := mustConfigure(t, u.WithClient(guardedClient(0)), settings)
+			if tok, err, ok := fetchBounded(t, withoutContext{ts}, fetchTimeout, srv.abort); ok {
+				checkFault(t, f, tok, err, want, secrets)
+				srv.checkTrap(t)
+			}
+		})
+	}
+	t.run("no answer within the HTTP client's timeout", func(t tb) {
+		t.Helper()
+		srv.set(&Fault{Hang: true})
+		defer srv.set(nil)
+		ts := mustConfigure(t, u.WithClient(guardedClient(faultDeadline)), settings)
+		if tok, err, ok := fetchBounded(t, withoutContext{ts}, faultDeadline, srv.abort); ok {
+			checkFault(t, Fault{Want: plugin.ErrTemporary}, tok, err, want, secrets)
+		}
+	})
+}
+
+// withoutContext hides a token source's TokenContext, so that only the
+// HTTP client's own timeout can end its fetch.
+type withoutContext struct{ ts oauth2.TokenSource }
+
+func (w withoutContext) Token() (*oauth2.Token, error) { return w.ts.Token() }
+
+// values returns the values of m, longest first, for plugin.Redact.
+func values(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for _, v := range m {
+		out = append(out, v)
+	}
+	slices.SortFunc(out, func(a, b string) int { return len(b) - len(a) })
+	return out
+}
+
+// runHostFaults checks each fault but Hang through the host, with a
+// plugin process of its own (a host backs off after an error, so a source
+// that failed is not asked again at once): the kind, retry-after and
+// message cross the plugin boundary, and the host's error still quotes no
+// piece of a secret.
+func runHostFaults(t tb, h *harness, desc plugin.Description, u Upstream, timeout time.Duration) {
+	t.Helper()
+	if u.Settings == nil {
+		t.Fatalf("plugintest: Config.Upstream.Settings is nil")
+	}
+	srv := newFaultServer(t, u.Handler)
+	settings := u.Settings(srv.URL)
+	secrets := secretsOf(desc, settings)
+	srv.echoSecrets(values(secrets))
+	shape := errorShape{name: cmp.Or(strings.TrimSuffix(u.ErrorPrefix, ": "), desc.Name), maxLen: MaxErrorLen, host: true}
+	for i, f := range u.faultList() {
+		if f.Hang {
+			continue // the host's own deadline would answer first
+		}
+		t.run(f.Name, func(t tb) {
+			t.Helper()
+			s, named := settings, secrets
+			if f.Settings != nil {
+				s, named = faultSettings(desc, settings, f)
+			}
+			src := h.register(t, fmt.Sprintf("fault-%d", i), s)
+			ctx, cancel := context.WithTimeout(context.Background(), timeout)
+			defer cancel()
+			srv.set(&f)
+			defer srv.set(nil)
+			tok, err := src.Token(ctx)
+			checkFault(t, f, tok, err, shape, named)
 			srv.checkTrap(t)
 		})
 	}
-	t.Run("no answer within the HTTP client's timeout", func(t *testing.T) {
-		srv.set(&Fault{Hang: true})
-		defer srv.set(nil)
-		_, err := MustConfigure(t, u.WithClient(&http.Client{Timeout: faultDeadline}), settings).Token()
-		checkFault(t, Fault{Want: plugin.ErrTemporary}, err, want, secrets)
-	})
+	srv.checkSecretFlags(t, desc, settings)
 }
 
 // faultSettings returns settings changed by f.Settings, and the secrets no
@@ -244,100 +325,4 @@ func (u Upstream) faultList() []Fault {
 		return DefaultFaults()
 	}
 	return u.Faults
-}
-
-// fetchWithin fetches a token, within faultDeadline if the fault hangs.
-func fetchWithin(ts oauth2.TokenSource, hang bool) (*oauth2.Token, error) {
-	if !hang {
-		return fetch(ts)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), faultDeadline)
-	defer cancel()
-	return ts.(plugin.ContextTokenSource).TokenContext(ctx)
-}
-
-// errorShape is what every error of a provider must look like.
-type errorShape struct {
-	prefix string // the message starts with it, if set
-	name   string // else the message names the provider
-	maxLen int
-	host   bool // seen through the host: only the kind, retry-after and text cross
-}
-
-// checkFault reports what is wrong with the error a provider returned for
-// fault f; secrets maps a name to each value no error may quote a piece of.
-func checkFault(r reporter, f Fault, err error, shape errorShape, secrets map[string]string) {
-	r.Helper()
-	if err == nil {
-		r.Errorf("no error; want a %v error", f.Want)
-		return
-	}
-	named := maps.Clone(secrets)
-	if f.Secret != "" {
-		named["the token in the upstream's answer"] = f.Secret
-	}
-	msg := err.Error()
-	shown := redactParts(msg, values(named)...)
-	if !errors.Is(err, f.Want) {
-		r.Errorf("error %q is %v, want %v", shown, plugin.KindOf(err), f.Want)
-	}
-	if f.RetryAfter > 0 && plugin.RetryAfterOf(err) != f.RetryAfter {
-		r.Errorf("error %q carries retry-after %v, want the upstream's %v", shown, plugin.RetryAfterOf(err), f.RetryAfter)
-	}
-	if f.Redirect != 0 && !shape.host && !errors.Is(err, plugin.ErrCrossOriginRedirect) {
-		r.Errorf("error %q does not match plugin.ErrCrossOriginRedirect (use plugin.Do or plugin.NewHTTPClient)", shown)
-	}
-	if f.Hang && !errors.Is(err, context.DeadlineExceeded) {
-		r.Errorf("error %q does not match context.DeadlineExceeded", shown)
-	}
-	if f.Says != "" && !strings.Contains(msg, f.Says) {
-		r.Errorf("error %q does not say %q", shown, f.Says)
-	}
-	checkShape(r, err, shape, named)
-}
-
-// values returns the values of m, longest first, for plugin.Redact.
-func values(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for _, v := range m {
-		out = append(out, v)
-	}
-	slices.SortFunc(out, func(a, b string) int { return len(b) - len(a) })
-	return out
-}
-
-// runHostFaults checks each fault but Hang through the host, with a
-// plugin process of its own (a host backs off after an error, so a source
-// that failed is not asked again at once): the kind, retry-after and
-// message cross the plugin boundary, and the host's error still quotes no
-// piece of a secret.
-func runHostFaults(t *testing.T, h *harness, desc plugin.Description, u Upstream, timeout time.Duration) {
-	if u.Settings == nil {
-		t.Fatal("plugintest: Config.Upstream.Settings is nil")
-	}
-	srv := newFaultServer(t, u.Handler)
-	settings := u.Settings(srv.URL)
-	secrets := secretsOf(desc, settings)
-	srv.echoSecrets(values(secrets))
-	shape := errorShape{name: cmp.Or(strings.TrimSuffix(u.ErrorPrefix, ": "), desc.Name), maxLen: maxErrorLen + 256, // + the host's words
-		host: true}
-	for i, f := range u.faultList() {
-		if f.Hang {
-			continue // the host's own deadline would answer first
-		}
-		t.Run(f.Name, func(t *testing.T) {
-			s, named := settings, secrets
-			if f.Settings != nil {
-				s, named = faultSettings(desc, settings, f)
-			}
-			src := h.register(t, fmt.Sprintf("fault-%d", i), s)
-			ctx, cancel := context.WithTimeout(context.Background(), timeout)
-			defer cancel()
-			srv.set(&f)
-			defer srv.set(nil)
-			_, err := src.Token(ctx)
-			checkFault(t, f, err, shape, named)
-			srv.checkTrap(t)
-		})
-	}
 }

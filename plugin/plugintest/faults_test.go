@@ -39,7 +39,7 @@ func TestContainsPart(t *testing.T) {
 func TestCheckFault(t *testing.T) {
 	const key = "Kq8Vm3Xr7Tb2Wn9Lp4Hd"
 	secrets := map[string]string{`setting "api_key"`: key}
-	shape := errorShape{prefix: "tokenplug/acme: ", maxLen: maxErrorLen}
+	shape := errorShape{prefix: "tokenplug/acme: ", maxLen: MaxErrorLen}
 	rate := Fault{Status: 429, RetryAfter: 7 * time.Second, Want: plugin.ErrRateLimited}
 	bad200 := Fault{Body: "x", Secret: "LEAKEDTOKEN-0123456789", Says: "expires_in", Want: plugin.ErrTemporary}
 	tests := []struct {
@@ -65,7 +65,7 @@ func TestCheckFault(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := &recorder{}
-			checkFault(r, tt.f, tt.err, shape, secrets)
+			checkFault(r, tt.f, nil, tt.err, shape, secrets)
 			expectOne(t, "errors", r.errs, tt.want)
 			for _, e := range r.errs {
 				if strings.Contains(e, "Kq8Vm3Xr") {
@@ -75,12 +75,12 @@ func TestCheckFault(t *testing.T) {
 		})
 	}
 	r := &recorder{}
-	checkFault(r, rate, plugin.RateLimited(errors.New("tokenplug: provider x: 429"), 7*time.Second), errorShape{name: "acme", maxLen: maxErrorLen}, nil)
+	checkFault(r, rate, nil, plugin.RateLimited(errors.New("tokenplug: provider x: 429"), 7*time.Second), errorShape{name: "acme", maxLen: MaxErrorLen}, nil)
 	expectOne(t, "errors without a prefix", r.errs, `does not name the provider "acme"`)
 }
 
 func TestTheFaultServerAnswersWithTheFaultThenTheUpstream(t *testing.T) {
-	srv := newFaultServer(t, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "upstream") }))
+	srv := newFaultServer(realT{t}, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "upstream") }))
 	srv.echoSecrets([]string{"Kq8Vm3Xr7Tb2Wn9L"})
 	get := func() (*http.Response, string) {
 		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/token", strings.NewReader("apikey=abc"))
@@ -100,7 +100,7 @@ func TestTheFaultServerAnswersWithTheFaultThenTheUpstream(t *testing.T) {
 			t.Errorf("echo %q lacks %q", body[:200], want)
 		}
 	}
-	if resp.StatusCode != 429 || resp.Header.Get("Retry-After") != "7" || len(body) <= maxErrorLen {
+	if resp.StatusCode != 429 || resp.Header.Get("Retry-After") != "7" || len(body) <= MaxErrorLen {
 		t.Errorf("status %d, Retry-After %q, %d bytes", resp.StatusCode, resp.Header.Get("Retry-After"), len(body))
 	}
 	srv.set(&Fault{Body: "big", Size: 100})

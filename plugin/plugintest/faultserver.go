@@ -12,8 +12,9 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"testing"
 	"time"
+
+	"github.com/tokenplug/tokenplug/plugin"
 )
 
 // faultServer serves an upstream on loopback and answers with a fault
@@ -25,14 +26,16 @@ type faultServer struct {
 	trap     *httptest.Server // another origin, where Redirect faults point
 	hits     atomic.Int32     // requests the trap received
 
+	seen requestLog // every request the upstream received
+
 	mu      sync.Mutex // guards fault and secrets
 	fault   *Fault
 	secrets []string // echoed by Echo faults
 }
 
-func newFaultServer(t *testing.T, upstream http.Handler) *faultServer {
+func newFaultServer(t tb, upstream http.Handler) *faultServer {
 	if upstream == nil {
-		t.Fatal("plugintest: Upstream.Handler is nil")
+		t.Fatalf("plugintest: Upstream.Handler is nil")
 	}
 	s := &faultServer{upstream: upstream, done: make(chan struct{})}
 	s.Server = httptest.NewServer(s)
@@ -48,10 +51,24 @@ func newFaultServer(t *testing.T, upstream http.Handler) *faultServer {
 	return s
 }
 
+// abort ends every request the server is answering, and every
+// connection: what a fetch the kit gave up on is stuck in.
+func (s *faultServer) abort() { s.CloseClientConnections() }
+
 func (s *faultServer) echoSecrets(secrets []string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.secrets = secrets
+}
+
+// checkSecretFlags reports each setting not marked Secret that a request
+// the server received carried as a credential.
+func (s *faultServer) checkSecretFlags(t tb, d plugin.Description, settings map[string]string) {
+	t.Helper()
+	t.run("settings sent as credentials are marked Secret", func(t tb) {
+		t.Helper()
+		checkSecretFlags(t, d, settings, s.seen.all())
+	})
 }
 
 // checkTrap reports requests that reached the other origin.
@@ -69,6 +86,7 @@ func (s *faultServer) set(f *Fault) {
 }
 
 func (s *faultServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.seen.add(r)
 	s.mu.Lock()
 	f, secrets := s.fault, s.secrets
 	s.mu.Unlock()
@@ -112,7 +130,7 @@ func echo(r *http.Request, secrets []string) string {
 		fmt.Fprintf(&b, " %s: %s;", k, strings.Join(r.Header[k], ", "))
 	}
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 64<<10))
-	fmt.Fprintf(&b, " body %s; secrets %s; %s", body, strings.Join(secrets, " "), strings.Repeat("padding ", maxErrorLen/8))
+	fmt.Fprintf(&b, " body %s; secrets %s; %s", body, strings.Join(secrets, " "), strings.Repeat("padding ", MaxErrorLen/8))
 	return b.String()
 }
 

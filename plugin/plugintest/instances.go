@@ -37,7 +37,9 @@ func checkInstances(t reporter, bin string, desc plugin.Description, settings ma
 	t.Helper()
 	ctx, cancel := step()
 	defer cancel()
-	p, c, err := launch.Start(launch.Config{Cmd: exec.Command(bin)})
+	cmd := exec.Command(bin)
+	cmd.Env = h.proxy.env()
+	p, c, err := launch.Start(launch.Config{Cmd: cmd})
 	if err != nil {
 		t.Errorf("plugin launched directly: %v", err)
 		return

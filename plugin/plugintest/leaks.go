@@ -50,7 +50,7 @@ func checkNoSecretParts(r reporter, where, text string, secrets map[string]strin
 
 // CheckError reports, with t.Errorf, what is wrong with an error a provider
 // returned: nil; not starting with prefix (when prefix is not empty); over
-// 1024 bytes (an upstream's body quoted whole instead of a snippet); or
+// MaxErrorLen bytes (an upstream's body quoted whole instead of a snippet); or
 // holding a piece of any of secrets (see ContainsPart). Its reports quote
 // the error with the secrets redacted.
 func CheckError(t testing.TB, err error, prefix string, secrets ...string) {
@@ -63,26 +63,7 @@ func CheckError(t testing.TB, err error, prefix string, secrets ...string) {
 	for i, s := range secrets {
 		named[fmt.Sprintf("secret #%d", i+1)] = s
 	}
-	checkShape(t, err, errorShape{prefix: prefix, maxLen: maxErrorLen}, named)
-}
-
-// checkShape reports an error message that does not start with its prefix
-// (or, without one, name the provider), is too long, or holds a piece of
-// a secret.
-func checkShape(r reporter, err error, shape errorShape, secrets map[string]string) {
-	r.Helper()
-	msg := err.Error()
-	shown := redactParts(msg, values(secrets)...)
-	switch {
-	case shape.prefix != "" && !strings.HasPrefix(msg, shape.prefix):
-		r.Errorf("error %q does not start with %q", shown, shape.prefix)
-	case shape.prefix == "" && !strings.Contains(msg, shape.name):
-		r.Errorf("error %q does not name the provider %q", shown, shape.name)
-	}
-	if len(msg) > shape.maxLen {
-		r.Errorf("error is %d bytes long, over %d: cut the upstream's body to a snippet (plugin.Snippet)", len(msg), shape.maxLen)
-	}
-	checkNoSecretParts(r, fmt.Sprintf("error %q", shown), msg, secrets)
+	checkShape(t, err, errorShape{prefix: prefix, maxLen: MaxErrorLen}, named)
 }
 
 // redactParts returns msg with every secret, its encodings (plugin.Redact)

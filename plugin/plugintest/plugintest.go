@@ -44,16 +44,24 @@ type Config struct {
 // Run checks a plugin binary against the tokenplug contract, launching it
 // through the real host. Each check is a sub-test; see the package doc for
 // the list. Run calls t.Fatal when the plugin cannot be built or started.
+// The plugin runs with HTTP_PROXY and HTTPS_PROXY set to a loopback proxy
+// that refuses every request: a plugin that tries to reach a host that is
+// not loopback fails the check, naming the host.
 func Run(t *testing.T, c Config) {
+	t.Helper()
+	run(realT{t}, c)
+}
+
+func run(t tb, c Config) {
 	t.Helper()
 	bin := c.Binary
 	switch {
 	case c.Binary != "" && c.Package != "":
-		t.Fatal("plugintest: set Config.Binary or Config.Package, not both")
+		t.Fatalf("plugintest: set Config.Binary or Config.Package, not both")
 	case c.Package != "":
 		bin = build(t, c.Package)
 	case bin == "":
-		t.Fatal("plugintest: set Config.Binary or Config.Package")
+		t.Fatalf("plugintest: set Config.Binary or Config.Package")
 	}
 	timeout := c.Timeout
 	if timeout <= 0 {
@@ -69,7 +77,8 @@ func Run(t *testing.T, c Config) {
 	if err != nil {
 		t.Fatalf("plugintest: %v", err)
 	}
-	t.Run("description is well-formed", func(t *testing.T) {
+	t.run("description is well-formed", func(t tb) {
+		t.Helper()
 		checkDescription(t, desc)
 		if c.Binary != "" && filepath.Base(bin) != "tokenplug-"+desc.Name {
 			t.Logf("binary %s: hosts look this plugin up as tokenplug-%s", filepath.Base(bin), desc.Name)
@@ -77,51 +86,30 @@ func Run(t *testing.T, c Config) {
 	})
 
 	h := newHarness(t, bin)
-	t.Run("token through the host", func(t *testing.T) {
-		src := h.register(t, "conformance", c.Settings)
-		ctx, cancel := step()
-		defer cancel()
-		got, err := src.Describe(ctx)
-		if err != nil {
-			t.Fatalf("starting the plugin through the host: %v", err)
-		}
-		if !descEqual(got, desc) {
-			t.Errorf("Describe over the plugin connection %+v differs from the describe command's %+v", got, desc)
-		}
-		tok, err := src.Token(ctx)
-		if err != nil {
-			t.Fatalf("Token with Config.Settings: %v", err)
-		}
-		checkToken(t, tok, time.Now())
-		h.addToken(tok)
-		// The host asks again when a server rejects a token: a source must
-		// fetch more than once.
-		src.Invalidate(tok)
-		again, err := src.Token(ctx)
-		if err != nil {
-			t.Fatalf("second Token after Invalidate: %v", err)
-		}
-		checkToken(t, again, time.Now())
-		h.addToken(again)
-		if c.CheckToken != nil {
-			c.CheckToken(t, again)
-		}
-	})
-	t.Run("instances in one process are kept apart", func(t *testing.T) {
+	check := func(name string, f func(t tb)) {
+		t.Helper()
+		t.run(name, func(t tb) {
+			t.Helper()
+			defer h.proxy.check(t)
+			f(t)
+		})
+	}
+	check("token through the host", func(t tb) { checkHostToken(t, h, desc, c, step) })
+	check("instances in one process are kept apart", func(t tb) {
 		checkInstances(t, bin, desc, c.Settings, h, step)
 	})
 	for _, s := range desc.Settings {
 		if !s.Required {
 			continue
 		}
-		t.Run("missing required setting "+s.Key+" is rejected by key", func(t *testing.T) {
+		check("missing required setting "+s.Key+" is rejected by key", func(t tb) {
 			ctx, cancel := step()
 			defer cancel()
 			_, err := h.register(t, "missing-"+s.Key, withoutKey(c.Settings, s.Key)).Token(ctx)
 			checkRejected(t, err, s.Key)
 		})
 	}
-	t.Run("undeclared setting is rejected by key", func(t *testing.T) {
+	check("undeclared setting is rejected by key", func(t tb) {
 		const key = "plugintest_undeclared"
 		settings := maps.Clone(c.Settings)
 		if settings == nil {
@@ -134,60 +122,102 @@ func Run(t *testing.T, c Config) {
 		checkRejected(t, err, key)
 	})
 	if c.Upstream != nil {
-		t.Run("faults through the host", func(t *testing.T) { runHostFaults(t, h, desc, *c.Upstream, timeout) })
+		check("faults through the host", func(t tb) { runHostFaults(t, h, desc, *c.Upstream, timeout) })
 	}
-	t.Run("no stdout and no secrets in output", func(t *testing.T) {
-		ctx, cancel := step()
-		defer cancel()
-		wrong, markers := wrongSecrets(desc, c.Settings)
-		out, toks, err := runRaw(ctx, bin, c.Settings, wrong)
-		if err != nil {
-			t.Fatalf("plugin launched directly: %v", err)
-		}
-		if out.stdout != "" {
-			t.Errorf("the plugin wrote to stdout after the handshake (hosts discard it; use plugin.Logger): %s", plugin.Snippet([]byte(out.stdout)))
-		}
-		secrets := secretsOf(desc, c.Settings)
-		maps.Copy(secrets, markers)
-		for _, tok := range toks {
-			h.addToken(tok)
-		}
-		maps.Copy(secrets, h.tokenSecrets())
-		checkNoSecrets(t, "the plugin's stderr (logs at trace level)", out.stderr, secrets)
-		for _, err := range out.errs {
-			checkNoSecrets(t, fmt.Sprintf("error %q", plugin.Redact(err.Error(), slices.Collect(maps.Values(secrets))...)), err.Error(), secrets)
-		}
-		checkNoSecrets(t, "the host's logs (debug level)", h.logs.String(), secrets)
-	})
+	check("no stdout and no secrets in output", func(t tb) { checkOutput(t, bin, desc, c.Settings, h, step) })
+}
+
+// checkHostToken fetches a token through the host, twice.
+func checkHostToken(t tb, h *harness, desc plugin.Description, c Config, step func() (context.Context, context.CancelFunc)) {
+	t.Helper()
+	src := h.register(t, "conformance", c.Settings)
+	ctx, cancel := step()
+	defer cancel()
+	got, err := src.Describe(ctx)
+	if err != nil {
+		t.Fatalf("starting the plugin through the host: %v", err)
+	}
+	if !descEqual(got, desc) {
+		t.Errorf("Describe over the plugin connection %+v differs from the describe command's %+v", got, desc)
+	}
+	tok, err := src.Token(ctx)
+	if err != nil {
+		t.Fatalf("Token with Config.Settings: %v", err)
+	}
+	checkToken(t, tok, time.Now())
+	h.addToken(tok)
+	// The host asks again when a server rejects a token: a source must
+	// fetch more than once.
+	src.Invalidate(tok)
+	again, err := src.Token(ctx)
+	if err != nil {
+		t.Fatalf("second Token after Invalidate: %v", err)
+	}
+	checkToken(t, again, time.Now())
+	h.addToken(again)
+	if tt := testingT(t); c.CheckToken != nil && tt != nil {
+		c.CheckToken(tt, again)
+	}
+}
+
+// checkOutput launches the plugin directly, with the working settings and
+// with wrong secrets, and checks that it writes nothing to stdout and no
+// secret or token anywhere.
+func checkOutput(t tb, bin string, desc plugin.Description, settings map[string]string, h *harness, step func() (context.Context, context.CancelFunc)) {
+	t.Helper()
+	ctx, cancel := step()
+	defer cancel()
+	wrong, markers := wrongSecrets(desc, settings)
+	out, toks, err := runRaw(ctx, bin, h.proxy.env(), settings, wrong)
+	if err != nil {
+		t.Fatalf("plugin launched directly: %v", err)
+	}
+	if out.stdout != "" {
+		t.Errorf("the plugin wrote to stdout after the handshake (hosts discard it; use plugin.Logger): %s", plugin.Snippet([]byte(out.stdout)))
+	}
+	secrets := secretsOf(desc, settings)
+	maps.Copy(secrets, markers)
+	for _, tok := range toks {
+		h.addToken(tok)
+	}
+	maps.Copy(secrets, h.tokenSecrets())
+	checkNoSecrets(t, "the plugin's stderr (logs at trace level)", out.stderr, secrets)
+	for _, err := range out.errs {
+		checkNoSecrets(t, fmt.Sprintf("error %s", quoteErr(plugin.Redact(err.Error(), slices.Collect(maps.Values(secrets))...))), err.Error(), secrets)
+	}
+	checkNoSecrets(t, "the host's logs (debug level)", h.logs.String(), secrets)
 }
 
 // harness is a host registry shared by Run's sub-tests, logging to a buffer
 // at the lowest level so no line escapes the secret check.
 type harness struct {
-	bin  string
-	reg  *host.Registry
-	logs *syncbuf.Buffer
+	bin   string
+	reg   *host.Registry
+	logs  *syncbuf.Buffer
+	proxy *refusingProxy // every plugin's HTTP(S)_PROXY
 
 	mu     sync.Mutex // guards tokens
 	tokens []string   // access tokens fetched, to look for in output
 }
 
-func newHarness(t *testing.T, bin string) *harness {
+func newHarness(t tb, bin string) *harness {
 	logs := &syncbuf.Buffer{}
 	handler := slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug - 4}) // -4: go-plugin's trace
-	h := &harness{bin: bin, logs: logs, reg: host.NewRegistry(host.WithLogger(slog.New(handler)))}
+	proxy := newRefusingProxy(t)
+	h := &harness{bin: bin, logs: logs, proxy: proxy,
+		reg: host.NewRegistry(host.WithLogger(slog.New(handler)), host.WithPluginEnv(proxy.env()...))}
 	t.Cleanup(func() { h.reg.Close() })
 	return h
 }
 
-func (h *harness) register(t *testing.T, name string, settings map[string]string) *host.Source {
+func (h *harness) register(t fataler, name string, settings map[string]string) *host.Source {
 	t.Helper()
 	if err := h.reg.Register(name, host.ProviderConfig{Path: h.bin, Settings: settings}); err != nil {
-		t.Fatal(err)
+		t.Fatalf("%v", err)
 	}
 	src, err := h.reg.Source(name)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("%v", err)
 	}
 	return src
 }
@@ -245,109 +275,4 @@ func settingKeys(err error) []string {
 func descEqual(a, b plugin.Description) bool {
 	return a.Name == b.Name && a.Version == b.Version && slices.Equal(a.Settings, b.Settings) &&
 		slices.Equal(a.DefaultHosts, b.DefaultHosts)
-}
-
-// RunProvider checks a provider in-process, without a binary: the
-// description, the schema applied to settings, Configure, a token fetched
-// (through TokenContext when the source has it) and then three more at
-// once, as a host may, so go test -race sees unguarded state; Configure
-// given each required key missing (the host never does that, but a panic
-// there would take the plugin down); and no secret value in any error when
-// the secrets are wrong.
-func RunProvider(t *testing.T, p plugin.Provider, settings map[string]string) {
-	t.Helper()
-	desc := p.Describe()
-	t.Run("description is well-formed", func(t *testing.T) { checkDescription(t, desc) })
-	if h, ok := p.(plugin.HostsForSettings); ok {
-		t.Run("default hosts for the settings narrow the declared ones", func(t *testing.T) { checkHostsForSettings(t, h, desc, settings) })
-	}
-	t.Run("token", func(t *testing.T) {
-		ts := MustConfigure(t, p, settings)
-		if _, ok := ts.(plugin.ContextTokenSource); !ok {
-			t.Logf("token source %T has no TokenContext method: the host's deadline cannot reach its upstream requests", ts)
-		}
-		tok, err := fetch(ts)
-		if err != nil {
-			t.Fatalf("Token: %v", err)
-		}
-		checkToken(t, tok, time.Now())
-		var wg sync.WaitGroup
-		for range 3 {
-			wg.Go(func() {
-				if _, err := fetch(ts); err != nil {
-					t.Errorf("concurrent Token: %v", err)
-				}
-			})
-		}
-		wg.Wait()
-	})
-	for _, s := range desc.Settings {
-		if !s.Required {
-			continue
-		}
-		t.Run("missing required setting "+s.Key+" is rejected by key", func(t *testing.T) {
-			_, err := plugin.ApplySchema(desc, withoutKey(settings, s.Key))
-			checkRejected(t, err, s.Key)
-			if r := configurePanic(p, withoutKey(settings, s.Key)); r != nil {
-				t.Errorf("Configure without %q panicked: %v", s.Key, r)
-			}
-		})
-	}
-	t.Run("no secrets in errors", func(t *testing.T) {
-		wrong, markers := wrongSecrets(desc, settings)
-		maps.Copy(markers, secretsOf(desc, settings))
-		applied, err := plugin.ApplySchema(desc, wrong)
-		if err != nil {
-			t.Fatalf("ApplySchema: %v", err)
-		}
-		ts, err := p.Configure(context.Background(), applied)
-		if err == nil && ts != nil {
-			_, err = fetch(ts)
-		}
-		if err != nil {
-			checkNoSecrets(t, "the error with wrong secrets", err.Error(), markers)
-		}
-	})
-}
-
-// Configure configures p as a host does: the settings go through
-// plugin.ApplySchema (defaults filled in, missing required and undeclared
-// keys rejected), then to p.Configure.
-func Configure(ctx context.Context, p plugin.Provider, settings map[string]string) (oauth2.TokenSource, error) {
-	applied, err := plugin.ApplySchema(p.Describe(), settings)
-	if err != nil {
-		return nil, err
-	}
-	return p.Configure(ctx, applied)
-}
-
-// MustConfigure is Configure that ends the test (t.Fatal) when the
-// provider refuses settings, with secret setting values redacted from the
-// message; a nil token source with no error fails it too.
-func MustConfigure(t testing.TB, p plugin.Provider, settings map[string]string) oauth2.TokenSource {
-	t.Helper()
-	ts, err := Configure(context.Background(), p, settings)
-	if err != nil {
-		t.Fatalf("Configure: %s", redactParts(err.Error(), values(secretsOf(p.Describe(), settings))...))
-	}
-	if ts == nil {
-		t.Fatal("Configure returned no token source and no error")
-	}
-	return ts
-}
-
-func fetch(ts oauth2.TokenSource) (*oauth2.Token, error) {
-	if cts, ok := ts.(plugin.ContextTokenSource); ok {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		return cts.TokenContext(ctx)
-	}
-	return ts.Token()
-}
-
-// configurePanic calls Configure and returns what it panicked with, or nil.
-func configurePanic(p plugin.Provider, settings map[string]string) (panicked any) {
-	defer func() { panicked = recover() }()
-	_, _ = p.Configure(context.Background(), settings)
-	return nil
 }

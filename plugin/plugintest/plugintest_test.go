@@ -21,7 +21,9 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	testbin.Main(m, testbin.Plugins("symphony", "fault"))
+	plugins := testbin.Plugins("symphony", "fault")
+	plugins["vendorplug"] = "./testdata/vendorplug" // a plugin that reaches for its vendor: see TestRunKeepsAPluginOffTheVendorsDefaultURL
+	testbin.Main(m, plugins)
 }
 
 func symphonySettings(t *testing.T) map[string]string {
@@ -109,7 +111,7 @@ func TestRunRawSeesWhatTheHostHides(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.behavior, func(t *testing.T) {
-			out, _, err := runRaw(ctx, testbin.Path("fault"), map[string]string{"behavior": tt.behavior, "password": password})
+			out, _, err := runRaw(ctx, testbin.Path("fault"), nil, map[string]string{"behavior": tt.behavior, "password": password})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -311,7 +313,7 @@ func TestCheckInstances(t *testing.T) {
 	}{{"", false}, {"--single-instance", false}, {"--shared-state", true}} {
 		t.Run("args "+tt.args, func(t *testing.T) {
 			r := &recorder{}
-			checkInstances(r, wrapper(tt.args), desc, settings, newHarness(t, testbin.Path("fault")), step)
+			checkInstances(r, wrapper(tt.args), desc, settings, newHarness(realT{t}, testbin.Path("fault")), step)
 			if failed := len(r.errs) > 0; failed != tt.fail {
 				t.Errorf("reported %q, want failure %v", r.errs, tt.fail)
 			}

@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"testing"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -20,11 +19,11 @@ import (
 
 // build compiles the main package pkg (a path as go build takes it,
 // relative to the test's directory) into a temporary directory.
-func build(t *testing.T, pkg string) string {
+func build(t tb, pkg string) string {
 	t.Helper()
 	gobin, err := goTool(exec.LookPath, os.Getenv)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("%v", err)
 	}
 	out := filepath.Join(t.TempDir(), "tokenplug-plugintest")
 	cmd := exec.Command(gobin, "build", "-o", out, pkg)
@@ -81,11 +80,12 @@ const strayOutputWait = 300 * time.Millisecond
 // own, so that it sees the plugin's output unfiltered (a host discards
 // stdout and scrubs secrets from what it logs). It configures the plugin
 // with each settings map in turn and fetches a token after each that
-// succeeds. The plugin logs at trace level.
-func runRaw(ctx context.Context, bin string, settings ...map[string]string) (rawOutput, []*oauth2.Token, error) {
+// succeeds. The plugin logs at trace level, with env added to its
+// environment.
+func runRaw(ctx context.Context, bin string, env []string, settings ...map[string]string) (rawOutput, []*oauth2.Token, error) {
 	var stdout, stderr syncbuf.Buffer
 	cmd := exec.Command(bin)
-	cmd.Env = []string{"TOKENPLUG_LOG_LEVEL=trace"}
+	cmd.Env = append([]string{"TOKENPLUG_LOG_LEVEL=trace"}, env...)
 	cfg := launch.Config{Cmd: cmd, Stderr: &stderr, SyncStdout: &stdout, SyncStderr: &stderr}
 	var out rawOutput
 	var toks []*oauth2.Token
