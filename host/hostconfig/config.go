@@ -54,6 +54,12 @@ import (
 // parsed, inside values only, so an environment variable's value can never
 // change the file's structure.
 //
+// An exec provider (plugins/exec) gets two settings filled in: dir, when
+// not set, is the file's directory; and env_values holds the application's
+// values of the environment variables its env setting names, the only ones
+// its helper sees besides PATH and HOME (plugins run with a clean
+// environment, so the values travel in a secret setting, as secrets do).
+//
 // Unknown keys are errors, reported with their line, and so is every value
 // host.Registry.Register would refuse (see host.ProviderConfig.Validate).
 // Settings are checked against the plugin's declared settings when its

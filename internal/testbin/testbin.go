@@ -56,10 +56,11 @@ var builtin = map[string]string{
 	"azure":     "github.com/tokenplug/tokenplug/plugins/azure/cmd/tokenplug-azure",
 	"voicegain": "github.com/tokenplug/tokenplug/plugins/voicegain/cmd/tokenplug-voicegain",
 	"fault":     "github.com/tokenplug/tokenplug/internal/faultplugin",
+	"exec":      "github.com/tokenplug/tokenplug/plugins/exec/cmd/tokenplug-exec",
 }
 
 // Plugins returns a pkgs map for Main holding the named built-in binaries
-// (symphony, iam, azure, voicegain, fault); a caller may add its own
+// (symphony, iam, azure, voicegain, fault, exec); a caller may add its own
 // entries, such as a helper program of its package. An unknown name
 // makes Main fail.
 func Plugins(names ...string) map[string]string {
