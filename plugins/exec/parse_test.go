@@ -16,17 +16,21 @@ var now = time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
 // secretTok is the token in the outputs of error cases: no error may quote it.
 const secretTok = "SECRETtok-7f3a9c2e1b"
 
-func TestParseReadsEveryFormatAndFieldFamily(t *testing.T) {
+// formatCase is a helper's output in one format and what it says.
+type formatCase struct {
+	name   string
+	p      parser
+	out    string
+	tok    string
+	expiry time.Time
+}
+
+// formatCases are every format and every known field family.
+func formatCases() []formatCase {
 	in1h := now.Add(time.Hour)
 	local := time.Date(2026, 12, 6, 13, 30, 0, 0, time.Local)
 	jwt := plugintest.UnsignedJWT(`{"exp":1800000000}`)
-	cases := []struct {
-		name   string
-		p      parser
-		out    string
-		tok    string
-		expiry time.Time
-	}{
+	return []formatCase{
 		{"text: the first line is the token", parser{format: FormatText}, "tok-abc\nmore\n", "tok-abc", time.Time{}},
 		{"auto: a bare line is text", parser{format: FormatAuto}, "  tok-abc \r\n", "tok-abc", time.Time{}},
 		{"auto: access_token with expires_in (RFC 6749 §5.1)", parser{format: FormatAuto},
@@ -67,7 +71,10 @@ func TestParseReadsEveryFormatAndFieldFamily(t *testing.T) {
 		{"json: the known fields without token_field", parser{format: FormatJSON},
 			`{"access_token":"tok-a"}`, "tok-a", time.Time{}},
 	}
-	for _, c := range cases {
+}
+
+func TestParseReadsEveryFormatAndFieldFamily(t *testing.T) {
+	for _, c := range formatCases() {
 		t.Run(c.name, func(t *testing.T) {
 			r, err := c.p.parse([]byte(c.out), now)
 			if err != nil {

@@ -70,14 +70,14 @@ func (s *source) failure(o outcome, stderr string) error {
 		return plugin.SettingError{Key: SettingCommand, Message: fmt.Sprintf("program %s: cannot run: %v", s.job.argv[0], errors.Unwrap(o.startErr))}
 	case o.overflow:
 		return plugin.Temporary(fmt.Errorf("tokenplug/exec: %s printed more than %d bytes; it was stopped", prog, MaxOutput))
-	case prompted(stderr):
-		return plugin.Permanent(fmt.Errorf("tokenplug/exec: %s wanted to prompt, and helpers run without a terminal; run it once by hand to log in (it said: %s)", prog, last))
 	case o.canceled != nil:
 		return plugin.Temporary(fmt.Errorf("tokenplug/exec: %s was stopped: %w", prog, o.canceled))
+	case o.waitErr == nil && !o.timedOut:
+		return nil
+	case prompted(stderr):
+		return plugin.Permanent(fmt.Errorf("tokenplug/exec: %s wanted to prompt, and helpers run without a terminal; run it once by hand to log in (it said: %s)", prog, last))
 	case o.timedOut:
 		return plugin.Temporary(fmt.Errorf("tokenplug/exec: %s did not finish within %v; it was killed with its process group%s", prog, s.job.timeout, saying(last)))
-	case o.waitErr == nil:
-		return nil
 	}
 	status, ok := exitStatus(o.waitErr)
 	switch {

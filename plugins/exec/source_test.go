@@ -140,3 +140,34 @@ func TestSettingsAreCheckedByKey(t *testing.T) {
 		})
 	}
 }
+
+// Each format and field family again, printed by a real helper and read
+// through Configure's settings.
+func TestEveryFormatThroughARealHelper(t *testing.T) {
+	for _, c := range formatCases() {
+		t.Run(c.name, func(t *testing.T) {
+			tok, err := fetchWith(t, map[string]string{SettingCommand: printing(t, c.out), SettingFormat: string(c.p.format),
+				SettingTokenField: c.p.tokenField, SettingExpiryField: c.p.expiryField})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := c.expiry
+			if want.IsZero() {
+				want = now.Add(DefaultLifetime)
+				if exp, ok := plugin.JWTExpiry(c.tok); ok {
+					want = exp
+				}
+			}
+			if tok.AccessToken != c.tok || !tok.Expiry.Equal(want) {
+				t.Errorf("token %q expiry %v, want %q %v", tok.AccessToken, tok.Expiry, c.tok, want)
+			}
+		})
+	}
+}
+
+func TestASucceedingHelperMayMentionATerminalOnStderr(t *testing.T) {
+	tok, err := fetchWith(t, map[string]string{SettingCommand: script(t, `echo "warning: /dev/tty not used" >&2; echo tok-fine`)})
+	if err != nil || tok.AccessToken != "tok-fine" {
+		t.Errorf("token %v, error %v", tok, err)
+	}
+}
