@@ -40,3 +40,25 @@ func TestSplitWordsRefusesUnbalancedQuotes(t *testing.T) {
 		}
 	}
 }
+
+// Splitting never panics, and words quoted back ('...' with '\'' for a
+// quote) split into the same words.
+func FuzzSplitWords(f *testing.F) {
+	for _, seed := range []string{`a 'b c' "d\"e" f\ g`, `'`, `"\`, "a\\\nb", `'' ""`} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, line string) {
+		words, err := splitWords(line)
+		if err != nil {
+			return
+		}
+		quoted := make([]string, len(words))
+		for i, w := range words {
+			quoted[i] = "'" + strings.ReplaceAll(w, "'", `'\''`) + "'"
+		}
+		again, err := splitWords(strings.Join(quoted, " "))
+		if err != nil || !slices.Equal(again, words) {
+			t.Errorf("%q split into %q; quoted back, into %q (%v)", line, words, again, err)
+		}
+	})
+}
