@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"path/filepath"
 	"regexp"
@@ -67,7 +68,7 @@ func (s *source) failure(o outcome, stderr string) error {
 	last := lastLine(stderr)
 	switch {
 	case o.startErr != nil:
-		return plugin.SettingError{Key: SettingCommand, Message: fmt.Sprintf("program %s: cannot run: %v", s.job.argv[0], errors.Unwrap(o.startErr))}
+		return plugin.SettingError{Key: SettingCommand, Message: fmt.Sprintf("program %s: cannot run: %v", s.job.argv[0], startCause(o.startErr))}
 	case o.overflow:
 		return plugin.Temporary(fmt.Errorf("tokenplug/exec: %s printed more than %d bytes; it was stopped", prog, MaxOutput))
 	case o.canceled != nil:
@@ -94,6 +95,15 @@ func (s *source) failure(o outcome, stderr string) error {
 	// credentials (not logged in, session expired): a person must act, so
 	// the host does not hammer it.
 	return plugin.Permanent(fmt.Errorf("tokenplug/exec: %s exited with status %d%s", prog, status, saying(last)))
+}
+
+// startCause is why a start failed, without the path PathError repeats.
+func startCause(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 // exTempFail is EX_TEMPFAIL of sysexits.h: "try again later".

@@ -171,3 +171,16 @@ func TestASucceedingHelperMayMentionATerminalOnStderr(t *testing.T) {
 		t.Errorf("token %v, error %v", tok, err)
 	}
 }
+
+func TestAProgramRemovedAfterConfigureIsAConfigErrorAtTheRun(t *testing.T) {
+	cmd := printing(t, "tok")
+	ts := plugintest.MustConfigure(t, Provider{}, map[string]string{SettingCommand: cmd})
+	if err := os.Remove(cmd); err != nil {
+		t.Fatal(err)
+	}
+	_, err := ts.Token()
+	plugintest.CheckSettingError(t, err, SettingCommand)
+	if err != nil && !strings.Contains(err.Error(), cmd+": cannot run: no such file or directory") {
+		t.Errorf("error %q does not name the program and why", err)
+	}
+}

@@ -41,7 +41,7 @@ func TestSplitWordsRefusesUnbalancedQuotes(t *testing.T) {
 	}
 }
 
-// Splitting never panics, and words quoted back ('...' with '\'' for a
+// Splitting never panics, and words quoted back ('...' with '\” for a
 // quote) split into the same words.
 func FuzzSplitWords(f *testing.F) {
 	for _, seed := range []string{`a 'b c' "d\"e" f\ g`, `'`, `"\`, "a\\\nb", `'' ""`} {
