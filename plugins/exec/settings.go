@@ -40,9 +40,9 @@ func parseSettings(s map[string]string) (config, error) {
 	add(checkFormat(c.parser.format, s))
 	c.parser.tokenField, c.parser.expiryField = strings.TrimSpace(s[SettingTokenField]), strings.TrimSpace(s[SettingExpiryField])
 	var err error
-	c.lifetime, err = bounded(s, SettingLifetime, DefaultLifetime, MaxLifetime)
+	c.lifetime, err = plugin.DurationUpTo(s, SettingLifetime, DefaultLifetime, MaxLifetime)
 	add(err)
-	c.job.timeout, err = bounded(s, SettingTimeout, DefaultTimeout, MaxTimeout)
+	c.job.timeout, err = plugin.DurationUpTo(s, SettingTimeout, DefaultTimeout, MaxTimeout)
 	add(err)
 	c.job.dir, err = workDir(s[SettingDir])
 	add(err)
@@ -67,22 +67,6 @@ func checkFormat(f Format, s map[string]string) error {
 		}
 	}
 	return nil
-}
-
-// bounded reads a duration that must be more than 0 and at most max;
-// empty means def.
-func bounded(s map[string]string, key string, def, max time.Duration) (time.Duration, error) {
-	if strings.TrimSpace(s[key]) == "" {
-		return def, nil
-	}
-	d, err := plugin.Duration(s, key)
-	switch {
-	case err != nil:
-		return 0, err
-	case d <= 0 || d > max:
-		return 0, plugin.SettingError{Key: key, Message: fmt.Sprintf("must be more than 0 and at most %v, got %v", max, d)}
-	}
-	return d, nil
 }
 
 // workDir checks dir: empty (the plugin's own working directory) or an
