@@ -71,12 +71,14 @@ func (s *source) failure(o outcome, stderr string) error {
 		return plugin.SettingError{Key: SettingCommand, Message: fmt.Sprintf("program %s: cannot run: %v", s.job.argv[0], startCause(o.startErr))}
 	case o.overflow:
 		return plugin.Temporary(fmt.Errorf("tokenplug/exec: %s printed more than %d bytes; it was stopped", prog, MaxOutput))
-	case o.canceled != nil:
-		return plugin.Temporary(fmt.Errorf("tokenplug/exec: %s was stopped: %w", prog, o.canceled))
-	case o.waitErr == nil && !o.timedOut:
+	case o.waitErr == nil && !o.timedOut && o.canceled == nil:
 		return nil
 	case prompted(stderr):
 		return plugin.Permanent(fmt.Errorf("tokenplug/exec: %s wanted to prompt, and helpers run without a terminal; run it once by hand to log in (it said: %s)", prog, last))
+	case o.canceled != nil:
+		// The host's fetch timeout (host.WithFetchTimeout, 30s by
+		// default) or the caller's context ended first.
+		return plugin.Temporary(fmt.Errorf("tokenplug/exec: %s was killed with its process group when the caller stopped waiting%s: %w", prog, saying(last), o.canceled))
 	case o.timedOut:
 		return plugin.Temporary(fmt.Errorf("tokenplug/exec: %s did not finish within %v; it was killed with its process group%s", prog, s.job.timeout, saying(last)))
 	}

@@ -184,3 +184,24 @@ func TestAProgramRemovedAfterConfigureIsAConfigErrorAtTheRun(t *testing.T) {
 		t.Errorf("error %q does not name the program and why", err)
 	}
 }
+
+func TestADeviceCodePromptIsSeenEvenWhenTheCallerGivesUpFirst(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	started := filepath.Join(t.TempDir(), "started")
+	ts := plugintest.MustConfigure(t, Provider{}, map[string]string{
+		SettingCommand: script(t, `echo "To sign in, use a web browser to open the page https://microsoft.com/devicelogin and enter the code ABCD1234" >&2; `+
+			`echo > '`+started+`'; exec sleep 1000`),
+	})
+	errc := make(chan error, 1)
+	go func() { _, err := ts.(plugin.ContextTokenSource).TokenContext(ctx); errc <- err }()
+	for range 400 { // the prompt is in the pipe once the helper wrote the file
+		if _, err := os.Stat(started); err == nil {
+			break
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	cancel()
+	if err := <-errc; !errors.Is(err, plugin.ErrPermanent) || !strings.Contains(err.Error(), "run it once by hand to log in") {
+		t.Errorf("error %v: want a permanent one saying to log in by hand", err)
+	}
+}
