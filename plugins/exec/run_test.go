@@ -136,3 +136,20 @@ func TestTheHelperRunsInDirWithAnEmptyStdin(t *testing.T) {
 		t.Errorf("the helper printed %q, want its working directory %q", tok.AccessToken, dir)
 	}
 }
+
+// A child left running (and holding stdout) after the helper exits is
+// killed, and does not hold the run up.
+func TestChildrenLeftBehindByASucceedingHelperAreKilled(t *testing.T) {
+	pids := filepath.Join(t.TempDir(), "pids")
+	cmd := script(t, `sleep 1000 & echo $! > '`+pids+`'; echo tok-left`)
+	tok, err := fetchWith(t, map[string]string{SettingCommand: cmd, SettingTimeout: "10m"})
+	if err != nil || tok.AccessToken != "tok-left" {
+		t.Fatalf("token %v, error %v", tok, err)
+	}
+	b, err := os.ReadFile(pids)
+	pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || pid == 0 {
+		t.Fatalf("pid file %q: %v", b, err)
+	}
+	waitGone(t, pid)
+}
