@@ -134,6 +134,22 @@ func TestDuration(t *testing.T) {
 	}
 }
 
+func TestDurationUpToTakesTheDefaultAndRefusesZeroAndOverMax(t *testing.T) {
+	s := map[string]string{"ok": "30m", "max": "1h", "zero": "0s", "over": "61m", "bad": "soon", "empty": " "}
+	for key, want := range map[string]time.Duration{"ok": 30 * time.Minute, "max": time.Hour, "empty": 5 * time.Minute, "absent": 5 * time.Minute} {
+		if d, err := DurationUpTo(s, key, 5*time.Minute, time.Hour); err != nil || d != want {
+			t.Errorf("%s: %v, %v; want %v", key, d, err, want)
+		}
+	}
+	for _, key := range []string{"zero", "over", "bad"} {
+		_, err := DurationUpTo(s, key, 5*time.Minute, time.Hour)
+		var se SettingError
+		if !errors.As(err, &se) || se.Key != key {
+			t.Errorf("%s: err = %v, want a SettingError naming the key", key, err)
+		}
+	}
+}
+
 func TestURL(t *testing.T) {
 	tests := []struct {
 		value string

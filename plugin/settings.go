@@ -1,6 +1,7 @@
 package plugin
 
 import (
+	"fmt"
 	"net"
 	"net/url"
 	"strings"
@@ -22,6 +23,24 @@ func Duration(settings map[string]string, key string) (time.Duration, error) {
 		return 0, SettingError{Key: key, Message: "not a duration (want e.g. 10m or 1h30m)"}
 	case d < 0:
 		return 0, SettingError{Key: key, Message: "must not be negative"}
+	}
+	return d, nil
+}
+
+// DurationUpTo reads settings[key] as a duration more than 0 and at most
+// max, as Duration does; empty means def. A value out of range is a
+// SettingError naming key, which says the range (a duration is no
+// secret).
+func DurationUpTo(settings map[string]string, key string, def, max time.Duration) (time.Duration, error) {
+	if strings.TrimSpace(settings[key]) == "" {
+		return def, nil
+	}
+	d, err := Duration(settings, key)
+	switch {
+	case err != nil:
+		return 0, err
+	case d <= 0 || d > max:
+		return 0, SettingError{Key: key, Message: fmt.Sprintf("must be more than 0 and at most %v, got %v", max, d)}
 	}
 	return d, nil
 }

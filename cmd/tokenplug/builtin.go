@@ -9,6 +9,7 @@ import (
 	"github.com/tokenplug/tokenplug/host"
 	"github.com/tokenplug/tokenplug/plugin"
 	"github.com/tokenplug/tokenplug/plugins/azure"
+	"github.com/tokenplug/tokenplug/plugins/exec"
 	"github.com/tokenplug/tokenplug/plugins/iam"
 	"github.com/tokenplug/tokenplug/plugins/symphony"
 	"github.com/tokenplug/tokenplug/plugins/voicegain"
@@ -19,6 +20,7 @@ import (
 // process: the host re-executes this binary as "tokenplug serve-plugin NAME".
 var builtins = map[string]plugin.Provider{
 	"azure":     azure.New(),
+	"exec":      exec.New(),
 	"iam":       iam.New(),
 	"symphony":  symphony.Provider{},
 	"voicegain": voicegain.Provider{},

@@ -16,7 +16,7 @@ import (
 var tokenCmd = &command{
 	name:    "token",
 	summary: "print a provider's token as JSON",
-	help: `Usage: tokenplug token NAME [--decode | --header | --raw]
+	help: `Usage: tokenplug token NAME [--format json|raw|header|exec-credential] [--decode]
 
 Prints provider NAME's token as JSON:
 access_token, token_type, expiry (RFC 3339, or null when it does not expire)
@@ -29,6 +29,15 @@ loop starts no plugin and fetches no token until the cached one is due for
 renewal. --no-cache neither reads nor writes it; --refresh fetches a new
 token and caches it. A configuration with a cache section uses that cache
 instead.
+
+--format picks the output: json (the default, above), raw (the access
+token alone; --raw is the same), header (the header line; --header is the
+same) or exec-credential: a Kubernetes ExecCredential
+(client.authentication.k8s.io/v1, status.token and
+status.expirationTimestamp), which makes tokenplug a kubectl credential
+plugin. It answers in the apiVersion KUBERNETES_EXEC_INFO asks for (v1 or
+v1beta1). With the token cache, kubectl runs tokenplug on every call and
+tokenplug fetches once per token lifetime.
 
 --decode adds the JWT's header and claims, decoded WITHOUT checking the
 signature (the output says "signature_verified": false).
@@ -43,6 +52,7 @@ Examples:
   tokenplug token watson --decode
   curl -H "$(tokenplug token watson --header)" https://api.example.com/v1/things
   TOKEN=$(tokenplug token watson --raw)
+  # in a kubeconfig user: exec: {command: tokenplug, args: [token, aks, --format, exec-credential]}
 `,
 	run: runToken,
 }
@@ -54,8 +64,9 @@ const fetchTimeout = 30 * time.Second
 func runToken(ctx context.Context, c *cli, cmd *command, args []string) error {
 	fs := c.flagSet(cmd)
 	decode := fs.Bool("decode", false, "also print the JWT header and claims (signature NOT verified)")
-	header := fs.Bool("header", false, `print the header line only ("Authorization: Bearer ...")`)
-	raw := fs.Bool("raw", false, "print the access token only")
+	header := fs.Bool("header", false, `print the header line only ("Authorization: Bearer ..."); same as --format header`)
+	raw := fs.Bool("raw", false, "print the access token only; same as --format raw")
+	format := fs.String("format", "", "output: json (default), raw, header or exec-credential")
 	timeout := fs.Duration("timeout", fetchTimeout, "give up fetching after this long")
 	noCache := fs.Bool("no-cache", false, "neither read nor write the token cache")
 	refresh := fs.Bool("refresh", false, "fetch a new token even if the cache has a valid one, and cache it")
@@ -63,8 +74,15 @@ func runToken(ctx context.Context, c *cli, cmd *command, args []string) error {
 	if err != nil {
 		return err
 	}
-	if n := btoi(*decode) + btoi(*header) + btoi(*raw); n > 1 {
-		return usageErrorf("token: --decode, --header and --raw exclude each other")
+	out, err := outputFormat(*format, *decode, *header, *raw)
+	if err != nil {
+		return err
+	}
+	apiVersion, interactive := "", false
+	if out == formatExecCredential {
+		if apiVersion, interactive, err = execInfoVersion(); err != nil {
+			return err
+		}
 	}
 	cfg, err := c.loadConfig()
 	if err != nil {
@@ -86,22 +104,57 @@ func runToken(ctx context.Context, c *cli, cmd *command, args []string) error {
 		return locate(cfg, timedOut(ctx, cfg, pos[0], *timeout, err))
 	}
 	name, value := tokenplug.RequestHeader(tok)
-	switch {
-	case *header:
+	switch out {
+	case formatHeader:
 		_, err = fmt.Fprintf(c.stdout, "%s: %s\n", name, value)
-	case *raw:
+	case formatRaw:
 		_, err = fmt.Fprintln(c.stdout, tok.AccessToken)
+	case formatExecCredential:
+		err = printExecCredential(c, pos[0], tok, name, apiVersion, interactive)
 	default:
 		err = printToken(c, tok, name, *decode)
 	}
 	return err
 }
 
-func btoi(b bool) int {
-	if b {
-		return 1
+// The values of token --format.
+const (
+	formatJSON           = "json"
+	formatRaw            = "raw"
+	formatHeader         = "header"
+	formatExecCredential = "exec-credential"
+)
+
+// outputFormat reads --format and its older spellings --raw and --header,
+// which must agree with it; --decode goes with json only.
+func outputFormat(format string, decode, header, raw bool) (string, error) {
+	switch format {
+	case "", formatJSON, formatRaw, formatHeader, formatExecCredential:
+	default:
+		return "", usageErrorf("token: --format %q: want json, raw, header or exec-credential", format)
 	}
-	return 0
+	if header && raw {
+		return "", usageErrorf("token: --header and --raw exclude each other")
+	}
+	alias := ""
+	if header {
+		alias = formatHeader
+	}
+	if raw {
+		alias = formatRaw
+	}
+	switch {
+	case alias != "" && format != "" && format != alias:
+		return "", usageErrorf("token: --%s and --format %s exclude each other", alias, format)
+	case alias != "":
+		format = alias
+	case format == "":
+		format = formatJSON
+	}
+	if decode && format != formatJSON {
+		return "", usageErrorf("token: --decode goes with --format json only")
+	}
+	return format, nil
 }
 
 // tokenJSON is what "tokenplug token" prints.

@@ -58,6 +58,12 @@ import (
 // values and of bytes (each read of an aliased value counts again), so a
 // small file cannot expand into gigabytes.
 //
+// An exec provider (plugins/exec) gets two settings filled in: dir, when
+// not set, is the file's directory; and env_values holds the application's
+// values of the environment variables its env setting names, the only ones
+// its helper sees besides PATH and HOME (plugins run with a clean
+// environment, so the values travel in a secret setting, as secrets do).
+//
 // Unknown keys are errors, reported with their line, and so is every value
 // host.Registry.Register would refuse (see host.ProviderConfig.Validate).
 // Settings are checked against the plugin's declared settings when its

@@ -84,12 +84,13 @@ func (d *decoder) provider(name string, n *yaml.Node, path string) {
 					p.Settings = map[string]string{}
 				}
 				p.Settings[k] = d.str(v, path)
-				if strings.HasSuffix(k, FileSuffix) {
+				if strings.HasSuffix(k, FileSuffix) || isDirSetting(k) {
 					p.Settings[k] = d.filePath(p.Settings[k], path)
 				}
 			})
 		}},
 	})
+	d.execSettings(&p, path)
 	if errs := d.errs[start:]; d.partial && len(errs) > 0 && len(errs) == d.soft-soft {
 		// Only variables and files this provider names are missing: leave
 		// it out, the others still work.
@@ -105,6 +106,8 @@ func (d *decoder) provider(name string, n *yaml.Node, path string) {
 // plugin_dir and path, is resolved against the configuration file's
 // directory, and a file that does not exist is an error naming the path
 // tried. Plugin authors: name a setting that holds a file's path this way.
+// A setting that names a directory (dir, or a key ending in _dir, such as
+// the exec provider's dir) is resolved the same way.
 const FileSuffix = "_file"
 
 // filePath resolves a provider's file path v (of the value at path)

@@ -14,7 +14,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	testbin.Main(m, testbin.Plugins("symphony", "iam"))
+	testbin.Main(m, testbin.Plugins("symphony", "iam", "exec"))
 }
 
 var symphonyKey, _ = rsa.GenerateKey(rand.Reader, 2048)

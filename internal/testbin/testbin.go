@@ -17,6 +17,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"go.uber.org/goleak"
@@ -56,10 +57,11 @@ var builtin = map[string]string{
 	"azure":     "github.com/tokenplug/tokenplug/plugins/azure/cmd/tokenplug-azure",
 	"voicegain": "github.com/tokenplug/tokenplug/plugins/voicegain/cmd/tokenplug-voicegain",
 	"fault":     "github.com/tokenplug/tokenplug/internal/faultplugin",
+	"exec":      "github.com/tokenplug/tokenplug/plugins/exec/cmd/tokenplug-exec",
 }
 
 // Plugins returns a pkgs map for Main holding the named built-in binaries
-// (symphony, iam, azure, voicegain, fault); a caller may add its own
+// (symphony, iam, azure, voicegain, fault, exec); a caller may add its own
 // entries, such as a helper program of its package. An unknown name
 // makes Main fail.
 func Plugins(names ...string) map[string]string {
@@ -78,6 +80,9 @@ func run(m *testing.M, pkgs map[string]string) int {
 	}
 	defer os.RemoveAll(dir)
 	built = make(map[string]string, len(pkgs))
+	if fuzzWorker() {
+		pkgs = nil // a worker runs a fuzz target only; building would starve it
+	}
 	for name, pkg := range pkgs {
 		if pkg == "" {
 			fmt.Fprintf(os.Stderr, "testbin: no package for %q\n", name)
@@ -107,4 +112,13 @@ func Build(dir, name, pkg string) (string, error) {
 		return "", fmt.Errorf("go build %s: %v\n%s", pkg, err, b)
 	}
 	return out, nil
+}
+
+// fuzzWorker reports whether this process is a worker go test -fuzz
+// started: it runs the fuzz target alone, over and over, and must start
+// fast. Fuzz targets must not run the binaries Main builds.
+func fuzzWorker() bool {
+	return slices.ContainsFunc(os.Args[1:], func(a string) bool {
+		return a == "-test.fuzzworker" || strings.HasPrefix(a, "-test.fuzzworker=")
+	})
 }

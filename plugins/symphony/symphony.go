@@ -121,17 +121,7 @@ func (p Provider) Configure(_ context.Context, s map[string]string) (oauth2.Toke
 // lifetimeOf reads the lifetime setting; unset means DefaultLifetime, for
 // callers that skip plugin.ApplySchema.
 func lifetimeOf(s map[string]string) (time.Duration, error) {
-	if s[SettingLifetime] == "" {
-		return DefaultLifetime, nil
-	}
-	d, err := plugin.Duration(s, SettingLifetime)
-	switch {
-	case err != nil:
-		return 0, err
-	case d <= 0 || d > MaxLifetime:
-		return 0, plugin.SettingError{Key: SettingLifetime, Message: fmt.Sprintf("must be more than 0 and at most %v, got %v", MaxLifetime, d)}
-	}
-	return d, nil
+	return plugin.DurationUpTo(s, SettingLifetime, DefaultLifetime, MaxLifetime)
 }
 
 // loadKey reads the key from exactly one of file and pem, naming the
