@@ -56,7 +56,9 @@
 //     discovery, a JWKS, and a token endpoint for registered clients
 //     (AddClient: client_secret_basic with RFC 6749 §2.3.1 form decoding,
 //     client_secret_post, private_key_jwt with RSA or EC keys and, for a
-//     certificate, the x5t#S256 header, or none for a public client) with
+//     certificate, the x5t#S256 header; federated credentials admitting a
+//     trusted issuer's token, as Entra ID's workload identity; or none for
+//     a public client) with
 //     four grants: client_credentials, jwt-bearer (RFC 7523, from a client
 //     key or a TrustIssuer issuer), refresh_token with rotation
 //     (IssueRefreshToken mints the first) and token exchange (RFC 8693).

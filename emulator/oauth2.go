@@ -129,6 +129,22 @@ type OAuth2Client struct {
 	Scopes []string
 	// Grants the client may use (the Grant constants); nil allows all.
 	Grants []string
+	// Federated lets the client authenticate with a token another
+	// issuer signed, sent as its client_assertion with its client_id
+	// (workload identity federation, as Entra ID's federated identity
+	// credentials).
+	Federated []FederatedCredential
+}
+
+// FederatedCredential admits, as a client's assertion, a JWT that Issuer
+// (a TrustIssuer issuer) signed with sub Subject and aud Audience, as
+// Entra ID's federated identity credentials do (for a Kubernetes service
+// account: the cluster's issuer, system:serviceaccount:<ns>:<name>,
+// api://AzureADTokenExchange). Such a token is read from a file and sent
+// again until it expires, so, as on Entra ID, its jti is not refused when
+// seen again.
+type FederatedCredential struct {
+	Issuer, Subject, Audience string
 }
 
 // OAuth2Request is what the token endpoint saw of one request that got past

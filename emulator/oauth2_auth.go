@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"cmp"
 	"crypto"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -70,7 +71,7 @@ func (e *OAuth2) authenticate(r *http.Request, iss string) (clientAuth, *oauthEr
 		return e.authSecret(form.Get("client_id"), form.Get("client_secret"), "client_secret_post", false)
 	case form.Get("client_id") != "":
 		c, ok := e.client(form.Get("client_id"))
-		if !ok || c.Secret != "" || c.PublicKey != nil {
+		if !ok || c.Secret != "" || c.PublicKey != nil || c.Federated != nil {
 			return clientAuth{}, badRequest("invalid_client", errClientAuth)
 		}
 		return clientAuth{client: c, method: "none"}, nil
@@ -123,12 +124,15 @@ func (e *OAuth2) authJWT(form url.Values, iss string, r *http.Request) (clientAu
 	}
 	raw := form.Get("client_assertion")
 	sub := unverifiedSubject(raw)
-	c, ok := e.client(sub)
-	if !ok || c.PublicKey == nil {
+	id := cmp.Or(form.Get("client_id"), sub)
+	c, ok := e.client(id)
+	switch {
+	case !ok:
 		return clientAuth{}, fail
-	}
-	if id := form.Get("client_id"); id != "" && id != c.ID {
-		return clientAuth{}, badRequest("invalid_request", "client_id differs from the assertion's subject")
+	case id != sub:
+		return e.authFederated(c, raw)
+	case c.PublicKey == nil:
+		return clientAuth{}, fail
 	}
 	claims, err := e.checkJWT(raw, c.PublicKey, c.Certificate, audiences(iss, r))
 	if err != nil || claims["iss"] != c.ID {
@@ -138,6 +142,26 @@ func (e *OAuth2) authJWT(form url.Values, iss string, r *http.Request) (clientAu
 		return clientAuth{}, fail
 	}
 	return clientAuth{client: c, method: "private_key_jwt"}, nil
+}
+
+// authFederated checks a client assertion against the client's federated
+// credentials: signed by a trusted issuer, with the credential's sub and
+// aud, unexpired.
+func (e *OAuth2) authFederated(c OAuth2Client, raw string) (clientAuth, *oauthError) {
+	iss, sub := unverifiedIssuer(raw), unverifiedSubject(raw)
+	for _, fc := range c.Federated {
+		if fc.Issuer != iss || fc.Subject != sub {
+			continue
+		}
+		key, _ := e.trustedKey(iss)
+		if key == nil {
+			break
+		}
+		if _, err := e.checkJWT(raw, key, nil, []string{fc.Audience}); err == nil {
+			return clientAuth{client: c, method: "private_key_jwt"}, nil
+		}
+	}
+	return clientAuth{}, badRequest("invalid_client", errClientAuth)
 }
 
 // audiences are the aud values an assertion sent to this server may carry:

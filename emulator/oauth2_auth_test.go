@@ -177,3 +177,33 @@ func TestOAuth2CertificateClientsMustSendTheX5tS256Thumbprint(t *testing.T) {
 		})
 	}
 }
+
+// A federated credential admits another issuer's token, with the
+// credential's sub and aud, as the client's assertion, as Entra ID's
+// workload identity federation does; the same token may be sent again.
+func TestOAuth2FederatedCredentialsAdmitATrustedIssuersToken(t *testing.T) {
+	e := oauthServer(t)
+	k8s := rsaKey(t)
+	if err := e.TrustIssuer("https://k8s.example", &k8s.PublicKey); err != nil {
+		t.Fatal(err)
+	}
+	const sa, aud = "system:serviceaccount:ns:app", "api://AzureADTokenExchange"
+	mustAdd(t, e, emulator.OAuth2Client{ID: "app", Federated: []emulator.FederatedCredential{{Issuer: "https://k8s.example", Subject: sa, Audience: aud}}})
+	send := func(clientID, as string) oauthAnswer {
+		return tokenPost(t, e, form("grant_type", "client_credentials", "client_id", clientID,
+			"client_assertion_type", emulator.ClientAssertionType, "client_assertion", as), nil)
+	}
+	good := assertion(t, jwt.SigningMethodRS256, k8s, "https://k8s.example", aud, jwt.MapClaims{"sub": sa}, nil)
+	mustToken(t, e, send("app", good))
+	mustToken(t, e, send("app", good))
+	for name, as := range map[string]string{
+		"another subject":     assertion(t, jwt.SigningMethodRS256, k8s, "https://k8s.example", aud, jwt.MapClaims{"sub": "system:serviceaccount:ns:other"}, nil),
+		"another audience":    assertion(t, jwt.SigningMethodRS256, k8s, "https://k8s.example", e.TokenURL(), jwt.MapClaims{"sub": sa}, nil),
+		"another signer":      assertion(t, jwt.SigningMethodRS256, rsaKey(t), "https://k8s.example", aud, jwt.MapClaims{"sub": sa}, nil),
+		"an expired token":    assertion(t, jwt.SigningMethodRS256, k8s, "https://k8s.example", aud, jwt.MapClaims{"sub": sa, "exp": time.Now().Add(-time.Minute).Unix()}, nil),
+		"an untrusted issuer": assertion(t, jwt.SigningMethodRS256, k8s, "https://other.example", aud, jwt.MapClaims{"sub": sa}, nil),
+	} {
+		t.Run(name, func(t *testing.T) { wantError(t, send("app", as), http.StatusBadRequest, "invalid_client") })
+	}
+	wantError(t, send("", good), http.StatusBadRequest, "invalid_client") // found by sub, which names no client
+}
