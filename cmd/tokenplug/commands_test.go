@@ -260,7 +260,7 @@ func TestPluginsListsBuiltinsPluginDirAndPath(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, r.stdout)
 		}
 	}
-	for _, want := range [][]string{{"apikey", "required, secret"}, {"subscription_key", "required, secret"}, {"private_key ", "secret"}, {"public_key_name", "required"}, {"lifetime", "default 25m"}} {
+	for _, want := range [][]string{{"apikey", "required, secret"}, {"subscription_key", "secret"}, {"client_secret", "secret"}, {"private_key ", "secret"}, {"public_key_name", "required"}, {"lifetime", "default 25m"}} {
 		found := false
 		for _, line := range strings.Split(r.stdout, "\n") {
 			if f := strings.Fields(line); len(f) > 1 && f[0] == strings.TrimSpace(want[0]) && strings.Contains(line, want[1]) {
