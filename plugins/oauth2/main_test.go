@@ -13,10 +13,10 @@ import (
 	"sync"
 	"testing"
 
-	"go.uber.org/goleak"
+	"github.com/tokenplug/tokenplug/internal/testbin"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) { testbin.Main(m, testbin.Plugins("oauth2")) }
 
 // seen is one request a test server received.
 type seen struct {
@@ -72,8 +72,10 @@ func (s *server) last(t *testing.T) seen {
 
 // Test keys, generated once per test binary.
 var (
-	rsaKey, _ = rsa.GenerateKey(rand.Reader, 2048)
-	ecKey, _  = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	rsaKey, _      = rsa.GenerateKey(rand.Reader, 2048)
+	otherRSAKey, _ = rsa.GenerateKey(rand.Reader, 2048)
+	ecKey, _       = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	otherECKey, _  = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 )
 
 func pemOf(t testing.TB, key any, pkcs8 bool) string {

@@ -72,7 +72,11 @@ func (s *TokenSource) fetch(ctx context.Context, r request) (*oauth2.Token, erro
 		return nil, err
 	}
 	if s.refresh == nil {
-		return s.exchange(ctx, tokenURL, r, "")
+		tok, err := s.exchange(ctx, tokenURL, r, "")
+		if tok != nil {
+			tok.RefreshToken = "" // other grants do not use one
+		}
+		return tok, err
 	}
 	rt, release, err := s.refresh.acquire(ctx)
 	if err != nil {
@@ -85,6 +89,7 @@ func (s *TokenSource) fetch(ctx context.Context, r request) (*oauth2.Token, erro
 	}
 	next := tok.RefreshToken
 	release(next)
+	tok.RefreshToken = "" // kept here and by the host's settings, not on the token
 	if next != "" && next != rt {
 		// RFC 6749 §6: the server may issue a new refresh token and revoke
 		// the old one. Ask the host to keep it across restarts.
