@@ -176,23 +176,18 @@ func audiences(iss string, r *http.Request) []string {
 
 // unverifiedSubject returns the sub claim of a JWT without checking it,
 // to find the key that must have signed it.
-func unverifiedSubject(raw string) string {
-	claims := jwt.MapClaims{}
-	if _, _, err := jwt.NewParser().ParseUnverified(raw, claims); err != nil {
-		return ""
-	}
-	sub, _ := claims["sub"].(string)
-	return sub
-}
+func unverifiedSubject(raw string) string { return unverifiedClaim(raw, "sub") }
 
 // unverifiedIssuer returns the iss claim of a JWT without checking it.
-func unverifiedIssuer(raw string) string {
+func unverifiedIssuer(raw string) string { return unverifiedClaim(raw, "iss") }
+
+func unverifiedClaim(raw, name string) string {
 	claims := jwt.MapClaims{}
 	if _, _, err := jwt.NewParser().ParseUnverified(raw, claims); err != nil {
 		return ""
 	}
-	iss, _ := claims["iss"].(string)
-	return iss
+	v, _ := claims[name].(string)
+	return v
 }
 
 // checkJWT verifies a JWT's signature with key, that exp is present and not

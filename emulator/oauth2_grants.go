@@ -17,6 +17,16 @@ import (
 // grant test. Each use of a refresh token returns a new one and spends the
 // old one (rotation, RFC 9700 §4.14.2).
 func (e *OAuth2) IssueRefreshToken(clientID, scope string) (string, error) {
+	granted, err := e.allowedScope(clientID, scope)
+	if err != nil {
+		return "", err
+	}
+	return e.newRefreshToken(refreshGrant{clientID: clientID, subject: clientID, scope: granted}), nil
+}
+
+// allowedScope is the scope a registered client gets for scope, for the
+// Issue methods.
+func (e *OAuth2) allowedScope(clientID, scope string) (string, error) {
 	c, ok := e.client(clientID)
 	if !ok {
 		return "", errors.New("emulator/oauth2: client not registered (see AddClient)")
@@ -25,7 +35,7 @@ func (e *OAuth2) IssueRefreshToken(clientID, scope string) (string, error) {
 	if oerr != nil {
 		return "", errors.New("emulator/oauth2: scope not allowed for this client")
 	}
-	return e.newRefreshToken(refreshGrant{clientID: clientID, subject: clientID, scope: granted}), nil
+	return granted, nil
 }
 
 func (e *OAuth2) newRefreshToken(g refreshGrant) string {
