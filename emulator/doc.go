@@ -66,7 +66,10 @@
 //     client's Scopes is invalid_scope; audience, resource (RFC 8707) and
 //     a claims request show in the RS256 access token; errors are RFC 6749
 //     §5.2 JSON. Verify and Claims check a token; Requests shows what each
-//     request sent (no secrets).
+//     request sent (no secrets). RequireAuth wraps your resource so it
+//     demands a token with an audience, scopes and claims, and refuses
+//     others with RFC 6750 §3 challenges (insufficient_scope, and Entra
+//     ID's insufficient_claims), for tests of clients that answer them.
 //
 // Source is not a vendor but stands for one: a fake token provider to
 // pass to transport.New or grpccreds.New where an application passes a
