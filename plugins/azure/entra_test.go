@@ -283,10 +283,13 @@ func ecKey(t *testing.T) *ecdsa.PrivateKey {
 }
 
 // certificateFile writes a PEM file holding a self-signed certificate for
-// certKey's public key and then the private key key (the same key, unless
-// a test wants a mismatch), and returns the certificate and the path.
+// certKey's public key and then the private key key (nil: certKey; another
+// for a mismatch), and returns the certificate and the path.
 func certificateFile(t *testing.T, certKey, key crypto.Signer) (*x509.Certificate, string) {
 	t.Helper()
+	if key == nil {
+		key = certKey
+	}
 	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "speech-app"},
 		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, certKey.Public(), certKey)
@@ -355,4 +358,23 @@ func TestEntraConformance(t *testing.T) {
 		},
 	})
 	plugintest.RunFaults(t, Provider{}, up)
+
+	// The certificate credential through the binary: it reads the file
+	// and signs with the x5t#S256 the emulator requires of this client.
+	cert, file := certificateFile(t, ecKey(t), nil)
+	if err := idp.AddClient(emulator.OAuth2Client{ID: "cert-app", Certificate: cert}); err != nil {
+		t.Fatal(err)
+	}
+	settings := up.Settings(ts.URL)
+	delete(settings, SettingClientSecret)
+	settings[SettingClientID], settings[SettingClientCertificateFile] = "cert-app", file
+	plugintest.Run(t, plugintest.Config{
+		Package:  "./cmd/tokenplug-azure",
+		Settings: settings,
+		CheckToken: func(t *testing.T, tok *oauth2.Token) {
+			if claims, err := idp.Claims(tok.AccessToken); err != nil || claims["client_id"] != "cert-app" {
+				t.Errorf("token claims %v: %v", claims, err)
+			}
+		},
+	})
 }
