@@ -11,6 +11,7 @@ import (
 	"github.com/tokenplug/tokenplug/plugins/azure"
 	"github.com/tokenplug/tokenplug/plugins/exec"
 	"github.com/tokenplug/tokenplug/plugins/iam"
+	"github.com/tokenplug/tokenplug/plugins/oauth2"
 	"github.com/tokenplug/tokenplug/plugins/symphony"
 	"github.com/tokenplug/tokenplug/plugins/voicegain"
 )
@@ -22,6 +23,7 @@ var builtins = map[string]plugin.Provider{
 	"azure":     azure.New(),
 	"exec":      exec.New(),
 	"iam":       iam.New(),
+	"oauth2":    oauth2.New(),
 	"symphony":  symphony.Provider{},
 	"voicegain": voicegain.Provider{},
 }
