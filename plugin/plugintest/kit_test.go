@@ -1,9 +1,13 @@
 package plugintest
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -165,5 +169,29 @@ func TestCredentialsIn(t *testing.T) {
 		if want[c.where] != c.value {
 			t.Errorf("credential %q in %s, want %q", c.value, c.where, want[c.where])
 		}
+	}
+}
+
+// Issue 30 item 3: a failure is reported at the test's call to the kit,
+// not at a line in the kit's own files. The test runs itself again as a
+// child process that calls RunProvider on a broken provider, and reads
+// the child's output.
+func TestAFailureIsReportedAtTheCallToTheKit(t *testing.T) {
+	if os.Getenv("PLUGINTEST_CALL_SITE_CHILD") != "" {
+		settings := acmeSettings(t)
+		_, _, line, _ := runtime.Caller(0)
+		fmt.Printf("the call is on line %d\n", line+2)
+		RunProvider(t, acme{breaks: tokenOnly}, settings)
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestAFailureIsReportedAtTheCallToTheKit$", "-test.v")
+	cmd.Env = append(os.Environ(), "PLUGINTEST_CALL_SITE_CHILD=1")
+	out, err := cmd.CombinedOutput()
+	var line int
+	if _, scanErr := fmt.Sscanf(string(out[strings.Index(string(out), "the call is on line"):]), "the call is on line %d", &line); err == nil || scanErr != nil {
+		t.Fatalf("the child passed, or said nothing of its call (%v, %v):\n%s", err, scanErr, out)
+	}
+	if want := fmt.Sprintf("kit_test.go:%d: token source", line); !strings.Contains(string(out), want) {
+		t.Errorf("the failure is not reported at the call to the kit (%s):\n%s", want, out)
 	}
 }
