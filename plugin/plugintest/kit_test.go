@@ -1,6 +1,7 @@
 package plugintest
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/tokenplug/tokenplug/internal/testbin"
+	"github.com/tokenplug/tokenplug/plugin"
 )
 
 // Each test here runs the kit against acme making one mistake, and
@@ -193,5 +195,20 @@ func TestAFailureIsReportedAtTheCallToTheKit(t *testing.T) {
 	}
 	if want := fmt.Sprintf("kit_test.go:%d: token source", line); !strings.Contains(string(out), want) {
 		t.Errorf("the failure is not reported at the call to the kit (%s):\n%s", want, out)
+	}
+}
+
+// Issue 30 item 5, through the host: a fault answered with a token that
+// had already expired comes back as the host's "expired on arrival"; the
+// kit blames the provider's expiry handling, and does not complain about
+// the host's words before the provider's.
+func TestThroughTheHostAnExpiredOnArrivalIsBlamedOnTheProvidersExpiryHandling(t *testing.T) {
+	err := &plugin.Error{Provider: "fault-3", Kind: plugin.KindTemporary,
+		Err: errors.New("token expired on arrival: it expired at 2026-01-01T00:00:00Z, 5s before it arrived")}
+	r := &recorder{}
+	checkFault(r, Fault{Body: `{"expires_in":-5}`, Want: plugin.ErrTemporary}, nil, err, errorShape{name: "tokenplug/acme", maxLen: MaxErrorLen, host: true}, nil)
+	expectOne(t, "errors", r.errs, "let through an answer whose token had already expired")
+	if strings.Contains(strings.Join(r.errs, ""), "does not name") {
+		t.Errorf("the kit complains about the host's words: %q", r.errs)
 	}
 }
