@@ -181,6 +181,7 @@ func runFaults(t tb, p plugin.Provider, u Upstream) {
 	for _, f := range u.faultList() {
 		t.run(f.Name, func(t tb) {
 			t.Helper()
+			t.Helper()
 			if _, ok := ts.(plugin.ContextTokenSource); f.Hang && !ok {
 				t.Fatalf("token source %T has no TokenContext method: a request that never ends cannot be cut short; implement TokenContext(ctx) and %s", ts, fixContext)
 			}
@@ -232,6 +233,7 @@ func runWithClient(t tb, u Upstream, settings map[string]string, srv *faultServe
 		}
 		t.run(f.Name+" with the provider's own client", func(t tb) {
 			t.Helper()
+			t.Helper()
 			srv.set(&f)
 			defer srv.set(nil)
 			ts := mustConfigure(t, u.WithClient(guardedClient(0)), settings)
@@ -242,6 +244,7 @@ func runWithClient(t tb, u Upstream, settings map[string]string, srv *faultServe
 		})
 	}
 	t.run("no answer within the HTTP client's timeout", func(t tb) {
+		t.Helper()
 		t.Helper()
 		srv.set(&Fault{Hang: true})
 		defer srv.set(nil)
@@ -288,6 +291,7 @@ func runHostFaults(t tb, h *harness, desc plugin.Description, u Upstream, timeou
 			continue // the host's own deadline would answer first
 		}
 		t.run(f.Name, func(t tb) {
+			t.Helper()
 			t.Helper()
 			s, named := settings, secrets
 			if f.Settings != nil {

@@ -1,7 +1,6 @@
 package plugintest
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -11,8 +10,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"golang.org/x/oauth2"
 
 	"github.com/tokenplug/tokenplug/plugin"
 )
@@ -127,7 +124,7 @@ func TestTheFaultServerAnswersWithTheFaultThenTheUpstream(t *testing.T) {
 // A Settings fault is fetched with the settings it changes, and no error
 // may quote a secret's working value nor the value the fault gives it.
 func TestFaultSettingsChangeTheSettingsAndAddTheirSecrets(t *testing.T) {
-	desc := jsonProvider{}.Describe()
+	desc := acme{}.Describe()
 	working := map[string]string{"token_url": "http://127.0.0.1:1/t", "api_key": "Kq8Vm3Xr7Tb2Wn9Lp4Hd"}
 	changed, secrets := faultSettings(desc, working, Fault{Settings: map[string]string{"api_key": "Zq7XbW-not-a-key", "token_url": "http://127.0.0.1:2/t"}})
 	if fmt.Sprint(changed) != fmt.Sprint(map[string]string{"token_url": "http://127.0.0.1:2/t", "api_key": "Zq7XbW-not-a-key"}) {
@@ -139,57 +136,6 @@ func TestFaultSettingsChangeTheSettingsAndAddTheirSecrets(t *testing.T) {
 	if working["api_key"] != "Kq8Vm3Xr7Tb2Wn9Lp4Hd" {
 		t.Error("faultSettings changed the working settings")
 	}
-}
-
-// jsonProvider is a small, careful provider for RunFaults to pass: it posts
-// its secret in a header, reads JSON with plugin.DecodeJSON and wraps every
-// error with its name.
-type jsonProvider struct{ client *http.Client }
-
-func (jsonProvider) Describe() plugin.Description {
-	return plugin.Description{Name: "jsontest", Version: "1.0.0", Settings: []plugin.Setting{
-		{Key: "token_url", Description: "token endpoint", Required: true},
-		{Key: "api_key", Description: "the key", Required: true, Secret: true},
-	}}
-}
-
-func (p jsonProvider) Configure(_ context.Context, s map[string]string) (oauth2.TokenSource, error) {
-	u, err := plugin.URL(s, "token_url")
-	if err != nil {
-		return nil, err
-	}
-	return &jsonSource{client: p.client, url: u.String(), key: s["api_key"]}, nil
-}
-
-type jsonSource struct {
-	client   *http.Client
-	url, key string
-}
-
-func (s *jsonSource) Token() (*oauth2.Token, error) { return s.TokenContext(context.Background()) }
-
-func (s *jsonSource) TokenContext(ctx context.Context) (*oauth2.Token, error) {
-	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, s.url, http.NoBody)
-	req.Header.Set("X-Api-Key", s.key)
-	body, _, err := plugin.Do(s.client, req, s.key)
-	if err != nil {
-		return nil, fmt.Errorf("tokenplug/jsontest: %w", err)
-	}
-	var r struct {
-		AccessToken string `json:"access_token"`
-		ExpiresIn   int64  `json:"expires_in"`
-	}
-	if err := plugin.DecodeJSON(body, &r); err != nil {
-		return nil, fmt.Errorf("tokenplug/jsontest: %w", err)
-	}
-	if r.AccessToken == "" {
-		return nil, plugin.Temporary(errors.New("tokenplug/jsontest: no access_token"))
-	}
-	exp, err := plugin.ExpiryAfterSeconds(time.Now(), r.ExpiresIn)
-	if err != nil {
-		return nil, fmt.Errorf("tokenplug/jsontest: %w", err)
-	}
-	return &oauth2.Token{AccessToken: r.AccessToken, Expiry: exp}, nil
 }
 
 // jsonUpstream issues tokens to the key Kq8Vm3Xr7Tb2Wn9Lp4Hd.
@@ -212,14 +158,14 @@ func TestRunFaultsPassesACarefulProvider(t *testing.T) {
 		Fault{Name: "an unknown key, refused by the upstream itself", Settings: map[string]string{"api_key": "Zq7XbW-not-a-key-0123"},
 			Says: "unknown key", Want: plugin.ErrPermanent})
 	faults = append(faults, BadAnswers(map[string]string{"expires_in as a string": `{"access_token":"` + Marker + `","expires_in":"60"}`}, Marker)...)
-	RunFaults(t, jsonProvider{}, Upstream{
+	RunFaults(t, acme{}, Upstream{
 		Handler: h,
 		Settings: func(url string) map[string]string {
 			return map[string]string{"token_url": url, "api_key": "Kq8Vm3Xr7Tb2Wn9Lp4Hd"}
 		},
 		Faults:      faults,
-		ErrorPrefix: "tokenplug/jsontest: ",
-		WithClient:  func(c *http.Client) plugin.Provider { return jsonProvider{client: c} },
+		ErrorPrefix: "tokenplug/acme: ",
+		WithClient:  func(c *http.Client) plugin.Provider { return acme{client: c} },
 	})
 	if got, want := issued.Load(), int64(len(faults)+1); got != want {
 		t.Errorf("the upstream issued %d tokens, want %d: one before the faults and one after each", got, want)

@@ -67,6 +67,7 @@ func (s *faultServer) checkSecretFlags(t tb, d plugin.Description, settings map[
 	t.Helper()
 	t.run("settings sent as credentials are marked Secret", func(t tb) {
 		t.Helper()
+		t.Helper()
 		checkSecretFlags(t, d, settings, s.seen.all())
 	})
 }

@@ -1,13 +1,19 @@
 package plugintest
 
 import (
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
+	"runtime"
 	"strings"
 	"testing"
 
 	"github.com/tokenplug/tokenplug/internal/testbin"
+	"github.com/tokenplug/tokenplug/plugin"
 )
 
 // Each test here runs the kit against acme making one mistake, and
@@ -165,5 +171,44 @@ func TestCredentialsIn(t *testing.T) {
 		if want[c.where] != c.value {
 			t.Errorf("credential %q in %s, want %q", c.value, c.where, want[c.where])
 		}
+	}
+}
+
+// Issue 30 item 3: a failure is reported at the test's call to the kit,
+// not at a line in the kit's own files. The test runs itself again as a
+// child process that calls RunProvider on a broken provider, and reads
+// the child's output.
+func TestAFailureIsReportedAtTheCallToTheKit(t *testing.T) {
+	if os.Getenv("PLUGINTEST_CALL_SITE_CHILD") != "" {
+		settings := acmeSettings(t)
+		_, _, line, _ := runtime.Caller(0)
+		fmt.Printf("the call is on line %d\n", line+2)
+		RunProvider(t, acme{breaks: tokenOnly}, settings)
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestAFailureIsReportedAtTheCallToTheKit$", "-test.v")
+	cmd.Env = append(os.Environ(), "PLUGINTEST_CALL_SITE_CHILD=1")
+	out, err := cmd.CombinedOutput()
+	var line int
+	if _, scanErr := fmt.Sscanf(string(out[strings.Index(string(out), "the call is on line"):]), "the call is on line %d", &line); err == nil || scanErr != nil {
+		t.Fatalf("the child passed, or said nothing of its call (%v, %v):\n%s", err, scanErr, out)
+	}
+	if want := fmt.Sprintf("kit_test.go:%d: token source", line); !strings.Contains(string(out), want) {
+		t.Errorf("the failure is not reported at the call to the kit (%s):\n%s", want, out)
+	}
+}
+
+// Issue 30 item 5, through the host: a fault answered with a token that
+// had already expired comes back as the host's "expired on arrival"; the
+// kit blames the provider's expiry handling, and does not complain about
+// the host's words before the provider's.
+func TestThroughTheHostAnExpiredOnArrivalIsBlamedOnTheProvidersExpiryHandling(t *testing.T) {
+	err := &plugin.Error{Provider: "fault-3", Kind: plugin.KindTemporary,
+		Err: errors.New("token expired on arrival: it expired at 2026-01-01T00:00:00Z, 5s before it arrived")}
+	r := &recorder{}
+	checkFault(r, Fault{Body: `{"expires_in":-5}`, Want: plugin.ErrTemporary}, nil, err, errorShape{name: "tokenplug/acme", maxLen: MaxErrorLen, host: true}, nil)
+	expectOne(t, "errors", r.errs, "let through an answer whose token had already expired")
+	if strings.Contains(strings.Join(r.errs, ""), "does not name") {
+		t.Errorf("the kit complains about the host's words: %q", r.errs)
 	}
 }

@@ -79,6 +79,7 @@ func run(t tb, c Config) {
 	}
 	t.run("description is well-formed", func(t tb) {
 		t.Helper()
+		t.Helper()
 		checkDescription(t, desc)
 		if c.Binary != "" && filepath.Base(bin) != "tokenplug-"+desc.Name {
 			t.Logf("binary %s: hosts look this plugin up as tokenplug-%s", filepath.Base(bin), desc.Name)
@@ -90,12 +91,14 @@ func run(t tb, c Config) {
 		t.Helper()
 		t.run(name, func(t tb) {
 			t.Helper()
+			t.Helper()
 			defer h.proxy.check(t)
 			f(t)
 		})
 	}
-	check("token through the host", func(t tb) { checkHostToken(t, h, desc, c, step) })
+	check("token through the host", func(t tb) { t.Helper(); checkHostToken(t, h, desc, c, step) })
 	check("instances in one process are kept apart", func(t tb) {
+		t.Helper()
 		checkInstances(t, bin, desc, c.Settings, h, step)
 	})
 	for _, s := range desc.Settings {
@@ -103,6 +106,7 @@ func run(t tb, c Config) {
 			continue
 		}
 		check("missing required setting "+s.Key+" is rejected by key", func(t tb) {
+			t.Helper()
 			ctx, cancel := step()
 			defer cancel()
 			_, err := h.register(t, "missing-"+s.Key, withoutKey(c.Settings, s.Key)).Token(ctx)
@@ -110,6 +114,7 @@ func run(t tb, c Config) {
 		})
 	}
 	check("undeclared setting is rejected by key", func(t tb) {
+		t.Helper()
 		const key = "plugintest_undeclared"
 		settings := maps.Clone(c.Settings)
 		if settings == nil {
@@ -122,9 +127,9 @@ func run(t tb, c Config) {
 		checkRejected(t, err, key)
 	})
 	if c.Upstream != nil {
-		check("faults through the host", func(t tb) { runHostFaults(t, h, desc, *c.Upstream, timeout) })
+		check("faults through the host", func(t tb) { t.Helper(); runHostFaults(t, h, desc, *c.Upstream, timeout) })
 	}
-	check("no stdout and no secrets in output", func(t tb) { checkOutput(t, bin, desc, c.Settings, h, step) })
+	check("no stdout and no secrets in output", func(t tb) { t.Helper(); checkOutput(t, bin, desc, c.Settings, h, step) })
 }
 
 // checkHostToken fetches a token through the host, twice.

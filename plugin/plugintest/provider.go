@@ -36,16 +36,18 @@ func runProvider(t tb, p plugin.Provider, settings map[string]string) {
 		t.Helper()
 		t.run(name, func(t tb) {
 			t.Helper()
+			t.Helper()
 			defer nw.check(t)
 			f(t)
 		})
 	}
-	check("description is well-formed", func(t tb) { checkDescription(t, desc) })
+	check("description is well-formed", func(t tb) { t.Helper(); checkDescription(t, desc) })
 	if h, ok := p.(plugin.HostsForSettings); ok {
-		check("default hosts for the settings narrow the declared ones", func(t tb) { checkHostsForSettings(t, h, desc, settings) })
+		check("default hosts for the settings narrow the declared ones", func(t tb) { t.Helper(); checkHostsForSettings(t, h, desc, settings) })
 	}
-	check("token", func(t tb) { checkProviderToken(t, p, desc, settings) })
+	check("token", func(t tb) { t.Helper(); checkProviderToken(t, p, desc, settings) })
 	check("settings sent as credentials are marked Secret", func(t tb) {
+		t.Helper()
 		var seen []seenRequest
 		for _, w := range nw.w.Written() {
 			seen = append(seen, parseRequests(w)...)
@@ -57,6 +59,7 @@ func runProvider(t tb, p plugin.Provider, settings map[string]string) {
 			continue
 		}
 		check("missing required setting "+s.Key+" is rejected by key", func(t tb) {
+			t.Helper()
 			_, err := plugin.ApplySchema(desc, withoutKey(settings, s.Key))
 			checkRejected(t, err, s.Key)
 			if r := configurePanic(p, withoutKey(settings, s.Key)); r != nil {
@@ -64,8 +67,9 @@ func runProvider(t tb, p plugin.Provider, settings map[string]string) {
 			}
 		})
 	}
-	check("URL settings refuse plain http to other hosts", func(t tb) { checkURLSettings(t, p, desc, settings, nw) })
+	check("URL settings refuse plain http to other hosts", func(t tb) { t.Helper(); checkURLSettings(t, p, desc, settings, nw) })
 	check("no secrets in errors", func(t tb) {
+		t.Helper()
 		wrong, markers := wrongSecrets(desc, settings)
 		maps.Copy(markers, secretsOf(desc, settings))
 		ts, err := configureBounded(p, wrong)
