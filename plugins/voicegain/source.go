@@ -128,9 +128,22 @@ func parseJWTResponse(body []byte, contentType string) (string, error) {
 	if err != nil {
 		// Not the credentials' fault: a broken upstream or proxy. Retry.
 		return "", plugin.Temporary(fmt.Errorf("tokenplug/voicegain: unreadable short-lived jwt response (Content-Type %q, %d bytes): %s",
-			contentType, len(body), err))
+			cutContentType(contentType), len(body), err))
 	}
 	return tok, nil
+}
+
+// contentTypeLen bounds the Content-Type an error quotes: it is the
+// upstream's text, and quoting can quadruple it (each invalid byte becomes
+// \xNN), which once pushed an error past plugin errors' 1 KiB.
+const contentTypeLen = 64
+
+// cutContentType cuts ct to contentTypeLen bytes before it is quoted.
+func cutContentType(ct string) string {
+	if len(ct) <= contentTypeLen {
+		return ct
+	}
+	return ct[:contentTypeLen] + "..."
 }
 
 func firstNonEmpty(vs ...string) string {
