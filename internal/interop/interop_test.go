@@ -119,9 +119,13 @@ func TestFositeErrorsReachTheCallerClassified(t *testing.T) {
 }
 
 // subjectFile writes a subject token for token exchange.
-func subjectFile(t *testing.T) string {
+func subjectFile(t *testing.T) string { return subjectFileWith(t, "subject.jwt.token") }
+
+// subjectFileWith writes token to a file and returns its path.
+func subjectFileWith(t *testing.T, token string) string {
+	t.Helper()
 	p := filepath.Join(t.TempDir(), "subject")
-	if err := os.WriteFile(p, []byte("subject.jwt.token"), 0o600); err != nil {
+	if err := os.WriteFile(p, []byte(token), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	return p
