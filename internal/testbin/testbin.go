@@ -11,6 +11,7 @@
 package testbin
 
 import (
+	"flag"
 	"fmt"
 	"maps"
 	"os"
@@ -72,6 +73,9 @@ func Plugins(names ...string) map[string]string {
 }
 
 func run(m *testing.M, pkgs map[string]string) int {
+	if fuzzWorker() {
+		return m.Run() // a fuzz worker runs the fuzz function only: no binaries to build
+	}
 	dir, err := os.MkdirTemp("", "tokenplug-testbin")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "testbin:", err)
@@ -108,4 +112,13 @@ func Build(dir, name, pkg string) (string, error) {
 		return "", fmt.Errorf("go build %s: %v\n%s", pkg, err, b)
 	}
 	return out, nil
+}
+
+// fuzzWorker reports whether this process is one of go test -fuzz's
+// workers, which run only the fuzz function: building every binary again
+// in each worker made fuzzing a package that uses Main crawl.
+func fuzzWorker() bool {
+	flag.Parse()
+	f := flag.Lookup("test.fuzzworker")
+	return f != nil && f.Value.String() == "true"
 }
