@@ -198,8 +198,10 @@ func checkURL(key, v string, add func(key, msg string)) {
 }
 
 func (c *Config) checkAuth(add func(key, msg string)) {
-	needsID := c.ClientAuth != AuthNone || c.Grant == GrantClientCredentials
-	if c.ClientID == "" && needsID && c.Grant != GrantJWTBearer {
+	// A client that authenticates names itself; so does client_credentials.
+	// A public client's jwt_bearer, refresh or exchange request need not
+	// (RFC 7523 §3.1, RFC 8693 §2.1).
+	if c.ClientID == "" && (c.ClientAuth != AuthNone || c.Grant == GrantClientCredentials) {
 		add(SettingClientID, "required")
 	}
 	switch c.ClientAuth {

@@ -24,6 +24,8 @@ func TestBadConfigurationsNameTheirSetting(t *testing.T) {
 		{"private_key_jwt without a key", map[string]string{SettingTokenURL: u, SettingClientID: "c", SettingClientAuth: "private_key_jwt"}, SettingPrivateKey},
 		{"jwt_bearer without a key", map[string]string{SettingTokenURL: u, SettingClientID: "c", SettingGrant: "jwt_bearer"}, SettingPrivateKey},
 		{"basic without a secret", map[string]string{SettingTokenURL: u, SettingClientID: "c", SettingClientAuth: "basic"}, SettingClientSecret},
+		{"jwt_bearer with basic auth but no client id", map[string]string{SettingTokenURL: u, SettingGrant: "jwt_bearer", SettingClientSecret: "secret-value-1",
+			SettingPrivateKey: rsaPEM, SettingAssertionIssuer: "i", SettingAssertionSubject: "s"}, SettingClientID},
 		{"client_credentials without a client id", map[string]string{SettingTokenURL: u, SettingClientSecret: "secret-value-1"}, SettingClientID},
 		{"refresh_token without one", map[string]string{SettingTokenURL: u, SettingClientID: "c", SettingGrant: "refresh_token"}, SettingRefreshToken},
 		{"token_exchange without a subject token", map[string]string{SettingTokenURL: u, SettingClientID: "c", SettingGrant: "token_exchange"}, SettingSubjectTokenFile},

@@ -49,9 +49,11 @@ func wellKnown(issuer string) ([]string, error) {
 	return []string{oauth.String(), oidc.String()}, nil
 }
 
-// discover fetches the issuer's metadata. A document that is not found
-// (404, 410) at one well-known URL sends us to the next; any other failure
-// is returned. The document's issuer must equal the configured one (RFC
+// discover fetches the issuer's metadata from the first well-known URL
+// that serves it: a server that answers the RFC 8414 URL with anything but
+// metadata (404, a login page) may still serve the OpenID one. If neither
+// does, the error is the OpenID URL's, or, when both were not found, one
+// naming both. The document's issuer must equal the configured one (RFC
 // 8414 §3.3, OpenID Connect Discovery §4.3: no mix-up), and its token
 // endpoint must be a URL credentials may be sent to.
 func (s *TokenSource) discover(ctx context.Context) (string, error) {
@@ -62,16 +64,18 @@ func (s *TokenSource) discover(ctx context.Context) (string, error) {
 	var last error
 	for _, u := range urls {
 		md, err := s.fetchMetadata(ctx, u)
-		if errors.Is(err, errNotFound) {
-			last = err
-			continue
+		if err == nil {
+			return s.checkMetadata(md)
 		}
-		if err != nil {
+		if ctx.Err() != nil {
 			return "", err
 		}
-		return s.checkMetadata(md)
+		last = err
 	}
-	return "", plugin.Permanent(fmt.Errorf("no metadata at %s or %s: %w", urls[0], urls[1], last))
+	if errors.Is(last, errNotFound) {
+		return "", plugin.Permanent(fmt.Errorf("no metadata at %s or %s", urls[0], urls[1]))
+	}
+	return "", last
 }
 
 var errNotFound = errors.New("not found")

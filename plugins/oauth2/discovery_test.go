@@ -86,3 +86,20 @@ func TestAMetadataTokenEndpointOverPlainHTTPToAnotherHostIsRefused(t *testing.T)
 		t.Errorf("err = %v", err)
 	}
 }
+
+// A server whose RFC 8414 URL answers a login page still serves OpenID
+// metadata.
+func TestAnRFC8414URLThatAnswersAPageFallsBackToOpenID(t *testing.T) {
+	mux := http.NewServeMux()
+	var srv *httptest.Server
+	mux.HandleFunc("/.well-known/oauth-authorization-server", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("<html>login</html>")) })
+	mux.HandleFunc("/.well-known/openid-configuration", func(w http.ResponseWriter, _ *http.Request) {
+		_ = json.NewEncoder(w).Encode(map[string]string{"issuer": srv.URL, "token_endpoint": srv.URL + "/token"})
+	})
+	mux.HandleFunc("/token", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte(okBody)) })
+	srv = httptest.NewServer(mux)
+	defer srv.Close()
+	if _, err := plugintest.MustConfigure(t, Provider{}, map[string]string{SettingIssuer: srv.URL, SettingClientID: "c"}).Token(); err != nil {
+		t.Error(err)
+	}
+}

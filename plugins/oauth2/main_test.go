@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/tokenplug/tokenplug/internal/testbin"
+	"github.com/tokenplug/tokenplug/plugin/plugintest"
 )
 
 func TestMain(m *testing.M) { testbin.Main(m, testbin.Plugins("oauth2")) }
@@ -99,4 +100,19 @@ func pemOf(t testing.TB, key any, pkcs8 bool) string {
 		b = &pem.Block{Type: "PRIVATE KEY", Bytes: der}
 	}
 	return string(pem.EncodeToMemory(b))
+}
+
+// plugintestConfigure configures the provider in-process and returns its
+// token source.
+func plugintestConfigure(t *testing.T, settings map[string]string) *TokenSource {
+	t.Helper()
+	return plugintest.MustConfigure(t, Provider{}, settings).(*TokenSource)
+}
+
+// newAPI is a resource server on loopback that calls seen with each request.
+func newAPI(t *testing.T, seen func(*http.Request)) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { seen(r) }))
+	t.Cleanup(srv.Close)
+	return srv
 }

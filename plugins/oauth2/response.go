@@ -39,14 +39,15 @@ type oauthError struct {
 // without an access token, or of a token type other than Bearer, is
 // Permanent: asking again brings the same answer. The token's
 // RefreshToken is the rotated refresh token the server issued, if any.
-func parseTokenResponse(body []byte, received time.Time, fallback time.Duration) (*oauth2.Token, error) {
+// secrets are redacted from a §5.2 error some servers answer with a 200.
+func parseTokenResponse(body []byte, received time.Time, fallback time.Duration, secrets []string) (*oauth2.Token, error) {
 	var r tokenResponse
 	if err := plugin.DecodeJSON(body, &r); err != nil {
 		return nil, err
 	}
 	if r.AccessToken == "" {
 		if r.Code != "" {
-			return nil, errorFor(r.oauthError, "200 OK", 200, 0, nil)
+			return nil, errorFor(r.oauthError, "200 OK", 200, 0, secrets)
 		}
 		return nil, plugin.Permanent(errors.New("the answer has no access_token"))
 	}

@@ -28,7 +28,7 @@ func TestTheExpiryComesFromExpiresInThenTheJWTThenTheDefault(t *testing.T) {
 		{"neither: the documented default", `{"access_token":"opaque"}`, DefaultLifetime},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			tok, err := parseTokenResponse([]byte(tt.body), received, DefaultLifetime)
+			tok, err := parseTokenResponse([]byte(tt.body), received, DefaultLifetime, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -88,14 +88,14 @@ func TestAnErrorDescriptionIsRedactedStrippedAndBounded(t *testing.T) {
 // panics nor quotes the access token, and a token it accepts is sendable.
 func FuzzParseTokenResponse(f *testing.F) {
 	for _, s := range []string{okBody, `{"access_token":"a","expires_in":"60"}`, `{"access_token":"a","token_type":"DPoP"}`,
-		`{"error":"invalid_grant"}`, `{"access_token":"a\u0000"}`, `{"access_token":"a","expires_in":1e400}`, `[]`, `{"expires_in":-1}`} {
+		`{"error":"invalid_grant","error_description":"sekret-value"}`, `{"access_token":"a\u0000"}`, `{"access_token":"a","expires_in":1e400}`, `[]`, `{"expires_in":-1}`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		tok, err := parseTokenResponse(body, received, DefaultLifetime)
+		tok, err := parseTokenResponse(body, received, DefaultLifetime, []string{"sekret-value"})
 		if err != nil {
-			if !utf8.ValidString(err.Error()) {
-				t.Errorf("error is not UTF-8: %q", err)
+			if !utf8.ValidString(err.Error()) || strings.Contains(err.Error(), "sekret-value") {
+				t.Errorf("error %q is not UTF-8 or quotes a secret", err)
 			}
 			return
 		}

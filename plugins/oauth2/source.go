@@ -128,7 +128,7 @@ func (s *TokenSource) exchange(ctx context.Context, tokenURL string, r request, 
 	if err != nil {
 		return nil, err
 	}
-	tok, err := parseTokenResponse(body, received, s.cfg.DefaultLifetime)
+	tok, err := parseTokenResponse(body, received, s.cfg.DefaultLifetime, secrets.list)
 	if err != nil {
 		return nil, s.errorf("token response: %w", err)
 	}
