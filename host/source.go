@@ -48,8 +48,9 @@ type Source struct {
 	force      atomic.Bool           // the next fetch asks for force_refresh
 	refreshing atomic.Bool           // a background refresh is running
 	sf         singleflight.Group
-	scope      scopeState // where the token may go (scope.go)
-	unobserve  func()     // stops the expiry gauge's callback (metrics.go)
+	scope      scopeState   // where the token may go (scope.go)
+	unobserve  func()       // stops the expiry gauge's callback (metrics.go)
+	ch         challengeSet // tokens answering servers' challenges (challenge.go)
 
 	ctx    context.Context // bounds fetches; cancelled by close
 	cancel context.CancelFunc
@@ -112,6 +113,7 @@ func (t tokenSource) Token() (*oauth2.Token, error) { return t.s.Token(context.B
 func (s *Source) Invalidate(rejected *oauth2.Token) {
 	e := s.cur.Load()
 	if e == nil || (rejected != nil && rejected.AccessToken != e.tok.AccessToken) {
+		s.ch.invalidate(s, rejected) // perhaps a token answering a challenge
 		return
 	}
 	if e.forced && s.o.now().Before(e.fetchedAt.Add(s.o.invalidationWindow)) {
