@@ -55,11 +55,12 @@ var builtin = map[string]string{
 	"iam":       "github.com/tokenplug/tokenplug/plugins/iam/cmd/tokenplug-iam",
 	"azure":     "github.com/tokenplug/tokenplug/plugins/azure/cmd/tokenplug-azure",
 	"voicegain": "github.com/tokenplug/tokenplug/plugins/voicegain/cmd/tokenplug-voicegain",
+	"oauth2":    "github.com/tokenplug/tokenplug/plugins/oauth2/cmd/tokenplug-oauth2",
 	"fault":     "github.com/tokenplug/tokenplug/internal/faultplugin",
 }
 
 // Plugins returns a pkgs map for Main holding the named built-in binaries
-// (symphony, iam, azure, voicegain, fault); a caller may add its own
+// (symphony, iam, azure, voicegain, oauth2, fault); a caller may add its own
 // entries, such as a helper program of its package. An unknown name
 // makes Main fail.
 func Plugins(names ...string) map[string]string {
