@@ -2,7 +2,6 @@ package grpccreds_test
 
 import (
 	"encoding/base64"
-	"log/slog"
 	"slices"
 	"strings"
 	"testing"
@@ -13,27 +12,14 @@ import (
 	"github.com/tokenplug/tokenplug/grpccreds"
 	"github.com/tokenplug/tokenplug/host"
 	"github.com/tokenplug/tokenplug/internal/grpctest"
+	"github.com/tokenplug/tokenplug/internal/sourcetest"
 	"github.com/tokenplug/tokenplug/internal/testbin"
 )
 
-// faultProvider registers the real fault plugin, answering challenges
-// with the scopes in allowed unless allowed is "-"; args go to the binary.
+// faultProvider is sourcetest.FaultChallenger with the fault plugin.
 func faultProvider(t *testing.T, allowed string, args ...string) *host.Source {
 	t.Helper()
-	reg := host.NewRegistry(host.WithLogger(slog.New(slog.DiscardHandler)))
-	t.Cleanup(func() { reg.Close() })
-	settings := map[string]string{"behavior": "ok"}
-	if allowed != "-" {
-		settings["answer_challenges"], settings["challenge_scopes"] = "yes", allowed
-	}
-	if err := reg.Register("f", host.ProviderConfig{Path: testbin.Path("fault"), Args: args, Hosts: []string{"127.0.0.1"}, Settings: settings}); err != nil {
-		t.Fatal(err)
-	}
-	src, err := reg.Source("f")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return src
+	return sourcetest.FaultChallenger(t, testbin.Path("fault"), allowed, args...)
 }
 
 // challengingAuth accepts tokens answering a challenge ("ch-...") that

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"go.opentelemetry.io/otel/metric"
 	"golang.org/x/oauth2"
@@ -270,16 +269,7 @@ func (s *Source) challengeFailed(ce *challengeEntry, err error) error {
 // running; like refreshAsync, it retries until it succeeds, the token
 // expires, or the source closes.
 func (s *Source) refreshChallengeAsync(ce *challengeEntry) {
-	if !ce.refreshing.CompareAndSwap(false, true) {
-		return
-	}
-	if !s.enter() {
-		ce.refreshing.Store(false)
-		return
-	}
-	go func() {
-		defer s.wg.Done()
-		defer ce.refreshing.Store(false)
+	s.background(&ce.refreshing, func() {
 		for {
 			_, err, _ := s.sf.Do("challenge\x00"+ce.key, func() (any, error) { return s.challengeFlight(ce) })
 			if e := ce.cur.Load(); err == nil || e == nil || !e.valid(s.o.now()) {
@@ -288,15 +278,11 @@ func (s *Source) refreshChallengeAsync(ce *challengeEntry) {
 			s.ch.mu.Lock()
 			wait := ce.gate.wait(s.o.now())
 			s.ch.mu.Unlock()
-			t := time.NewTimer(max(wait, time.Millisecond))
-			select {
-			case <-t.C:
-			case <-s.ctx.Done():
-				t.Stop()
+			if !s.pause(wait) {
 				return
 			}
 		}
-	}()
+	})
 }
 
 // challengeFetch rides on a fetch's context when the fetch answers a

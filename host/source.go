@@ -220,18 +220,22 @@ func (s *Source) failed(err error) error {
 // refreshAsync starts one background refresh unless one is running. The
 // flag is set before the goroutine starts, so two callers cannot both start
 // one.
-func (s *Source) refreshAsync() {
-	if !s.refreshing.CompareAndSwap(false, true) {
+func (s *Source) refreshAsync() { s.background(&s.refreshing, s.refreshLoop) }
+
+// background runs loop in a goroutine the source owns unless running is
+// set (or the source is closed); running is set until loop returns.
+func (s *Source) background(running *atomic.Bool, loop func()) {
+	if !running.CompareAndSwap(false, true) {
 		return
 	}
 	if !s.enter() {
-		s.refreshing.Store(false)
+		running.Store(false)
 		return
 	}
 	go func() {
 		defer s.wg.Done()
-		defer s.refreshing.Store(false)
-		s.refreshLoop()
+		defer running.Store(false)
+		loop()
 	}()
 }
 
@@ -248,13 +252,22 @@ func (s *Source) refreshLoop() {
 		s.mu.Lock()
 		wait := s.gate.wait(s.o.now())
 		s.mu.Unlock()
-		t := time.NewTimer(max(wait, time.Millisecond))
-		select {
-		case <-t.C:
-		case <-s.ctx.Done():
-			t.Stop()
+		if !s.pause(wait) {
 			return
 		}
+	}
+}
+
+// pause waits d (at least a millisecond) and reports whether the source
+// is still open.
+func (s *Source) pause(d time.Duration) bool {
+	t := time.NewTimer(max(d, time.Millisecond))
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-s.ctx.Done():
+		return false
 	}
 }
 

@@ -37,11 +37,9 @@ func (t *Transport) answer(req *http.Request, resp *http.Response, c tokenplug.C
 	if err != nil || tok == nil || tok.AccessToken == "" {
 		return resp, nil
 	}
-	body := req.Body
-	if body != nil && body != http.NoBody {
-		if body, err = req.GetBody(); err != nil {
-			return resp, nil
-		}
+	body, err := replayBody(req)
+	if err != nil {
+		return resp, nil
 	}
 	drain(resp.Body)
 	resp2, err := t.send(req, body, tok)

@@ -3,37 +3,22 @@ package transport_test
 import (
 	"encoding/base64"
 	"io"
-	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/tokenplug/tokenplug/host"
+	"github.com/tokenplug/tokenplug/internal/sourcetest"
 	"github.com/tokenplug/tokenplug/internal/testbin"
 	"github.com/tokenplug/tokenplug/transport"
 )
 
 const claimsJSON = `{"access_token":{"nbf":{"essential":true,"value":"1604106651"}}}`
 
-// faultProvider registers the real fault plugin, answering challenges
-// with the scopes in allowed unless allowed is "-" (its token source then
-// cannot answer); args go to the plugin binary.
+// faultProvider is sourcetest.FaultChallenger with the fault plugin.
 func faultProvider(t *testing.T, allowed string, args ...string) *host.Source {
 	t.Helper()
-	reg := host.NewRegistry(host.WithLogger(slog.New(slog.DiscardHandler)))
-	t.Cleanup(func() { reg.Close() })
-	settings := map[string]string{"behavior": "ok"}
-	if allowed != "-" {
-		settings["answer_challenges"], settings["challenge_scopes"] = "yes", allowed
-	}
-	if err := reg.Register("f", host.ProviderConfig{Path: testbin.Path("fault"), Args: args, Hosts: []string{"127.0.0.1"}, Settings: settings}); err != nil {
-		t.Fatal(err)
-	}
-	src, err := reg.Source("f")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return src
+	return sourcetest.FaultChallenger(t, testbin.Path("fault"), allowed, args...)
 }
 
 // challenging is a resource server: /open takes any token; elsewhere a
