@@ -103,7 +103,9 @@ func (t tokenSource) Token() (*oauth2.Token, error) { return t.s.Token(context.B
 // Invalidate drops the cached token if it is still rejected (compared by
 // access token; nil drops whatever is cached), so the next Token call
 // fetches a new one with force_refresh. transport and grpccreds call it when
-// a server answers 401 / Unauthenticated.
+// a server answers 401 / Unauthenticated. A rejected token that answered a
+// challenge (TokenForChallenge) is dropped from the challenge tokens by the
+// same rules, and the default token is kept.
 //
 // A token that was itself fetched because its predecessor was invalidated
 // is not dropped again within the invalidation window (30s by default, see

@@ -205,3 +205,20 @@ func TestABodyThatCannotBeReplayedGetsNoChallengeFetch(t *testing.T) {
 	}
 	wantAuths(t, rec, "/b Bearer tok-1 once", "/b Bearer tok-1 ", "/b Bearer ch-2.write... ")
 }
+
+func TestAHostileChallengeHeaderIsAnOrdinaryRefusal(t *testing.T) {
+	hostile := []string{
+		"Bearer " + strings.Repeat(`realm="x", `, 5000) + `error="insufficient_scope", scope="write"`,
+		`Bearer error="insufficient_scope", scope="write", realm="` + strings.Repeat("a", 20<<10) + `"`,
+		`Bearer error="insufficient_scope, scope="write"`,
+	}
+	for _, h := range hostile {
+		rec := challenging(t, http.StatusUnauthorized, h, hasScope("write"))
+		tr := transport.New(rec.base(t), faultProvider(t, "write"))
+		if code, _ := do(t, tr, newRequest(t, "GET", rec.URL+"/h", nil)); code != http.StatusUnauthorized {
+			t.Fatalf("status %d, want the 401", code)
+		}
+		// No challenge was read: the ordinary 401 handling, one refetch.
+		wantAuths(t, rec, "/h Bearer tok-1 ", "/h Bearer tok-2 ")
+	}
+}
