@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"google.golang.org/grpc/codes"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/status"
 
 	"github.com/tokenplug/tokenplug/grpccreds"
@@ -126,5 +127,22 @@ func TestGRPCOldProtocolPluginIgnoresChallengesWithoutAFetch(t *testing.T) {
 				t.Errorf("server saw %q, want tok-1 twice (no fetch, no retry)", got)
 			}
 		})
+	}
+}
+
+func TestGRPCStreamRefusedWithAChallengeKeepsTheDefaultToken(t *testing.T) {
+	auth := challengingAuth(codes.Unauthenticated, `Bearer error="insufficient_scope", scope="write"`, never)
+	client := dial(t, startServer(t, grpctest.Config{Auth: auth}), grpccreds.New(faultProvider(t, "write")))
+	for range 2 {
+		stream, err := client.Watch(t.Context(), &healthpb.HealthCheckRequest{})
+		if err == nil {
+			_, err = stream.Recv()
+		}
+		if status.Code(err) != codes.Unauthenticated {
+			t.Fatalf("Watch: %v, want Unauthenticated", err)
+		}
+	}
+	if got := auth.Seen(); !slices.Equal(got, []string{"Bearer tok-1", "Bearer tok-1"}) {
+		t.Errorf("server saw %q, want tok-1 twice: a challenge is no reason to drop the token", got)
 	}
 }

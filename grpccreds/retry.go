@@ -119,7 +119,10 @@ func UnaryClientInterceptor() grpc.UnaryClientInterceptor {
 
 // StreamClientInterceptor returns an interceptor that, when the server
 // answers a stream with Unauthenticated, invalidates the token the stream
-// sent, so that the next stream fetches a fresh one. It does not retry: by
+// sent, so that the next stream fetches a fresh one, unless the refusal's
+// trailer carries a challenge asking for another token (insufficient_scope,
+// claims: RFC 6750 §3), which a fresh default token cannot answer. It does
+// not retry: by
 // the time the rejection arrives the application may have sent messages
 // through the stream, which the interceptor would have to buffer to replay,
 // and it cannot know whether replaying them is safe. The caller sees the
@@ -147,10 +150,20 @@ type stream struct {
 
 func (s *stream) RecvMsg(m any) error {
 	err := s.ClientStream.RecvMsg(m)
-	if unauthenticated(err) {
+	if unauthenticated(err) && !s.challenged(err) {
 		s.usage.invalidate()
 	}
 	return err
+}
+
+// challenged reports whether the stream's refusal carries a challenge
+// asking for another token (RFC 6750 §3): the token was fine, so it is
+// not invalidated (a stream is not retried, so the challenge is not
+// answered either). The trailer is complete once RecvMsg has failed.
+func (s *stream) challenged(err error) bool {
+	s.usage.trailer = s.ClientStream.Trailer()
+	_, ok := s.usage.challenge(err)
+	return ok
 }
 
 func (s *stream) Header() (md metadata.MD, err error) {
