@@ -1,11 +1,14 @@
 package host_test
 
 import (
+	"context"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"strings"
 	"testing"
+
+	"golang.org/x/oauth2"
 
 	"github.com/tokenplug/tokenplug"
 	"github.com/tokenplug/tokenplug/host"
@@ -187,4 +190,21 @@ func TestChallengesAreCountedByKnownErrorCodeOnly(t *testing.T) {
 		"tokenplug.challenges tokenplug.challenge.error=insufficient_scope,tokenplug.outcome=refused,tokenplug.provider=answers":  1,
 		"tokenplug.challenges tokenplug.challenge.error=other,tokenplug.outcome=answered,tokenplug.provider=answers":              1,
 	})
+}
+
+// freshContextCache fetches on a context of its own, as a careless
+// SharedCache might.
+type freshContextCache struct{ recordingCache }
+
+func (c *freshContextCache) Token(_ context.Context, key, rejected string, fetch func(context.Context) (*oauth2.Token, error)) (*oauth2.Token, error) {
+	return c.recordingCache.Token(context.Background(), key, rejected, fetch)
+}
+
+func TestAChallengeFetchStaysOneThroughACacheThatDropsTheContext(t *testing.T) {
+	reg, _ := newRegistry(t, host.WithCache(&freshContextCache{}))
+	src := answeringSource(t, reg, "read")
+	tok, err := src.TokenForChallenge(ctxT(t), scopeChallenge("read"))
+	if err != nil || !strings.HasPrefix(tok.AccessToken, "ch-1.read") {
+		t.Fatalf("TokenForChallenge = %v, %v; want a token answering the challenge", tok, err)
+	}
 }

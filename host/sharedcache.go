@@ -70,6 +70,11 @@ func (o *options) shared(name string, cfg ProviderConfig, fetch fetchFunc) fetch
 		ctx, lookup := cacheLookupStart(ctx)
 		tok, err := o.cache.Token(ctx, key, rejected, func(ctx context.Context) (*oauth2.Token, error) {
 			lookup.fetched.Store(true)
+			if cf != nil && challengeOf(ctx) != cf {
+				// A cache that fetched on a context of its own must not
+				// turn the challenge's fetch into the default token's.
+				ctx = context.WithValue(ctx, challengeFetchKey{}, cf)
+			}
 			tok, err := fetch(ctx, force)
 			if err != nil || tok == nil {
 				return tok, err
