@@ -26,7 +26,14 @@
 //
 // The interceptors add what a PerRPCCredentials cannot do alone: when the
 // server answers Unauthenticated, they invalidate exactly the token that call
-// sent, and retry a unary call once with a fresh one.
+// sent, and retry a unary call once with a fresh one. When the refusal
+// carries a Bearer challenge in "www-authenticate" metadata (RFC 6750 §3:
+// a missing scope, Entra ID claims, an RFC 9470 step-up), the unary
+// interceptor asks a source that is a tokenplug.ChallengeSource (a
+// *host.Source is) for a token answering it and retries once with that,
+// keeping the default token; if the source cannot answer, the server's
+// status comes back with the missing scope and the reason added. Streams
+// are not retried, challenge or not.
 //
 // WithProvider picks another provider, by name, for a single call.
 //

@@ -148,7 +148,8 @@ func (c *PerRPC) GetRequestMetadata(ctx context.Context, uri ...string) (map[str
 	if err := checkScope(name, sc, uri); err != nil {
 		return nil, err
 	}
-	tok, err := src.Token(ctx)
+	u := usageOf(ctx)
+	tok, err := u.tokenFor(ctx, src)
 	if err != nil {
 		return nil, tokenError(ctx, name, err)
 	}
@@ -159,7 +160,7 @@ func (c *PerRPC) GetRequestMetadata(ctx context.Context, uri ...string) (map[str
 	if md.err != nil {
 		return nil, tokenError(ctx, name, md.err)
 	}
-	recordUse(ctx, src, tok)
+	recordUse(u, src, tok)
 	return map[string]string{md.key: md.value}, nil
 }
 

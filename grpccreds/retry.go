@@ -19,6 +19,13 @@ import (
 type usage struct {
 	mu   sync.Mutex // guards used
 	used []used
+
+	// What the server sent back, for its WWW-Authenticate (challenge.go),
+	// and room for the call options that capture it, so that the options
+	// cost no allocation of their own.
+	header, trailer metadata.MD
+	opts            [4]grpc.CallOption
+	answer          *used // a token answering a challenge, sent instead of src's own; set before the call
 }
 
 type used struct {
@@ -28,12 +35,11 @@ type used struct {
 
 type usageKey struct{}
 
-// recordUse notes that tok from src went out on the call whose context is
-// ctx, if an interceptor is tracking it. gRPC may call GetRequestMetadata
+// recordUse notes that tok from src went out on the call tracked by u
+// (usageOf; nil if no interceptor is tracking it). gRPC may call GetRequestMetadata
 // again for a transparent retry, from another goroutine; hence the lock.
-func recordUse(ctx context.Context, src TokenSource, tok *oauth2.Token) {
-	u, ok := ctx.Value(usageKey{}).(*usage)
-	if !ok {
+func recordUse(u *usage, src TokenSource, tok *oauth2.Token) {
+	if u == nil {
 		return
 	}
 	u.mu.Lock()
@@ -59,6 +65,12 @@ func (u *usage) invalidate() bool {
 	return did
 }
 
+// usageOf returns the usage of the call whose context is ctx, or nil.
+func usageOf(ctx context.Context) *usage {
+	u, _ := ctx.Value(usageKey{}).(*usage)
+	return u
+}
+
 func track(ctx context.Context) (context.Context, *usage) {
 	u := &usage{}
 	return context.WithValue(ctx, usageKey{}, u), u
@@ -68,7 +80,16 @@ func unauthenticated(err error) bool { return status.Code(err) == codes.Unauthen
 
 // UnaryClientInterceptor returns an interceptor that, when the server
 // answers a unary call with Unauthenticated, invalidates the token the call
-// sent and retries the call once, which fetches a fresh token. It retries
+// sent and retries the call once, which fetches a fresh token. When the
+// refusal (Unauthenticated, or PermissionDenied with insufficient_scope)
+// carries a Bearer challenge in a "www-authenticate" header or trailer
+// (RFC 6750 §3) that asks for another token, it asks the source for a
+// token answering it instead and retries once with that (see
+// [tokenplug.ChallengeSource]); the source's default token is not
+// invalidated. A challenge the source cannot answer costs no fetch and
+// no retry: the call's error comes back with the same code, saying which
+// scope was missing and why the provider did not answer (for oauth2, its
+// challenge_scopes setting). It retries
 // only when a token was actually sent (so not when the credentials
 // themselves failed) and its source is an Invalidator (otherwise the retry
 // would send the same token). If the retry is rejected too, its error is
@@ -80,8 +101,16 @@ func unauthenticated(err error) bool { return status.Code(err) == codes.Unauthen
 func UnaryClientInterceptor() grpc.UnaryClientInterceptor {
 	return func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
 		tctx, u := track(ctx)
-		err := invoker(tctx, method, req, reply, cc, opts...)
-		if !unauthenticated(err) || !u.invalidate() || ctx.Err() != nil {
+		err := invoker(tctx, method, req, reply, cc, u.capture(opts)...)
+		if err == nil || ctx.Err() != nil {
+			return err
+		}
+		if c, ok := u.challenge(err); ok {
+			return u.answerChallenge(ctx, c, err, func(ctx context.Context, u *usage) error {
+				return invoker(ctx, method, req, reply, cc, u.capture(opts)...)
+			})
+		}
+		if !unauthenticated(err) || !u.invalidate() {
 			return err
 		}
 		return invoker(ctx, method, req, reply, cc, opts...)
@@ -90,7 +119,10 @@ func UnaryClientInterceptor() grpc.UnaryClientInterceptor {
 
 // StreamClientInterceptor returns an interceptor that, when the server
 // answers a stream with Unauthenticated, invalidates the token the stream
-// sent, so that the next stream fetches a fresh one. It does not retry: by
+// sent, so that the next stream fetches a fresh one, unless the refusal's
+// trailer carries a challenge asking for another token (insufficient_scope,
+// claims: RFC 6750 §3), which a fresh default token cannot answer. It does
+// not retry: by
 // the time the rejection arrives the application may have sent messages
 // through the stream, which the interceptor would have to buffer to replay,
 // and it cannot know whether replaying them is safe. The caller sees the
@@ -118,10 +150,20 @@ type stream struct {
 
 func (s *stream) RecvMsg(m any) error {
 	err := s.ClientStream.RecvMsg(m)
-	if unauthenticated(err) {
+	if unauthenticated(err) && !s.challenged(err) {
 		s.usage.invalidate()
 	}
 	return err
+}
+
+// challenged reports whether the stream's refusal carries a challenge
+// asking for another token (RFC 6750 §3): the token was fine, so it is
+// not invalidated (a stream is not retried, so the challenge is not
+// answered either). The trailer is complete once RecvMsg has failed.
+func (s *stream) challenged(err error) bool {
+	s.usage.trailer = s.ClientStream.Trailer()
+	_, ok := s.usage.challenge(err)
+	return ok
 }
 
 func (s *stream) Header() (md metadata.MD, err error) {

@@ -39,11 +39,13 @@ const instrumentationName = "github.com/tokenplug/tokenplug/host"
 // error message: only names and fixed words.
 const (
 	attrProvider = attribute.Key("tokenplug.provider")
-	attrOutcome  = attribute.Key("tokenplug.outcome") // ok | error
+	attrOutcome  = attribute.Key("tokenplug.outcome") // ok | error; for challenges: answered | cached | refused | unsupported | failed
 	attrErrKind  = attribute.Key("error.type")        // temporary | permanent | rate_limited | configuration
 	attrReason   = attribute.Key("tokenplug.reason")  // why a plugin was restarted
 	attrResult   = attribute.Key("tokenplug.result")  // shared cache and invalidation results
 	attrForce    = attribute.Key("tokenplug.force_refresh")
+
+	attrChallengeError = attribute.Key("tokenplug.challenge.error") // a known RFC 6750 / RFC 9470 code, none or other
 )
 
 // telemetry holds a Registry's OpenTelemetry instruments. It records only
@@ -61,6 +63,7 @@ type telemetry struct {
 	restarts      metric.Int64Counter
 	cacheLookups  metric.Int64Counter
 	invalidations metric.Int64Counter
+	challenges    metric.Int64Counter
 }
 
 // newTelemetry creates the instruments; nil providers mean the global ones.
@@ -81,6 +84,7 @@ func newTelemetry(mp metric.MeterProvider, tp trace.TracerProvider, log *slog.Lo
 	t.restarts = counter(m, &errs, "tokenplug.plugin.restarts", "Plugins replaced because they exited or stopped answering.", "{restart}")
 	t.cacheLookups = counter(m, &errs, "tokenplug.shared_cache.lookups", "Consultations of the shared cache tier (WithCache).", "{lookup}")
 	t.invalidations = counter(m, &errs, "tokenplug.invalidations", "Tokens a server rejected (401 / Unauthenticated).", "{invalidation}")
+	t.challenges = counter(m, &errs, "tokenplug.challenges", "Servers' challenges (WWW-Authenticate) handed to the provider, by outcome.", "{challenge}")
 	var err error
 	if t.fetchDuration, err = m.Float64Histogram("tokenplug.fetch.duration", metric.WithUnit("s"),
 		metric.WithDescription("Duration of upstream token fetches, plugin start included.")); err != nil {

@@ -95,7 +95,7 @@ func attrText(t *testing.T, s attribute.Set) string {
 // allowedAttrs is every attribute key the host may record.
 var allowedAttrs = map[string]bool{
 	"tokenplug.provider": true, "tokenplug.outcome": true, "error.type": true, "tokenplug.reason": true,
-	"tokenplug.result": true, "tokenplug.force_refresh": true,
+	"tokenplug.result": true, "tokenplug.force_refresh": true, "tokenplug.challenge.error": true,
 }
 
 // wantPoints fails unless every point in want was recorded with its value.

@@ -62,7 +62,7 @@ func (p *process) token(ctx context.Context, force bool) (*oauth2.Token, error) 
 	if err != nil {
 		return nil, err
 	}
-	tok, err := inst.rpc.InstanceToken(ctx, id, force)
+	tok, err := callToken(ctx, inst, id, force)
 	if err == nil || plugin.KindOf(err) != plugin.KindTemporary || errors.Is(ctx.Err(), context.Canceled) || pp.alive(inst) {
 		// A classified error came from a live plugin: the upstream's word.
 		return tok, p.red.redactErr(err)
@@ -76,7 +76,7 @@ func (p *process) token(ctx context.Context, force bool) (*oauth2.Token, error) 
 	if pp, inst, id, err = p.ready(ctx); err != nil {
 		return nil, err
 	}
-	tok, err = inst.rpc.InstanceToken(ctx, id, force)
+	tok, err = callToken(ctx, inst, id, force)
 	return tok, p.red.redactErr(err)
 }
 

@@ -2,6 +2,7 @@ package host
 
 import (
 	"context"
+	"maps"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -24,7 +25,10 @@ import (
 type SharedCache interface {
 	// Key names a provider configuration in the cache: two configurations
 	// share tokens exactly when their plugin name and settings are equal.
-	// It is called once per provider, at Register.
+	// It is called once per provider, at Register, and for each fetch of a
+	// token answering a server's challenge, with the challenge added to
+	// settings under the key "tokenplug:challenge" (which no real setting
+	// can have), so such a token never answers for the default one.
 	Key(plugin string, settings map[string]string) string
 	// Token returns a token for key: a stored one if it is before its
 	// refresh point (plugin.RefreshAtOf, which the host sets on every
@@ -53,13 +57,24 @@ func (o *options) shared(name string, cfg ProviderConfig, fetch fetchFunc) fetch
 	// just invalidated, which must not come back from the cache.
 	var last atomic.Pointer[oauth2.Token]
 	return func(ctx context.Context, force bool) (*oauth2.Token, error) {
-		rejected := ""
+		key, rejected := key, ""
 		if l := last.Load(); force && l != nil {
 			rejected = l.AccessToken
+		}
+		cf := challengeOf(ctx)
+		if cf != nil {
+			// A challenge's token has a key of its own (Key is a keyed
+			// hash: the challenge's text is not in it).
+			key, rejected = o.cache.Key(cachePluginName(cfg), withChallenge(cfg.Settings, cf.key)), cf.rejected
 		}
 		ctx, lookup := cacheLookupStart(ctx)
 		tok, err := o.cache.Token(ctx, key, rejected, func(ctx context.Context) (*oauth2.Token, error) {
 			lookup.fetched.Store(true)
+			if cf != nil && challengeOf(ctx) != cf {
+				// A cache that fetched on a context of its own must not
+				// turn the challenge's fetch into the default token's.
+				ctx = context.WithValue(ctx, challengeFetchKey{}, cf)
+			}
 			tok, err := fetch(ctx, force)
 			if err != nil || tok == nil {
 				return tok, err
@@ -74,11 +89,21 @@ func (o *options) shared(name string, cfg ProviderConfig, fetch fetchFunc) fetch
 			return tok, nil
 		})
 		o.tel.cacheLookupDone(name, lookup, err)
-		if err == nil && tok != nil {
+		if err == nil && tok != nil && cf == nil {
 			last.Store(tok)
 		}
 		return tok, err
 	}
+}
+
+// withChallenge returns settings plus the challenge pseudo-setting.
+func withChallenge(settings map[string]string, challenge string) map[string]string {
+	m := maps.Clone(settings)
+	if m == nil {
+		m = map[string]string{}
+	}
+	m[challengeSetting] = challenge
+	return m
 }
 
 // cachePluginName is the plugin part of a provider's cache identity: its

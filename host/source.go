@@ -48,8 +48,9 @@ type Source struct {
 	force      atomic.Bool           // the next fetch asks for force_refresh
 	refreshing atomic.Bool           // a background refresh is running
 	sf         singleflight.Group
-	scope      scopeState // where the token may go (scope.go)
-	unobserve  func()     // stops the expiry gauge's callback (metrics.go)
+	scope      scopeState   // where the token may go (scope.go)
+	unobserve  func()       // stops the expiry gauge's callback (metrics.go)
+	ch         challengeSet // tokens answering servers' challenges (challenge.go)
 
 	ctx    context.Context // bounds fetches; cancelled by close
 	cancel context.CancelFunc
@@ -102,7 +103,9 @@ func (t tokenSource) Token() (*oauth2.Token, error) { return t.s.Token(context.B
 // Invalidate drops the cached token if it is still rejected (compared by
 // access token; nil drops whatever is cached), so the next Token call
 // fetches a new one with force_refresh. transport and grpccreds call it when
-// a server answers 401 / Unauthenticated.
+// a server answers 401 / Unauthenticated. A rejected token that answered a
+// challenge (TokenForChallenge) is dropped from the challenge tokens by the
+// same rules, and the default token is kept.
 //
 // A token that was itself fetched because its predecessor was invalidated
 // is not dropped again within the invalidation window (30s by default, see
@@ -112,6 +115,7 @@ func (t tokenSource) Token() (*oauth2.Token, error) { return t.s.Token(context.B
 func (s *Source) Invalidate(rejected *oauth2.Token) {
 	e := s.cur.Load()
 	if e == nil || (rejected != nil && rejected.AccessToken != e.tok.AccessToken) {
+		s.ch.invalidate(s, rejected) // perhaps a token answering a challenge
 		return
 	}
 	if e.forced && s.o.now().Before(e.fetchedAt.Add(s.o.invalidationWindow)) {
@@ -218,18 +222,22 @@ func (s *Source) failed(err error) error {
 // refreshAsync starts one background refresh unless one is running. The
 // flag is set before the goroutine starts, so two callers cannot both start
 // one.
-func (s *Source) refreshAsync() {
-	if !s.refreshing.CompareAndSwap(false, true) {
+func (s *Source) refreshAsync() { s.background(&s.refreshing, s.refreshLoop) }
+
+// background runs loop in a goroutine the source owns unless running is
+// set (or the source is closed); running is set until loop returns.
+func (s *Source) background(running *atomic.Bool, loop func()) {
+	if !running.CompareAndSwap(false, true) {
 		return
 	}
 	if !s.enter() {
-		s.refreshing.Store(false)
+		running.Store(false)
 		return
 	}
 	go func() {
 		defer s.wg.Done()
-		defer s.refreshing.Store(false)
-		s.refreshLoop()
+		defer running.Store(false)
+		loop()
 	}()
 }
 
@@ -246,13 +254,22 @@ func (s *Source) refreshLoop() {
 		s.mu.Lock()
 		wait := s.gate.wait(s.o.now())
 		s.mu.Unlock()
-		t := time.NewTimer(max(wait, time.Millisecond))
-		select {
-		case <-t.C:
-		case <-s.ctx.Done():
-			t.Stop()
+		if !s.pause(wait) {
 			return
 		}
+	}
+}
+
+// pause waits d (at least a millisecond) and reports whether the source
+// is still open.
+func (s *Source) pause(d time.Duration) bool {
+	t := time.NewTimer(max(d, time.Millisecond))
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-s.ctx.Done():
+		return false
 	}
 }
 

@@ -126,6 +126,22 @@ func (c *client) InstanceToken(ctx context.Context, instance string, forceRefres
 	return tokenFromProto(resp)
 }
 
+// ChallengeToken fetches a token for instance ("": the default one)
+// answering a server's challenge. Call it only on a plugin whose
+// Description has AnswersChallenges: an older plugin would ignore the
+// challenge and return its default token. An instance that cannot answer
+// challenges returns an error wrapping ErrChallengeUnsupported.
+func (c *client) ChallengeToken(ctx context.Context, instance string, ch Challenge) (*oauth2.Token, error) {
+	resp, err := c.rpc.Token(ctx, &pb.TokenRequest{Instance: instance, Challenge: challengeToProto(ch)})
+	if status.Code(err) == codes.Unimplemented {
+		return nil, Permanent(fmt.Errorf("%w: %s", ErrChallengeUnsupported, status.Convert(err).Message()))
+	}
+	if err != nil {
+		return nil, fromStatus(err)
+	}
+	return tokenFromProto(resp)
+}
+
 // Release drops instance from a multi_instance plugin.
 func (c *client) Release(ctx context.Context, instance string) error {
 	if _, err := c.rpc.Release(ctx, &pb.ReleaseRequest{Instance: instance}); err != nil {
@@ -135,7 +151,7 @@ func (c *client) Release(ctx context.Context, instance string) error {
 }
 
 func describeToProto(d Description) *pb.DescribeResponse {
-	out := &pb.DescribeResponse{Name: d.Name, Version: d.Version, DefaultHosts: slices.Clone(d.DefaultHosts)}
+	out := &pb.DescribeResponse{Name: d.Name, Version: d.Version, DefaultHosts: slices.Clone(d.DefaultHosts), AnswersChallenges: d.AnswersChallenges}
 	for _, s := range d.Settings {
 		out.Settings = append(out.Settings, &pb.Setting{Key: s.Key, Description: s.Description, Required: s.Required, Secret: s.Secret, Default: s.Default})
 	}
@@ -143,7 +159,7 @@ func describeToProto(d Description) *pb.DescribeResponse {
 }
 
 func describeFromProto(r *pb.DescribeResponse) Description {
-	d := Description{Name: r.GetName(), Version: r.GetVersion(), DefaultHosts: slices.Clone(r.GetDefaultHosts())}
+	d := Description{Name: r.GetName(), Version: r.GetVersion(), DefaultHosts: slices.Clone(r.GetDefaultHosts()), AnswersChallenges: r.GetAnswersChallenges()}
 	for _, s := range r.GetSettings() {
 		d.Settings = append(d.Settings, Setting{Key: s.GetKey(), Description: s.GetDescription(), Required: s.GetRequired(), Secret: s.GetSecret(), Default: s.GetDefault()})
 	}

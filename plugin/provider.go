@@ -75,6 +75,15 @@ type Description struct {
 	// hosts: a plugin whose endpoints are not fixed (self-hosted, per
 	// tenant) leaves it empty.
 	DefaultHosts []string
+
+	// AnswersChallenges, in the Description a host reads from a running
+	// plugin, says the plugin reads a server's challenges (see
+	// ChallengeTokenSource). Providers need not set it: the SDK declares
+	// it for every plugin built with it, and per instance routes a
+	// challenge to the token source when that implements
+	// ChallengeTokenSource, or refuses it with ErrChallengeUnsupported,
+	// without fetching, when it does not.
+	AnswersChallenges bool
 }
 
 // Setting declares one configuration key. Keys are user-facing API: keep

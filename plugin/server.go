@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -49,6 +50,7 @@ func newServer(p Provider) *server {
 func (s *server) Describe(context.Context, *pb.DescribeRequest) (*pb.DescribeResponse, error) {
 	d := describeToProto(s.desc)
 	d.MultiInstance = s.multi
+	d.AnswersChallenges = !wire.NoChallenges // per instance: see token
 	return d, nil
 }
 
@@ -142,11 +144,9 @@ func (s *server) Token(ctx context.Context, req *pb.TokenRequest) (resp *pb.Toke
 	if err != nil {
 		return nil, err
 	}
-	var tok *oauth2.Token
-	if cts, ok := inst.ts.(ContextTokenSource); ok {
-		tok, err = cts.TokenContext(withInstance(ctx, req.GetInstance()))
-	} else {
-		tok, err = inst.ts.Token()
+	tok, err := s.token(withInstance(ctx, req.GetInstance()), inst.ts, req.GetChallenge())
+	if errors.Is(err, ErrChallengeUnsupported) {
+		return nil, status.Errorf(codes.Unimplemented, "tokenplug/%s: this configuration does not answer challenges", s.desc.Name)
 	}
 	if err != nil {
 		return nil, scrubStatus(err, inst.red)
@@ -159,6 +159,22 @@ func (s *server) Token(ctx context.Context, req *pb.TokenRequest) (resp *pb.Toke
 		return nil, toStatus(fmt.Errorf("tokenplug/%s: %w", s.desc.Name, err))
 	}
 	return resp, nil
+}
+
+// token asks ts for its default token, or, with a challenge, for a token
+// answering it when ts is a ChallengeTokenSource.
+func (s *server) token(ctx context.Context, ts oauth2.TokenSource, ch *pb.Challenge) (*oauth2.Token, error) {
+	if ch != nil && !wire.NoChallenges {
+		cts, ok := ts.(ChallengeTokenSource)
+		if !ok {
+			return nil, ErrChallengeUnsupported
+		}
+		return cts.TokenForChallenge(ctx, challengeFromProto(ch))
+	}
+	if cts, ok := ts.(ContextTokenSource); ok {
+		return cts.TokenContext(ctx)
+	}
+	return ts.Token()
 }
 
 // Release forgets an instance. A plugin with wire.SingleInstance set answers

@@ -2,11 +2,13 @@ package plugin
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"golang.org/x/oauth2"
 
 	"github.com/tokenplug/tokenplug"
+	pb "github.com/tokenplug/tokenplug/plugin/proto"
 )
 
 // Keys of the oauth2.Token extras that carry the contract's fields that
@@ -56,6 +58,23 @@ func SettingsUpdateOf(tok *oauth2.Token) map[string]string { return tokenplug.Se
 // Challenge is a server's Bearer challenge (RFC 6750 §3), as a host hands
 // it to a ChallengeTokenSource. Same as tokenplug.Challenge.
 type Challenge = tokenplug.Challenge
+
+// ErrChallengeUnsupported says a provider instance does not answer
+// challenges. The SDK returns it for an instance whose token source is not
+// a ChallengeTokenSource, and a TokenForChallenge may return it (wrapped)
+// for a configuration that never can (a mode without scopes, say): the
+// host then stops sending that instance challenges. For a challenge the
+// settings do not allow (a scope beyond challenge_scopes), return a
+// Permanent error naming the setting instead.
+var ErrChallengeUnsupported = errors.New("tokenplug: provider does not answer challenges")
+
+func challengeToProto(c Challenge) *pb.Challenge {
+	return &pb.Challenge{Error: c.Error, Scope: c.Scope, Claims: c.Claims, AcrValues: c.ACRValues, MaxAge: c.MaxAge}
+}
+
+func challengeFromProto(c *pb.Challenge) Challenge {
+	return Challenge{Error: c.GetError(), Scope: c.GetScope(), Claims: c.GetClaims(), ACRValues: c.GetAcrValues(), MaxAge: c.GetMaxAge()}
+}
 
 // ChallengeTokenSource is implemented by a token source (the one Configure
 // returns) that can answer a resource server's challenge: a missing scope,

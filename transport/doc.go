@@ -31,6 +31,17 @@
 //     host and port, and it is in scope.
 //   - On a 401 from a source that is an [Invalidator], drops the rejected
 //     token and retries once with a fresh one, when the body can be replayed.
+//   - Answers a server's Bearer challenge (WWW-Authenticate, RFC 6750 §3): a
+//     401 asking for a scope, claims (Entra ID) or a step-up (RFC 9470), or
+//     a 403 insufficient_scope, is sent once more with the source's token
+//     for that challenge when the source is a [tokenplug.ChallengeSource]
+//     (a host.Source is; its provider decides what it may answer, e.g.
+//     oauth2's challenge_scopes) and the body can be replayed. The cached
+//     token is kept for other requests; a second challenge comes back to
+//     the caller as it came, never a loop. A challenge the source cannot
+//     answer costs no fetch: the response comes back as it came, and a
+//     host.Source logs at debug level the scope it did not allow and why.
+//     Headers that do not parse, or are too large, count as no challenge.
 //   - Returns a [*TokenError] naming the provider when the source fails, and
 //     sends nothing. It adds no token, secret or URL of its own to errors.
 //   - Works under any client built on http.Client, including websocket dials
@@ -40,8 +51,8 @@
 //
 // It does not cache, refresh or retry token fetches: the source does (a
 // host.Source caches, refreshes ahead of expiry and collapses concurrent
-// fetches). It does not retry anything but one 401, and never on network
-// errors. It touches no header but the token's, which it sets even if the
+// fetches). It does not retry anything but one 401 (or one answered
+// challenge), and never on network errors. It touches no header but the token's, which it sets even if the
 // caller already did.
 //
 // # Concurrency

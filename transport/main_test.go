@@ -7,5 +7,5 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	testbin.Main(m, testbin.Plugins("symphony", "fault", "azure"))
+	testbin.Main(m, testbin.Plugins("symphony", "fault", "azure", "oauth2"))
 }

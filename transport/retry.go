@@ -27,14 +27,20 @@ func (t *Transport) retry(req *http.Request, resp *http.Response, used *oauth2.T
 		// thing to return, and the next request will see the source's error.
 		return resp, nil
 	}
-	body := req.Body
-	if body != nil && body != http.NoBody {
-		if body, err = req.GetBody(); err != nil {
-			return resp, nil
-		}
+	body, err := replayBody(req)
+	if err != nil {
+		return resp, nil
 	}
 	drain(resp.Body)
 	return t.send(req, body, fresh)
+}
+
+// replayBody returns req's body for a second sending (of a replayable req).
+func replayBody(req *http.Request) (io.ReadCloser, error) {
+	if req.Body == nil || req.Body == http.NoBody {
+		return req.Body, nil
+	}
+	return req.GetBody()
 }
 
 // replayable reports whether req's body can be sent a second time.

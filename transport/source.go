@@ -11,7 +11,7 @@ import (
 // adapts any oauth2.TokenSource.
 //
 // Token is called once per authorized request (twice when a 401 is
-// retried), from many goroutines at once, with the request's context; the
+// retried; a challenge is answered through TokenForChallenge instead), from many goroutines at once, with the request's context; the
 // Transport keeps no cache of its own and does not modify the token.
 type TokenSource = tokenplug.TokenSource
 

@@ -23,6 +23,7 @@ type Transport struct {
 	base     http.RoundTripper
 	src      TokenSource
 	inv      Invalidator                   // src, if it can invalidate; else nil (no 401 retry)
+	chs      tokenplug.ChallengeSource     // src, if it can answer challenges; else nil
 	name     string                        // provider name for errors
 	fixed    *hostmatch.Scope              // hosts from WithHosts (or none), when scoper is nil
 	scoper   hostmatch.Scoper              // src, when it knows its own hosts and WithHosts gave none
@@ -70,6 +71,7 @@ func New(base http.RoundTripper, src TokenSource, opts ...Option) *Transport {
 	}
 	t.src = src
 	t.inv, _ = src.(Invalidator)
+	t.chs, _ = src.(tokenplug.ChallengeSource)
 	if n, ok := src.(namer); ok && t.name == "" {
 		t.name = n.Name()
 	}
@@ -92,6 +94,19 @@ func New(base http.RoundTripper, src TokenSource, opts ...Option) *Transport {
 // common body types), it fetches another token and retries once. If it cannot
 // replay the body, or the source returns the same token or an error, the 401
 // is returned as it came, body unread.
+//
+// A 401 whose WWW-Authenticate carries a Bearer challenge asking for
+// another token (insufficient_scope, insufficient_claims,
+// insufficient_user_authentication, or claims: RFC 6750 §3, RFC 9470,
+// Entra ID), or a 403 with insufficient_scope, is answered instead, when
+// the source is a [tokenplug.ChallengeSource] and the body can be
+// replayed: the request is sent once more with the source's token for
+// that challenge, and that response is returned, whatever it says. The
+// cached token is not invalidated: it still serves other requests. If the
+// source cannot answer (its provider does not, or the challenge asks for
+// a scope its settings do not allow; a *host.Source logs why at debug
+// level), the response is returned as it came, body unread, and nothing
+// was fetched. See challenge.go.
 //
 // If the source fails, RoundTrip returns a *TokenError and sends nothing. It
 // also sends nothing, and returns an error naming the provider, when the
@@ -122,10 +137,10 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	resp, err := t.send(req, req.Body, tok)
-	if err != nil || resp.StatusCode != http.StatusUnauthorized || t.inv == nil {
+	if err != nil || resp.StatusCode != http.StatusUnauthorized && resp.StatusCode != http.StatusForbidden {
 		return resp, err
 	}
-	return t.retry(req, resp, tok)
+	return t.refused(req, resp, tok)
 }
 
 // CloseIdleConnections closes the idle connections of the base RoundTripper,

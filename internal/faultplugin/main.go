@@ -36,6 +36,8 @@ func (provider) Describe() plugin.Description {
 			{Key: "label", Description: "behavior label: the token is label-<label>-pid-<pid>-<n>"},
 			{Key: "stderr_b64", Description: "behavior stderr: the bytes (base64) to write to stderr, verbatim"},
 			{Key: "default_hosts", Description: "comma-separated default hosts the plugin gives for this configuration (DefaultHostsFor), right or wrong"},
+			{Key: "answer_challenges", Description: "yes: the token source answers challenges (see challenge.go)"},
+			{Key: "challenge_scopes", Description: "space-separated scopes a challenge may add"},
 		},
 		// None by default, as a third-party plugin may; tests that need
 		// some pass them in the environment (host.WithEnv).
@@ -89,7 +91,11 @@ func (provider) Configure(ctx context.Context, s map[string]string) (oauth2.Toke
 	if err != nil {
 		return nil, plugin.Errorf("stderr_b64", "not base64")
 	}
-	return &source{behavior: s["behavior"], life: life, password: s["password"], label: s["label"], stderr: stderr}, nil
+	src := &source{behavior: s["behavior"], life: life, password: s["password"], label: s["label"], stderr: stderr}
+	if s["answer_challenges"] == "yes" {
+		return &challengeSource{source: src, allowed: strings.Fields(s["challenge_scopes"])}, nil
+	}
+	return src, nil
 }
 
 type source struct {
@@ -291,6 +297,9 @@ func main() {
 		}
 		if a == "--shared-state" {
 			sharedState = true
+		}
+		if a == "--no-challenges" {
+			wire.NoChallenges = true // speak the protocol as SDKs before answers_challenges did
 		}
 		if a == "--single-instance" {
 			wire.SingleInstance = true // speak the protocol as SDKs before multi_instance did

@@ -22,6 +22,12 @@ type Auth struct {
 	// Accept reports whether value (the header's full value, e.g.
 	// "Bearer abc") is a good credential. Nil rejects everything.
 	Accept func(value string) bool
+	// Challenge, if set, says how a rejected value is refused: with code
+	// and a "www-authenticate" challenge (RFC 6750 §3), sent as a trailer,
+	// or as header metadata when ChallengeInHeader is set. An empty
+	// challenge is the plain Unauthenticated refusal.
+	Challenge         func(value string) (codes.Code, string)
+	ChallengeInHeader bool
 
 	mu   sync.Mutex // guards seen
 	seen []string
@@ -84,8 +90,24 @@ func (a *Auth) check(ctx context.Context) error {
 		// Two credentials are ambiguous; a real server must not pick one.
 		return status.Errorf(codes.Unauthenticated, "grpctest: %d values for %s", len(vals), key)
 	case a.Accept == nil || !a.Accept(vals[0]):
-		// The message never echoes the value: it is a credential.
-		return status.Errorf(codes.Unauthenticated, "grpctest: %s rejected", key)
+		return a.refuse(ctx, key, vals[0])
 	}
 	return nil
+}
+
+// refuse rejects value, with a challenge if Challenge gives one. The
+// message never echoes the value: it is a credential.
+func (a *Auth) refuse(ctx context.Context, key, value string) error {
+	if a.Challenge != nil {
+		if code, c := a.Challenge(value); c != "" {
+			md := metadata.Pairs("www-authenticate", c)
+			if a.ChallengeInHeader {
+				_ = grpc.SetHeader(ctx, md)
+			} else {
+				_ = grpc.SetTrailer(ctx, md)
+			}
+			return status.Errorf(code, "grpctest: %s refused with a challenge", key)
+		}
+	}
+	return status.Errorf(codes.Unauthenticated, "grpctest: %s rejected", key)
 }

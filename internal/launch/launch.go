@@ -52,6 +52,11 @@ type Conn interface {
 	ConfigureInstance(ctx context.Context, settings map[string]string, newInstance bool) (string, []string, error)
 	// InstanceToken is Token for instance ("": the default instance).
 	InstanceToken(ctx context.Context, instance string, forceRefresh bool) (*oauth2.Token, error)
+	// ChallengeToken fetches a token for instance answering a server's
+	// challenge; only for plugins whose Description has
+	// AnswersChallenges. An instance that cannot answer returns an error
+	// wrapping plugin.ErrChallengeUnsupported.
+	ChallengeToken(ctx context.Context, instance string, c plugin.Challenge) (*oauth2.Token, error)
 	// Release drops instance from a multi_instance plugin.
 	Release(ctx context.Context, instance string) error
 }

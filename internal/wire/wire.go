@@ -48,6 +48,13 @@ var SingleInstance bool
 // attribute of that name is renamed by the SDK.
 const InstanceLogKey = "@instance"
 
+// NoChallenges, set by a plugin's main before plugin.Serve, makes the
+// SDK's server behave as it did before answers_challenges: it does not
+// announce it, and a Token request's challenge is ignored (the default
+// token comes back, as an older plugin's would). Test plugins set it to
+// prove hosts never send such plugins a challenge.
+var NoChallenges bool
+
 // NewClient returns the host's view of the plugin behind conn. Package
 // plugin, which owns the contract's conversions, sets it when it loads;
 // internal/launch imports plugin, so a host always has it.

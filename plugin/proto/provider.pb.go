@@ -156,8 +156,15 @@ type DescribeResponse struct {
 	// Token and Release name it. Plugins built with an SDK from before it
 	// leave it false, and hosts start one process per provider for them.
 	MultiInstance bool `protobuf:"varint,5,opt,name=multi_instance,json=multiInstance,proto3" json:"multi_instance,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// answers_challenges says the plugin reads TokenRequest.challenge. Hosts
+	// send a challenge only to plugins that set it; plugins built with an SDK
+	// from before it leave it false and never see one. An instance that
+	// cannot answer challenges (its token source does not implement
+	// plugin.ChallengeTokenSource) answers a Token with a challenge with
+	// Unimplemented, without fetching.
+	AnswersChallenges bool `protobuf:"varint,6,opt,name=answers_challenges,json=answersChallenges,proto3" json:"answers_challenges,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *DescribeResponse) Reset() {
@@ -221,6 +228,13 @@ func (x *DescribeResponse) GetDefaultHosts() []string {
 func (x *DescribeResponse) GetMultiInstance() bool {
 	if x != nil {
 		return x.MultiInstance
+	}
+	return false
+}
+
+func (x *DescribeResponse) GetAnswersChallenges() bool {
+	if x != nil {
+		return x.AnswersChallenges
 	}
 	return false
 }
@@ -410,7 +424,12 @@ type TokenRequest struct {
 	ForceRefresh bool `protobuf:"varint,1,opt,name=force_refresh,json=forceRefresh,proto3" json:"force_refresh,omitempty"`
 	// instance names the instance to fetch for (ConfigureResponse.instance);
 	// empty means the default instance.
-	Instance      string `protobuf:"bytes,2,opt,name=instance,proto3" json:"instance,omitempty"`
+	Instance string `protobuf:"bytes,2,opt,name=instance,proto3" json:"instance,omitempty"`
+	// challenge, when set, asks for a token answering a resource server's
+	// Bearer challenge (RFC 6750 §3) instead of the instance's default
+	// token. Hosts set it only for plugins with
+	// DescribeResponse.answers_challenges.
+	Challenge     *Challenge `protobuf:"bytes,3,opt,name=challenge,proto3" json:"challenge,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -459,6 +478,97 @@ func (x *TokenRequest) GetInstance() string {
 	return ""
 }
 
+func (x *TokenRequest) GetChallenge() *Challenge {
+	if x != nil {
+		return x.Challenge
+	}
+	return nil
+}
+
+// Challenge is what a resource server asked for in WWW-Authenticate when
+// it refused a token (RFC 6750 §3, RFC 9470 §3, Entra ID claims). Empty
+// means absent.
+type Challenge struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// error is the challenge's error code, e.g. "insufficient_scope".
+	Error string `protobuf:"bytes,1,opt,name=error,proto3" json:"error,omitempty"`
+	// scope: space-separated scopes the request needs.
+	Scope string `protobuf:"bytes,2,opt,name=scope,proto3" json:"scope,omitempty"`
+	// claims: a JSON claims request, decoded from the server's base64.
+	Claims string `protobuf:"bytes,3,opt,name=claims,proto3" json:"claims,omitempty"`
+	// acr_values: space-separated authentication context classes.
+	AcrValues string `protobuf:"bytes,4,opt,name=acr_values,json=acrValues,proto3" json:"acr_values,omitempty"`
+	// max_age: seconds since the user's authentication, digits only.
+	MaxAge        string `protobuf:"bytes,5,opt,name=max_age,json=maxAge,proto3" json:"max_age,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Challenge) Reset() {
+	*x = Challenge{}
+	mi := &file_provider_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Challenge) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Challenge) ProtoMessage() {}
+
+func (x *Challenge) ProtoReflect() protoreflect.Message {
+	mi := &file_provider_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Challenge.ProtoReflect.Descriptor instead.
+func (*Challenge) Descriptor() ([]byte, []int) {
+	return file_provider_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *Challenge) GetError() string {
+	if x != nil {
+		return x.Error
+	}
+	return ""
+}
+
+func (x *Challenge) GetScope() string {
+	if x != nil {
+		return x.Scope
+	}
+	return ""
+}
+
+func (x *Challenge) GetClaims() string {
+	if x != nil {
+		return x.Claims
+	}
+	return ""
+}
+
+func (x *Challenge) GetAcrValues() string {
+	if x != nil {
+		return x.AcrValues
+	}
+	return ""
+}
+
+func (x *Challenge) GetMaxAge() string {
+	if x != nil {
+		return x.MaxAge
+	}
+	return ""
+}
+
 type ReleaseRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Instance      string                 `protobuf:"bytes,1,opt,name=instance,proto3" json:"instance,omitempty"`
@@ -468,7 +578,7 @@ type ReleaseRequest struct {
 
 func (x *ReleaseRequest) Reset() {
 	*x = ReleaseRequest{}
-	mi := &file_provider_proto_msgTypes[7]
+	mi := &file_provider_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -480,7 +590,7 @@ func (x *ReleaseRequest) String() string {
 func (*ReleaseRequest) ProtoMessage() {}
 
 func (x *ReleaseRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[7]
+	mi := &file_provider_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -493,7 +603,7 @@ func (x *ReleaseRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReleaseRequest.ProtoReflect.Descriptor instead.
 func (*ReleaseRequest) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{7}
+	return file_provider_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ReleaseRequest) GetInstance() string {
@@ -511,7 +621,7 @@ type ReleaseResponse struct {
 
 func (x *ReleaseResponse) Reset() {
 	*x = ReleaseResponse{}
-	mi := &file_provider_proto_msgTypes[8]
+	mi := &file_provider_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -523,7 +633,7 @@ func (x *ReleaseResponse) String() string {
 func (*ReleaseResponse) ProtoMessage() {}
 
 func (x *ReleaseResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[8]
+	mi := &file_provider_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -536,7 +646,7 @@ func (x *ReleaseResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReleaseResponse.ProtoReflect.Descriptor instead.
 func (*ReleaseResponse) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{8}
+	return file_provider_proto_rawDescGZIP(), []int{9}
 }
 
 type TokenResponse struct {
@@ -557,7 +667,7 @@ type TokenResponse struct {
 
 func (x *TokenResponse) Reset() {
 	*x = TokenResponse{}
-	mi := &file_provider_proto_msgTypes[9]
+	mi := &file_provider_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -569,7 +679,7 @@ func (x *TokenResponse) String() string {
 func (*TokenResponse) ProtoMessage() {}
 
 func (x *TokenResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[9]
+	mi := &file_provider_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -582,7 +692,7 @@ func (x *TokenResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TokenResponse.ProtoReflect.Descriptor instead.
 func (*TokenResponse) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{9}
+	return file_provider_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *TokenResponse) GetAccessToken() string {
@@ -631,13 +741,14 @@ const file_provider_proto_rawDesc = "" +
 	"\brequired\x18\x03 \x01(\bR\brequired\x12\x16\n" +
 	"\x06secret\x18\x04 \x01(\bR\x06secret\x12\x18\n" +
 	"\adefault\x18\x05 \x01(\tR\adefault\"\x11\n" +
-	"\x0fDescribeRequest\"\xbf\x01\n" +
+	"\x0fDescribeRequest\"\xee\x01\n" +
 	"\x10DescribeResponse\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
 	"\aversion\x18\x02 \x01(\tR\aversion\x121\n" +
 	"\bsettings\x18\x03 \x03(\v2\x15.tokenplug.v1.SettingR\bsettings\x12#\n" +
 	"\rdefault_hosts\x18\x04 \x03(\tR\fdefaultHosts\x12%\n" +
-	"\x0emulti_instance\x18\x05 \x01(\bR\rmultiInstance\"\xbc\x01\n" +
+	"\x0emulti_instance\x18\x05 \x01(\bR\rmultiInstance\x12-\n" +
+	"\x12answers_challenges\x18\x06 \x01(\bR\x11answersChallenges\"\xbc\x01\n" +
 	"\x10ConfigureRequest\x12H\n" +
 	"\bsettings\x18\x01 \x03(\v2,.tokenplug.v1.ConfigureRequest.SettingsEntryR\bsettings\x12!\n" +
 	"\fnew_instance\x18\x02 \x01(\bR\vnewInstance\x1a;\n" +
@@ -650,10 +761,18 @@ const file_provider_proto_rawDesc = "" +
 	"\x11ConfigureResponse\x122\n" +
 	"\x06errors\x18\x01 \x03(\v2\x1a.tokenplug.v1.SettingErrorR\x06errors\x12\x1a\n" +
 	"\binstance\x18\x02 \x01(\tR\binstance\x12#\n" +
-	"\rdefault_hosts\x18\x03 \x03(\tR\fdefaultHosts\"O\n" +
+	"\rdefault_hosts\x18\x03 \x03(\tR\fdefaultHosts\"\x86\x01\n" +
 	"\fTokenRequest\x12#\n" +
 	"\rforce_refresh\x18\x01 \x01(\bR\fforceRefresh\x12\x1a\n" +
-	"\binstance\x18\x02 \x01(\tR\binstance\",\n" +
+	"\binstance\x18\x02 \x01(\tR\binstance\x125\n" +
+	"\tchallenge\x18\x03 \x01(\v2\x17.tokenplug.v1.ChallengeR\tchallenge\"\x87\x01\n" +
+	"\tChallenge\x12\x14\n" +
+	"\x05error\x18\x01 \x01(\tR\x05error\x12\x14\n" +
+	"\x05scope\x18\x02 \x01(\tR\x05scope\x12\x16\n" +
+	"\x06claims\x18\x03 \x01(\tR\x06claims\x12\x1d\n" +
+	"\n" +
+	"acr_values\x18\x04 \x01(\tR\tacrValues\x12\x17\n" +
+	"\amax_age\x18\x05 \x01(\tR\x06maxAge\",\n" +
 	"\x0eReleaseRequest\x12\x1a\n" +
 	"\binstance\x18\x01 \x01(\tR\binstance\"\x11\n" +
 	"\x0fReleaseResponse\"\xa0\x01\n" +
@@ -683,7 +802,7 @@ func file_provider_proto_rawDescGZIP() []byte {
 	return file_provider_proto_rawDescData
 }
 
-var file_provider_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
+var file_provider_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
 var file_provider_proto_goTypes = []any{
 	(*Setting)(nil),           // 0: tokenplug.v1.Setting
 	(*DescribeRequest)(nil),   // 1: tokenplug.v1.DescribeRequest
@@ -692,28 +811,30 @@ var file_provider_proto_goTypes = []any{
 	(*SettingError)(nil),      // 4: tokenplug.v1.SettingError
 	(*ConfigureResponse)(nil), // 5: tokenplug.v1.ConfigureResponse
 	(*TokenRequest)(nil),      // 6: tokenplug.v1.TokenRequest
-	(*ReleaseRequest)(nil),    // 7: tokenplug.v1.ReleaseRequest
-	(*ReleaseResponse)(nil),   // 8: tokenplug.v1.ReleaseResponse
-	(*TokenResponse)(nil),     // 9: tokenplug.v1.TokenResponse
-	nil,                       // 10: tokenplug.v1.ConfigureRequest.SettingsEntry
+	(*Challenge)(nil),         // 7: tokenplug.v1.Challenge
+	(*ReleaseRequest)(nil),    // 8: tokenplug.v1.ReleaseRequest
+	(*ReleaseResponse)(nil),   // 9: tokenplug.v1.ReleaseResponse
+	(*TokenResponse)(nil),     // 10: tokenplug.v1.TokenResponse
+	nil,                       // 11: tokenplug.v1.ConfigureRequest.SettingsEntry
 }
 var file_provider_proto_depIdxs = []int32{
 	0,  // 0: tokenplug.v1.DescribeResponse.settings:type_name -> tokenplug.v1.Setting
-	10, // 1: tokenplug.v1.ConfigureRequest.settings:type_name -> tokenplug.v1.ConfigureRequest.SettingsEntry
+	11, // 1: tokenplug.v1.ConfigureRequest.settings:type_name -> tokenplug.v1.ConfigureRequest.SettingsEntry
 	4,  // 2: tokenplug.v1.ConfigureResponse.errors:type_name -> tokenplug.v1.SettingError
-	1,  // 3: tokenplug.v1.Provider.Describe:input_type -> tokenplug.v1.DescribeRequest
-	3,  // 4: tokenplug.v1.Provider.Configure:input_type -> tokenplug.v1.ConfigureRequest
-	6,  // 5: tokenplug.v1.Provider.Token:input_type -> tokenplug.v1.TokenRequest
-	7,  // 6: tokenplug.v1.Provider.Release:input_type -> tokenplug.v1.ReleaseRequest
-	2,  // 7: tokenplug.v1.Provider.Describe:output_type -> tokenplug.v1.DescribeResponse
-	5,  // 8: tokenplug.v1.Provider.Configure:output_type -> tokenplug.v1.ConfigureResponse
-	9,  // 9: tokenplug.v1.Provider.Token:output_type -> tokenplug.v1.TokenResponse
-	8,  // 10: tokenplug.v1.Provider.Release:output_type -> tokenplug.v1.ReleaseResponse
-	7,  // [7:11] is the sub-list for method output_type
-	3,  // [3:7] is the sub-list for method input_type
-	3,  // [3:3] is the sub-list for extension type_name
-	3,  // [3:3] is the sub-list for extension extendee
-	0,  // [0:3] is the sub-list for field type_name
+	7,  // 3: tokenplug.v1.TokenRequest.challenge:type_name -> tokenplug.v1.Challenge
+	1,  // 4: tokenplug.v1.Provider.Describe:input_type -> tokenplug.v1.DescribeRequest
+	3,  // 5: tokenplug.v1.Provider.Configure:input_type -> tokenplug.v1.ConfigureRequest
+	6,  // 6: tokenplug.v1.Provider.Token:input_type -> tokenplug.v1.TokenRequest
+	8,  // 7: tokenplug.v1.Provider.Release:input_type -> tokenplug.v1.ReleaseRequest
+	2,  // 8: tokenplug.v1.Provider.Describe:output_type -> tokenplug.v1.DescribeResponse
+	5,  // 9: tokenplug.v1.Provider.Configure:output_type -> tokenplug.v1.ConfigureResponse
+	10, // 10: tokenplug.v1.Provider.Token:output_type -> tokenplug.v1.TokenResponse
+	9,  // 11: tokenplug.v1.Provider.Release:output_type -> tokenplug.v1.ReleaseResponse
+	8,  // [8:12] is the sub-list for method output_type
+	4,  // [4:8] is the sub-list for method input_type
+	4,  // [4:4] is the sub-list for extension type_name
+	4,  // [4:4] is the sub-list for extension extendee
+	0,  // [0:4] is the sub-list for field type_name
 }
 
 func init() { file_provider_proto_init() }
@@ -727,7 +848,7 @@ func file_provider_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_provider_proto_rawDesc), len(file_provider_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   11,
+			NumMessages:   12,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
