@@ -101,7 +101,7 @@ func (o *options) onHostClock(fetch fetchFunc) fetchFunc {
 		if err != nil || tok == nil {
 			return tok, err
 		}
-		return shiftTimes(tok, -time.Until(o.now())), nil
+		return shiftTimes(tok, time.Until(o.now())), nil
 	}
 }
 
