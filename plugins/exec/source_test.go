@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -203,5 +204,33 @@ func TestADeviceCodePromptIsSeenEvenWhenTheCallerGivesUpFirst(t *testing.T) {
 	cancel()
 	if err := <-errc; !errors.Is(err, plugin.ErrPermanent) || !strings.Contains(err.Error(), "run it once by hand to log in") {
 		t.Errorf("error %v: want a permanent one saying to log in by hand", err)
+	}
+}
+
+// The helper's stderr is kept from its end (stderrTail bytes): the cut can
+// fall inside a secret, whose tail redaction then cannot recognise. A
+// secret cut in two must show no part of itself.
+func TestASecretCutByTheStderrTailShowsNoPartOfItself(t *testing.T) {
+	const envSecret = "env-secret-0123456789-abcdefghij-KLMNOPQ" // 40 bytes
+	t.Setenv("EXEC_TEST_SECRET", envSecret)
+	half := envSecret[20:]
+	fill := func(n int, c string) string {
+		return "head -c " + strconv.Itoa(n) + " /dev/zero | tr '\\0' " + c + " >&2; "
+	}
+	cases := []struct{ name, body string }{
+		{"one long line", fill(200, "x") + `printf %s "$EXEC_TEST_SECRET" >&2; ` + fill(stderrTail-len(half), "y") + "exit 2"},
+		{"a long line, then the reason", fill(200, "x") + `printf %s "$EXEC_TEST_SECRET" >&2; ` + fill(stderrTail-len(half)-8, "y") + `printf '\nfailed\n' >&2; exit 2`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			src := plugintest.MustConfigure(t, Provider{Now: func() time.Time { return now }},
+				map[string]string{SettingCommand: script(t, c.body), SettingEnv: "EXEC_TEST_SECRET"}).(*source)
+			o := src.job.run(context.Background())
+			if stderr := src.redactStderr(o); strings.Contains(stderr, half) {
+				t.Errorf("the stderr kept for the error and the log shows the secret's second half: %.80q", stderr)
+			}
+			_, err := src.TokenContext(context.Background())
+			plugintest.CheckError(t, err, "tokenplug/exec: helper.sh", half)
+		})
 	}
 }
