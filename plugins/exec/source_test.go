@@ -234,3 +234,18 @@ func TestASecretCutByTheStderrTailShowsNoPartOfItself(t *testing.T) {
 		})
 	}
 }
+
+// A Google executable response that reports failure is quoted in the
+// error (its code and message), as stderr is: the env values, a JWT and
+// what follows Bearer are redacted there too.
+func TestAFailureMessageOnStdoutIsRedactedAsStderrIs(t *testing.T) {
+	const envSecret = "env-secret-value-0451"
+	t.Setenv("EXEC_TEST_SECRET", envSecret)
+	jwt := plugintest.UnsignedJWT(`{"sub":"someone-secret"}`)
+	body := `printf '{"version":1,"success":false,"code":"401","message":"key %s and ` + jwt + ` refused"}\n' "$EXEC_TEST_SECRET"`
+	_, err := fetchWith(t, map[string]string{SettingCommand: script(t, body), SettingEnv: "EXEC_TEST_SECRET"})
+	plugintest.CheckError(t, err, "tokenplug/exec: helper.sh", envSecret, jwt)
+	if !errors.Is(err, plugin.ErrPermanent) || !strings.Contains(err.Error(), "refused") {
+		t.Errorf("error %v: want a permanent one that quotes the message", err)
+	}
+}
