@@ -131,6 +131,7 @@ func TestSettingsAreCheckedByKey(t *testing.T) {
 		{"lifetime zero", map[string]string{SettingCommand: ok, SettingLifetime: "0s"}, SettingLifetime},
 		{"timeout over 10m", map[string]string{SettingCommand: ok, SettingTimeout: "1h"}, SettingTimeout},
 		{"env with a value", map[string]string{SettingCommand: ok, SettingEnv: "A,TOKEN=s3cret-value"}, SettingEnv},
+		{"a command that starts with a shell variable assignment", map[string]string{SettingCommand: "GH_TOKEN=s3cret-value gh auth token"}, SettingCommand},
 		{"env_values not JSON", map[string]string{SettingCommand: ok, SettingEnvValues: "s3cret-value"}, SettingEnvValues},
 		{"dir missing", map[string]string{SettingCommand: ok, SettingDir: "/nonexistent/dir"}, SettingDir},
 	}
