@@ -250,3 +250,23 @@ func TestAFailureMessageOnStdoutIsRedactedAsStderrIs(t *testing.T) {
 		t.Errorf("error %v: want a permanent one that quotes the message", err)
 	}
 }
+
+// A bare program name is looked up on PATH once, at configure: a program
+// of the same name put earlier on PATH afterwards (or a PATH changed
+// since) is never the one that runs.
+func TestAProgramFoundOnPATHIsTheOneThatRunsAfterPATHChanges(t *testing.T) {
+	write := func(dir, tok string) {
+		if err := os.WriteFile(filepath.Join(dir, "tokenplug-test-helper"), []byte("#!/bin/sh\necho "+tok+"\n"), 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	early, late := t.TempDir(), t.TempDir()
+	write(late, "token-from-the-configured-program")
+	t.Setenv("PATH", early+string(os.PathListSeparator)+late+string(os.PathListSeparator)+os.Getenv("PATH"))
+	ts := plugintest.MustConfigure(t, Provider{}, map[string]string{SettingCommand: "tokenplug-test-helper"})
+	write(early, "token-from-a-planted-program")
+	tok, err := ts.Token()
+	if err != nil || tok.AccessToken != "token-from-the-configured-program" {
+		t.Fatalf("token %v, error %v: want the program found at configure", tok, err)
+	}
+}
