@@ -248,7 +248,7 @@ func TestAProviderPanicBecomesAnErrorAndThePluginKeepsServing(t *testing.T) {
 			return &oauth2.Token{AccessToken: "after"}, nil
 		}), nil
 	}})
-	checkFailsThenServes(t, c, "provider panicked: configure exploded", "provider panicked: assignment to entry in nil map")
+	checkFailsThenServes(t, c, "provider panicked: configure exploded", "provider panicked: runtime error: index out of range")
 	if tok, err := c.Token(ctx(t), false); err != nil || tok.AccessToken != "after" {
 		t.Fatalf("after the panic: %v, %v", tok, err)
 	}
