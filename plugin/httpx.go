@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/tokenplug/tokenplug/internal/redact"
@@ -91,7 +92,9 @@ func CheckStatus(resp *http.Response, body []byte, secrets ...string) error {
 	if resp.StatusCode >= 200 && resp.StatusCode <= 299 {
 		return nil
 	}
-	msg := "upstream returned " + resp.Status
+	// The reason phrase is the upstream's text, passed through by Go's
+	// client as it came: control characters, invalid UTF-8, any length.
+	msg := "upstream returned " + oneLine(resp.Status, statusSize)
 	if s := Snippet(body, secrets...); s != "" {
 		msg += ": " + s
 	}
@@ -107,19 +110,35 @@ func CheckStatus(resp *http.Response, body []byte, secrets ...string) error {
 }
 
 // Snippet returns at most a couple of hundred bytes of body as one line of
-// valid UTF-8, with every secret replaced by "[REDACTED]".
+// printable, valid UTF-8, with every secret replaced by "[REDACTED]".
 func Snippet(body []byte, secrets ...string) string {
 	// Invalid UTF-8 would not survive the gRPC status message (and would
 	// take the status details, such as a 429's retry-after, with it).
-	s := strings.ToValidUTF8(Redact(string(body), secrets...), "\uFFFD")
-	if len(s) > snippetSize {
-		s = s[:snippetSize]
+	return oneLine(Redact(string(body), secrets...), snippetSize)
+}
+
+// statusSize bounds the status line quoted from an upstream.
+const statusSize = 64
+
+// oneLine returns s, which an upstream wrote, as one line of printable
+// valid UTF-8 of at most max bytes (and "..."): control characters (a
+// terminal escape, a carriage return) and runs of spaces become one space.
+func oneLine(s string, max int) string {
+	s = strings.Map(func(r rune) rune {
+		if !unicode.IsPrint(r) {
+			return ' '
+		}
+		return r
+	}, strings.ToValidUTF8(s, "\uFFFD"))
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > max {
+		s = s[:max]
 		for !utf8.ValidString(s) {
 			s = s[:len(s)-1]
 		}
 		s += "..."
 	}
-	return strings.Join(strings.Fields(s), " ")
+	return s
 }
 
 // Redact replaces every occurrence of each non-empty secret in s with

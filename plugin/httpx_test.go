@@ -10,6 +10,7 @@ import (
 	"testing"
 	"testing/iotest"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -199,5 +200,27 @@ func TestDecodeJSON(t *testing.T) {
 		if err != nil && (strings.Contains(err.Error(), "secret-tok") || strings.Contains(err.Error(), "12345678")) {
 			t.Errorf("%q: the error quotes the body: %v", body, err)
 		}
+	}
+}
+
+// An upstream writes the status line's reason phrase and the body; Go's
+// client passes both through as they came. Neither may put a terminal
+// escape, a line break or invalid UTF-8 in the error (which reaches a
+// terminal, and must survive the gRPC hop with its retry-after), nor
+// make it long.
+func TestCheckStatusQuotesNoControlCharactersOrInvalidUTF8FromTheUpstream(t *testing.T) {
+	resp := &http.Response{StatusCode: 429, Status: "429 \x1b[2J\x1b]0;owned\a\xff\xfe " + strings.Repeat("slow ", 400),
+		Header: http.Header{"Retry-After": {"5"}}}
+	err := CheckStatus(resp, []byte("body \x1b[31mred\x1b[0m \r\x08 done"))
+	msg := err.Error()
+	if strings.ContainsFunc(msg, unicode.IsControl) || !utf8.ValidString(msg) || len(msg) > 600 {
+		t.Errorf("message %q (%d bytes): want printable valid UTF-8 of bounded length", msg, len(msg))
+	}
+	if !strings.HasPrefix(msg, "upstream returned 429 ") || !strings.Contains(msg, "red") {
+		t.Errorf("message %q: want the status and the body's words", msg)
+	}
+	back := fromStatus(toStatus(err))
+	if !errors.Is(back, ErrRateLimited) || RetryAfterOf(back) != 5*time.Second {
+		t.Fatalf("after the gRPC hop: %v (retry-after %v), want rate limited with 5s", back, RetryAfterOf(back))
 	}
 }

@@ -23,7 +23,7 @@ func TestARequestSentWithoutTheTokenIsLoggedOncePerHost(t *testing.T) {
 		do(t, tr, newRequest(t, "GET", "http://127.0.0.1:8080/v1/things?key=Kq8Vm3Xr7Tb2", nil))
 	}
 	do(t, tr, newRequest(t, "GET", "http://localhost:8080/v1/things", nil)) // in scope: no log
-	do(t, tr, newRequest(t, "GET", "https://api.other.example/v2", nil))
+	do(t, tr, newRequest(t, "GET", "https://alice:pa55w0rd-Zx9@api.other.example/v2", nil)) // userinfo is no part of the host
 	lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
 	if len(lines) != 2 {
 		t.Fatalf("logged %d lines, want one per host out of scope:\n%s", len(lines), logs.String())
@@ -36,8 +36,8 @@ func TestARequestSentWithoutTheTokenIsLoggedOncePerHost(t *testing.T) {
 			}
 		}
 	}
-	if strings.Contains(logs.String(), "/v1") || strings.Contains(logs.String(), "Kq8Vm3Xr7Tb2") {
-		t.Errorf("the log names a path or query: %s", logs.String())
+	if strings.Contains(logs.String(), "/v1") || strings.Contains(logs.String(), "Kq8Vm3Xr7Tb2") || strings.Contains(logs.String(), "pa55w0rd") {
+		t.Errorf("the log names a path, a query or a password: %s", logs.String())
 	}
 }
 

@@ -133,6 +133,8 @@ func TestTokenFormatExecCredentialAnswersInTheVersionKubectlAsksFor(t *testing.T
 	for info, says := range map[string]string{
 		`{"apiVersion":"client.authentication.k8s.io/v1alpha1"}`: `asks for apiVersion "client.authentication.k8s.io/v1alpha1"`,
 		`not json`: "KUBERNETES_EXEC_INFO is not JSON",
+		// A hostile kubeconfig's terminal escapes reach no terminal.
+		`{"apiVersion":"\u001b]0;owned\u0007\u001b[2Jv9"}`: `asks for apiVersion "]0;owned[2Jv9"`,
 	} {
 		tp(t, dir, []string{"KUBERNETES_EXEC_INFO=" + info}, "token", "k8s", "--format", "exec-credential").wantError(t, 2, says)
 	}

@@ -1,6 +1,7 @@
 package exec
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -124,18 +125,37 @@ func readLimited(r io.Reader, max int) (b []byte, over bool) {
 
 // tailBuffer keeps the last stderrTail bytes written to it. It is written
 // by one goroutine and read after that goroutine ends.
-type tailBuffer struct{ b []byte }
+type tailBuffer struct {
+	b   []byte
+	cut bool // the start was dropped
+}
 
 func (t *tailBuffer) Write(p []byte) (int, error) {
 	t.b = append(t.b, p...)
 	if over := len(t.b) - stderrTail; over > 0 {
 		t.b = append(t.b[:0], t.b[over:]...)
+		t.cut = true
 	}
 	return len(p), nil
 }
 
-// Bytes returns what is kept.
-func (t *tailBuffer) Bytes() []byte { return t.b }
+// Bytes returns what is kept, in whole lines: once the start was dropped,
+// the first line kept is partial, and may begin inside a secret that
+// redaction can then no longer recognise, so it is dropped too (and a
+// single line longer than the tail shows as cutMark alone).
+func (t *tailBuffer) Bytes() []byte {
+	if !t.cut {
+		return t.b
+	}
+	_, rest, ok := bytes.Cut(t.b, []byte("\n"))
+	if !ok || len(bytes.TrimSpace(rest)) == 0 {
+		return []byte(cutMark)
+	}
+	return rest
+}
+
+// cutMark stands for stderr whose last line is longer than stderrTail.
+const cutMark = "(a line too long to show)"
 
 func closeAll(fs ...*os.File) {
 	for _, f := range fs {

@@ -100,6 +100,9 @@ func commandLine(command, dir string) ([]string, error) {
 		return nil, plugin.SettingError{Key: SettingCommand, Message: err.Error()}
 	case len(argv) == 0:
 		return nil, plugin.SettingError{Key: SettingCommand, Message: "names no program"}
+	case assignment.MatchString(argv[0]):
+		// Not quoted: the value is often the secret itself.
+		return nil, plugin.SettingError{Key: SettingCommand, Message: "starts with a variable assignment (NAME=value), which only a shell reads; list the variable's name in env instead"}
 	}
 	prog := argv[0]
 	if strings.Contains(prog, "/") && !filepath.IsAbs(prog) {
@@ -130,6 +133,9 @@ func lookErr(err error) error {
 }
 
 var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// assignment is a shell's NAME=value prefix to a command.
+var assignment = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*=`)
 
 // environment builds the helper's whole environment: PATH and HOME, then
 // each variable env names, valued from env_values (which hostconfig fills

@@ -42,7 +42,8 @@ func (s *source) TokenContext(ctx context.Context) (*oauth2.Token, error) {
 	}
 	r, err := s.parser.parse(o.stdout, received)
 	if err != nil {
-		return nil, s.errorf(err, "%w", err)
+		// A helper's own report of failure is quoted: scrub it as stderr.
+		return nil, s.errorf(err, "%s", s.scrub(err.Error()))
 	}
 	exp, err := s.expiry(r, received)
 	if err != nil {
@@ -151,16 +152,21 @@ var bearerish = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_.-]+|(?i:be
 // stdout that could be a token, and anything that looks like a credential
 // replaced by redact.Mask.
 func (s *source) redactStderr(o outcome) string {
-	secrets := append([]string(nil), s.secrets...)
-	for _, w := range strings.FieldsFunc(string(o.stdout), notTokenChar) {
-		if len(w) >= redact.MinLen {
-			secrets = append(secrets, w)
+	var words []string
+	if len(o.stdout) <= 64<<10 { // a flood is no token; its words are not worth the time
+		for _, w := range strings.FieldsFunc(string(o.stdout), notTokenChar) {
+			if len(w) >= redact.MinLen {
+				words = append(words, w)
+			}
 		}
 	}
-	if len(o.stdout) > 64<<10 {
-		secrets = secrets[:len(s.secrets)] // a flood is no token; its words are not worth the time
-	}
-	out := redact.String(strings.ToValidUTF8(string(o.stderr), "\uFFFD"), secrets...)
+	return s.scrub(strings.ToValidUTF8(string(o.stderr), "\uFFFD"), words...)
+}
+
+// scrub replaces in text the env values, more (words of the output), and
+// anything that looks like a credential by redact.Mask.
+func (s *source) scrub(text string, more ...string) string {
+	out := redact.String(text, append(more, s.secrets...)...)
 	return bearerish.ReplaceAllString(out, redact.Mask)
 }
 

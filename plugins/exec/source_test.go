@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -130,6 +131,7 @@ func TestSettingsAreCheckedByKey(t *testing.T) {
 		{"lifetime zero", map[string]string{SettingCommand: ok, SettingLifetime: "0s"}, SettingLifetime},
 		{"timeout over 10m", map[string]string{SettingCommand: ok, SettingTimeout: "1h"}, SettingTimeout},
 		{"env with a value", map[string]string{SettingCommand: ok, SettingEnv: "A,TOKEN=s3cret-value"}, SettingEnv},
+		{"a command that starts with a shell variable assignment", map[string]string{SettingCommand: "GH_TOKEN=s3cret-value gh auth token"}, SettingCommand},
 		{"env_values not JSON", map[string]string{SettingCommand: ok, SettingEnvValues: "s3cret-value"}, SettingEnvValues},
 		{"dir missing", map[string]string{SettingCommand: ok, SettingDir: "/nonexistent/dir"}, SettingDir},
 	}
@@ -203,5 +205,68 @@ func TestADeviceCodePromptIsSeenEvenWhenTheCallerGivesUpFirst(t *testing.T) {
 	cancel()
 	if err := <-errc; !errors.Is(err, plugin.ErrPermanent) || !strings.Contains(err.Error(), "run it once by hand to log in") {
 		t.Errorf("error %v: want a permanent one saying to log in by hand", err)
+	}
+}
+
+// The helper's stderr is kept from its end (stderrTail bytes): the cut can
+// fall inside a secret, whose tail redaction then cannot recognise. A
+// secret cut in two must show no part of itself.
+func TestASecretCutByTheStderrTailShowsNoPartOfItself(t *testing.T) {
+	const envSecret = "env-secret-0123456789-abcdefghij-KLMNOPQ" // 40 bytes
+	t.Setenv("EXEC_TEST_SECRET", envSecret)
+	half := envSecret[20:]
+	fill := func(n int, c string) string {
+		return "head -c " + strconv.Itoa(n) + " /dev/zero | tr '\\0' " + c + " >&2; "
+	}
+	cases := []struct{ name, body string }{
+		{"one long line", fill(200, "x") + `printf %s "$EXEC_TEST_SECRET" >&2; ` + fill(stderrTail-len(half), "y") + "exit 2"},
+		{"a long line, then the reason", fill(200, "x") + `printf %s "$EXEC_TEST_SECRET" >&2; ` + fill(stderrTail-len(half)-8, "y") + `printf '\nfailed\n' >&2; exit 2`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			src := plugintest.MustConfigure(t, Provider{Now: func() time.Time { return now }},
+				map[string]string{SettingCommand: script(t, c.body), SettingEnv: "EXEC_TEST_SECRET"}).(*source)
+			o := src.job.run(context.Background())
+			if stderr := src.redactStderr(o); strings.Contains(stderr, half) {
+				t.Errorf("the stderr kept for the error and the log shows the secret's second half: %.80q", stderr)
+			}
+			_, err := src.TokenContext(context.Background())
+			plugintest.CheckError(t, err, "tokenplug/exec: helper.sh", half)
+		})
+	}
+}
+
+// A Google executable response that reports failure is quoted in the
+// error (its code and message), as stderr is: the env values, a JWT and
+// what follows Bearer are redacted there too.
+func TestAFailureMessageOnStdoutIsRedactedAsStderrIs(t *testing.T) {
+	const envSecret = "env-secret-value-0451"
+	t.Setenv("EXEC_TEST_SECRET", envSecret)
+	jwt := plugintest.UnsignedJWT(`{"sub":"someone-secret"}`)
+	body := `printf '{"version":1,"success":false,"code":"401","message":"key %s and ` + jwt + ` refused"}\n' "$EXEC_TEST_SECRET"`
+	_, err := fetchWith(t, map[string]string{SettingCommand: script(t, body), SettingEnv: "EXEC_TEST_SECRET"})
+	plugintest.CheckError(t, err, "tokenplug/exec: helper.sh", envSecret, jwt)
+	if !errors.Is(err, plugin.ErrPermanent) || !strings.Contains(err.Error(), "refused") {
+		t.Errorf("error %v: want a permanent one that quotes the message", err)
+	}
+}
+
+// A bare program name is looked up on PATH once, at configure: a program
+// of the same name put earlier on PATH afterwards (or a PATH changed
+// since) is never the one that runs.
+func TestAProgramFoundOnPATHIsTheOneThatRunsAfterPATHChanges(t *testing.T) {
+	write := func(dir, tok string) {
+		if err := os.WriteFile(filepath.Join(dir, "tokenplug-test-helper"), []byte("#!/bin/sh\necho "+tok+"\n"), 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	early, late := t.TempDir(), t.TempDir()
+	write(late, "token-from-the-configured-program")
+	t.Setenv("PATH", early+string(os.PathListSeparator)+late+string(os.PathListSeparator)+os.Getenv("PATH"))
+	ts := plugintest.MustConfigure(t, Provider{}, map[string]string{SettingCommand: "tokenplug-test-helper"})
+	write(early, "token-from-a-planted-program")
+	tok, err := ts.Token()
+	if err != nil || tok.AccessToken != "token-from-the-configured-program" {
+		t.Fatalf("token %v, error %v: want the program found at configure", tok, err)
 	}
 }
