@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"os"
+	"syscall"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -90,11 +91,17 @@ func (s *TokenSource) readToken(key, path string) (string, error) {
 }
 
 func readTokenFile(path string) (string, error) {
-	f, err := os.Open(path)
+	// O_NONBLOCK: a FIFO put in the file's place must not hang the fetch
+	// at open; only a regular file (through symlinks, as Kubernetes
+	// mounts projected tokens) is read.
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return "", errors.New("cannot read: " + pathErr(err))
 	}
 	defer f.Close()
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		return "", errors.New("cannot read: not a regular file")
+	}
 	b, err := plugin.ReadBody(f, maxTokenFile)
 	if err != nil {
 		return "", errors.New("cannot read: file is over 64 KiB or unreadable")
@@ -102,6 +109,13 @@ func readTokenFile(path string) (string, error) {
 	b = bytes.TrimSpace(b)
 	if len(b) == 0 {
 		return "", errors.New("file is empty")
+	}
+	// One token, sent as a form value: an assertion is a compact JWT (RFC
+	// 7523 §2.2), and RFC 8693 tokens are single strings (SAML ones
+	// base64url-encoded). A file with more in it (a PEM private key, say,
+	// if the path was swapped) is never sent.
+	if bytes.ContainsFunc(b, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
+		return "", errors.New("file does not hold a single token (whitespace or control characters inside): not sent")
 	}
 	return string(b), nil
 }

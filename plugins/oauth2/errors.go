@@ -3,6 +3,7 @@ package oauth2
 import (
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -32,8 +33,10 @@ func parseErrorResponse(body []byte) (e oauthError, ok bool) {
 // the same request gets the same answer. The message names the status,
 // the code and the description, redacted of secrets, stripped of control
 // characters and bounded.
-func errorFor(e oauthError, status string, code int, retryAfter time.Duration, secrets []string) error {
-	msg := "token endpoint answered " + status + ": " + safeCode(e.Code, secrets)
+func errorFor(e oauthError, code int, retryAfter time.Duration, secrets []string) error {
+	// The status line is rebuilt from the code: the server's own reason
+	// phrase reaches us as sent, terminal escapes and all.
+	msg := "token endpoint answered " + statusLine(code) + ": " + safeCode(e.Code, secrets)
 	if d := describe(e.Description, secrets); d != "" {
 		msg += ": " + d
 	}
@@ -78,4 +81,10 @@ func describe(d string, secrets []string) string {
 		s = strings.ToValidUTF8(s[:maxDescription], "") + "..."
 	}
 	return s
+}
+
+// statusLine is "401 Unauthorized" for 401: the code and Go's text for it,
+// never the reason phrase the server sent.
+func statusLine(code int) string {
+	return strings.TrimSpace(strconv.Itoa(code) + " " + http.StatusText(code))
 }

@@ -47,7 +47,7 @@ func parseTokenResponse(body []byte, received time.Time, fallback time.Duration,
 	}
 	if r.AccessToken == "" {
 		if r.Code != "" {
-			return nil, errorFor(r.oauthError, "200 OK", 200, 0, secrets)
+			return nil, errorFor(r.oauthError, 200, 0, secrets)
 		}
 		return nil, plugin.Permanent(errors.New("the answer has no access_token"))
 	}

@@ -59,7 +59,7 @@ func TestEachRFC6749ErrorCodeHasItsClass(t *testing.T) {
 		{"slow_down", 400, plugin.ErrRateLimited},
 		{"invalid_request", 429, plugin.ErrRateLimited},
 	} {
-		err := errorFor(oauthError{Code: tt.code, Description: "why"}, "STATUS", tt.status, 3*time.Second, nil)
+		err := errorFor(oauthError{Code: tt.code, Description: "why"}, tt.status, 3*time.Second, nil)
 		if !errors.Is(err, tt.want) || !strings.Contains(err.Error(), tt.code+": why") {
 			t.Errorf("%s in a %d: %v (%v), want %v naming the code", tt.code, tt.status, err, plugin.KindOf(err), tt.want)
 		}
@@ -72,14 +72,14 @@ func TestEachRFC6749ErrorCodeHasItsClass(t *testing.T) {
 func TestAnErrorDescriptionIsRedactedStrippedAndBounded(t *testing.T) {
 	const secret = "hunter2-client-secret"
 	desc := "bad secret " + secret + "\x1b[31m red \u202e evil\n" + strings.Repeat("x", 500)
-	msg := errorFor(oauthError{Code: "invalid_client", Description: desc}, "401", 401, 0, []string{secret}).Error()
+	msg := errorFor(oauthError{Code: "invalid_client", Description: desc}, 401, 0, []string{secret}).Error()
 	if strings.Contains(msg, "hunter2") || strings.ContainsAny(msg, "\x1b\u202e\n") || len(msg) > 300 {
 		t.Errorf("message %q", msg)
 	}
-	if m := errorFor(oauthError{Code: "bad\"code\x00"}, "400", 400, 0, nil).Error(); strings.ContainsAny(m, "\"\x00") {
+	if m := errorFor(oauthError{Code: "bad\"code\x00"}, 400, 0, nil).Error(); strings.ContainsAny(m, "\"\x00") {
 		t.Errorf("message %q quotes a code that is not §5.2 text", m)
 	}
-	if m := errorFor(oauthError{Code: secret}, "400", 400, 0, []string{secret}).Error(); strings.Contains(m, "hunter2") {
+	if m := errorFor(oauthError{Code: secret}, 400, 0, []string{secret}).Error(); strings.Contains(m, "hunter2") {
 		t.Errorf("message %q quotes a secret as the code", m)
 	}
 }
@@ -116,7 +116,7 @@ func FuzzParseErrorResponse(f *testing.F) {
 		if !ok {
 			return
 		}
-		msg := errorFor(e, "STATUS", status, 0, []string{"sekret-value"}).Error()
+		msg := errorFor(e, status, 0, []string{"sekret-value"}).Error()
 		if len(msg) > 512 || !utf8.ValidString(msg) || strings.Contains(msg, "sekret-value") {
 			t.Errorf("message %q", msg)
 		}
@@ -126,4 +126,14 @@ func FuzzParseErrorResponse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// The reason phrase of a status line is the server's text, passed on by
+// net/http as sent: the error rebuilds the line from the code, so a
+// terminal escape or invalid UTF-8 in it never reaches a message.
+func TestTheErrorNamesTheStatusByItsCodeNotTheServersReasonPhrase(t *testing.T) {
+	msg := errorFor(oauthError{Code: "invalid_client"}, 401, 0, nil).Error()
+	if !strings.Contains(msg, "401 Unauthorized") || strings.ContainsAny(msg, "\x1b\a\xff") {
+		t.Errorf("errorFor = %q, want the status as 401 Unauthorized", msg)
+	}
 }

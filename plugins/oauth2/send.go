@@ -33,7 +33,7 @@ func (s *TokenSource) send(req *http.Request, secrets []string) ([]byte, error) 
 	}
 	if e, ok := parseErrorResponse(body); ok {
 		after := plugin.ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
-		return nil, s.errorf("%w", errorFor(e, resp.Status, resp.StatusCode, after, secrets))
+		return nil, s.errorf("%w", errorFor(e, resp.StatusCode, after, secrets))
 	}
 	return nil, s.errorf("token request: %w", plugin.CheckStatus(resp, body, secrets...))
 }
