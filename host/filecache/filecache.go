@@ -15,6 +15,11 @@
 // name or sealed under another key is ignored, and the token fetched
 // again. Concurrent processes take an exclusive lock (flock) per
 // configuration, so only one of them fetches.
+//
+// It also keeps each configuration's settings update (host.SettingsCache:
+// a refresh token the provider rotated), sealed the same way in its own
+// file, so that the next call starts from the rotated refresh token and
+// not the spent one.
 package filecache
 
 import (

@@ -56,6 +56,7 @@ var builtin = map[string]string{
 	"azure":     "github.com/tokenplug/tokenplug/plugins/azure/cmd/tokenplug-azure",
 	"voicegain": "github.com/tokenplug/tokenplug/plugins/voicegain/cmd/tokenplug-voicegain",
 	"fault":     "github.com/tokenplug/tokenplug/internal/faultplugin",
+	"rotate":    "github.com/tokenplug/tokenplug/internal/rotation/cmd/tokenplug-rotate",
 }
 
 // Plugins returns a pkgs map for Main holding the named built-in binaries
