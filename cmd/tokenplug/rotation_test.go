@@ -1,0 +1,129 @@
+package main
+
+import (
+	"encoding/base64"
+	"encoding/hex"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/tokenplug/tokenplug/internal/rotation"
+	"github.com/tokenplug/tokenplug/internal/testbin"
+	"github.com/tokenplug/tokenplug/plugin/plugintest"
+)
+
+// rotateDir returns a directory whose tokenplug.yaml names provider "r":
+// the rotation plugin (in plugin_dir), careless (it logs and echoes its
+// refresh token), against srv, with the refresh token from $RT; and the
+// environment that sets $RT to srv's initial refresh token, puts the cache
+// in the directory and logs at debug level.
+func rotateDir(t *testing.T, srv *rotation.Server) (string, []string) {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "bin"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(testbin.Path("rotate"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "bin", "tokenplug-rotate"), data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, dir, "tokenplug.yaml", `plugin_dir: bin
+providers:
+  r:
+    plugin: rotate
+    hosts: ["127.0.0.1"]
+    settings:
+      token_url: `+srv.URL+`
+      refresh_token: ${RT}
+      careless: "true"
+`)
+	return dir, []string{"RT=" + srv.Initial(), "XDG_CACHE_HOME=" + filepath.Join(dir, "cache"), "TOKENPLUG_LOG_LEVEL=debug"}
+}
+
+// RFC 6749 §6 with rotation: each refresh spends the refresh token and
+// issues the next; the spent one is refused (invalid_grant).
+func TestTwoCLICallsInARowSucceedWhenTheRefreshTokenRotates(t *testing.T) {
+	srv := rotation.Start("cli")
+	t.Cleanup(srv.Close)
+	dir, env := rotateDir(t, srv)
+	var out []result
+	run := func(args ...string) string {
+		t.Helper()
+		r := tp(t, dir, env, append([]string{"token", "r"}, args...)...)
+		out = append(out, r)
+		if r.code != 0 {
+			t.Fatalf("token %q: status %d: %s", args, r.code, r.stderr)
+		}
+		return strings.TrimSpace(r.stdout)
+	}
+	if at := run("--raw"); at != "cli-at-1" {
+		t.Fatalf("first call: %q", at)
+	}
+	if at := run("--raw"); at != "cli-at-1" {
+		t.Errorf("second call: %q, want the cached cli-at-1", at)
+	}
+	if at := run("--raw", "--refresh"); at != "cli-at-2" {
+		t.Errorf("--refresh: %q, want cli-at-2", at)
+	}
+	if at := run("--refresh"); !strings.Contains(at, `"cli-at-3"`) {
+		t.Errorf("--refresh again: %s, want cli-at-3", at)
+	}
+	// check fetches too, and keeps what it rotated for the next call.
+	r := tp(t, dir, env, "check", "--json")
+	out = append(out, r)
+	if r.code != 0 {
+		t.Fatalf("check --json: status %d: %s", r.code, r.stderr)
+	}
+	if at := run("--raw", "--refresh"); at != "cli-at-5" {
+		t.Errorf("--refresh after check: %q, want cli-at-5", at)
+	}
+	issued := srv.Issued()
+	if used := srv.Used(); strings.Join(used, ",") != strings.Join(issued[:5], ",") || srv.Refused() != 0 {
+		t.Errorf("the server saw %d refresh tokens, %d refused; want the first 5 issued, in order, none refused", len(used), srv.Refused())
+	}
+	// No refresh token in anything the CLI printed (the plugin logs and
+	// echoes them; the debug log shows the plugin's lines), nor in the
+	// cache's files, in any encoding the redactor knows.
+	for i, r := range out {
+		for _, rt := range issued {
+			noPiece(t, "output of run "+string(rune('1'+i)), r.stdout+r.stderr, rt)
+		}
+	}
+	if !strings.Contains(out[0].stderr, "[REDACTED]") {
+		t.Errorf("nothing was redacted: does the careless plugin's log reach the output?\n%s", out[0].stderr)
+	}
+	cache := filepath.Join(dir, "cache", "tokenplug")
+	entries, err := os.ReadDir(cache)
+	if err != nil {
+		t.Fatal(err)
+	}
+	settingsFiles := 0
+	for _, e := range entries {
+		b, _ := os.ReadFile(filepath.Join(cache, e.Name()))
+		for _, rt := range issued {
+			noPiece(t, "cache file "+e.Name(), e.Name()+string(b), rt)
+		}
+		if strings.HasSuffix(e.Name(), ".settings") {
+			settingsFiles++
+		}
+	}
+	if settingsFiles != 1 {
+		t.Errorf("the cache holds %d settings files, want 1", settingsFiles)
+	}
+}
+
+// noPiece fails if text holds a piece of secret or of its base64,
+// base64url, hex, URL-query or JSON form.
+func noPiece(t *testing.T, where, text, secret string) {
+	t.Helper()
+	b := []byte(secret)
+	for _, form := range []string{secret, base64.StdEncoding.EncodeToString(b), base64.RawURLEncoding.EncodeToString(b), hex.EncodeToString(b)} {
+		if plugintest.ContainsPart(text, form) {
+			t.Errorf("%s holds a piece of a refresh token or of an encoding of it (%q)", where, form)
+		}
+	}
+}
