@@ -71,29 +71,38 @@ func indexOf(list []string, s string) int {
 }
 
 func TestARotatedRefreshTokenSurvivesPluginKills(t *testing.T) {
-	srv := rotation.Start("kill")
-	t.Cleanup(srv.Close)
-	reg, logs := newRegistry(t, host.WithInvalidationWindow(0)) // each round invalidates once
-	cfg, pidFile := rotateConfig(t, srv)
-	src := mustSource(t, reg, "rot", cfg)
-	tok := mustToken(t, src)
-	usedInOrder(t, srv, 1)
-	for round := 2; round <= 3; round++ {
-		// RFC 6749 §6 with rotation: the spent refresh token is refused,
-		// so the restarted plugin must be configured with the new one.
-		killPlugin(t, pidFile)
-		src.Invalidate(tok) // as a 401 would: the next call needs the plugin
-		tok = mustToken(t, src)
-		usedInOrder(t, srv, seq(round)...)
-	}
-	reg.Close() // flushes the plugin's last log lines
-	for _, rt := range srv.Issued() {
-		if leak := findLeak(logs.String(), rt); leak != "" {
-			t.Errorf("the log shows %q, part of a refresh token", leak)
-		}
-	}
-	if !strings.Contains(logs.String(), "[REDACTED]") {
-		t.Error("nothing was redacted: does the careless plugin log its refresh token?")
+	for name, args := range map[string][]string{
+		"many instances per process": nil,
+		"a single-instance plugin":   {"--single-instance"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			srv := rotation.Start("kill")
+			t.Cleanup(srv.Close)
+			reg, logs := newRegistry(t, host.WithInvalidationWindow(0)) // each round invalidates once
+			cfg, pidFile := rotateConfig(t, srv)
+			cfg.Args = args
+			src := mustSource(t, reg, "rot", cfg)
+			tok := mustToken(t, src)
+			usedInOrder(t, srv, 1)
+			for round := 2; round <= 3; round++ {
+				// RFC 6749 §6 with rotation: the spent refresh token is
+				// refused, so the restarted plugin must be configured
+				// with the new one.
+				killPlugin(t, pidFile)
+				src.Invalidate(tok) // as a 401 would: the next call needs the plugin
+				tok = mustToken(t, src)
+				usedInOrder(t, srv, seq(round)...)
+			}
+			reg.Close() // flushes the plugin's last log lines
+			for _, rt := range srv.Issued() {
+				if leak := findLeak(logs.String(), rt); leak != "" {
+					t.Errorf("the log shows %q, part of a refresh token", leak)
+				}
+			}
+			if !strings.Contains(logs.String(), "[REDACTED]") {
+				t.Error("nothing was redacted: does the careless plugin log its refresh token?")
+			}
+		})
 	}
 }
 
@@ -156,5 +165,35 @@ func TestAnUpdateOfAnUndeclaredSettingIsRefusedNamingItAndNotApplied(t *testing.
 	}
 	if used := srv.Used(); len(used) != 2 || used[1] != srv.Initial() {
 		t.Errorf("after the refused update the plugin presented %d refresh tokens, want the initial one again", len(used))
+	}
+}
+
+// RFC 6749 §5.2: a refused rotated refresh token (invalid_grant) that a
+// careless plugin echoes, raw, in base64 and hex, is scrubbed from the
+// error the caller gets and from the log.
+func TestARefusedRotatedRefreshTokenIsScrubbedFromTheError(t *testing.T) {
+	srv := rotation.Start("refused")
+	t.Cleanup(srv.Close)
+	reg, logs := newRegistry(t, host.WithInvalidationWindow(0))
+	cfg, _ := rotateConfig(t, srv)
+	src := mustSource(t, reg, "rot", cfg)
+	tok := mustToken(t, src)
+	srv.RevokeAll()
+	src.Invalidate(tok)
+	_, err := src.Token(ctxT(t))
+	if err == nil || !strings.Contains(err.Error(), "invalid_grant") {
+		t.Fatalf("error %v, want the server's invalid_grant", err)
+	}
+	if used := srv.Used(); len(used) != 2 || used[1] != srv.Issued()[1] {
+		t.Fatalf("the refused fetch did not present the rotated refresh token")
+	}
+	reg.Close()
+	for _, rt := range srv.Issued() {
+		if leak := findLeak(err.Error()+logs.String(), rt); leak != "" {
+			t.Errorf("the error or log shows %q, part of a refresh token:\n%s", leak, err)
+		}
+	}
+	if !strings.Contains(err.Error(), "[REDACTED]") {
+		t.Errorf("nothing was redacted from %q: does the careless plugin echo its refresh token?", err)
 	}
 }

@@ -81,9 +81,17 @@ func TestTwoCLICallsInARowSucceedWhenTheRefreshTokenRotates(t *testing.T) {
 	if at := run("--raw", "--refresh"); at != "cli-at-5" {
 		t.Errorf("--refresh after check: %q, want cli-at-5", at)
 	}
+	// --no-cache reads no token, but keeps the rotated refresh token: the
+	// call after it works.
+	if at := run("--raw", "--no-cache"); at != "cli-at-6" {
+		t.Errorf("--no-cache: %q, want cli-at-6", at)
+	}
+	if at := run("--raw", "--refresh"); at != "cli-at-7" {
+		t.Errorf("--refresh after --no-cache: %q, want cli-at-7", at)
+	}
 	issued := srv.Issued()
-	if used := srv.Used(); strings.Join(used, ",") != strings.Join(issued[:5], ",") || srv.Refused() != 0 {
-		t.Errorf("the server saw %d refresh tokens, %d refused; want the first 5 issued, in order, none refused", len(used), srv.Refused())
+	if used := srv.Used(); strings.Join(used, ",") != strings.Join(issued[:7], ",") || srv.Refused() != 0 {
+		t.Errorf("the server saw %d refresh tokens, %d refused; want the first 7 issued, in order, none refused", len(used), srv.Refused())
 	}
 	// No refresh token in anything the CLI printed (the plugin logs and
 	// echoes them; the debug log shows the plugin's lines), nor in the

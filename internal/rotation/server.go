@@ -45,6 +45,14 @@ func Start(prefix string) *Server {
 // Close stops the server.
 func (s *Server) Close() { s.srv.Close() }
 
+// RevokeAll spends every refresh token issued so far, as a server that
+// detected reuse revokes a token family: the next refresh is refused.
+func (s *Server) RevokeAll() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	clear(s.valid)
+}
+
 // Initial returns the first refresh token, the one to configure.
 func (s *Server) Initial() string { return s.rt(1) }
 
