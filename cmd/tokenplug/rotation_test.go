@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/tokenplug/tokenplug/internal/rotation"
-	"github.com/tokenplug/tokenplug/internal/testbin"
 	"github.com/tokenplug/tokenplug/plugin/plugintest"
 )
 
@@ -21,16 +20,7 @@ import (
 func rotateDir(t *testing.T, srv *rotation.Server) (string, []string) {
 	t.Helper()
 	dir := t.TempDir()
-	if err := os.Mkdir(filepath.Join(dir, "bin"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	data, err := os.ReadFile(testbin.Path("rotate"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "bin", "tokenplug-rotate"), data, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	installPlugin(t, dir, "rotate")
 	writeFile(t, dir, "tokenplug.yaml", `plugin_dir: bin
 providers:
   r:

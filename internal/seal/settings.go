@@ -32,24 +32,15 @@ func SealSettings(aead cipher.AEAD, key string, s Settings) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]byte, 1+aead.NonceSize(), 1+aead.NonceSize()+len(plain)+aead.Overhead())
-	out[0] = settingsVersion
-	if _, err := rand.Read(out[1:]); err != nil {
-		return nil, err
-	}
-	return aead.Seal(out, out[1:], plain, settingsAD(key)), nil
+	return sealBytes(aead, settingsVersion, plain, settingsAD(key))
 }
 
 // OpenSettings decrypts a value SealSettings wrote under key, or returns
 // ErrCorrupt.
 func OpenSettings(aead cipher.AEAD, key string, b []byte) (Settings, error) {
-	n := aead.NonceSize()
-	if len(b) < 1+n || b[0] != settingsVersion {
-		return Settings{}, ErrCorrupt
-	}
-	plain, err := aead.Open(nil, b[1:1+n], b[1+n:], settingsAD(key))
+	plain, err := openBytes(aead, settingsVersion, b, settingsAD(key))
 	if err != nil {
-		return Settings{}, ErrCorrupt
+		return Settings{}, err
 	}
 	var s Settings
 	if err := json.Unmarshal(plain, &s); err != nil || s.Gen == 0 || len(s.Settings) == 0 {
