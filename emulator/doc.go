@@ -4,7 +4,7 @@
 // these vendors what net/http/httptest is to HTTP.
 //
 // Each emulator is an http.Handler. StartIAM, StartAzure, StartVoicegain,
-// StartSymphony and StartAudioGateway return one already serving on a fresh
+// StartSymphony, StartAudioGateway and StartOAuth2 return one already serving on a fresh
 // port of 127.0.0.1, with its base URL in the URL field and a Close method,
 // like an httptest.Server; the emulators only ever listen on 127.0.0.1. The
 // New functions return the same handlers unstarted, for mounting in your own
@@ -51,30 +51,47 @@
 //     token some Verifier accepts, an *IAM or *Azure, on the upgrade),
 //     requires the skillset and userID query parameters, sends nothing
 //     first, and echoes every message (the echo is the emulator's own).
+//   - OAuth2: a standard OAuth 2.0 authorization server's token side, the
+//     one every vendor's dialect departs from: RFC 8414 and OpenID
+//     discovery, a JWKS, and a token endpoint for registered clients
+//     (AddClient: client_secret_basic with RFC 6749 §2.3.1 form decoding,
+//     client_secret_post, private_key_jwt with RSA or EC keys and, for a
+//     certificate, the x5t#S256 header; federated credentials admitting a
+//     trusted issuer's token, as Entra ID's workload identity; or none for
+//     a public client) with
+//     four grants: client_credentials, jwt-bearer (RFC 7523, from a client
+//     key or a TrustIssuer issuer), refresh_token with rotation
+//     (IssueRefreshToken mints the first) and token exchange (RFC 8693).
+//     Assertion jti values are never accepted twice; scope beyond a
+//     client's Scopes is invalid_scope; audience, resource (RFC 8707) and
+//     a claims request show in the RS256 access token; errors are RFC 6749
+//     §5.2 JSON. Verify and Claims check a token; Requests shows what each
+//     request sent (no secrets).
 //
 // Source is not a vendor but stands for one: a fake token provider to
 // pass to transport.New or grpccreds.New where an application passes a
 // registry's *host.Source, for tests of the sending side with no plugin.
 //
-// Every emulator counts what it does (IAM.Issued, Azure.Issued,
+// Every emulator counts what it does (IAM.Issued, Azure.Issued, OAuth2.Issued,
 // Voicegain.Issued, Symphony.Accepted, AudioGateway.Sessions and
 // AudioGateway.AudioBytes) and has a Faults field: Faults.Set(Fault{...})
 // makes the next requests (Fault.Times of them, or all until Faults.Clear)
-// fail with a status (with Retry-After if asked), answer slowly, answer
+// fail with a status (with Retry-After and a Body of your choosing, such as
+// an OAuth2 {"error":"slow_down"}, if asked), answer slowly, answer
 // garbage or answer an oversized body. A fault is applied before any check
 // and a faulted request is not counted.
 //
 // What they do not emulate: TLS (they serve plain http on loopback; point a
 // client at them with an http URL to 127.0.0.1), DNS for the vendors'
 // hostnames (Azure reads the Host header to scope its tokens), the
-// vendors' paths (every emulator but Voicegain answers on any path), refresh tokens,
-// rate limits other than the ones you inject, IAM grants other than the API
+// vendors' paths (every emulator but Voicegain and OAuth2 answers on any
+// path), vendors' refresh tokens, rate limits other than the ones you inject, IAM grants other than the API
 // key, Azure resources other than RequireAuth's wrapper, and the gateway's
 // speech processing. Tokens are signed with each emulator's own RSA key made
 // when it is created (about 100 ms each), so a real vendor never accepts
 // them and one emulator does not accept another's.
 //
 // All methods are safe for concurrent use, including while serving. The
-// exported fields Lifetime, Region, JSON, RefuseReplay and Now are read on
+// exported fields Lifetime, Region, JSON, RefuseReplay, Issuer and Now are read on
 // every request: set them before sending requests, not while any are in flight.
 package emulator

@@ -16,6 +16,8 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/golang-jwt/jwt/v5"
+	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/clientcredentials"
 
 	"github.com/tokenplug/tokenplug/emulator"
 	"github.com/tokenplug/tokenplug/transport"
@@ -275,4 +277,46 @@ func ExampleSource() {
 	body, _ := io.ReadAll(resp.Body)
 	fmt.Println(resp.StatusCode, string(body), "tokens minted:", src.Minted())
 	// Output: 200 ok tokens minted: 2
+}
+
+// A standard authorization server, used by x/oauth2's client credentials
+// flow; the secret holds characters RFC 6749 §2.3.1 form-encodes.
+func ExampleStartOAuth2() {
+	idp := emulator.StartOAuth2()
+	defer idp.Close()
+	_ = idp.AddClient(emulator.OAuth2Client{ID: "my-app", Secret: "s3:cr+t/%&=", Scopes: []string{"orders.read"}})
+
+	conf := clientcredentials.Config{
+		ClientID:     "my-app",
+		ClientSecret: "s3:cr+t/%&=",
+		TokenURL:     idp.TokenURL(),
+		Scopes:       []string{"orders.read"},
+		AuthStyle:    oauth2.AuthStyleInHeader,
+	}
+	tok, err := conf.Token(context.Background())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	claims, err := idp.Claims(tok.AccessToken)
+	fmt.Println(tok.TokenType, claims["client_id"], claims["scope"], err)
+
+	// A refresh token of the client's, rotated at each use.
+	rt, _ := idp.IssueRefreshToken("my-app", "orders.read")
+	resp, _ := http.PostForm(idp.TokenURL(), url.Values{
+		"grant_type": {emulator.GrantRefreshToken}, "refresh_token": {rt},
+		"client_id": {"my-app"}, "client_secret": {"s3:cr+t/%&="},
+	})
+	resp.Body.Close()
+	again, _ := http.PostForm(idp.TokenURL(), url.Values{
+		"grant_type": {emulator.GrantRefreshToken}, "refresh_token": {rt},
+		"client_id": {"my-app"}, "client_secret": {"s3:cr+t/%&="},
+	})
+	again.Body.Close()
+	fmt.Println("first use:", resp.StatusCode, "second use:", again.StatusCode)
+	fmt.Println("issued:", idp.Issued())
+	// Output:
+	// Bearer my-app orders.read <nil>
+	// first use: 200 second use: 400
+	// issued: 2
 }

@@ -14,6 +14,7 @@ import (
 type Fault struct {
 	Status     int           // answer with this status instead of a token
 	RetryAfter time.Duration // with Status (e.g. 429): send Retry-After in seconds
+	Body       string        // with Status: answer this body (JSON if it starts with '{') instead of the status text
 	Latency    time.Duration // wait this long first (cut short if the client gives up)
 	Garbage    bool          // answer 200 with a body no client can parse
 	BodySize   int           // answer 200 with a body of this many bytes
@@ -72,7 +73,7 @@ func (fs *Faults) apply(w http.ResponseWriter, r *http.Request) bool {
 		if f.RetryAfter > 0 {
 			w.Header().Set("Retry-After", strconv.Itoa(int((f.RetryAfter+time.Second-1)/time.Second)))
 		}
-		http.Error(w, http.StatusText(f.Status), f.Status)
+		writeFaultBody(w, f)
 		return true
 	case f.Garbage:
 		w.Header().Set("Content-Type", "application/json")
@@ -85,4 +86,20 @@ func (fs *Faults) apply(w http.ResponseWriter, r *http.Request) bool {
 		return true
 	}
 	return false
+}
+
+// writeFaultBody answers f.Status with f.Body, or the status text when Body
+// is empty.
+func writeFaultBody(w http.ResponseWriter, f Fault) {
+	if f.Body == "" {
+		http.Error(w, http.StatusText(f.Status), f.Status)
+		return
+	}
+	ct := "text/plain; charset=utf-8"
+	if strings.HasPrefix(f.Body, "{") {
+		ct = "application/json"
+	}
+	w.Header().Set("Content-Type", ct)
+	w.WriteHeader(f.Status)
+	_, _ = w.Write([]byte(f.Body))
 }

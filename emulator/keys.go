@@ -46,7 +46,13 @@ func newRSAKey() *rsa.PrivateKey {
 
 // issue returns a token for claims, valid from iat to exp, and counts it.
 func (s *signer) issue(claims jwt.MapClaims, iat, exp time.Time) (string, error) {
-	claims["iat"], claims["exp"] = iat.Unix(), exp.Unix()
+	return s.issueAs(s.iss, claims, iat, exp)
+}
+
+// issueAs is issue with iss as the issuer, for an emulator whose issuer is
+// its own URL (OAuth2).
+func (s *signer) issueAs(iss string, claims jwt.MapClaims, iat, exp time.Time) (string, error) {
+	claims["iss"], claims["iat"], claims["exp"] = iss, iat.Unix(), exp.Unix()
 	tok, err := s.sign(claims)
 	if err == nil {
 		s.issued.Add(1)
@@ -56,7 +62,6 @@ func (s *signer) issue(claims jwt.MapClaims, iat, exp time.Time) (string, error)
 
 // sign returns the compact JWT for claims, signed RS256.
 func (s *signer) sign(claims jwt.MapClaims) (string, error) {
-	claims["iss"] = s.iss
 	t := jwt.NewWithClaims(jwt.SigningMethodRS256, claims)
 	t.Header["kid"] = s.kid
 	return t.SignedString(s.key)
@@ -65,13 +70,18 @@ func (s *signer) sign(claims jwt.MapClaims) (string, error) {
 // verify checks token's signature (RS256 with this signer's key only), its
 // issuer, and that it is not expired at now. It returns the claims.
 func (s *signer) verify(token string, now time.Time) (jwt.MapClaims, error) {
+	return s.verifyAs(s.iss, token, now)
+}
+
+// verifyAs is verify with iss as the issuer to require.
+func (s *signer) verifyAs(iss, token string, now time.Time) (jwt.MapClaims, error) {
 	if token == "" {
 		return nil, errors.New("no token")
 	}
 	claims := jwt.MapClaims{}
 	_, err := jwt.ParseWithClaims(token, claims, func(*jwt.Token) (any, error) { return &s.key.PublicKey, nil },
 		jwt.WithValidMethods([]string{jwt.SigningMethodRS256.Alg()}),
-		jwt.WithIssuer(s.iss),
+		jwt.WithIssuer(iss),
 		jwt.WithExpirationRequired(),
 		jwt.WithTimeFunc(func() time.Time { return now }),
 	)

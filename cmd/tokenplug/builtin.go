@@ -10,6 +10,7 @@ import (
 	"github.com/tokenplug/tokenplug/plugin"
 	"github.com/tokenplug/tokenplug/plugins/azure"
 	"github.com/tokenplug/tokenplug/plugins/iam"
+	"github.com/tokenplug/tokenplug/plugins/oauth2"
 	"github.com/tokenplug/tokenplug/plugins/symphony"
 	"github.com/tokenplug/tokenplug/plugins/voicegain"
 )
@@ -20,6 +21,7 @@ import (
 var builtins = map[string]plugin.Provider{
 	"azure":     azure.New(),
 	"iam":       iam.New(),
+	"oauth2":    oauth2.New(),
 	"symphony":  symphony.Provider{},
 	"voicegain": voicegain.Provider{},
 }

@@ -260,7 +260,7 @@ func TestPluginsListsBuiltinsPluginDirAndPath(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, r.stdout)
 		}
 	}
-	for _, want := range [][]string{{"apikey", "required, secret"}, {"subscription_key", "required, secret"}, {"private_key ", "secret"}, {"public_key_name", "required"}, {"lifetime", "default 25m"}} {
+	for _, want := range [][]string{{"apikey", "required, secret"}, {"subscription_key", "secret"}, {"client_secret", "secret"}, {"private_key ", "secret"}, {"public_key_name", "required"}, {"lifetime", "default 25m"}} {
 		found := false
 		for _, line := range strings.Split(r.stdout, "\n") {
 			if f := strings.Fields(line); len(f) > 1 && f[0] == strings.TrimSpace(want[0]) && strings.Contains(line, want[1]) {
@@ -328,15 +328,15 @@ func TestDemoRunsEveryCheckEndToEnd(t *testing.T) {
 					t.Errorf("a demo provider may send its token to %s", h)
 				}
 			}
-		case strings.HasSuffix(key, "_url") && !strings.HasPrefix(value, `"http://127.0.0.1:`):
+		case (strings.HasSuffix(key, "_url") || key == "issuer") && !strings.HasPrefix(value, `"http://127.0.0.1:`):
 			t.Errorf("a demo endpoint is not on loopback: %s", l)
-		case key == "apikey" || key == "subscription_key" || key == "jwt":
+		case key == "apikey" || key == "subscription_key" || key == "jwt" || key == "client_secret":
 			if strings.Contains(report, strings.Trim(value, `"`)) {
 				t.Errorf("the report shows the %s", key)
 			}
 		}
 	}
-	if seen["hosts"] != 6 || seen["apikey"] == 0 || seen["subscription_key"] == 0 || seen["jwt"] == 0 {
+	if seen["hosts"] != 9 || seen["apikey"] == 0 || seen["subscription_key"] == 0 || seen["jwt"] == 0 || seen["client_secret"] != 2 {
 		t.Errorf("the configuration lacks the lines checked above (%v):\n%s", seen, config)
 	}
 	if strings.Contains(report, "eyJ") {
@@ -344,7 +344,7 @@ func TestDemoRunsEveryCheckEndToEnd(t *testing.T) {
 	}
 	lines := strings.Split(strings.TrimSuffix(report, "\n"), "\n")
 	checks := lines[1 : len(lines)-1]
-	if len(checks) != 8 || !strings.HasPrefix(lines[len(lines)-1], "8 of 8 checks passed") {
+	if len(checks) != 11 || !strings.HasPrefix(lines[len(lines)-1], "11 of 11 checks passed") {
 		t.Fatalf("output:\n%s", r.stdout)
 	}
 	var providers, vias []string
@@ -355,7 +355,7 @@ func TestDemoRunsEveryCheckEndToEnd(t *testing.T) {
 		}
 		providers, vias = append(providers, f[1]), append(vias, f[2])
 	}
-	for _, want := range []string{"symphony", "voicegain", "voicegain-browser", "watson", "azure-speech", "azure-key"} {
+	for _, want := range []string{"symphony", "voicegain", "voicegain-browser", "watson", "azure-speech", "azure-key", "oauth2", "oauth2-jwt", "azure-entra"} {
 		if !strings.Contains(" "+strings.Join(providers, " ")+" ", " "+want+" ") {
 			t.Errorf("no check for %s", want)
 		}

@@ -19,7 +19,8 @@ var demoCmd = &command{
 
 Starts emulators of every vendor on 127.0.0.1 (IBM Cloud IAM, a Watson API
 and audio gateway, Azure Cognitive Services, Voicegain, Symphony Connect, a
-gRPC server with TLS), generates throwaway keys, writes a configuration for
+gRPC server with TLS, a standard OAuth 2.0 authorization server standing
+also for Entra ID), generates throwaway keys, writes a configuration for
 all the built-in providers, and shows each one working end to end: HTTP
 requests through tokenplug's transport, a websocket session with the audio
 gateway, and a gRPC call with tokenplug's per-RPC credentials. It needs no

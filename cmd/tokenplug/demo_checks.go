@@ -21,7 +21,7 @@ import (
 
 // checks lists what the demo shows, one report line each.
 func (l *lab) checks() []demoCheck {
-	return []demoCheck{
+	return append([]demoCheck{
 		{"symphony", "HTTP", "self-signed RS512 JWT accepted by Symphony Connect",
 			l.httpCheck("symphony", http.MethodGet, l.symphonySrv.URL+"/connect/v1/status", nil, `"status":"ok"`)},
 		{"voicegain", "HTTP", "console JWT (mode static) accepted by /v1/asr",
@@ -37,7 +37,7 @@ func (l *lab) checks() []demoCheck {
 			l.httpCheck("azure-speech", http.MethodPost, l.azureSrv.URL+"/speech/recognition", nil, `"Success"`)},
 		{"azure-key", "HTTP", emulator.AzureKeyHeader + " accepted by a speech endpoint",
 			l.httpCheck("azure-key", http.MethodPost, l.azureSrv.URL+"/speech/recognition", nil, `"Success"`)},
-	}
+	}, l.oauth.checks(l)...)
 }
 
 // client returns an HTTP client whose requests carry provider's token.

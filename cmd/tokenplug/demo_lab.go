@@ -31,6 +31,7 @@ type lab struct {
 	azure     *emulator.Azure
 	gateway   *emulator.AudioGateway
 	grpc      *grpctest.Server
+	oauth     *oauthLab // a standard authorization server, for oauth2 and azure mode entra
 
 	apikey, azureKey, keyFile string
 
@@ -57,6 +58,7 @@ func startLab() (*lab, error) {
 	wg.Go(func() { l.azure = emulator.NewAzure() })
 	wg.Go(func() { l.voicegain = emulator.NewVoicegain() })
 	wg.Go(func() { customer, keyErr = rsa.GenerateKey(rand.Reader, 2048) })
+	wg.Go(func() { l.oauth = newOAuthLab() })
 	wg.Wait()
 	if keyErr != nil {
 		return nil, keyErr
@@ -67,7 +69,11 @@ func startLab() (*lab, error) {
 	}
 	l.dir = dir
 	l.keyFile = filepath.Join(dir, "customer-key.pem")
-	if err := os.WriteFile(l.keyFile, customerKeyPEM(customer), 0o600); err != nil {
+	err = os.WriteFile(l.keyFile, customerKeyPEM(customer), 0o600)
+	if err == nil {
+		err = l.oauth.start(dir)
+	}
+	if err != nil {
 		l.close()
 		return nil, err
 	}
@@ -116,6 +122,7 @@ func (l *lab) close() {
 	if l.grpc != nil {
 		l.grpc.Close()
 	}
+	l.oauth.close()
 	if l.dir != "" {
 		os.RemoveAll(l.dir)
 	}
@@ -167,7 +174,7 @@ providers:
   azure-key:
 {{- template "azure" .}}
       mode: key
-`))
+{{template "oauth2" .}}`))
 
 // demoAudience is the browser origin voicegain-browser's JWTs are for.
 const demoAudience = "app.example.com"
@@ -176,14 +183,16 @@ const demoAudience = "app.example.com"
 // the lab's throwaway ones.
 func (l *lab) config() string {
 	var b strings.Builder
-	err := demoConfig.Execute(&b, map[string]string{
+	values := map[string]string{
 		"Symphony": hostOf(l.symphonySrv), "KeyFile": l.keyFile, "KeyName": demoKeyName,
 		"Voicegain": hostOf(l.voicegainSrv), "ConsoleJWT": l.voicegain.ConsoleJWT(),
 		"VoicegainAPI": l.voicegainSrv.URL + "/v1", "Audience": demoAudience,
 		"Watson": hostOf(l.watsonSrv), "Gateway": hostOf(l.gatewaySrv), "GRPC": l.grpc.Addr(),
 		"APIKey": l.apikey, "IAMTokenURL": l.iamSrv.URL + "/identity/token",
 		"Azure": hostOf(l.azureSrv), "AzureKey": l.azureKey, "AzureTokenURL": l.azureSrv.URL + "/sts/v1.0/issueToken",
-	})
+	}
+	l.oauth.addConfig(values)
+	err := demoConfig.Execute(&b, values)
 	if err != nil {
 		panic("demo config template: " + err.Error()) // the template is a constant
 	}

@@ -11,6 +11,7 @@
 package testbin
 
 import (
+	"flag"
 	"fmt"
 	"maps"
 	"os"
@@ -55,12 +56,13 @@ var builtin = map[string]string{
 	"iam":       "github.com/tokenplug/tokenplug/plugins/iam/cmd/tokenplug-iam",
 	"azure":     "github.com/tokenplug/tokenplug/plugins/azure/cmd/tokenplug-azure",
 	"voicegain": "github.com/tokenplug/tokenplug/plugins/voicegain/cmd/tokenplug-voicegain",
+	"oauth2":    "github.com/tokenplug/tokenplug/plugins/oauth2/cmd/tokenplug-oauth2",
 	"fault":     "github.com/tokenplug/tokenplug/internal/faultplugin",
 	"rotate":    "github.com/tokenplug/tokenplug/internal/rotation/cmd/tokenplug-rotate",
 }
 
 // Plugins returns a pkgs map for Main holding the named built-in binaries
-// (symphony, iam, azure, voicegain, fault); a caller may add its own
+// (symphony, iam, azure, voicegain, oauth2, fault); a caller may add its own
 // entries, such as a helper program of its package. An unknown name
 // makes Main fail.
 func Plugins(names ...string) map[string]string {
@@ -72,6 +74,9 @@ func Plugins(names ...string) map[string]string {
 }
 
 func run(m *testing.M, pkgs map[string]string) int {
+	if fuzzWorker() {
+		return m.Run() // a fuzz worker runs the fuzz function only: no binaries to build
+	}
 	dir, err := os.MkdirTemp("", "tokenplug-testbin")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "testbin:", err)
@@ -108,4 +113,13 @@ func Build(dir, name, pkg string) (string, error) {
 		return "", fmt.Errorf("go build %s: %v\n%s", pkg, err, b)
 	}
 	return out, nil
+}
+
+// fuzzWorker reports whether this process is one of go test -fuzz's
+// workers, which run only the fuzz function: building every binary again
+// in each worker made fuzzing a package that uses Main crawl.
+func fuzzWorker() bool {
+	flag.Parse()
+	f := flag.Lookup("test.fuzzworker")
+	return f != nil && f.Value.String() == "true"
 }

@@ -7,7 +7,8 @@
 // Ocp-Apim-Subscription-Key, an empty body; the answer is the JWT as plain
 // text, valid 10 minutes, sent as Authorization: Bearer. In mode "key" it
 // makes no request and sends the key itself in Ocp-Apim-Subscription-Key on
-// every call, with no expiry.
+// every call, with no expiry. In mode "entra" it gets a Microsoft Entra ID
+// token for an application instead (see below).
 //
 // A token is valid only on the host family that issued it: a regional
 // token on that region's hosts, and never in another cloud. So the token
@@ -41,6 +42,28 @@
 //	token_url         the issueToken URL itself, for a proxy or an
 //	                  emulator; overrides region; https (plain http to
 //	                  loopback only)
+//
+// Mode entra (Microsoft Learn, "Authenticate with Microsoft Entra ID",
+// Azure AI services; Microsoft identity platform, "client credentials
+// flow") sends the client credentials flow to
+// https://<login host>/<tenant_id>/oauth2/v2.0/token, the login host of
+// the cloud (login.microsoftonline.com, login.microsoftonline.us,
+// login.chinacloudapi.cn; token_url overrides), for the scope
+// https://cognitiveservices.azure.com/.default (.azure.us, .azure.cn),
+// with one credential, as MSAL sends each: client_secret in the form body,
+// client_certificate_file (private_key_jwt with the x5t#S256 header) or
+// federated_token_file (workload identity, read at every fetch). It
+// answers Entra ID's claims challenges (continuous access evaluation) with
+// the claims parameter, as MSAL does, and scope challenges only within
+// challenge_scopes:
+//
+//	tenant_id                entra: directory id or domain
+//	client_id                entra: application id
+//	client_secret            entra, secret; or one of the two below
+//	client_certificate_file  entra: PEM certificate and private key
+//	federated_token_file     entra: a federated token's file
+//	scope                    entra: default the cloud's Cognitive Services
+//	challenge_scopes         entra: scopes a challenge may add
 //
 // The plugin declares the Cognitive Services and Speech hosts of all three
 // clouds as its default hosts (Describe cannot see the cloud setting), and
@@ -112,13 +135,20 @@ func (Provider) Describe() plugin.Description {
 		// configuration narrows them to its cloud (DefaultHostsFor).
 		DefaultHosts: allDefaultHosts(),
 		Settings: []plugin.Setting{
-			{Key: SettingSubscriptionKey, Description: "Cognitive Services resource key", Required: true, Secret: true},
+			{Key: SettingSubscriptionKey, Description: "Cognitive Services resource key (modes token and key)", Secret: true},
 			{Key: SettingCloud, Default: CloudPublic,
 				Description: "public, usgov (Azure Government, *.api.cognitive.microsoft.us) or china (Azure China, *.api.cognitive.azure.cn): the cloud of region and endpoint"},
 			{Key: SettingRegion, Description: "resource region, e.g. westus; gives https://<region>.api.cognitive.microsoft.com/sts/v1.0/issueToken (the cloud's host for usgov, china)"},
 			{Key: SettingEndpoint, Description: "resource endpoint https://<resource>.cognitiveservices.azure.com (custom subdomain); gives <endpoint>/sts/v1.0/issueToken; instead of region"},
 			{Key: SettingTokenURL, Description: "issueToken URL itself, for a proxy or emulator; overrides region"},
-			{Key: SettingMode, Description: "token: exchange the key for a bearer token; key: send the key itself", Default: ModeToken},
+			{Key: SettingMode, Description: "token: exchange the key for a bearer token; key: send the key itself; entra: a Microsoft Entra ID token for an app (tenant_id, client_id and a credential)", Default: ModeToken},
+			{Key: SettingTenantID, Description: "entra: the directory (tenant) id or domain; gives https://login.microsoftonline.com/<tenant>/oauth2/v2.0/token (the cloud's login host for usgov, china)"},
+			{Key: SettingClientID, Description: "entra: the application (client) id"},
+			{Key: SettingClientSecret, Description: "entra: a client secret, sent in the form body as MSAL does; or client_certificate_file or federated_token_file", Secret: true},
+			{Key: SettingClientCertificateFile, Description: "entra: PEM file with the app's certificate and private key (private_key_jwt with x5t#S256)"},
+			{Key: SettingFederatedTokenFile, Description: "entra: file holding a federated token (workload identity: AZURE_FEDERATED_TOKEN_FILE), read at every fetch"},
+			{Key: SettingScope, Description: "entra: the scope; default https://cognitiveservices.azure.com/.default (.azure.us, .azure.cn in usgov, china)"},
+			{Key: SettingChallengeScopes, Description: "entra: space-separated scopes a server's challenge may add (default none); claims challenges are always answered"},
 		},
 	}
 }
@@ -139,10 +169,18 @@ func (Provider) DefaultHostsFor(settings map[string]string) []string {
 // requests a new token on every call (the host caches); the source also
 // implements plugin.ContextTokenSource.
 func (p Provider) Configure(_ context.Context, settings map[string]string) (oauth2.TokenSource, error) {
+	if settings[SettingMode] == ModeEntra {
+		return p.configureEntra(settings)
+	}
 	key := settings[SettingSubscriptionKey]
 	var errs plugin.SettingErrors
 	if key == "" {
-		errs = append(errs, plugin.SettingError{Key: SettingSubscriptionKey, Message: "required"})
+		errs = append(errs, plugin.SettingError{Key: SettingSubscriptionKey, Message: "required in modes token and key"})
+	}
+	for _, k := range entraSettings {
+		if settings[k] != "" {
+			errs = append(errs, plugin.SettingError{Key: k, Message: "used only in mode entra"})
+		}
 	}
 	mode := settings[SettingMode]
 	if mode == "" {
@@ -167,7 +205,7 @@ func (p Provider) Configure(_ context.Context, settings map[string]string) (oaut
 			errs = append(errs, *err)
 		}
 	default:
-		errs = append(errs, plugin.SettingError{Key: SettingMode, Message: `must be "token" or "key"`})
+		errs = append(errs, plugin.SettingError{Key: SettingMode, Message: `must be "token", "key" or "entra"`})
 	}
 	if len(errs) > 0 {
 		return nil, errs

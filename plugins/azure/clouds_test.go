@@ -37,16 +37,24 @@ func newVendorLab(t *testing.T, region string) *vendorLab {
 	l.az.AddKey(testKey)
 	l.ts = httptest.NewTLSServer(speechMux(l.az, l.az))
 	t.Cleanup(l.ts.Close)
-	tr := l.ts.Client().Transport.(*http.Transport).Clone()
-	addr := l.ts.Listener.Addr().String()
+	l.client = loopbackClient(t, l.ts)
+	return l
+}
+
+// loopbackClient is a client that reaches ts (a TLS server on loopback)
+// under any host name: it dials every name to ts's address (never a real
+// one) and checks ts's test certificate under the name example.com, which
+// it carries.
+func loopbackClient(t *testing.T, ts *httptest.Server) *http.Client {
+	tr := ts.Client().Transport.(*http.Transport).Clone()
+	addr := ts.Listener.Addr().String()
 	tr.DialContext = func(ctx context.Context, network, _ string) (net.Conn, error) {
 		return (&net.Dialer{}).DialContext(ctx, network, addr) // loopback only
 	}
 	tr.TLSClientConfig.ServerName = "example.com"
 	tr.TLSClientConfig.MinVersion = tls.VersionTLS12
-	l.client = &http.Client{Transport: tr}
 	t.Cleanup(tr.CloseIdleConnections)
-	return l
+	return &http.Client{Transport: tr}
 }
 
 // token configures the provider with settings against the lab and gets a

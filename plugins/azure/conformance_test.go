@@ -102,6 +102,8 @@ func TestEveryFaultGivesItsErrorClass(t *testing.T) {
 func TestTheSchemaMarksTheKeySecretAndDefaultsToTokenMode(t *testing.T) {
 	plugintest.CheckSecretSettings(t, Provider{}, map[string]bool{
 		SettingSubscriptionKey: true, SettingRegion: false, SettingTokenURL: false, SettingMode: false, SettingCloud: false, SettingEndpoint: false,
+		SettingTenantID: false, SettingClientID: false, SettingClientSecret: true, SettingClientCertificateFile: false,
+		SettingFederatedTokenFile: false, SettingScope: false, SettingChallengeScopes: false,
 	})
 	// Only mode and cloud have defaults: the schema fills in nothing else.
 	got, err := plugin.ApplySchema(Provider{}.Describe(), map[string]string{SettingSubscriptionKey: "k"})

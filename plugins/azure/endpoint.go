@@ -38,30 +38,41 @@ type cloud struct {
 	speechSuffixes []string
 	// ownsRegion reports whether a region name belongs to this cloud.
 	ownsRegion func(string) bool
+	// loginHost is the cloud's Entra ID (Azure AD) authority host.
+	loginHost string
+	// entraScope is the Cognitive Services resource's .default scope in
+	// this cloud, the default of mode entra's scope.
+	entraScope string
 }
 
 // clouds, from Microsoft Learn's "Azure AI services in sovereign clouds"
 // (the Speech service's sovereign-clouds page): Azure Government regions
 // are usgov* and usdod*, with hosts under .microsoft.us and .azure.us;
-// Azure China regions are china*, with hosts under .azure.cn.
+// Azure China regions are china*, with hosts under .azure.cn. The login
+// hosts are Entra ID's national-cloud authorities ("National clouds",
+// Microsoft identity platform), the scopes the Cognitive Services resource
+// ids of each cloud.
 var clouds = map[string]cloud{
 	CloudPublic: {
 		name: "the Azure public cloud", regionalSuffix: ".api.cognitive.microsoft.com",
 		hostSuffixes:   []string{".cognitiveservices.azure.com", ".api.cognitive.microsoft.com"},
 		speechSuffixes: []string{".stt.speech.microsoft.com", ".tts.speech.microsoft.com"},
 		ownsRegion:     func(r string) bool { return !isGovRegion(r) && !isChinaRegion(r) },
+		loginHost:      "login.microsoftonline.com", entraScope: "https://cognitiveservices.azure.com/.default",
 	},
 	CloudUSGov: {
 		name: "Azure Government", regionalSuffix: ".api.cognitive.microsoft.us",
 		hostSuffixes:   []string{".cognitiveservices.azure.us", ".api.cognitive.microsoft.us"},
 		speechSuffixes: []string{".stt.speech.azure.us", ".tts.speech.azure.us"},
 		ownsRegion:     isGovRegion,
+		loginHost:      "login.microsoftonline.us", entraScope: "https://cognitiveservices.azure.us/.default",
 	},
 	CloudChina: {
 		name: "Azure China", regionalSuffix: ".api.cognitive.azure.cn",
 		hostSuffixes:   []string{".cognitiveservices.azure.cn", ".api.cognitive.azure.cn"},
 		speechSuffixes: []string{".stt.speech.azure.cn", ".tts.speech.azure.cn"},
 		ownsRegion:     isChinaRegion,
+		loginHost:      "login.chinacloudapi.cn", entraScope: "https://cognitiveservices.azure.cn/.default",
 	},
 }
 
