@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tokenplug/tokenplug/emulator"
 	"github.com/tokenplug/tokenplug/internal/rotation"
 	"github.com/tokenplug/tokenplug/plugin/plugintest"
 )
@@ -123,5 +124,53 @@ func noPiece(t *testing.T, where, text, secret string) {
 		if plugintest.ContainsPart(text, form) {
 			t.Errorf("%s holds a piece of a refresh token or of an encoding of it (%q)", where, form)
 		}
+	}
+}
+
+// The built-in oauth2 provider against the emulator, which rotates refresh
+// tokens and refuses spent ones (RFC 9700 §4.14.2): CLI calls in a row,
+// with and without the cached token, all succeed.
+func TestTheOAuth2ProvidersRotatingRefreshTokenWorksAcrossCLICalls(t *testing.T) {
+	e := emulator.StartOAuth2()
+	t.Cleanup(e.Close)
+	if err := e.AddClient(emulator.OAuth2Client{ID: "app", Secret: "app-secret-0123456789"}); err != nil {
+		t.Fatal(err)
+	}
+	first, err := e.IssueRefreshToken("app", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	writeFile(t, dir, "tokenplug.yaml", `providers:
+  idp:
+    plugin: oauth2
+    hosts: ["127.0.0.1"]
+    settings:
+      token_url: `+e.TokenURL()+`
+      grant: refresh_token
+      refresh_token: ${RT}
+      client_id: app
+      client_secret: ${SECRET}
+`)
+	env := []string{"RT=" + first, "SECRET=app-secret-0123456789", "XDG_CACHE_HOME=" + filepath.Join(dir, "cache"), "TOKENPLUG_LOG_LEVEL=debug"}
+	var seen []string
+	for _, args := range [][]string{{"token", "idp", "--raw"}, {"token", "idp", "--raw"}, {"token", "idp", "--raw", "--refresh"}, {"check", "--json"}, {"token", "idp", "--refresh"}} {
+		r := tp(t, dir, env, args...)
+		if r.code != 0 {
+			t.Fatalf("%q: status %d: %s", args, r.code, r.stderr)
+		}
+		noPiece(t, strings.Join(args, " "), r.stdout+r.stderr, first)
+		seen = append(seen, r.stdout)
+	}
+	if seen[0] != seen[1] || seen[1] == seen[2] {
+		t.Error("the second call did not reuse the cached token, or --refresh did not fetch a new one")
+	}
+	for _, r := range e.Requests() {
+		if r.Error != "" {
+			t.Errorf("the emulator refused a %s request: %s", r.GrantType, r.Error)
+		}
+	}
+	if n := len(e.Requests()); n != 4 {
+		t.Errorf("%d token requests, want 4 (first call, --refresh, check, --refresh)", n)
 	}
 }
