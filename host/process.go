@@ -66,6 +66,13 @@ func newProcess(name string, cfg ProviderConfig, pin []byte, pl *pool) *process 
 func (p *process) token(ctx context.Context, force bool) (*oauth2.Token, error) {
 	p.adopt(ctx)
 	tok, pp, inst, err := p.call(ctx, force)
+	if err != nil && plugin.KindOf(err) == plugin.KindPermanent && p.adopt(ctx) {
+		// Refused, and another process stored a newer update since the
+		// read above (it rotated the refresh token while we spent the old
+		// one: a lost lease): once more, with its update.
+		p.log.Debug("fetch refused; retrying with the settings update another process stored meanwhile")
+		tok, pp, inst, err = p.call(ctx, force)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -1,10 +1,15 @@
 package host_test
 
 import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 
@@ -196,4 +201,61 @@ func TestARefusedRotatedRefreshTokenIsScrubbedFromTheError(t *testing.T) {
 	if !strings.Contains(err.Error(), "[REDACTED]") {
 		t.Errorf("nothing was redacted from %q: does the careless plugin echo its refresh token?", err)
 	}
+}
+
+// racingCache is a SharedCache that keeps no token and whose settings
+// update appears only from its second read on: another process rotated
+// the refresh token between this host's read and its fetch (a lost lease).
+type racingCache struct {
+	reads  atomic.Int64
+	update map[string]string
+}
+
+func (*racingCache) Key(string, map[string]string) string { return "k" }
+func (*racingCache) Token(ctx context.Context, _, _ string, fetch func(context.Context) (*oauth2.Token, error)) (*oauth2.Token, error) {
+	return fetch(ctx)
+}
+func (*racingCache) Close() error { return nil }
+func (c *racingCache) Settings(context.Context, string) (uint64, map[string]string, error) {
+	if c.reads.Add(1) == 1 {
+		return 0, nil, nil
+	}
+	return 1, c.update, nil
+}
+func (*racingCache) StoreSettings(context.Context, string, uint64, map[string]string) error {
+	return nil
+}
+
+// RFC 6749 §5.2 invalid_grant after another process spent the refresh
+// token and stored its successor: the host adopts that and tries once more.
+func TestARefusedFetchIsRetriedWithTheUpdateAnotherProcessStoredMeanwhile(t *testing.T) {
+	srv := rotation.Start("race")
+	t.Cleanup(srv.Close)
+	next := spend(t, srv.URL, srv.Initial()) // the other process's rotation
+	reg, _ := newRegistry(t, host.WithCache(&racingCache{update: map[string]string{"refresh_token": next}}))
+	cfg, _ := rotateConfig(t, srv)
+	if tok := mustToken(t, mustSource(t, reg, "rot", cfg)); tok.AccessToken != "race-at-2" {
+		t.Fatalf("token %q, want race-at-2", tok.AccessToken)
+	}
+	if used := srv.Used(); len(used) != 3 || used[1] != srv.Initial() || used[2] != next {
+		t.Errorf("the server saw %d refresh tokens; want the other process's, ours refused, then the adopted one", len(used))
+	}
+}
+
+// spend refreshes with rt at tokenURL, as another process would, and
+// returns the rotated refresh token.
+func spend(t *testing.T, tokenURL, rt string) string {
+	t.Helper()
+	resp, err := http.PostForm(tokenURL, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var r struct {
+		RefreshToken string `json:"refresh_token"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil || r.RefreshToken == "" {
+		t.Fatalf("spend: %v", err)
+	}
+	return r.RefreshToken
 }

@@ -159,26 +159,27 @@ func (p *process) storeShared(ctx context.Context, gen uint64, update map[string
 // adopt takes the shared cache's update for the provider's configuration
 // if it is newer than the one kept here (another process, or an earlier
 // CLI call, rotated it), before a fetch: the instance is then configured
-// again with it.
-func (p *process) adopt(ctx context.Context) {
+// again with it. It reports whether it took one.
+func (p *process) adopt(ctx context.Context) bool {
 	if p.shared == nil {
-		return
+		return false
 	}
 	gen, upd, err := p.shared.Settings(ctx, p.cacheKey)
 	if err != nil {
 		p.log.Warn("settings update not read from the shared cache; fetching with the one kept here", "error", err)
-		return
+		return false
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if gen <= p.kept.gen || len(upd) == 0 {
-		return
+		return false
 	}
 	if err := p.keepUpdate(upd, gen); err != nil {
 		p.log.Warn("settings update from the shared cache not kept", "error", err)
-		return
+		return false
 	}
 	p.log.Debug("adopted a newer settings update from the shared cache", "generation", gen)
+	return true
 }
 
 // newMemoryKey returns the AEAD a registry seals kept settings updates
