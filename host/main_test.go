@@ -18,7 +18,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	pkgs := testbin.Plugins("symphony", "fault", "iam")
+	pkgs := testbin.Plugins("symphony", "fault", "iam", "rotate", "oauth2")
 	pkgs["hostproc"] = "./internal/hostproc"
 	testbin.Main(m, pkgs)
 }

@@ -1,6 +1,7 @@
 package host
 
 import (
+	"crypto/cipher"
 	"log/slog"
 	"time"
 
@@ -31,6 +32,7 @@ type options struct {
 	replaced       []SharedCache    // caches a later WithCache replaced, for NewRegistry to close
 	warmOnRegister bool             // WithWarmOnRegister
 	tls            *launch.Identity // the host's certificate towards its plugins
+	memory         cipher.AEAD      // seals providers' settings updates in memory (settingsupdate.go)
 
 	meterProvider  metric.MeterProvider // nil: the global one
 	tracerProvider trace.TracerProvider // nil: the global one
@@ -53,6 +55,7 @@ func defaultOptions() options {
 		expiryDelta:  10 * time.Second, // as x/oauth2: do not hand out a token about to expire in flight
 		refreshRatio: 0.8,              // refresh at 80% of the lifetime, as IBM and Google advise
 		tls:          new(launch.Identity),
+		memory:       newMemoryKey(),
 
 		invalidationWindow: 30 * time.Second, // azcore's pause between token refresh attempts
 		maxRetryAfter:      10 * time.Minute, // longer than any sane rate limit, short enough to recover from a bogus header

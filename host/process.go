@@ -36,7 +36,11 @@ type process struct {
 	id     string      // its instance id there ("": the default instance)
 	hosts  []string    // the default hosts the plugin gave for the instance (nil: its Description's)
 	warned bool        // a secret too short to redact safely was warned about
+	kept   keptUpdate  // the provider's settings update (settingsupdate.go)
 	closed bool
+
+	shared   SettingsCache // the shared cache, if it keeps settings updates; nil: memory only
+	cacheKey string        // the configuration's key there
 }
 
 // newProcess returns the provider's process: the shared one of its binary,
@@ -57,27 +61,49 @@ func newProcess(name string, cfg ProviderConfig, pin []byte, pl *pool) *process 
 // fetch timeout, and replaced. If the call itself fails because the plugin
 // died during it, the plugin is restarted, the instance configured again,
 // and asked once more.
+//
+// A settings update the token carries is kept for the provider's next
+// configurations and taken off the token (see keep); before the fetch, a
+// newer one in the shared cache is adopted (see adopt).
 func (p *process) token(ctx context.Context, force bool) (*oauth2.Token, error) {
-	pp, inst, id, err := p.ready(ctx)
+	p.adopt(ctx)
+	tok, pp, inst, err := p.call(ctx, force)
+	if err != nil && plugin.KindOf(err) == plugin.KindPermanent && p.adopt(ctx) {
+		// Refused, and another process stored a newer update since the
+		// read above (it rotated the refresh token while we spent the old
+		// one: a lost lease): once more, with its update.
+		p.log.Debug("fetch refused; retrying with the settings update another process stored meanwhile")
+		tok, pp, inst, err = p.call(ctx, force)
+	}
 	if err != nil {
 		return nil, err
+	}
+	return p.keep(ctx, pp, inst, tok)
+}
+
+// call asks the provider's instance for a token, replacing a plugin that
+// died during the call once (see token).
+func (p *process) call(ctx context.Context, force bool) (*oauth2.Token, *pluginProc, *instance, error) {
+	pp, inst, id, err := p.ready(ctx)
+	if err != nil {
+		return nil, nil, nil, err
 	}
 	tok, err := callToken(ctx, inst, id, force)
 	if err == nil || plugin.KindOf(err) != plugin.KindTemporary || errors.Is(ctx.Err(), context.Canceled) || pp.alive(inst) {
 		// A classified error came from a live plugin: the upstream's word.
-		return tok, p.red.redactErr(err)
+		return tok, pp, inst, p.red.redactErr(err)
 	}
 	p.log.Warn("plugin died or hung during a fetch; replacing it", "error", p.red.redact(err.Error()))
 	p.o.tel.pluginRestart(p.name, "died_in_fetch")
 	pp.discard(inst)
 	if ctx.Err() != nil {
-		return nil, p.red.redactErr(err) // no time left; the next fetch starts a new plugin
+		return nil, nil, nil, p.red.redactErr(err) // no time left; the next fetch starts a new plugin
 	}
 	if pp, inst, id, err = p.ready(ctx); err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	tok, err = callToken(ctx, inst, id, force)
-	return tok, p.red.redactErr(err)
+	return tok, pp, inst, p.red.redactErr(err)
 }
 
 // ready returns a live plugin with the provider configured on it, and the
@@ -111,12 +137,12 @@ func (p *process) ready(ctx context.Context) (*pluginProc, *instance, string, er
 var errShared = errors.New("tokenplug: single-instance plugin serves another provider")
 
 // configure creates the provider's instance on inst, unless it has one
-// there. p.mu is held.
+// there that holds the kept settings update. p.mu is held.
 func (p *process) configure(ctx context.Context, pp *pluginProc, inst *instance) (string, error) {
 	if p.closed {
 		return "", ErrClosed
 	}
-	if p.on == inst {
+	if p.on == inst && p.kept.onGen == p.kept.gen {
 		return p.id, nil
 	}
 	if !inst.multi && !pp.claim(p) {
@@ -125,22 +151,26 @@ func (p *process) configure(ctx context.Context, pp *pluginProc, inst *instance)
 		p.on, p.id = nil, ""
 		return "", errShared
 	}
-	p.recordSecrets(pp, inst.desc)
-	if _, err := plugin.ApplySchema(inst.desc, p.cfg.Settings); err != nil {
+	settings := p.settings()
+	p.recordSecrets(pp, inst.desc, p.update())
+	if _, err := plugin.ApplySchema(inst.desc, settings); err != nil {
 		return "", p.red.redactErr(err)
 	}
 	// Like a start, a Configure is shared by every caller waiting on the
 	// provider's fetch: bound it by the start timeout.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), p.o.startTimeout)
 	defer cancel()
-	id, hosts, err := inst.rpc.ConfigureInstance(ctx, p.cfg.Settings, inst.multi)
+	id, hosts, err := inst.rpc.ConfigureInstance(ctx, settings, inst.multi)
 	if err == nil && len(p.cfg.Hosts) == 0 { // configured hosts make the plugin's moot
 		err = checkInstanceHosts(inst.desc, hosts)
 	}
 	if err != nil {
 		return "", p.red.redactErr(err)
 	}
-	p.on, p.id, p.hosts = inst, id, hosts
+	if p.on == inst && inst.multi && p.id != id {
+		p.releaseInstance(pp, inst, p.id) // the one configured before the update
+	}
+	p.on, p.id, p.hosts, p.kept.onGen = inst, id, hosts, p.kept.gen
 	return id, nil
 }
 
@@ -178,16 +208,25 @@ func (p *process) close() {
 	p.closed = true
 	pp, on, id := p.pp, p.on, p.id
 	p.on, p.id = nil, ""
+	p.kept = keptUpdate{} // a removed provider's rotated secrets do not linger
 	p.mu.Unlock()
-	if on != nil && id != "" && !on.client.Exited() {
-		ctx, cancel := context.WithTimeout(context.Background(), releaseTimeout)
-		if err := on.rpc.Release(ctx, id); err != nil {
-			p.log.Debug("plugin did not release the instance", "error", p.red.redact(err.Error()))
-		}
-		cancel()
+	if on != nil && id != "" {
+		p.releaseInstance(pp, on, id)
 	}
 	pp.setSecrets(p, nil)
 	p.pool.release(pp)
+}
+
+// releaseInstance releases instance id on inst, if its plugin still runs.
+func (p *process) releaseInstance(pp *pluginProc, inst *instance, id string) {
+	if inst.client.Exited() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), releaseTimeout)
+	defer cancel()
+	if err := inst.rpc.Release(ctx, id); err != nil {
+		p.log.Debug("plugin did not release the instance", "error", p.red.redact(err.Error()))
+	}
 }
 
 // resolve finds the command for the provider (see resolve).

@@ -103,7 +103,13 @@ func (r *Registry) Register(name string, cfg ProviderConfig) error {
 // newSource returns the Source of a validated provider.
 func (r *Registry) newSource(p *provider) *Source {
 	proc := newProcess(p.name, p.cfg, p.pin, r.procs)
-	src := newSource(p.name, p.cfg.Hosts, r.o.shared(p.name, p.cfg, r.o.tel.upstream(p.name, proc.token)), &r.o)
+	var key string
+	if r.o.cache != nil {
+		key = r.o.cache.Key(cachePluginName(p.cfg), p.cfg.Settings)
+		proc.shared, _ = r.o.cache.(SettingsCache)
+		proc.cacheKey = key
+	}
+	src := newSource(p.name, p.cfg.Hosts, r.o.shared(p.name, p.cfg, key, r.o.tel.upstream(p.name, proc.token)), &r.o)
 	src.proc = proc
 	src.initScope(p.hosts, p.cfg.AllowInsecure)
 	return src

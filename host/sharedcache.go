@@ -41,18 +41,39 @@ type SharedCache interface {
 	Close() error
 }
 
+// SettingsCache is implemented by a SharedCache that also keeps providers'
+// settings updates (a rotated refresh token: see
+// plugin.WithSettingsUpdate), so that the next process with the same
+// configuration starts from the rotated value, not the spent one.
+// rediscache.Cache and filecache.Cache implement it. The host reads the
+// update before each upstream fetch (inside the cache's lease or lock, when
+// Token calls fetch) and stores the one a fetch brings, before Token
+// returns.
+//
+// Implementations must keep values sealed, never put a value in a key, an
+// error or a log line, and must be safe for concurrent use.
+type SettingsCache interface {
+	// Settings returns the update stored for key and its generation (0
+	// and nil: none, or none that opens).
+	Settings(ctx context.Context, key string) (gen uint64, settings map[string]string, err error)
+	// StoreSettings stores settings as key's update of generation gen,
+	// unless the one stored is of gen or newer: of two processes that
+	// rotated at once, the first to store wins, and a process whose store
+	// failed does not later overwrite a newer update with an older one.
+	StoreSettings(ctx context.Context, key string, gen uint64, settings map[string]string) error
+}
+
 // shared puts the shared cache, if any, in front of a provider's fetch.
 //
 // Every token fetched upstream gets the refresh point this host computes
 // for it (newEntry: 80% of its lifetime or the provider's hint) as its
 // refresh_at hint before it is stored, so every process renews it at the
 // same moment, by the same rule, and one fetch serves them all.
-func (o *options) shared(name string, cfg ProviderConfig, fetch fetchFunc) fetchFunc {
+func (o *options) shared(name string, cfg ProviderConfig, key string, fetch fetchFunc) fetchFunc {
 	fetch = o.onHostClock(fetch)
 	if o.cache == nil {
 		return fetch
 	}
-	key := o.cache.Key(cachePluginName(cfg), cfg.Settings)
 	// last is the token this provider last got: with force, it is the one
 	// just invalidated, which must not come back from the cache.
 	var last atomic.Pointer[oauth2.Token]

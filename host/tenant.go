@@ -1,7 +1,6 @@
 package host
 
 import (
-	"github.com/tokenplug/tokenplug/internal/launch"
 	"github.com/tokenplug/tokenplug/internal/redact"
 	"github.com/tokenplug/tokenplug/plugin"
 )
@@ -15,15 +14,13 @@ import (
 // scrubbed of every provider's secrets (pluginProc.red), all with the same
 // mask, so nothing tells whose secret matched.
 
-// recordSecrets records p's secret setting values: in p's own redactor
-// and on pp, for the lines no one provider owns. It warns, once per
+// recordSecrets records p's secret setting values, the configured ones
+// and those of each settings update given (see process.secrets): in p's own
+// redactor and on pp, for the lines no one provider owns. It warns, once per
 // provider, about a value too short to be redacted safely (see
 // redact.TooShort). p.mu is held.
-func (p *process) recordSecrets(pp *pluginProc, desc plugin.Description) {
-	secrets := launch.SecretValues(desc, p.cfg.Settings)
-	if secrets == nil {
-		secrets = []string{} // nil would forget the provider
-	}
+func (p *process) recordSecrets(pp *pluginProc, desc plugin.Description, updates ...map[string]string) {
+	secrets := p.secrets(desc, updates...)
 	p.red.set(secrets)
 	pp.setSecrets(p, secrets)
 	if p.warned {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"runtime/debug"
 	"slices"
 	"time"
@@ -179,7 +180,7 @@ func settingErrorsToProto(se SettingErrors) []*pb.SettingError {
 // expiry or refresh hint that is not a time after 1970 that unix
 // milliseconds can hold is an error: it must never become 0, "never".
 func tokenToProto(t *oauth2.Token) (*pb.TokenResponse, error) {
-	r := &pb.TokenResponse{AccessToken: t.AccessToken, TokenType: t.TokenType, Header: HeaderOf(t)}
+	r := &pb.TokenResponse{AccessToken: t.AccessToken, TokenType: t.TokenType, Header: HeaderOf(t), SettingsUpdate: maps.Clone(SettingsUpdateOf(t))}
 	var err error
 	if r.Expiry, err = unixMilli(t.Expiry, "expiry"); err != nil {
 		return nil, err
@@ -220,6 +221,9 @@ func tokenFromProto(r *pb.TokenResponse) (*oauth2.Token, error) {
 	}
 	if r.GetRefreshAt() > 0 {
 		extra[ExtraRefreshAt] = time.UnixMilli(r.GetRefreshAt())
+	}
+	if u := r.GetSettingsUpdate(); len(u) > 0 {
+		extra[ExtraSettingsUpdate] = maps.Clone(u)
 	}
 	if len(extra) > 0 {
 		t = t.WithExtra(extra)

@@ -154,6 +154,9 @@ func (s *server) Token(ctx context.Context, req *pb.TokenRequest) (resp *pb.Toke
 	if tok == nil || tok.AccessToken == "" {
 		return nil, status.Errorf(codes.Internal, "tokenplug/%s: token source returned no token", s.desc.Name)
 	}
+	if err := CheckSettingsUpdate(s.desc, SettingsUpdateOf(tok)); err != nil {
+		return nil, toStatus(err)
+	}
 	resp, err = tokenToProto(tok)
 	if err != nil {
 		return nil, toStatus(fmt.Errorf("tokenplug/%s: %w", s.desc.Name, err))

@@ -12,8 +12,8 @@ import (
 )
 
 // Keys of the oauth2.Token extras that carry the contract's fields that
-// oauth2.Token has no field for; same as tokenplug.ExtraHeader and
-// tokenplug.ExtraRefreshAt.
+// oauth2.Token has no field for; same as tokenplug.ExtraHeader,
+// tokenplug.ExtraRefreshAt and tokenplug.ExtraSettingsUpdate.
 const (
 	// ExtraHeader names the request header for the token. Absent or
 	// "Authorization": "Authorization: <type> <token>". Any other header
@@ -21,6 +21,9 @@ const (
 	ExtraHeader = tokenplug.ExtraHeader
 	// ExtraRefreshAt is a time.Time hint for when the host should renew.
 	ExtraRefreshAt = tokenplug.ExtraRefreshAt
+	// ExtraSettingsUpdate is a map[string]string of settings the provider
+	// asks its host to keep (see WithSettingsUpdate).
+	ExtraSettingsUpdate = tokenplug.ExtraSettingsUpdate
 )
 
 // WithHeader returns a copy of tok that is sent in header name instead of

@@ -70,7 +70,10 @@ func runCheck(ctx context.Context, c *cli, cmd *command, args []string) error {
 	if *asJSON {
 		durations = fetchDurations() // before the registry: it takes the global meter provider
 	}
-	reg, err := c.registry(cfg)
+	// check always fetches (--refresh), and through the token cache, so
+	// that a refresh token a provider rotates is kept for the next call:
+	// the spent one would be refused.
+	reg, err := c.registry(cfg, c.tokenCache(cfg, false, true)...)
 	if err != nil {
 		return err
 	}

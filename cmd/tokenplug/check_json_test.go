@@ -19,18 +19,25 @@ import (
 func faultDir(t *testing.T, extra string) string {
 	t.Helper()
 	dir := symphonyDir(t, `"127.0.0.1"`, extra)
-	if err := os.Mkdir(filepath.Join(dir, "bin"), 0o755); err != nil {
+	installPlugin(t, dir, "fault")
+	writeFile(t, dir, "tokenplug.yaml", "plugin_dir: bin\n"+readFile(t, dir, "tokenplug.yaml"))
+	return dir
+}
+
+// installPlugin copies the test binary name into dir/bin as
+// tokenplug-<name>, for a configuration's plugin_dir: bin.
+func installPlugin(t *testing.T, dir, name string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Join(dir, "bin"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	data, err := os.ReadFile(testbin.Path("fault"))
+	data, err := os.ReadFile(testbin.Path(name))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "bin", "tokenplug-fault"), data, 0o755); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "bin", "tokenplug-"+name), data, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	writeFile(t, dir, "tokenplug.yaml", "plugin_dir: bin\n"+readFile(t, dir, "tokenplug.yaml"))
-	return dir
 }
 
 // noSecretShown fails the test if r's output holds a piece of secret or

@@ -34,7 +34,7 @@ application/x-www-form-urlencoded unless -H sets Content-Type, and makes the
 method POST unless -X says otherwise.
 
 The token comes from the per-user token cache, as with "tokenplug token"
-(--no-cache neither reads nor writes it). A token the server refuses
+(--no-cache neither reads nor writes tokens there). A token the server refuses
 with 401 is replaced once, in the cache too.
 
 Examples:

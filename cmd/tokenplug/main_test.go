@@ -18,7 +18,7 @@ import (
 // $PATH discovery, separately built provider plugins: voicegain, and fault,
 // a plugin that declares no default hosts.
 func TestMain(m *testing.M) {
-	pkgs := testbin.Plugins("voicegain", "fault")
+	pkgs := testbin.Plugins("voicegain", "fault", "rotate")
 	pkgs["cli"] = "."
 	testbin.Main(m, pkgs)
 }

@@ -26,9 +26,16 @@ do not paste it anywhere you would not paste a password.
 Valid tokens are kept in a per-user cache ($XDG_CACHE_HOME/tokenplug, else
 ~/.cache/tokenplug; see "Token cache" below), so a script calling this in a
 loop starts no plugin and fetches no token until the cached one is due for
-renewal. --no-cache neither reads nor writes it; --refresh fetches a new
-token and caches it. A configuration with a cache section uses that cache
-instead.
+renewal. --no-cache neither reads nor writes tokens there; --refresh
+fetches a new token and caches it. A configuration with a cache section
+uses that cache instead.
+
+A provider whose refresh token rotates (the server issues a new one with
+each token and refuses the spent one, e.g. oauth2 with grant
+refresh_token) has the new one kept, sealed, in the same cache, with
+--no-cache too: the next call starts from it, not from the configured
+one, which the server would refuse. A changed refresh_token in the
+configuration starts afresh from the new value.
 
 --format picks the output: json (the default, above), raw (the access
 token alone; --raw is the same), header (the header line; --header is the

@@ -15,6 +15,11 @@
 // name or sealed under another key is ignored, and the token fetched
 // again. Concurrent processes take an exclusive lock (flock) per
 // configuration, so only one of them fetches.
+//
+// It also keeps each configuration's settings update (host.SettingsCache:
+// a refresh token the provider rotated), sealed the same way in its own
+// file, so that the next call starts from the rotated refresh token and
+// not the spent one.
 package filecache
 
 import (
@@ -41,6 +46,11 @@ type Config struct {
 	// Refresh makes Token fetch a new token even when a fresh one is
 	// stored, and store it (tokenplug token --refresh).
 	Refresh bool
+	// NoTokens makes Token neither read nor store tokens (tokenplug token
+	// --no-cache): it still takes the configuration's lock around the
+	// fetch, and the cache still keeps settings updates, since a rotated
+	// refresh token that is not kept breaks every later call.
+	NoTokens bool
 	// Logger receives warnings about cache trouble (the token is then
 	// fetched without the cache); nil means slog.Default().
 	Logger *slog.Logger
@@ -54,6 +64,7 @@ type Config struct {
 type Cache struct {
 	dir     string
 	refresh bool
+	noTok   bool
 	nameKey []byte
 	aead    cipher.AEAD
 	log     *slog.Logger
@@ -94,7 +105,7 @@ func New(cfg Config) (*Cache, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Cache{dir: dir, refresh: cfg.Refresh, log: cfg.Logger, now: cfg.Now}
+	c := &Cache{dir: dir, refresh: cfg.Refresh, noTok: cfg.NoTokens, log: cfg.Logger, now: cfg.Now}
 	if c.nameKey, c.aead, err = seal.Keys(secret); err != nil {
 		return nil, fmt.Errorf("tokenplug/filecache: %w", err)
 	}
@@ -143,13 +154,13 @@ func (c *Cache) Token(ctx context.Context, key, rejected string, fetch func(cont
 		return fetch(ctx)
 	}
 	defer unlock()
-	if !c.refresh {
+	if !c.refresh && !c.noTok {
 		if tok := c.load(key); tok != nil && tok.AccessToken != rejected {
 			return tok, nil
 		}
 	}
 	tok, err := fetch(ctx)
-	if err == nil && tok != nil && tok.AccessToken != "" {
+	if err == nil && tok != nil && tok.AccessToken != "" && !c.noTok {
 		if serr := c.store(key, tok); serr != nil {
 			c.log.Warn("tokenplug/filecache: token not stored", "error", serr)
 		}

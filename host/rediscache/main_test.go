@@ -22,7 +22,7 @@ import (
 var _ host.SharedCache = (*rediscache.Cache)(nil)
 
 func TestMain(m *testing.M) {
-	pkgs := testbin.Plugins("iam")
+	pkgs := testbin.Plugins("iam", "rotate")
 	pkgs["cachehost"] = "./internal/cachehost"
 	testbin.Main(m, pkgs)
 }

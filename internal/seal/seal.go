@@ -102,23 +102,39 @@ func Seal(aead cipher.AEAD, key string, tok *oauth2.Token) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	return sealBytes(aead, version, plain, []byte(key))
+}
+
+// sealBytes encrypts plain with aead under a random nonce and additional
+// data ad. Layout: the version byte v, nonce, ciphertext.
+func sealBytes(aead cipher.AEAD, v byte, plain, ad []byte) ([]byte, error) {
 	out := make([]byte, 1+aead.NonceSize(), 1+aead.NonceSize()+len(plain)+aead.Overhead())
-	out[0] = version
+	out[0] = v
 	if _, err := rand.Read(out[1:]); err != nil {
 		return nil, err
 	}
-	return aead.Seal(out, out[1:], plain, []byte(key)), nil
+	return aead.Seal(out, out[1:], plain, ad), nil
+}
+
+// openBytes decrypts what sealBytes wrote with version v and ad, or
+// returns ErrCorrupt.
+func openBytes(aead cipher.AEAD, v byte, b, ad []byte) ([]byte, error) {
+	n := aead.NonceSize()
+	if len(b) < 1+n || b[0] != v {
+		return nil, ErrCorrupt
+	}
+	plain, err := aead.Open(nil, b[1:1+n], b[1+n:], ad)
+	if err != nil {
+		return nil, ErrCorrupt
+	}
+	return plain, nil
 }
 
 // Open decrypts a value Seal wrote under key, or returns ErrCorrupt.
 func Open(aead cipher.AEAD, key string, b []byte) (*oauth2.Token, error) {
-	n := aead.NonceSize()
-	if len(b) < 1+n || b[0] != version {
-		return nil, ErrCorrupt
-	}
-	plain, err := aead.Open(nil, b[1:1+n], b[1+n:], []byte(key))
+	plain, err := openBytes(aead, version, b, []byte(key))
 	if err != nil {
-		return nil, ErrCorrupt
+		return nil, err
 	}
 	var s sealed
 	if err := json.Unmarshal(plain, &s); err != nil || s.AccessToken == "" {

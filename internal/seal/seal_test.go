@@ -47,3 +47,39 @@ func TestSealOpensOnlyUnderItsKeyAndSecret(t *testing.T) {
 		t.Error("different settings hash alike")
 	}
 }
+
+func TestSealedSettingsOpenOnlyAsSettingsUnderTheirKey(t *testing.T) {
+	_, aead, err := seal.Keys(bytes.Repeat([]byte{7}, seal.KeyLen))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := seal.Settings{Gen: 3, Settings: map[string]string{"refresh_token": "rt-3-SECRET"}}
+	b, err := seal.SealSettings(aead, "k", s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(b, []byte("SECRET")) {
+		t.Fatal("sealed settings hold the value in the clear")
+	}
+	got, err := seal.OpenSettings(aead, "k", b)
+	if err != nil || got.Gen != 3 || got.Settings["refresh_token"] != "rt-3-SECRET" {
+		t.Fatalf("OpenSettings = %+v, %v", got, err)
+	}
+	if _, err := seal.OpenSettings(aead, "k2", b); !errors.Is(err, seal.ErrCorrupt) {
+		t.Errorf("opened under another key: %v", err)
+	}
+	if _, err := seal.Open(aead, "k", b); !errors.Is(err, seal.ErrCorrupt) {
+		t.Errorf("sealed settings opened as a token: %v", err)
+	}
+	tok, _ := seal.Seal(aead, "k", &oauth2.Token{AccessToken: "at"})
+	if _, err := seal.OpenSettings(aead, "k", tok); !errors.Is(err, seal.ErrCorrupt) {
+		t.Errorf("a sealed token opened as settings: %v", err)
+	}
+	mem, err := seal.NewMemoryKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := seal.OpenSettings(mem, "k", b); !errors.Is(err, seal.ErrCorrupt) {
+		t.Errorf("opened under a fresh memory key: %v", err)
+	}
+}

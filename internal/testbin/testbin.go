@@ -59,6 +59,7 @@ var builtin = map[string]string{
 	"oauth2":    "github.com/tokenplug/tokenplug/plugins/oauth2/cmd/tokenplug-oauth2",
 	"fault":     "github.com/tokenplug/tokenplug/internal/faultplugin",
 	"exec":      "github.com/tokenplug/tokenplug/plugins/exec/cmd/tokenplug-exec",
+	"rotate":    "github.com/tokenplug/tokenplug/internal/rotation/cmd/tokenplug-rotate",
 }
 
 // Plugins returns a pkgs map for Main holding the named built-in binaries

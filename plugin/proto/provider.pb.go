@@ -660,9 +660,17 @@ type TokenResponse struct {
 	// carries access_token raw.
 	Header string `protobuf:"bytes,4,opt,name=header,proto3" json:"header,omitempty"`
 	// refresh_at is an optional hint, unix milliseconds, for when to renew.
-	RefreshAt     int64 `protobuf:"varint,5,opt,name=refresh_at,json=refreshAt,proto3" json:"refresh_at,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	RefreshAt int64 `protobuf:"varint,5,opt,name=refresh_at,json=refreshAt,proto3" json:"refresh_at,omitempty"`
+	// settings_update holds settings the host keeps, replacing the
+	// configured ones, and hands back in every later Configure of this
+	// instance (after a plugin restart, or in the next process with the same
+	// configuration): a rotated refresh token, say. Only keys declared in
+	// Describe; the host refuses an update with any other key. A value is a
+	// secret if its setting is, and the host treats it as one. Empty asks
+	// for nothing. Added in version 1; older plugins leave it empty.
+	SettingsUpdate map[string]string `protobuf:"bytes,6,rep,name=settings_update,json=settingsUpdate,proto3" json:"settings_update,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *TokenResponse) Reset() {
@@ -730,6 +738,13 @@ func (x *TokenResponse) GetRefreshAt() int64 {
 	return 0
 }
 
+func (x *TokenResponse) GetSettingsUpdate() map[string]string {
+	if x != nil {
+		return x.SettingsUpdate
+	}
+	return nil
+}
+
 var File_provider_proto protoreflect.FileDescriptor
 
 const file_provider_proto_rawDesc = "" +
@@ -775,7 +790,7 @@ const file_provider_proto_rawDesc = "" +
 	"\amax_age\x18\x05 \x01(\tR\x06maxAge\",\n" +
 	"\x0eReleaseRequest\x12\x1a\n" +
 	"\binstance\x18\x01 \x01(\tR\binstance\"\x11\n" +
-	"\x0fReleaseResponse\"\xa0\x01\n" +
+	"\x0fReleaseResponse\"\xbd\x02\n" +
 	"\rTokenResponse\x12!\n" +
 	"\faccess_token\x18\x01 \x01(\tR\vaccessToken\x12\x1d\n" +
 	"\n" +
@@ -783,7 +798,11 @@ const file_provider_proto_rawDesc = "" +
 	"\x06expiry\x18\x03 \x01(\x03R\x06expiry\x12\x16\n" +
 	"\x06header\x18\x04 \x01(\tR\x06header\x12\x1d\n" +
 	"\n" +
-	"refresh_at\x18\x05 \x01(\x03R\trefreshAt2\xad\x02\n" +
+	"refresh_at\x18\x05 \x01(\x03R\trefreshAt\x12X\n" +
+	"\x0fsettings_update\x18\x06 \x03(\v2/.tokenplug.v1.TokenResponse.SettingsUpdateEntryR\x0esettingsUpdate\x1aA\n" +
+	"\x13SettingsUpdateEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x012\xad\x02\n" +
 	"\bProvider\x12I\n" +
 	"\bDescribe\x12\x1d.tokenplug.v1.DescribeRequest\x1a\x1e.tokenplug.v1.DescribeResponse\x12L\n" +
 	"\tConfigure\x12\x1e.tokenplug.v1.ConfigureRequest\x1a\x1f.tokenplug.v1.ConfigureResponse\x12@\n" +
@@ -802,7 +821,7 @@ func file_provider_proto_rawDescGZIP() []byte {
 	return file_provider_proto_rawDescData
 }
 
-var file_provider_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
+var file_provider_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
 var file_provider_proto_goTypes = []any{
 	(*Setting)(nil),           // 0: tokenplug.v1.Setting
 	(*DescribeRequest)(nil),   // 1: tokenplug.v1.DescribeRequest
@@ -816,25 +835,27 @@ var file_provider_proto_goTypes = []any{
 	(*ReleaseResponse)(nil),   // 9: tokenplug.v1.ReleaseResponse
 	(*TokenResponse)(nil),     // 10: tokenplug.v1.TokenResponse
 	nil,                       // 11: tokenplug.v1.ConfigureRequest.SettingsEntry
+	nil,                       // 12: tokenplug.v1.TokenResponse.SettingsUpdateEntry
 }
 var file_provider_proto_depIdxs = []int32{
 	0,  // 0: tokenplug.v1.DescribeResponse.settings:type_name -> tokenplug.v1.Setting
 	11, // 1: tokenplug.v1.ConfigureRequest.settings:type_name -> tokenplug.v1.ConfigureRequest.SettingsEntry
 	4,  // 2: tokenplug.v1.ConfigureResponse.errors:type_name -> tokenplug.v1.SettingError
 	7,  // 3: tokenplug.v1.TokenRequest.challenge:type_name -> tokenplug.v1.Challenge
-	1,  // 4: tokenplug.v1.Provider.Describe:input_type -> tokenplug.v1.DescribeRequest
-	3,  // 5: tokenplug.v1.Provider.Configure:input_type -> tokenplug.v1.ConfigureRequest
-	6,  // 6: tokenplug.v1.Provider.Token:input_type -> tokenplug.v1.TokenRequest
-	8,  // 7: tokenplug.v1.Provider.Release:input_type -> tokenplug.v1.ReleaseRequest
-	2,  // 8: tokenplug.v1.Provider.Describe:output_type -> tokenplug.v1.DescribeResponse
-	5,  // 9: tokenplug.v1.Provider.Configure:output_type -> tokenplug.v1.ConfigureResponse
-	10, // 10: tokenplug.v1.Provider.Token:output_type -> tokenplug.v1.TokenResponse
-	9,  // 11: tokenplug.v1.Provider.Release:output_type -> tokenplug.v1.ReleaseResponse
-	8,  // [8:12] is the sub-list for method output_type
-	4,  // [4:8] is the sub-list for method input_type
-	4,  // [4:4] is the sub-list for extension type_name
-	4,  // [4:4] is the sub-list for extension extendee
-	0,  // [0:4] is the sub-list for field type_name
+	12, // 4: tokenplug.v1.TokenResponse.settings_update:type_name -> tokenplug.v1.TokenResponse.SettingsUpdateEntry
+	1,  // 5: tokenplug.v1.Provider.Describe:input_type -> tokenplug.v1.DescribeRequest
+	3,  // 6: tokenplug.v1.Provider.Configure:input_type -> tokenplug.v1.ConfigureRequest
+	6,  // 7: tokenplug.v1.Provider.Token:input_type -> tokenplug.v1.TokenRequest
+	8,  // 8: tokenplug.v1.Provider.Release:input_type -> tokenplug.v1.ReleaseRequest
+	2,  // 9: tokenplug.v1.Provider.Describe:output_type -> tokenplug.v1.DescribeResponse
+	5,  // 10: tokenplug.v1.Provider.Configure:output_type -> tokenplug.v1.ConfigureResponse
+	10, // 11: tokenplug.v1.Provider.Token:output_type -> tokenplug.v1.TokenResponse
+	9,  // 12: tokenplug.v1.Provider.Release:output_type -> tokenplug.v1.ReleaseResponse
+	9,  // [9:13] is the sub-list for method output_type
+	5,  // [5:9] is the sub-list for method input_type
+	5,  // [5:5] is the sub-list for extension type_name
+	5,  // [5:5] is the sub-list for extension extendee
+	0,  // [0:5] is the sub-list for field type_name
 }
 
 func init() { file_provider_proto_init() }
@@ -848,7 +869,7 @@ func file_provider_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_provider_proto_rawDesc), len(file_provider_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   12,
+			NumMessages:   13,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
