@@ -230,8 +230,10 @@ func doGet(c *cli, src *host.Source, req *http.Request, f getFlags) error {
 		return fmt.Errorf("get: reading the response: %w", err)
 	}
 	if f.fail && (resp.StatusCode < 200 || resp.StatusCode > 299) {
-		// Host only, as in the errors above: a query may hold a key.
-		return fmt.Errorf("get: %s %s://%s: %s", req.Method, req.URL.Scheme, req.URL.Host, resp.Status)
+		// Host only, as in the errors above: a query may hold a key. The
+		// status by its code: the server's reason phrase arrives as sent,
+		// terminal escapes and all.
+		return fmt.Errorf("get: %s %s://%s: %d %s", req.Method, req.URL.Scheme, req.URL.Host, resp.StatusCode, http.StatusText(resp.StatusCode))
 	}
 	return nil
 }
