@@ -11,6 +11,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/tokenplug/tokenplug/host"
+	"github.com/tokenplug/tokenplug/internal/pathname"
 )
 
 // decoder turns the file's YAML nodes into a Config. It knows the file's
@@ -113,12 +114,18 @@ func (d *decoder) filePath(v, path string) string {
 	if v == "" {
 		return ""
 	}
+	if why := pathname.Problem(v); why != "" {
+		// A key pasted where its file's path belongs: name the setting,
+		// never quote the value.
+		d.fail(path, "not a file path: %s (the value is not shown; name the file holding it)", why)
+		return ""
+	}
 	if !filepath.IsAbs(v) {
 		v = absPath(filepath.Join(filepath.Dir(d.cfg.File), v))
 	}
 	if _, err := os.Stat(v); err != nil {
 		d.soft++
-		d.fail(path, "%s: %v", v, unwrapPathErr(err)) // a path, never a secret
+		d.fail(path, "%s: %v", pathname.Show(v), unwrapPathErr(err))
 	}
 	return v
 }
