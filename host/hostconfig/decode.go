@@ -74,7 +74,7 @@ func (d *decoder) provider(name string, n *yaml.Node, path string) {
 	start, soft := len(d.errs), d.soft
 	d.mapping(n, path, []field{
 		{"plugin", func(n *yaml.Node, path string) { p.Plugin = d.str(n, path) }},
-		{"path", func(n *yaml.Node, path string) { p.Path = d.filePath(d.str(n, path), path) }},
+		{"path", func(n *yaml.Node, path string) { p.Path = d.filePath(d.str(n, path), path, "plugin binary") }},
 		{"sha256", func(n *yaml.Node, path string) { p.SHA256 = d.str(n, path) }},
 		{"hosts", func(n *yaml.Node, path string) { p.Hosts = d.hosts(n, path) }},
 		{"allow_insecure", func(n *yaml.Node, path string) { p.AllowInsecure = d.boolean(n, path) }},
@@ -86,7 +86,7 @@ func (d *decoder) provider(name string, n *yaml.Node, path string) {
 				}
 				p.Settings[k] = d.str(v, path)
 				if strings.HasSuffix(k, FileSuffix) {
-					p.Settings[k] = d.filePath(p.Settings[k], path)
+					p.Settings[k] = d.filePath(p.Settings[k], path, "file")
 				}
 			})
 		}},
@@ -109,8 +109,9 @@ func (d *decoder) provider(name string, n *yaml.Node, path string) {
 const FileSuffix = "_file"
 
 // filePath resolves a provider's file path v (of the value at path)
-// against the file's directory and checks that it exists.
-func (d *decoder) filePath(v, path string) string {
+// against the file's directory and checks that it exists and that no
+// other user could have written it (what says what it is, for errors).
+func (d *decoder) filePath(v, path, what string) string {
 	if v == "" {
 		return ""
 	}
@@ -123,9 +124,25 @@ func (d *decoder) filePath(v, path string) string {
 	if !filepath.IsAbs(v) {
 		v = absPath(filepath.Join(filepath.Dir(d.cfg.File), v))
 	}
-	if _, err := os.Stat(v); err != nil {
+	fi, err := os.Stat(v)
+	if err != nil {
 		d.soft++
 		d.fail(path, "%s: %v", pathname.Show(v), unwrapPathErr(err))
+		return v
+	}
+	if err := checkTrusted(what, v, fi); err != nil {
+		d.errs = append(d.errs, d.cfg.errorAt(path, err, err))
+	}
+	return v
+}
+
+// trusted checks the cache's file v (of the value at path), if it exists,
+// as filePath does; rediscache reports one that is missing.
+func (d *decoder) trusted(v, path string) string {
+	if v != "" && pathname.Problem(v) == "" {
+		if err := statTrusted("file", v); err != nil {
+			d.errs = append(d.errs, d.cfg.errorAt(path, err, err))
+		}
 	}
 	return v
 }
@@ -148,9 +165,9 @@ func (d *decoder) cache(n *yaml.Node, path string) {
 			{"master_name", func(n *yaml.Node, p string) { r.MasterName = d.str(n, p) }},
 			{"sentinel_username", func(n *yaml.Node, p string) { r.SentinelUsername = d.str(n, p) }},
 			{"sentinel_password", func(n *yaml.Node, p string) { r.SentinelPassword = d.str(n, p) }},
-			{"ca_file", func(n *yaml.Node, p string) { r.CAFile = d.str(n, p) }},
-			{"cert_file", func(n *yaml.Node, p string) { r.CertFile = d.str(n, p) }},
-			{"key_file", func(n *yaml.Node, p string) { r.KeyFile = d.str(n, p) }},
+			{"ca_file", func(n *yaml.Node, p string) { r.CAFile = d.trusted(d.str(n, p), p) }},
+			{"cert_file", func(n *yaml.Node, p string) { r.CertFile = d.trusted(d.str(n, p), p) }},
+			{"key_file", func(n *yaml.Node, p string) { r.KeyFile = d.trusted(d.str(n, p), p) }},
 		})
 		c.Redis = r
 	}}})
