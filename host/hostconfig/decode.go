@@ -74,7 +74,7 @@ func (d *decoder) provider(name string, n *yaml.Node, path string) {
 	start, soft := len(d.errs), d.soft
 	d.mapping(n, path, []field{
 		{"plugin", func(n *yaml.Node, path string) { p.Plugin = d.str(n, path) }},
-		{"path", func(n *yaml.Node, path string) { p.Path = d.filePath(d.str(n, path), path, "plugin binary") }},
+		{"path", func(n *yaml.Node, path string) { p.Path = d.filePath(d.str(n, path), path) }},
 		{"sha256", func(n *yaml.Node, path string) { p.SHA256 = d.str(n, path) }},
 		{"hosts", func(n *yaml.Node, path string) { p.Hosts = d.hosts(n, path) }},
 		{"allow_insecure", func(n *yaml.Node, path string) { p.AllowInsecure = d.boolean(n, path) }},
@@ -86,7 +86,7 @@ func (d *decoder) provider(name string, n *yaml.Node, path string) {
 				}
 				p.Settings[k] = d.str(v, path)
 				if strings.HasSuffix(k, FileSuffix) {
-					p.Settings[k] = d.filePath(p.Settings[k], path, "file")
+					p.Settings[k] = d.filePath(p.Settings[k], path)
 				}
 			})
 		}},
@@ -110,8 +110,8 @@ const FileSuffix = "_file"
 
 // filePath resolves a provider's file path v (of the value at path)
 // against the file's directory and checks that it exists and that no
-// other user could have written it (what says what it is, for errors).
-func (d *decoder) filePath(v, path, what string) string {
+// other user could have written it.
+func (d *decoder) filePath(v, path string) string {
 	if v == "" {
 		return ""
 	}
@@ -129,6 +129,10 @@ func (d *decoder) filePath(v, path, what string) string {
 		d.soft++
 		d.fail(path, "%s: %v", pathname.Show(v), unwrapPathErr(err))
 		return v
+	}
+	what := "file"
+	if strings.HasSuffix(path, ".path") {
+		what = "plugin binary"
 	}
 	if err := checkTrusted(what, v, fi); err != nil {
 		d.errs = append(d.errs, d.cfg.errorAt(path, err, err))
