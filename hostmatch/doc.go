@@ -12,9 +12,14 @@
 //	127.0.0.1:8080, [::1]:8080
 //	*                      every host: the token may go anywhere (opt-in, never a default)
 //
-// Names match case-insensitively, and a trailing dot is ignored. A wildcard
-// is only allowed as the whole first label, and not above a top-level domain
-// or over an IP address. A host name never matches the IP address it
+// Names match case-insensitively, and one trailing dot is ignored (the
+// FQDN form of the same name). A host with an empty label
+// ("api..example.com", ".api.example.com") or a second trailing dot is no
+// host and matches nothing, not even "*". A wildcard is only allowed as the
+// whole first label, and not above a top-level domain or over an IP
+// address: it matches names only, never an IP literal nor a host whose last
+// label is a number (URL parsers read "127.1" and "0x7f.0.0.1" as IPv4), so
+// "*.0.0.1" is refused. A host name never matches the IP address it
 // resolves to, nor the other way round.
 //
 // No patterns match no host: a provider whose configuration and plugin name

@@ -120,31 +120,43 @@ type RedisCacheConfig struct {
 const maxConfigSize = 1 << 20
 
 // Load reads and checks the configuration file at path.
-func Load(path string) (*Config, error) {
+//
+// On Unix, Load refuses a file that another user could have written (not
+// owned by the current user or root, or writable by group or others), and
+// so does it for the plugin binaries, plugin_dir, path and *_file settings
+// the file names: a tokenplug.yaml planted in a shared directory would
+// otherwise run its author's program with the reader's environment, as a
+// planted .git/config did (CVE-2022-24765). The error names the file, its
+// owner and mode, and wraps ErrUntrusted. $TOKENPLUG_TRUST (TrustEnv)
+// lists files and directories to use anyway, for a deliberately shared
+// setup. On Windows, ownership is not checked.
+func Load(path string) (*Config, error) { return load(path, false) }
+
+func load(path string, partial bool) (*Config, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("tokenplug: config %s: %w", path, unwrapPathErr(err))
 	}
 	defer f.Close()
-	return Parse(f, path)
+	if fi, err := f.Stat(); err == nil {
+		if err := checkTrusted("config file", path, fi); err != nil {
+			return nil, fmt.Errorf("tokenplug: config %s: %w", path, err)
+		}
+	}
+	return parse(f, path, partial)
 }
 
 // LoadPartial is Load, except that a provider whose values name an unset
 // environment variable or a missing file does not fail the file: it is
 // left out of Providers and its error kept in Unavailable, so the other
 // providers still work (the tokenplug CLI loads its file this way).
-func LoadPartial(path string) (*Config, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("tokenplug: config %s: %w", path, unwrapPathErr(err))
-	}
-	defer f.Close()
-	return parse(f, path, true)
-}
+func LoadPartial(path string) (*Config, error) { return load(path, true) }
 
 // Parse reads and checks a configuration from r. name is the file's
 // path: it appears in error messages, and a relative plugin_dir, path or
-// *_file setting (see FileSuffix) is resolved against its directory.
+// *_file setting (see FileSuffix) is resolved against its directory. The
+// files it names are checked as Load checks them; r itself is the
+// caller's to trust.
 func Parse(r io.Reader, name string) (*Config, error) { return parse(r, name, false) }
 
 // ParsePartial is Parse as LoadPartial reads.
@@ -176,6 +188,9 @@ func parse(r io.Reader, name string, partial bool) (*Config, error) {
 	}
 	if dir := cfg.PluginDir; dir != "" && !filepath.IsAbs(dir) {
 		cfg.PluginDir = absPath(filepath.Join(filepath.Dir(name), dir))
+	}
+	if err := cfg.checkNamedFiles(); err != nil {
+		return nil, err
 	}
 	return cfg, nil
 }

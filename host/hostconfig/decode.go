@@ -11,6 +11,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/tokenplug/tokenplug/host"
+	"github.com/tokenplug/tokenplug/internal/pathname"
 )
 
 // decoder turns the file's YAML nodes into a Config. It knows the file's
@@ -111,17 +112,44 @@ func (d *decoder) provider(name string, n *yaml.Node, path string) {
 const FileSuffix = "_file"
 
 // filePath resolves a provider's file path v (of the value at path)
-// against the file's directory and checks that it exists.
+// against the file's directory and checks that it exists and that no
+// other user could have written it.
 func (d *decoder) filePath(v, path string) string {
 	if v == "" {
+		return ""
+	}
+	if why := pathname.Problem(v); why != "" {
+		// A key pasted where its file's path belongs: name the setting,
+		// never quote the value.
+		d.fail(path, "not a file path: %s (the value is not shown; name the file holding it)", why)
 		return ""
 	}
 	if !filepath.IsAbs(v) {
 		v = absPath(filepath.Join(filepath.Dir(d.cfg.File), v))
 	}
-	if _, err := os.Stat(v); err != nil {
+	fi, err := os.Stat(v)
+	if err != nil {
 		d.soft++
-		d.fail(path, "%s: %v", v, unwrapPathErr(err)) // a path, never a secret
+		d.fail(path, "%s: %v", pathname.Show(v), unwrapPathErr(err))
+		return v
+	}
+	what := "file"
+	if strings.HasSuffix(path, ".path") {
+		what = "plugin binary"
+	}
+	if err := checkTrusted(what, v, fi); err != nil {
+		d.errs = append(d.errs, d.cfg.errorAt(path, err, err))
+	}
+	return v
+}
+
+// trusted checks the cache's file v (of the value at path), if it exists,
+// as filePath does; rediscache reports one that is missing.
+func (d *decoder) trusted(v, path string) string {
+	if v != "" && pathname.Problem(v) == "" {
+		if err := statTrusted("file", v); err != nil {
+			d.errs = append(d.errs, d.cfg.errorAt(path, err, err))
+		}
 	}
 	return v
 }
@@ -144,9 +172,9 @@ func (d *decoder) cache(n *yaml.Node, path string) {
 			{"master_name", func(n *yaml.Node, p string) { r.MasterName = d.str(n, p) }},
 			{"sentinel_username", func(n *yaml.Node, p string) { r.SentinelUsername = d.str(n, p) }},
 			{"sentinel_password", func(n *yaml.Node, p string) { r.SentinelPassword = d.str(n, p) }},
-			{"ca_file", func(n *yaml.Node, p string) { r.CAFile = d.str(n, p) }},
-			{"cert_file", func(n *yaml.Node, p string) { r.CertFile = d.str(n, p) }},
-			{"key_file", func(n *yaml.Node, p string) { r.KeyFile = d.str(n, p) }},
+			{"ca_file", func(n *yaml.Node, p string) { r.CAFile = d.trusted(d.str(n, p), p) }},
+			{"cert_file", func(n *yaml.Node, p string) { r.CertFile = d.trusted(d.str(n, p), p) }},
+			{"key_file", func(n *yaml.Node, p string) { r.KeyFile = d.trusted(d.str(n, p), p) }},
 		})
 		c.Redis = r
 	}}})

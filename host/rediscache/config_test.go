@@ -38,6 +38,29 @@ func TestNewNamesTheBadSettingWithoutEchoingIt(t *testing.T) {
 	}
 }
 
+// TestAKeyPastedIntoAFileFieldIsNotQuoted: a PEM or a token given where a
+// file's path belongs (ca_file: ${CA} with the certificate's text, or
+// key_file: ${KEY} with the key) is named by its field, never quoted.
+func TestAKeyPastedIntoAFileFieldIsNotQuoted(t *testing.T) {
+	const body = "MIIEowIBAAKCAQEAqK5y8PQUb4m6X6VTXRbjUO4vOaUN3025hUVvzI7wIf9dn6yr"
+	pemText := "-----BEGIN RSA PRIVATE KEY-----\n" + body + "\n-----END RSA PRIVATE KEY-----\n"
+	token := "dG9rLTVmMWQwYzc3ZTJhOTRiM2Q5YjhmMjdjMWE2ZTBkNGJi"
+	type topo = rediscache.Topology
+	for _, tt := range []struct {
+		name, want, forbidden string
+		topo                  topo
+	}{
+		{"a PEM as the ca file", "CAFile: ", body, topo{CAFile: pemText}},
+		{"a token as the ca file", "CAFile: ", token, topo{CAFile: token}},
+		{"a PEM as the key file", "CertFile: ", body, topo{CertFile: "/nonexistent/c.pem", KeyFile: pemText}},
+		{"a PEM as the cert file", "CertFile: ", body, topo{CertFile: pemText, KeyFile: "/nonexistent/k.pem"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			checkRejected(t, rediscache.Config{URL: "rediss://h:1", EncryptionKey: validKey, Topology: tt.topo}, tt.want, tt.forbidden)
+		})
+	}
+}
+
 // checkRejected fails the test unless New and Validate both reject cfg
 // with the same *FieldError, whose message starts with the package name,
 // contains want (which starts with the field's name) and not forbidden.

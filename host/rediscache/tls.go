@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"net"
 	"os"
+
+	"github.com/tokenplug/tokenplug/internal/pathname"
 )
 
 // secure completes the TLS configuration of a rediss:// topology: at least
@@ -41,7 +43,7 @@ func (cn *connector) secure(t Topology) error {
 		}
 		pool := x509.NewCertPool()
 		if !pool.AppendCertsFromPEM(pem) {
-			return &FieldError{Field: settingCAFile, Err: errors.New("no PEM certificate in " + t.CAFile)}
+			return &FieldError{Field: settingCAFile, Err: errors.New("no PEM certificate in " + pathname.Show(t.CAFile))}
 		}
 		cfg.RootCAs = pool
 	}
@@ -55,12 +57,13 @@ func (cn *connector) secure(t Topology) error {
 	return nil
 }
 
-// fileError describes a file error; an *os.PathError's path is the
-// setting's own value, not a secret.
+// fileError describes a file error. An *os.PathError's path is the
+// setting's own value: quoted if it is a plausible path, never if it may
+// be a key pasted in its place.
 func fileError(err error) string {
 	var pe *os.PathError
 	if errors.As(err, &pe) {
-		return fmt.Sprintf("%s: %v", pe.Path, pe.Err)
+		return fmt.Sprintf("%s: %v", pathname.Show(pe.Path), pe.Err)
 	}
 	return err.Error()
 }

@@ -42,6 +42,7 @@ import (
 	"github.com/google/uuid"
 	"golang.org/x/oauth2"
 
+	"github.com/tokenplug/tokenplug/internal/pathname"
 	"github.com/tokenplug/tokenplug/plugin"
 )
 
@@ -133,9 +134,12 @@ func loadKey(file, inline string) (*rsa.PrivateKey, *plugin.SettingError) {
 		return nil, &plugin.SettingError{Key: SettingPrivateKey, Message: "set private_key or private_key_file, not both"}
 	case file == "" && inline == "":
 		return nil, &plugin.SettingError{Key: SettingPrivateKeyFile, Message: "required (or private_key)"}
+	case pathname.Problem(file) != "":
+		return nil, &plugin.SettingError{Key: SettingPrivateKeyFile, Message: "not a file path: " + pathname.Problem(file) +
+			" (the value is not shown; put the key in private_key, or name its file here)"}
 	case file != "":
 		key = SettingPrivateKeyFile
-		b, err := os.ReadFile(file)
+		b, err := os.ReadFile(file) // its error names no path: the file's name is not quoted
 		if err != nil {
 			return nil, &plugin.SettingError{Key: key, Message: "cannot read: " + errors.Unwrap(err).Error()}
 		}

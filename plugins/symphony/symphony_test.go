@@ -147,6 +147,7 @@ func TestConfigureNamesTheSettingAtFault(t *testing.T) {
 		{"no key at all", map[string]string{"public_key_name": "a"}, "private_key_file", "required"},
 		{"both key settings", map[string]string{"public_key_name": "a", "private_key": good, "private_key_file": "x"}, "private_key", "not both"},
 		{"unreadable file", map[string]string{"public_key_name": "a", "private_key_file": filepath.Join(dir, "missing.pem")}, "private_key_file", "cannot read"},
+		{"a PEM pasted as the file's path", map[string]string{"public_key_name": "a", "private_key_file": good}, "private_key_file", "not a file path: it holds a PEM key"},
 		{"not PEM", map[string]string{"public_key_name": "a", "private_key": "hello"}, "private_key", "no PEM block"},
 		{"EC key", map[string]string{"public_key_name": "a", "private_key": pkcs8PEM(t, ecKey)}, "private_key", "not an RSA key"},
 		{"weak key", map[string]string{"public_key_name": "a", "private_key": pkcs1PEM(mustKey(1024))}, "private_key", "1024 bits"},
