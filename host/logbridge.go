@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/tokenplug/tokenplug/internal/launch"
+	"github.com/tokenplug/tokenplug/internal/printable"
 	"github.com/tokenplug/tokenplug/internal/redact"
 )
 
@@ -29,11 +30,14 @@ type redactor struct {
 
 func (r *redactor) set(secrets []string) { r.r.Store(redact.New(secrets...)) }
 
+// redact returns s, text from a plugin, with the secrets scrubbed and then
+// its control characters escaped (see internal/printable): an upstream's
+// terminal escapes reach neither a log nor a caller's error.
 func (r *redactor) redact(s string) string {
 	if r.stale != nil {
 		r.stale()
 	}
-	return r.r.Load().String(s)
+	return printable.String(r.r.Load().String(s))
 }
 
 // redactErr returns err with secrets scrubbed from its text, keeping its

@@ -13,6 +13,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/tokenplug/tokenplug/internal/printable"
 	"github.com/tokenplug/tokenplug/internal/redact"
 )
 
@@ -107,11 +108,14 @@ func CheckStatus(resp *http.Response, body []byte, secrets ...string) error {
 }
 
 // Snippet returns at most a couple of hundred bytes of body as one line of
-// valid UTF-8, with every secret replaced by "[REDACTED]".
+// valid UTF-8, with every secret replaced by "[REDACTED]" and every
+// control character escaped ("\x1b"): an upstream's terminal escape
+// sequences never reach a terminal that shows the error.
 func Snippet(body []byte, secrets ...string) string {
 	// Invalid UTF-8 would not survive the gRPC status message (and would
 	// take the status details, such as a 429's retry-after, with it).
 	s := strings.ToValidUTF8(Redact(string(body), secrets...), "\uFFFD")
+	s = printable.String(strings.Join(strings.Fields(s), " "))
 	if len(s) > snippetSize {
 		s = s[:snippetSize]
 		for !utf8.ValidString(s) {
@@ -119,7 +123,7 @@ func Snippet(body []byte, secrets ...string) string {
 		}
 		s += "..."
 	}
-	return strings.Join(strings.Fields(s), " ")
+	return s
 }
 
 // Redact replaces every occurrence of each non-empty secret in s with
