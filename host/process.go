@@ -68,7 +68,7 @@ func (p *process) token(ctx context.Context, force bool) (*oauth2.Token, error) 
 		return tok, p.red.redactErr(err)
 	}
 	p.log.Warn("plugin died or hung during a fetch; replacing it", "error", p.red.redact(err.Error()))
-	p.o.tel.pluginRestart(p.name, "died_in_fetch")
+	p.o.tel.pluginRestart(pp.name(), "died_in_fetch")
 	pp.discard(inst)
 	if ctx.Err() != nil {
 		return nil, p.red.redactErr(err) // no time left; the next fetch starts a new plugin
@@ -87,7 +87,7 @@ func (p *process) ready(ctx context.Context) (*pluginProc, *instance, string, er
 		p.mu.Lock()
 		pp := p.pp
 		p.mu.Unlock()
-		inst, err := pp.live(ctx, p.name)
+		inst, err := pp.live(ctx)
 		if err != nil {
 			return nil, nil, "", err
 		}
@@ -141,6 +141,7 @@ func (p *process) configure(ctx context.Context, pp *pluginProc, inst *instance)
 		return "", p.red.redactErr(err)
 	}
 	p.on, p.id, p.hosts = inst, id, hosts
+	pp.setID(p, id)
 	return id, nil
 }
 
@@ -161,7 +162,7 @@ func (p *process) describe(ctx context.Context) (plugin.Description, error) {
 	p.mu.Lock()
 	pp := p.pp
 	p.mu.Unlock()
-	inst, err := pp.get(ctx, p.name)
+	inst, err := pp.get(ctx)
 	if err != nil {
 		return plugin.Description{}, err
 	}
