@@ -127,11 +127,13 @@ func Snippet(body []byte, secrets ...string) string {
 }
 
 // Redact replaces every occurrence of each non-empty secret in s with
-// "[REDACTED]": the secret itself and, for secrets of six bytes or more,
-// its standard encodings (base64 and base64url, padded or raw, at any
-// alignment, so the "id:secret" pair of an echoed Basic authorization
-// header is caught; URL and JSON escaping) and every line of a multi-line
-// secret such as a PEM key.
+// "[REDACTED]": the secret itself and its standard encodings (base64 and
+// base64url, padded or raw, at any alignment, so the "id:secret" pair of
+// an echoed Basic authorization header is caught; hex; percent-encoding of
+// either case; any encoder's JSON escapes) and every line of a multi-line
+// secret such as a PEM key. A secret shorter than six bytes is replaced
+// only where it stands as a whole word, and its encodings not at all: a
+// one-letter key must not blank every such letter of a message.
 func Redact(s string, secrets ...string) string {
 	return redact.String(s, secrets...)
 }
