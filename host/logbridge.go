@@ -16,6 +16,7 @@ import (
 	"github.com/tokenplug/tokenplug/internal/launch"
 	"github.com/tokenplug/tokenplug/internal/printable"
 	"github.com/tokenplug/tokenplug/internal/redact"
+	"github.com/tokenplug/tokenplug/plugin"
 )
 
 // redactor scrubs a provider's secret setting values out of text that
@@ -42,9 +43,18 @@ func (r *redactor) redact(s string) string {
 
 // redactErr returns err with secrets scrubbed from its text, keeping its
 // classification (plugin.Kind, retry-after) reachable through errors.Is/As.
+// Setting errors are rebuilt with scrubbed keys and messages, so that
+// errors.As cannot hand back what the text hides.
 func (r *redactor) redactErr(err error) error {
 	if err == nil {
 		return nil
+	}
+	if se, ok := err.(plugin.SettingErrors); ok { // as the plugin client returns them
+		clean := make(plugin.SettingErrors, len(se))
+		for i, e := range se {
+			clean[i] = plugin.SettingError{Key: r.redact(e.Key), Message: r.redact(e.Message)}
+		}
+		return clean
 	}
 	if clean := r.redact(err.Error()); clean != err.Error() {
 		return &messageError{msg: clean, err: err}
