@@ -69,7 +69,10 @@
 // (default: the global ones, otel.GetMeterProvider()). Nothing is recorded
 // on the cached path of Source.Token, only on fetches, plugin starts,
 // invalidations and shared-cache lookups. Every metric carries
-// tokenplug.provider, the provider's registered name:
+// tokenplug.provider, the provider's registered name, except plugin starts
+// and restarts: a plugin process may serve many providers, so those carry
+// tokenplug.plugin, the plugin binary's file name (or the configuration's
+// plugin name), instead:
 //
 //	name                            unit           attributes besides tokenplug.provider
 //	tokenplug.fetches               {fetch}        tokenplug.outcome (ok, error), error.type on error
@@ -79,8 +82,10 @@
 //	                                               absent: no token, or one that never expires
 //	tokenplug.refresh.failures      {failure}      error.type; failed fetches while a valid token
 //	                                               was still served
-//	tokenplug.plugin.starts         {start}        tokenplug.outcome, error.type on error
-//	tokenplug.plugin.restarts       {restart}      tokenplug.reason (exited, unresponsive, died_in_fetch)
+//	tokenplug.plugin.starts         {start}        tokenplug.plugin (not tokenplug.provider),
+//	                                               tokenplug.outcome, error.type on error
+//	tokenplug.plugin.restarts       {restart}      tokenplug.plugin (not tokenplug.provider),
+//	                                               tokenplug.reason (exited, unresponsive, died_in_fetch)
 //	tokenplug.shared_cache.lookups  {lookup}       tokenplug.result (hit, miss, fallback, error)
 //	tokenplug.invalidations         {invalidation} tokenplug.result (dropped; kept: within the
 //	                                               invalidation window)
@@ -89,6 +94,16 @@
 // configuration. Each upstream fetch, never a request, is a span
 // tokenplug.fetch with tokenplug.provider, tokenplug.force_refresh,
 // tokenplug.outcome and error.type; its status on error is the kind alone.
-// No attribute holds a token, a setting or an error message. A SharedCache
+// No attribute holds a token, a setting or an error message.
+//
+// # Logs
+//
+// A plugin's log lines are bridged into the Registry's logger (WithLogger).
+// A line the plugin logged for one provider (the SDK tags it when the
+// provider logs with the context it was called with) carries
+// provider=NAME and is scrubbed of that provider's secret settings; a line
+// of the plugin process (its stdout and stderr, untagged lines, go-plugin's
+// own) carries plugin=PATH and providers=N, the providers it serves, and is
+// scrubbed of all their secrets. Control characters in either are escaped. A SharedCache
 // reports fetching without its tier with ReportCacheFallback.
 package host

@@ -86,8 +86,8 @@ func TestHungPluginIsDetectedKilledAndRestarted(t *testing.T) {
 	}
 	waitGone(t, pid)
 	wantPoints(t, f.points(t), map[string]float64{
-		"tokenplug.plugin.starts tokenplug.outcome=ok,tokenplug.provider=pid":            2,
-		"tokenplug.plugin.restarts tokenplug.provider=pid,tokenplug.reason=unresponsive": 1,
+		"tokenplug.plugin.starts tokenplug.outcome=ok,tokenplug.plugin=tokenplug-fault":            2,
+		"tokenplug.plugin.restarts tokenplug.plugin=tokenplug-fault,tokenplug.reason=unresponsive": 1,
 	})
 }
 

@@ -14,7 +14,9 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/tokenplug/tokenplug/internal/launch"
+	"github.com/tokenplug/tokenplug/internal/printable"
 	"github.com/tokenplug/tokenplug/internal/redact"
+	"github.com/tokenplug/tokenplug/plugin"
 )
 
 // redactor scrubs a provider's secret setting values out of text that
@@ -29,18 +31,30 @@ type redactor struct {
 
 func (r *redactor) set(secrets []string) { r.r.Store(redact.New(secrets...)) }
 
+// redact returns s, text from a plugin, with the secrets scrubbed and then
+// its control characters escaped (see internal/printable): an upstream's
+// terminal escapes reach neither a log nor a caller's error.
 func (r *redactor) redact(s string) string {
 	if r.stale != nil {
 		r.stale()
 	}
-	return r.r.Load().String(s)
+	return printable.String(r.r.Load().String(s))
 }
 
 // redactErr returns err with secrets scrubbed from its text, keeping its
 // classification (plugin.Kind, retry-after) reachable through errors.Is/As.
+// Setting errors are rebuilt with scrubbed keys and messages, so that
+// errors.As cannot hand back what the text hides.
 func (r *redactor) redactErr(err error) error {
 	if err == nil {
 		return nil
+	}
+	if se, ok := err.(plugin.SettingErrors); ok { // as the plugin client returns them
+		clean := make(plugin.SettingErrors, len(se))
+		for i, e := range se {
+			clean[i] = plugin.SettingError{Key: r.redact(e.Key), Message: r.redact(e.Message)}
+		}
+		return clean
 	}
 	if clean := r.redact(err.Error()); clean != err.Error() {
 		return &messageError{msg: clean, err: err}
@@ -58,19 +72,20 @@ func (e *messageError) Error() string { return e.msg }
 func (e *messageError) Unwrap() error { return e.err }
 
 // hclogBridge is the hclog.Logger go-plugin writes plugin output to; it
-// forwards every line into log/slog, tagged with the provider, with secrets
-// scrubbed from the message and every value.
+// forwards every line into log/slog, tagged with the provider it belongs
+// to or with the plugin (see lineOwner), with secrets scrubbed from the
+// message and every value.
 type hclogBridge struct {
-	l        *slog.Logger
-	red      *redactor
+	l        *slog.Logger // for level checks
+	pp       *pluginProc  // whose lines they are
 	stopping *atomic.Bool // set while the host itself stops the plugin
 	long     *longLine    // the pieces of an over-long line (see Log)
 	name     string
 	args     []any
 }
 
-func newHCLogBridge(l *slog.Logger, red *redactor, stopping *atomic.Bool) *hclogBridge {
-	return &hclogBridge{l: l, red: red, stopping: stopping, long: new(longLine)}
+func newHCLogBridge(pp *pluginProc, stopping *atomic.Bool) *hclogBridge {
+	return &hclogBridge{l: pp.log, pp: pp, stopping: stopping, long: new(longLine)}
 }
 
 var hclogToSlog = map[hclog.Level]slog.Level{
@@ -103,20 +118,23 @@ func (b *hclogBridge) Log(level hclog.Level, msg string, args ...any) {
 	if !b.l.Enabled(ctx, sl) {
 		return
 	}
-	all := make([]any, 0, len(b.args)+len(args)+2)
+	id, args := instanceOf(append(append([]any{}, b.args...), args...))
+	log, red := b.pp.lineOwner(id)
+	all := make([]any, 0, len(args)+2)
 	if b.name != "" {
 		all = append(all, "plugin_logger", b.name)
 	}
-	for _, a := range append(append([]any{}, b.args...), args...) {
-		all = append(all, b.redactValue(a))
+	for _, a := range args {
+		all = append(all, redactValue(red, a))
 	}
-	b.l.Log(ctx, sl, b.red.redact(msg), all...)
+	log.Log(ctx, sl, red.redact(msg), all...)
 }
 
-// redactValue keeps a value's type unless its text holds a secret.
-func (b *hclogBridge) redactValue(a any) any {
+// redactValue keeps a value's type unless its text holds a secret or a
+// control character.
+func redactValue(red *redactor, a any) any {
 	text := fmt.Sprint(a)
-	if clean := b.red.redact(text); clean != text {
+	if clean := red.redact(text); clean != text {
 		return clean
 	}
 	return a

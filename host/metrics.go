@@ -39,6 +39,7 @@ const instrumentationName = "github.com/tokenplug/tokenplug/host"
 // error message: only names and fixed words.
 const (
 	attrProvider = attribute.Key("tokenplug.provider")
+	attrPlugin   = attribute.Key("tokenplug.plugin")  // plugin starts and restarts: the binary's name
 	attrOutcome  = attribute.Key("tokenplug.outcome") // ok | error; for challenges: answered | cached | refused | unsupported | failed
 	attrErrKind  = attribute.Key("error.type")        // temporary | permanent | rate_limited | configuration
 	attrReason   = attribute.Key("tokenplug.reason")  // why a plugin was restarted
@@ -187,22 +188,24 @@ func (t *telemetry) refreshFailed(provider string, e *entry, now time.Time, err 
 	t.refreshFails.Add(context.Background(), 1, metric.WithAttributes(attrProvider.String(provider), attrErrKind.String(kindWord(err))))
 }
 
-// pluginStarted counts a plugin start and its outcome.
-func (t *telemetry) pluginStarted(provider string, err error) {
+// pluginStarted counts a start of plugin (its binary's name) and its
+// outcome. A start serves every provider of a shared process: it is the
+// plugin's, not the provider's whose call needed it.
+func (t *telemetry) pluginStarted(plugin string, err error) {
 	if t == nil {
 		return
 	}
-	attrs := append(outcome(err), attrProvider.String(provider))
+	attrs := append(outcome(err), attrPlugin.String(plugin))
 	t.starts.Add(context.Background(), 1, metric.WithAttributes(attrs...))
 }
 
-// pluginRestart counts a plugin being replaced, and why: exited,
-// unresponsive (failed its health check) or died_in_fetch.
-func (t *telemetry) pluginRestart(provider, reason string) {
+// pluginRestart counts plugin (its binary's name) being replaced, and
+// why: exited, unresponsive (failed its health check) or died_in_fetch.
+func (t *telemetry) pluginRestart(plugin, reason string) {
 	if t == nil {
 		return
 	}
-	t.restarts.Add(context.Background(), 1, metric.WithAttributes(attrProvider.String(provider), attrReason.String(reason)))
+	t.restarts.Add(context.Background(), 1, metric.WithAttributes(attrPlugin.String(plugin), attrReason.String(reason)))
 }
 
 // invalidated counts a rejected token: dropped, or kept because it was

@@ -95,7 +95,7 @@ func attrText(t *testing.T, s attribute.Set) string {
 // allowedAttrs is every attribute key the host may record.
 var allowedAttrs = map[string]bool{
 	"tokenplug.provider": true, "tokenplug.outcome": true, "error.type": true, "tokenplug.reason": true,
-	"tokenplug.result": true, "tokenplug.force_refresh": true, "tokenplug.challenge.error": true,
+	"tokenplug.result": true, "tokenplug.force_refresh": true, "tokenplug.challenge.error": true, "tokenplug.plugin": true,
 }
 
 // wantPoints fails unless every point in want was recorded with its value.
@@ -159,9 +159,9 @@ func TestOneFetchIsOneSpanAndCountedOnceHoweverManyRequests(t *testing.T) {
 	}
 	got := f.points(t)
 	wantPoints(t, got, map[string]float64{
-		"tokenplug.fetches tokenplug.outcome=ok,tokenplug.provider=f":        1,
-		"tokenplug.fetch.duration tokenplug.outcome=ok,tokenplug.provider=f": 1,
-		"tokenplug.plugin.starts tokenplug.outcome=ok,tokenplug.provider=f":  1,
+		"tokenplug.fetches tokenplug.outcome=ok,tokenplug.provider=f":                   1,
+		"tokenplug.fetch.duration tokenplug.outcome=ok,tokenplug.provider=f":            1,
+		"tokenplug.plugin.starts tokenplug.outcome=ok,tokenplug.plugin=tokenplug-fault": 1,
 	})
 	// The token lives an hour from its arrival, on the host's clock.
 	if left := got["tokenplug.token.expiry tokenplug.provider=f"]; left > 3600 || left < 3590 {
@@ -242,8 +242,11 @@ func TestPluginRestartsAndStartFailuresAreCounted(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantPoints(t, f.points(t), map[string]float64{
-		"tokenplug.plugin.starts tokenplug.outcome=ok,tokenplug.provider=pid":      2,
-		"tokenplug.plugin.restarts tokenplug.provider=pid,tokenplug.reason=exited": 1,
+		// A plugin's starts are the plugin's (its binary), not the
+		// provider's whose call needed them (issue 31: a shared process
+		// was counted against whichever provider came first).
+		"tokenplug.plugin.starts tokenplug.outcome=ok,tokenplug.plugin=tokenplug-fault":      2,
+		"tokenplug.plugin.restarts tokenplug.plugin=tokenplug-fault,tokenplug.reason=exited": 1,
 	})
 
 	// Now the binary is gone and the plugin dies: the background refresh,
@@ -260,7 +263,7 @@ func TestPluginRestartsAndStartFailuresAreCounted(t *testing.T) {
 	key := "tokenplug.refresh.failures error.type=temporary,tokenplug.provider=pid"
 	poll.Wait(func() bool { return f.points(t)[key] >= 1 }) // else the check below says what was recorded
 	got := f.points(t)
-	if got[key] < 1 || got["tokenplug.plugin.starts error.type=temporary,tokenplug.outcome=error,tokenplug.provider=pid"] < 1 {
+	if got[key] < 1 || got["tokenplug.plugin.starts error.type=temporary,tokenplug.outcome=error,tokenplug.plugin=tokenplug-fault"] < 1 {
 		t.Errorf("want a refresh failure and a failed start counted; recorded %v", got)
 	}
 }

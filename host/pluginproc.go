@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -33,8 +34,10 @@ type pluginProc struct {
 
 	stopping atomic.Bool // the host is stopping a plugin: its exit is expected
 
-	secretsMu sync.Mutex            // guards secrets, and rebuilding red
+	secretsMu sync.Mutex            // guards secrets, ids, byID, and rebuilding red
 	secrets   map[*process][]string // each provider's secret setting values
+	ids       map[*process]string   // each configured provider's instance id
+	byID      map[string]*process   // and the other way round (see lineOwner)
 	stale     atomic.Bool           // secrets changed since red was built
 
 	mu      sync.Mutex // guards the fields below; held across a start
@@ -96,10 +99,20 @@ func (i *instance) killProcess() {
 	}
 }
 
+// name is the plugin's name for metrics: its binary's file name, or the
+// plugin the configuration names.
+func (pp *pluginProc) name() string {
+	if pp.cfg.Path != "" {
+		return filepath.Base(pp.cfg.Path)
+	}
+	return pp.cfg.Plugin
+}
+
 // newPluginProc returns the plugin process of cfg's binary, logging with
 // log. It starts on first use.
 func newPluginProc(cfg ProviderConfig, pin []byte, o *options, log *slog.Logger) *pluginProc {
-	pp := &pluginProc{cfg: cfg, pin: pin, o: o, log: log, red: &redactor{}, secrets: map[*process][]string{}}
+	pp := &pluginProc{cfg: cfg, pin: pin, o: o, log: log, red: &redactor{},
+		secrets: map[*process][]string{}, ids: map[*process]string{}, byID: map[string]*process{}}
 	pp.red.stale = pp.refresh
 	return pp
 }
@@ -114,6 +127,7 @@ func (pp *pluginProc) setSecrets(p *process, secrets []string) {
 	defer pp.secretsMu.Unlock()
 	if secrets == nil {
 		delete(pp.secrets, p)
+		pp.forgetID(p)
 	} else {
 		pp.secrets[p] = secrets
 	}
@@ -152,16 +166,16 @@ func (pp *pluginProc) claim(p *process) bool {
 }
 
 // live returns a running plugin that answers its health check, replacing
-// one that does not. who is the provider asking, for metrics.
-func (pp *pluginProc) live(ctx context.Context, who string) (*instance, error) {
-	inst, err := pp.get(ctx, who)
+// one that does not.
+func (pp *pluginProc) live(ctx context.Context) (*instance, error) {
+	inst, err := pp.get(ctx)
 	if err != nil || pp.alive(inst) {
 		return inst, err
 	}
 	pp.log.Warn("plugin stopped answering; restarting it")
-	pp.o.tel.pluginRestart(who, "unresponsive")
+	pp.o.tel.pluginRestart(pp.name(), "unresponsive")
 	pp.discard(inst)
-	return pp.get(ctx, who)
+	return pp.get(ctx)
 }
 
 // alive reports whether inst's process runs and answers a health check
@@ -176,9 +190,8 @@ func (pp *pluginProc) alive(inst *instance) bool {
 }
 
 // get returns the running plugin, starting one if there is none or the last
-// one exited. Starts and restarts are counted against who, the provider
-// whose call needed them.
-func (pp *pluginProc) get(ctx context.Context, who string) (*instance, error) {
+// one exited. Starts and restarts are counted against the plugin.
+func (pp *pluginProc) get(ctx context.Context) (*instance, error) {
 	pp.mu.Lock()
 	defer pp.mu.Unlock()
 	if pp.closed {
@@ -189,7 +202,7 @@ func (pp *pluginProc) get(ctx context.Context, who string) (*instance, error) {
 	}
 	if pp.inst != nil {
 		pp.log.Warn("plugin exited; restarting it")
-		pp.o.tel.pluginRestart(who, "exited")
+		pp.o.tel.pluginRestart(pp.name(), "exited")
 		pp.stop(pp.inst, true)
 		pp.inst = nil
 	}
@@ -197,7 +210,7 @@ func (pp *pluginProc) get(ctx context.Context, who string) (*instance, error) {
 		return nil, err
 	}
 	inst, err := pp.start(ctx)
-	pp.o.tel.pluginStarted(who, err)
+	pp.o.tel.pluginStarted(pp.name(), err)
 	if err != nil {
 		pp.gate.fail(err, pp.o.now(), pp.o.backoff, 0)
 		return nil, err
@@ -288,7 +301,7 @@ func (pp *pluginProc) newClient(inst *instance, name string) (*launch.Plugin, er
 		Verified:     pp.pin != nil,
 		StartTimeout: pp.o.startTimeout,
 		Identity:     pp.o.tls,
-		Logger:       newHCLogBridge(pp.log, pp.red, &pp.stopping),
+		Logger:       newHCLogBridge(pp, &pp.stopping),
 		// After the handshake go-plugin carries the plugin's stdout and
 		// stderr over its stdio stream; a well-behaved plugin writes
 		// nothing there, so anything that arrives is worth a warning.
@@ -316,7 +329,8 @@ func (pp *pluginProc) handshake(ctx context.Context, inst *instance, path string
 func (pp *pluginProc) lineLogger(msg string) *lineWriter {
 	return &lineWriter{emit: func(line string) {
 		if line = strings.TrimSpace(line); line != "" {
-			pp.log.Warn(msg, "line", pp.red.redact(line))
+			log, red := pp.lineOwner("")
+			log.Warn(msg, "line", red.redact(line))
 		}
 	}}
 }

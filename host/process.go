@@ -94,7 +94,7 @@ func (p *process) call(ctx context.Context, force bool) (*oauth2.Token, *pluginP
 		return tok, pp, inst, p.red.redactErr(err)
 	}
 	p.log.Warn("plugin died or hung during a fetch; replacing it", "error", p.red.redact(err.Error()))
-	p.o.tel.pluginRestart(p.name, "died_in_fetch")
+	p.o.tel.pluginRestart(pp.name(), "died_in_fetch")
 	pp.discard(inst)
 	if ctx.Err() != nil {
 		return nil, nil, nil, p.red.redactErr(err) // no time left; the next fetch starts a new plugin
@@ -113,7 +113,7 @@ func (p *process) ready(ctx context.Context) (*pluginProc, *instance, string, er
 		p.mu.Lock()
 		pp := p.pp
 		p.mu.Unlock()
-		inst, err := pp.live(ctx, p.name)
+		inst, err := pp.live(ctx)
 		if err != nil {
 			return nil, nil, "", err
 		}
@@ -171,6 +171,7 @@ func (p *process) configure(ctx context.Context, pp *pluginProc, inst *instance)
 		p.releaseInstance(pp, inst, p.id) // the one configured before the update
 	}
 	p.on, p.id, p.hosts, p.kept.onGen = inst, id, hosts, p.kept.gen
+	pp.setID(p, id)
 	return id, nil
 }
 
@@ -191,7 +192,7 @@ func (p *process) describe(ctx context.Context) (plugin.Description, error) {
 	p.mu.Lock()
 	pp := p.pp
 	p.mu.Unlock()
-	inst, err := pp.get(ctx, p.name)
+	inst, err := pp.get(ctx)
 	if err != nil {
 		return plugin.Description{}, err
 	}

@@ -11,9 +11,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
+	"github.com/tokenplug/tokenplug/internal/printable"
 	"github.com/tokenplug/tokenplug/internal/redact"
 )
 
@@ -110,7 +110,9 @@ func CheckStatus(resp *http.Response, body []byte, secrets ...string) error {
 }
 
 // Snippet returns at most a couple of hundred bytes of body as one line of
-// printable, valid UTF-8, with every secret replaced by "[REDACTED]".
+// valid UTF-8, with every secret replaced by "[REDACTED]" and every
+// control character escaped ("\x1b"): an upstream's terminal escape
+// sequences never reach a terminal that shows the error.
 func Snippet(body []byte, secrets ...string) string {
 	// Invalid UTF-8 would not survive the gRPC status message (and would
 	// take the status details, such as a 429's retry-after, with it).
@@ -120,17 +122,13 @@ func Snippet(body []byte, secrets ...string) string {
 // statusSize bounds the status line quoted from an upstream.
 const statusSize = 64
 
-// oneLine returns s, which an upstream wrote, as one line of printable
-// valid UTF-8 of at most max bytes (and "..."): control characters (a
-// terminal escape, a carriage return) and runs of spaces become one space.
+// oneLine returns s, which an upstream wrote, as one line of valid UTF-8
+// of at most max bytes (and "..."): runs of white space become one space
+// and control characters (a terminal escape, a carriage return) are
+// escaped before the cut, so escaping never grows it past max.
 func oneLine(s string, max int) string {
-	s = strings.Map(func(r rune) rune {
-		if !unicode.IsPrint(r) {
-			return ' '
-		}
-		return r
-	}, strings.ToValidUTF8(s, "\uFFFD"))
-	s = strings.Join(strings.Fields(s), " ")
+	s = strings.Join(strings.Fields(strings.ToValidUTF8(s, "\uFFFD")), " ")
+	s = printable.String(s)
 	if len(s) > max {
 		s = s[:max]
 		for !utf8.ValidString(s) {
@@ -142,11 +140,13 @@ func oneLine(s string, max int) string {
 }
 
 // Redact replaces every occurrence of each non-empty secret in s with
-// "[REDACTED]": the secret itself and, for secrets of six bytes or more,
-// its standard encodings (base64 and base64url, padded or raw, at any
-// alignment, so the "id:secret" pair of an echoed Basic authorization
-// header is caught; URL and JSON escaping) and every line of a multi-line
-// secret such as a PEM key.
+// "[REDACTED]": the secret itself and its standard encodings (base64 and
+// base64url, padded or raw, at any alignment, so the "id:secret" pair of
+// an echoed Basic authorization header is caught; hex; percent-encoding of
+// either case; any encoder's JSON escapes) and every line of a multi-line
+// secret such as a PEM key. A secret shorter than six bytes is replaced
+// only where it stands as a whole word, and its encodings not at all: a
+// one-letter key must not blank every such letter of a message.
 func Redact(s string, secrets ...string) string {
 	return redact.String(s, secrets...)
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/tokenplug/tokenplug/host"
 	"github.com/tokenplug/tokenplug/host/hostconfig"
+	"github.com/tokenplug/tokenplug/internal/printable"
 )
 
 var checkCmd = &command{
@@ -222,7 +223,7 @@ func printCheckTable(c *cli, results []checkResult) {
 		if r.err == nil {
 			expires, status = expiryText(r.expiry), "ok"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.name, r.plugin, version, expires, orDash(r.hosts), status)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.name, r.plugin, printable.String(version), expires, orDash(r.hosts), status)
 	}
 	tw.Flush()
 }

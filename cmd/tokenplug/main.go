@@ -41,6 +41,7 @@ import (
 
 	"github.com/tokenplug/tokenplug"
 	"github.com/tokenplug/tokenplug/host"
+	"github.com/tokenplug/tokenplug/internal/printable"
 )
 
 func main() {
@@ -215,4 +216,8 @@ func report(stderr io.Writer, err error) int {
 	return code
 }
 
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+// oneLine is s, text that may have come from a plugin or an upstream, on
+// one line with its control characters escaped: an upstream's terminal
+// escape sequences (a title, an erased line, an OSC 52 clipboard write)
+// never reach the user's terminal.
+func oneLine(s string) string { return printable.String(strings.Join(strings.Fields(s), " ")) }
