@@ -20,6 +20,7 @@ const (
 	execEnv       = "env"
 	execEnvValues = "env_values"
 	execDir       = "dir"
+	execCommand   = "command"
 )
 
 // execSettings completes an exec provider's settings: env_values from the
@@ -36,6 +37,13 @@ func (d *decoder) execSettings(p *host.ProviderConfig, path string) {
 		p.Settings[execDir] = filepath.Dir(absPath(d.cfg.File))
 	}
 	spath := join(path, "settings")
+	if prog := commandPath(p.Settings[execCommand], p.Settings[execDir]); prog != "" {
+		// The helper is a program the file makes us run, as a plugin
+		// binary is: the same ownership rule (see checkTrusted).
+		if err := statTrusted("exec command", prog); err != nil {
+			d.errs = append(d.errs, d.cfg.errorAt(join(spath, execCommand), err, err))
+		}
+	}
 	if _, ok := p.Settings[execEnvValues]; ok {
 		d.fail(join(spath, execEnvValues), "is filled in from the environment: list the variables' names in env instead")
 		return
@@ -55,3 +63,36 @@ func (d *decoder) execSettings(p *host.ProviderConfig, path string) {
 // isDirSetting reports whether a setting names a directory (dir, or a key
 // ending in _dir), resolved like a *_file setting.
 func isDirSetting(key string) bool { return key == execDir || strings.HasSuffix(key, "_dir") }
+
+// commandPath returns the program of an exec command line when it is
+// named by a path (it has a slash), resolved against dir; "" for a name
+// looked up on PATH, or a line whose first word cannot be read (the
+// provider reports that). The first word is read as plugins/exec splits
+// it, for the forms a path takes: bare, or in single or double quotes.
+func commandPath(line, dir string) string {
+	line = strings.TrimLeft(line, " \t")
+	var word string
+	switch {
+	case line == "":
+		return ""
+	case line[0] == '\'' || line[0] == '"':
+		end := strings.IndexByte(line[1:], line[0])
+		if end < 0 {
+			return ""
+		}
+		word = line[1 : 1+end]
+	default:
+		word, _, _ = strings.Cut(line, " ")
+		word, _, _ = strings.Cut(word, "\t")
+		if strings.ContainsAny(word, "\\'\"") {
+			return "" // escapes or quotes inside a word: leave it to the provider
+		}
+	}
+	if !strings.Contains(word, "/") {
+		return ""
+	}
+	if !filepath.IsAbs(word) {
+		word = filepath.Join(dir, word)
+	}
+	return word
+}

@@ -77,6 +77,14 @@ func TestFilesAnotherUserCouldWriteAreRefused(t *testing.T) {
 			}
 			return plant(t, dir, "tokenplug.yaml", "plugin_dir: ./bin\n"+provider, 0o644, -1)
 		}, "bin", "drwxrwxrwx"},
+		{"an exec helper owned by another user", func(dir string) string {
+			plant(t, dir, "helper.sh", helper, 0o755, otherUID)
+			return plant(t, dir, "tokenplug.yaml", "providers:\n  p:\n    plugin: exec\n    hosts: [127.0.0.1]\n    settings: {command: ./helper.sh --flag}\n", 0o644, -1)
+		}, "helper.sh", "-rwxr-xr-x"},
+		{"a group-writable exec helper named by a quoted absolute path", func(dir string) string {
+			h := plant(t, dir, "my helper.sh", helper, 0o775, -1)
+			return plant(t, dir, "tokenplug.yaml", "providers:\n  p:\n    plugin: exec\n    hosts: [127.0.0.1]\n    settings: {command: \"'"+h+"' x\"}\n", 0o644, -1)
+		}, "my helper.sh", "-rwxrwxr-x"},
 		{"a key file owned by another user", func(dir string) string {
 			plant(t, dir, "key.pem", symphonySettings()["private_key"], 0o600, otherUID)
 			return plant(t, dir, "tokenplug.yaml", provider+"    settings: {private_key_file: key.pem, public_key_name: a}\n", 0o644, -1)

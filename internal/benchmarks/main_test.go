@@ -32,7 +32,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	symphonyKey = string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}))
-	testbin.Main(m, testbin.Plugins("symphony", "fault", "iam"))
+	testbin.Main(m, testbin.Plugins("symphony", "fault", "iam", "oauth2"))
 }
 
 // providers are the configurations the plugin benchmarks run: the fault
