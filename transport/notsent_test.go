@@ -22,7 +22,7 @@ func TestARequestSentWithoutTheTokenIsLoggedOncePerHost(t *testing.T) {
 	for range 3 {
 		do(t, tr, newRequest(t, "GET", "http://127.0.0.1:8080/v1/things?key=Kq8Vm3Xr7Tb2", nil))
 	}
-	do(t, tr, newRequest(t, "GET", "http://localhost:8080/v1/things", nil)) // in scope: no log
+	do(t, tr, newRequest(t, "GET", "http://localhost:8080/v1/things", nil))                 // in scope: no log
 	do(t, tr, newRequest(t, "GET", "https://alice:pa55w0rd-Zx9@api.other.example/v2", nil)) // userinfo is no part of the host
 	lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
 	if len(lines) != 2 {
