@@ -32,7 +32,7 @@ func writeConfig(t *testing.T, yaml string, files map[string]string) (*hostconfi
 func TestExecProvidersGetTheValuesOfTheVariablesTheyListAndTheFilesDirectory(t *testing.T) {
 	t.Setenv("EXEC_CFG_LISTED", "listed-value")
 	t.Setenv("EXEC_CFG_OTHER", "other-value")
-	cfg, dir, err := writeConfig(t, `providers:
+	_, dir, err := writeConfig(t, `providers:
   listed:
     plugin: exec
     settings:
@@ -53,7 +53,8 @@ func TestExecProvidersGetTheValuesOfTheVariablesTheyListAndTheFilesDirectory(t *
 	if err := os.Mkdir(filepath.Join(dir, "sub"), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	if cfg, err = hostconfig.Load(filepath.Join(dir, "tokenplug.yaml")); err != nil {
+	cfg, err := hostconfig.Load(filepath.Join(dir, "tokenplug.yaml"))
+	if err != nil {
 		t.Fatal(err)
 	}
 	listed, plain := cfg.Providers["listed"].Settings, cfg.Providers["plain"].Settings

@@ -36,18 +36,6 @@ func ContainsPart(text, secret string) bool {
 	return false
 }
 
-// checkNoSecretParts reports every secret of which text holds a piece,
-// naming where and which secret (never the value); secrets maps that name
-// to the value.
-func checkNoSecretParts(r reporter, where, text string, secrets map[string]string) {
-	r.Helper()
-	for name, v := range secrets {
-		if ContainsPart(text, v) {
-			r.Errorf("%s contains part of %s", where, name)
-		}
-	}
-}
-
 // CheckError reports, with t.Errorf, what is wrong with an error a provider
 // returned: nil; not starting with prefix (when prefix is not empty); over
 // MaxErrorLen bytes (an upstream's body quoted whole instead of a snippet); or

@@ -133,7 +133,7 @@ func FuzzParseErrorResponse(f *testing.F) {
 // terminal escape or invalid UTF-8 in it never reaches a message.
 func TestTheErrorNamesTheStatusByItsCodeNotTheServersReasonPhrase(t *testing.T) {
 	msg := errorFor(oauthError{Code: "invalid_client"}, 401, 0, nil).Error()
-	if !strings.Contains(msg, "401 Unauthorized") || strings.ContainsAny(msg, "\x1b\a\xff") {
+	if !strings.Contains(msg, "401 Unauthorized") || strings.ContainsAny(msg, "\x1b\a") || !utf8.ValidString(msg) {
 		t.Errorf("errorFor = %q, want the status as 401 Unauthorized", msg)
 	}
 }
