@@ -1,3 +1,5 @@
+//go:build unix
+
 package host_test
 
 import (
@@ -17,16 +19,6 @@ import (
 	"github.com/tokenplug/tokenplug/internal/testbin"
 	"github.com/tokenplug/tokenplug/plugin"
 )
-
-func faultSource(t *testing.T, reg *host.Registry, name, behavior string, extra ...string) *host.Source {
-	t.Helper()
-	settings := map[string]string{"behavior": behavior}
-	for i := 0; i+1 < len(extra); i += 2 {
-		settings[extra[i]] = extra[i+1]
-	}
-	// Tests send its tokens to httptest servers on 127.0.0.1.
-	return mustSource(t, reg, name, host.ProviderConfig{Path: testbin.Path("fault"), Hosts: []string{"127.0.0.1"}, Settings: settings})
-}
 
 func TestKilledPluginIsRestartedAndNoCallerFailsMeanwhile(t *testing.T) {
 	reg, logs := newRegistry(t)

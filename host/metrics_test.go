@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -265,22 +264,6 @@ func TestPluginRestartsAndStartFailuresAreCounted(t *testing.T) {
 	got := f.points(t)
 	if got[key] < 1 || got["tokenplug.plugin.starts error.type=temporary,tokenplug.outcome=error,tokenplug.plugin=tokenplug-fault"] < 1 {
 		t.Errorf("want a refresh failure and a failed start counted; recorded %v", got)
-	}
-}
-
-// killPID kills the plugin whose pid the fault plugin's "pid" behavior
-// returned as its token, and waits for it to be gone.
-func killPID(t *testing.T, pid string) {
-	t.Helper()
-	var n int
-	for _, c := range pid {
-		n = n*10 + int(c-'0')
-	}
-	if err := syscall.Kill(n, syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	for i := 0; i < 2000 && syscall.Kill(n, 0) == nil; i++ {
-		time.Sleep(5 * time.Millisecond)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/tokenplug/tokenplug/host/internal/poll"
 )
@@ -25,15 +26,6 @@ func processAlive(pid int) bool {
 	return len(fields) == 0 || fields[0] != "Z"
 }
 
-func mustAtoi(t *testing.T, s string) int {
-	t.Helper()
-	n, err := strconv.Atoi(s)
-	if err != nil {
-		t.Fatalf("%q is not a pid", s)
-	}
-	return n
-}
-
 // waitState waits until pid's state in /proc is state (e.g. "T": stopped).
 func waitState(t *testing.T, pid int, state string) {
 	t.Helper()
@@ -45,4 +37,20 @@ func waitState(t *testing.T, pid int, state string) {
 		f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
 		return len(f) > 0 && f[0] == state
 	})
+}
+
+// killPID kills the plugin whose pid the fault plugin's "pid" behavior
+// returned as its token, and waits for it to be gone.
+func killPID(t *testing.T, pid string) {
+	t.Helper()
+	var n int
+	for _, c := range pid {
+		n = n*10 + int(c-'0')
+	}
+	if err := syscall.Kill(n, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 2000 && syscall.Kill(n, 0) == nil; i++ {
+		time.Sleep(5 * time.Millisecond)
+	}
 }
