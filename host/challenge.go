@@ -181,16 +181,7 @@ func (cs *challengeSet) invalidate(s *Source, rejected *oauth2.Token) {
 
 // waitChallenge joins (or starts) the one fetch in flight for ce.
 func (s *Source) waitChallenge(ctx context.Context, ce *challengeEntry) (*oauth2.Token, error) {
-	ch := s.sf.DoChan("challenge\x00"+ce.key, func() (any, error) { return s.challengeFlight(ce) })
-	select {
-	case r := <-ch:
-		if r.Err != nil {
-			return nil, r.Err
-		}
-		return r.Val.(*oauth2.Token), nil
-	case <-ctx.Done():
-		return nil, &Error{Provider: s.name, Kind: tokenplug.KindTemporary, Err: ctx.Err()}
-	}
+	return s.await(ctx, s.sf.DoChan("challenge\x00"+ce.key, func() (any, error) { return s.challengeFlight(ce) }))
 }
 
 // challengeFlight is the body of the single shared fetch for ce.

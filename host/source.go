@@ -141,7 +141,12 @@ func (s *Source) Describe(ctx context.Context) (plugin.Description, error) {
 
 // wait joins (or starts) the one fetch in flight.
 func (s *Source) wait(ctx context.Context) (*oauth2.Token, error) {
-	ch := s.sf.DoChan("token", s.flight)
+	return s.await(ctx, s.sf.DoChan("token", s.flight))
+}
+
+// await returns the result of the fetch in flight behind ch, or gives up
+// when ctx is done (the fetch goes on for the callers still waiting).
+func (s *Source) await(ctx context.Context, ch <-chan singleflight.Result) (*oauth2.Token, error) {
 	select {
 	case r := <-ch:
 		if r.Err != nil {
