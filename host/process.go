@@ -151,8 +151,9 @@ func (p *process) configure(ctx context.Context, pp *pluginProc, inst *instance)
 		p.on, p.id = nil, ""
 		return "", errShared
 	}
-	settings := p.settings()
-	p.recordSecrets(pp, inst.desc, p.update())
+	upd := p.update()
+	settings := p.settingsWith(upd)
+	p.recordSecrets(pp, inst.desc, upd)
 	if _, err := plugin.ApplySchema(inst.desc, settings); err != nil {
 		return "", p.red.redactErr(err)
 	}

@@ -61,10 +61,9 @@ func (p *process) keepUpdate(update map[string]string, gen uint64) error {
 	return nil
 }
 
-// settings returns what the provider's instance is configured with: the
-// configured settings with the kept update over them. p.mu is held.
-func (p *process) settings() map[string]string {
-	upd := p.update()
+// settingsWith returns what the provider's instance is configured with:
+// the configured settings with upd, the kept update, over them.
+func (p *process) settingsWith(upd map[string]string) map[string]string {
 	if upd == nil {
 		return p.cfg.Settings
 	}
