@@ -68,3 +68,16 @@ func IsLoopback(host string) bool {
 	ip, err := netip.ParseAddr(host)
 	return err == nil && ip.Zone() == "" && ip.IsLoopback()
 }
+
+// IsExactLoopback reports whether host is a name net/http itself treats as
+// loopback, keeping it off HTTP_PROXY: exactly "localhost", or a loopback
+// IP literal (127.0.0.0/8, ::1) without a zone. Unlike IsLoopback it takes
+// no other spelling ("LOCALHOST", "localhost."), which a proxy would see:
+// use it where plain http may go to loopback without knowing the route.
+func IsExactLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.Zone() == "" && ip.IsLoopback()
+}

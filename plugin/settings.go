@@ -2,10 +2,11 @@ package plugin
 
 import (
 	"fmt"
-	"net"
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/tokenplug/tokenplug/hostmatch"
 )
 
 // Duration reads settings[key] as a Go duration ("90s", "10m", "1h30m").
@@ -62,18 +63,10 @@ func URL(settings map[string]string, key string) (*url.URL, error) {
 		return nil, SettingError{Key: key, Message: "not an absolute http(s) URL"}
 	case u.User != nil:
 		return nil, SettingError{Key: key, Message: "must not carry credentials (user:password@); use the provider's secret settings"}
-	case u.Scheme == "http" && !isLoopback(u.Hostname()):
+	case u.Scheme == "http" && !hostmatch.IsExactLoopback(u.Hostname()):
 		return nil, SettingError{Key: key, Message: "must use https (plain http is allowed to loopback addresses only)"}
 	}
 	return u, nil
-}
-
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // settingErrorsOf collects every setting error in err's tree: SettingErrors,

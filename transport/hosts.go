@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -92,7 +91,7 @@ func (t *Transport) notDirectLoopback(req *http.Request) string {
 	switch {
 	case !hostmatch.IsLoopback(host):
 		return "not a loopback host"
-	case !ok && !exactLoopback(host):
+	case !ok && !hostmatch.IsExactLoopback(host):
 		return "only the exact names localhost, 127.0.0.0/8 and ::1 are known to stay off a proxy"
 	case !ok || ht.Proxy == nil:
 		return ""
@@ -101,16 +100,6 @@ func (t *Transport) notDirectLoopback(req *http.Request) string {
 		return "it would go through a proxy"
 	}
 	return ""
-}
-
-// exactLoopback reports whether net/http treats host as loopback, keeping
-// it off HTTP_PROXY: exactly "localhost", or a loopback IP literal.
-func exactLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip, err := netip.ParseAddr(host)
-	return err == nil && ip.Zone() == "" && ip.IsLoopback()
 }
 
 func (t *Transport) noHosts() error {

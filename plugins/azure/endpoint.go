@@ -3,11 +3,11 @@ package azure
 import (
 	"errors"
 	"fmt"
-	"net"
 	"regexp"
 	"slices"
 	"strings"
 
+	"github.com/tokenplug/tokenplug/hostmatch"
 	"github.com/tokenplug/tokenplug/plugin"
 )
 
@@ -174,7 +174,7 @@ func endpointTokenURL(c cloud, raw string) (string, *plugin.SettingError) {
 		return "", &se
 	case (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "":
 		return "", &plugin.SettingError{Key: SettingEndpoint, Message: "must be the resource's endpoint alone, https://<resource>.cognitiveservices.azure.com, with no path or query"}
-	case !isLoopback(u.Hostname()) && !hasAnySuffix(strings.ToLower(u.Hostname()), c.hostSuffixes):
+	case !hostmatch.IsExactLoopback(u.Hostname()) && !hasAnySuffix(strings.ToLower(u.Hostname()), c.hostSuffixes):
 		return "", &plugin.SettingError{Key: SettingEndpoint, Message: fmt.Sprintf("host %q is not a Cognitive Services host of %s (%s); set cloud, or use token_url",
 			u.Hostname(), c.name, strings.Join(c.hostSuffixes, ", "))}
 	}
@@ -189,12 +189,4 @@ func hasAnySuffix(host string, suffixes []string) bool {
 		}
 	}
 	return false
-}
-
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
