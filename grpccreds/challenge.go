@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"slices"
 
 	"golang.org/x/oauth2"
 	"google.golang.org/grpc"
@@ -31,7 +32,7 @@ func (u *usage) challenge(err error) (tokenplug.Challenge, bool) {
 	if code != codes.Unauthenticated && code != codes.PermissionDenied {
 		return tokenplug.Challenge{}, false
 	}
-	c, ok := wwwauth.Parse(append(u.trailer.Get("www-authenticate"), u.header.Get("www-authenticate")...))
+	c, ok := wwwauth.Parse(slices.Concat(u.trailer.Get("www-authenticate"), u.header.Get("www-authenticate")))
 	if !ok || !wwwauth.Answerable(c) || code == codes.PermissionDenied && c.Error != wwwauth.InsufficientScope {
 		return tokenplug.Challenge{}, false
 	}

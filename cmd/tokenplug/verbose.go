@@ -46,7 +46,9 @@ func (t *verboseTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 		return nil, err
 	}
 	t.mu.Lock()
-	fmt.Fprintf(t.w, "< %s %s\n", resp.Proto, resp.Status)
+	// The reason phrase and header values are the server's text: escaped,
+	// so no terminal escape it sent reaches the user's terminal.
+	fmt.Fprintf(t.w, "< %s %s\n", resp.Proto, oneLine(resp.Status))
 	t.headers("< ", resp.Header)
 	t.mu.Unlock()
 	return resp, nil
@@ -59,7 +61,7 @@ func (t *verboseTransport) headers(prefix string, h http.Header) {
 			if masked {
 				v = mask(v)
 			}
-			fmt.Fprintf(t.w, "%s%s: %s\n", prefix, name, v)
+			fmt.Fprintf(t.w, "%s%s: %s\n", prefix, name, oneLine(v))
 		}
 	}
 	fmt.Fprintln(t.w, strings.TrimSpace(prefix))
