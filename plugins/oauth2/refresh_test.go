@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strings"
 	"sync"
 	"testing"
 
@@ -129,4 +130,32 @@ func TestWaitingForTheRefreshTokenHonoursTheContext(t *testing.T) {
 		t.Errorf("after release: %q, %v", rt, err)
 	}
 	release("")
+}
+
+// RFC 6749 §6 and RFC 9700 §4.14.2: an answer refused for another reason
+// (here a DPoP token type) that carried a new refresh token spent the old
+// one: the next fetch sends the new one, and the error never shows it.
+func TestARefusedAnswerThatRotatedTheRefreshTokenKeepsTheNewOne(t *testing.T) {
+	srv := newServer(t)
+	current := "rt-0"
+	srv.setAnswer(func(n int, form url.Values) (int, string) {
+		if form.Get("refresh_token") != current {
+			return 400, `{"error":"invalid_grant","error_description":"refresh token reused"}`
+		}
+		current = fmt.Sprintf("rt-%d", n)
+		typ := "Bearer"
+		if n == 1 {
+			typ = "DPoP"
+		}
+		return 200, fmt.Sprintf(`{"access_token":"at-%d","token_type":%q,"expires_in":60,"refresh_token":%q}`, n, typ, current)
+	})
+	ts := plugintest.MustConfigure(t, Provider{}, map[string]string{SettingTokenURL: srv.URL, SettingGrant: "refresh_token", SettingRefreshToken: "rt-0", SettingClientID: "c"})
+	_, err := ts.Token()
+	if err == nil || !errors.Is(err, plugin.ErrPermanent) || strings.Contains(err.Error(), "rt-1") {
+		t.Fatalf("first fetch = %v; want the permanent DPoP refusal, without the refresh token", err)
+	}
+	tok, err := ts.Token()
+	if err != nil || srv.last(t).form.Get("refresh_token") != "rt-1" {
+		t.Fatalf("second fetch = %v, %v, sent %q; want rt-1, the refresh token the refused answer rotated to", tok, err, srv.last(t).form.Get("refresh_token"))
+	}
 }

@@ -40,11 +40,44 @@ type oauthError struct {
 // Permanent: asking again brings the same answer. The token's
 // RefreshToken is the rotated refresh token the server issued, if any.
 // secrets are redacted from a §5.2 error some servers answer with a 200.
+//
+// An answer refused after it carried a new refresh token still spent the
+// old one: the error is a *rotatedError holding the new one, so that the
+// caller keeps it (a server with reuse detection would revoke the family
+// if the spent one were sent again).
 func parseTokenResponse(body []byte, received time.Time, fallback time.Duration, secrets []string) (*oauth2.Token, error) {
 	var r tokenResponse
 	if err := plugin.DecodeJSON(body, &r); err != nil {
 		return nil, err
 	}
+	tok, err := tokenOf(r, received, fallback, secrets)
+	if err != nil && r.RefreshToken != "" {
+		return nil, &rotatedError{err: err, refreshToken: r.RefreshToken}
+	}
+	return tok, err
+}
+
+// rotatedError is a refused token answer that nonetheless rotated the
+// refresh token. Its text is its cause's: the refresh token is never in it.
+type rotatedError struct {
+	err          error
+	refreshToken string
+}
+
+func (e *rotatedError) Error() string { return e.err.Error() }
+func (e *rotatedError) Unwrap() error { return e.err }
+
+// rotatedBy returns the refresh token a refused answer rotated to, or "".
+func rotatedBy(err error) string {
+	var re *rotatedError
+	if errors.As(err, &re) {
+		return re.refreshToken
+	}
+	return ""
+}
+
+// tokenOf checks a decoded 2xx answer and makes its token.
+func tokenOf(r tokenResponse, received time.Time, fallback time.Duration, secrets []string) (*oauth2.Token, error) {
 	if r.AccessToken == "" {
 		if r.Code != "" {
 			return nil, errorFor(r.oauthError, 200, 0, secrets)

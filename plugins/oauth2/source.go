@@ -84,7 +84,9 @@ func (s *TokenSource) fetch(ctx context.Context, r request) (*oauth2.Token, erro
 	}
 	tok, err := s.exchange(ctx, tokenURL, r, rt)
 	if err != nil {
-		release("")
+		// A refused answer may still have rotated the refresh token:
+		// keep the new one, never spend the old one again.
+		release(rotatedBy(err))
 		return nil, err
 	}
 	next := tok.RefreshToken
