@@ -1,6 +1,9 @@
 package oauth2
 
 import (
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -54,6 +57,25 @@ func TestKeysLoadInEveryPEMForm(t *testing.T) {
 	} {
 		if _, err := ParsePrivateKey([]byte(pem)); err != nil {
 			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
+// The private key's PEM is scrubbed from what the server answers whether
+// it came from private_key or from private_key_file.
+func TestThePrivateKeyIsASecretFromTheSettingAndFromTheFile(t *testing.T) {
+	pem := pemOf(t, ecKey, true)
+	file := filepath.Join(t.TempDir(), "key.pem")
+	if err := os.WriteFile(file, []byte(pem), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for name, s := range map[string]map[string]string{
+		"private_key":      {SettingPrivateKey: pem},
+		"private_key_file": {SettingPrivateKeyFile: file},
+	} {
+		cfg, err := configFrom(s)
+		if err != nil || !slices.Contains(cfg.Secrets, pem) {
+			t.Errorf("%s: configFrom = %v secrets of %d; want the PEM among the secrets", name, err, len(cfg.Secrets))
 		}
 	}
 }

@@ -119,35 +119,38 @@ func configFrom(s map[string]string) (Config, error) {
 		RefreshToken: s[SettingRefreshToken], Scope: s[SettingScope], Audience: s[SettingAudience], Resource: s[SettingResource],
 		ChallengeScopes: s[SettingChallengeScopes],
 	}
-	key, err := loadKey(s[SettingPrivateKeyFile], s[SettingPrivateKey])
+	key, pemData, err := loadKey(s[SettingPrivateKeyFile], s[SettingPrivateKey])
 	if err != nil {
 		return Config{}, err
 	}
 	cfg.Key = key
-	if s[SettingPrivateKey] != "" {
-		cfg.Secrets = []string{s[SettingPrivateKey]}
+	if pemData != "" {
+		// The key's PEM, from the setting or the file, is scrubbed from
+		// whatever the server answers, as entra's certificate file is.
+		cfg.Secrets = []string{pemData}
 	}
 	return cfg, nil
 }
 
-// loadKey reads the key from private_key_file or private_key (at most one).
-func loadKey(file, inline string) (crypto.Signer, error) {
+// loadKey reads the key from private_key_file or private_key (at most one)
+// and returns it with the PEM it was read from.
+func loadKey(file, inline string) (crypto.Signer, string, error) {
 	setting, data := SettingPrivateKey, []byte(inline)
 	var err error
 	switch {
 	case file != "" && inline != "":
-		return nil, plugin.Errorf(SettingPrivateKey, "set private_key or private_key_file, not both")
+		return nil, "", plugin.Errorf(SettingPrivateKey, "set private_key or private_key_file, not both")
 	case file == "" && inline == "":
-		return nil, nil
+		return nil, "", nil
 	case file != "":
 		setting = SettingPrivateKeyFile
 		if data, err = os.ReadFile(file); err != nil {
-			return nil, plugin.Errorf(setting, "cannot read: %s", pathErr(err))
+			return nil, "", plugin.Errorf(setting, "cannot read: %s", pathErr(err))
 		}
 	}
 	k, err := ParsePrivateKey(data)
 	if err != nil {
-		return nil, plugin.Errorf(setting, "%s", err)
+		return nil, "", plugin.Errorf(setting, "%s", err)
 	}
-	return k, nil
+	return k, string(data), nil
 }
