@@ -32,11 +32,7 @@ func (u *usage) challenge(err error) (tokenplug.Challenge, bool) {
 	if code != codes.Unauthenticated && code != codes.PermissionDenied {
 		return tokenplug.Challenge{}, false
 	}
-	c, ok := wwwauth.Parse(slices.Concat(u.trailer.Get("www-authenticate"), u.header.Get("www-authenticate")))
-	if !ok || !wwwauth.Answerable(c) || code == codes.PermissionDenied && c.Error != wwwauth.InsufficientScope {
-		return tokenplug.Challenge{}, false
-	}
-	return c, true
+	return wwwauth.Refusal(slices.Concat(u.trailer.Get("www-authenticate"), u.header.Get("www-authenticate")), code == codes.PermissionDenied)
 }
 
 // answerChallenge gets a token answering c from the source whose token the

@@ -13,8 +13,7 @@ import (
 // challenge the source may answer, else for a 401 the ordinary
 // invalidate-and-retry.
 func (t *Transport) refused(req *http.Request, resp *http.Response, used *oauth2.Token) (*http.Response, error) {
-	c, ok := wwwauth.Parse(resp.Header.Values("Www-Authenticate"))
-	if ok && wwwauth.Answerable(c) && (resp.StatusCode == http.StatusUnauthorized || c.Error == wwwauth.InsufficientScope) {
+	if c, ok := wwwauth.Refusal(resp.Header.Values("Www-Authenticate"), resp.StatusCode == http.StatusForbidden); ok {
 		return t.answer(req, resp, c)
 	}
 	if resp.StatusCode != http.StatusUnauthorized || t.inv == nil {
@@ -44,7 +43,7 @@ func (t *Transport) answer(req *http.Request, resp *http.Response, c tokenplug.C
 	drain(resp.Body)
 	resp2, err := t.send(req, body, tok)
 	if err == nil && resp2.StatusCode == http.StatusUnauthorized && t.inv != nil {
-		if c2, ok := wwwauth.Parse(resp2.Header.Values("Www-Authenticate")); !ok || !wwwauth.Answerable(c2) {
+		if _, again := wwwauth.Refusal(resp2.Header.Values("Www-Authenticate"), false); !again {
 			t.inv.Invalidate(tok)
 		}
 	}

@@ -29,6 +29,19 @@ func Answerable(c tokenplug.Challenge) bool {
 	return c.Claims != "" // Entra sends claims challenges with other codes too
 }
 
+// Refusal returns the Bearer challenge of a refused request that asks for
+// another token, from its WWW-Authenticate values: an answerable challenge
+// on a 401 (gRPC: Unauthenticated), or on a 403 (PermissionDenied) only
+// for insufficient_scope, as RFC 6750 §3.1 sends it. forbidden says the
+// refusal was a 403.
+func Refusal(values []string, forbidden bool) (tokenplug.Challenge, bool) {
+	c, ok := Parse(values)
+	if !ok || !Answerable(c) || forbidden && c.Error != InsufficientScope {
+		return tokenplug.Challenge{}, false
+	}
+	return c, true
+}
+
 // ErrorCode returns c.Error if it is one of the codes above, "none" if it
 // is empty, else "other": a metric attribute holds only these words, never
 // text a server chose.
