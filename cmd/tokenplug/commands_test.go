@@ -342,6 +342,10 @@ func TestDemoRunsEveryCheckEndToEnd(t *testing.T) {
 	if strings.Contains(report, "eyJ") {
 		t.Errorf("the report shows a JWT:\n%s", report)
 	}
+	// The private_key_file of symphony and of oauth2's private_key_jwt row.
+	if strings.Contains(r.stdout, "PRIVATE KEY") || seen["private_key_file"] != 2 {
+		t.Errorf("the output shows a private key, or the configuration has not the two key files (%d)", seen["private_key_file"])
+	}
 	lines := strings.Split(strings.TrimSuffix(report, "\n"), "\n")
 	checks := lines[1 : len(lines)-1]
 	if len(checks) != 11 || !strings.HasPrefix(lines[len(lines)-1], "11 of 11 checks passed") {
